@@ -1,0 +1,12 @@
+# Thin aliases for people who type `make`; everything is implemented by course.py
+# (which needs only Python 3.11, so a machine without make works the same way).
+PY ?= python3
+.PHONY: lab test data verify exercises check-exercises lessons lock
+lab:             ; $(PY) course.py lab
+test:            ; $(PY) course.py test
+data:            ; $(PY) course.py data
+verify:          ; $(PY) course.py verify
+exercises:       ; $(PY) course.py exercises
+check-exercises: ; $(PY) course.py exercises --check
+lessons:         ; $(PY) course.py lessons
+lock:            ; $(PY) course.py lock

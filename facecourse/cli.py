@@ -1,0 +1,179 @@
+"""Commands of ``python3 course.py`` once the environment exists (run as ``python -m facecourse.cli``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from . import data
+
+ROOT = data.ROOT
+NOTEBOOK_DIRS = ("lessons", "exercises", "solutions")
+SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
+
+
+def _fetch(subset: str, mirror: str | None) -> None:
+    try:
+        report = data.fetch(subset, mirror)
+    except data.DataError as exc:
+        sys.exit(f"[facecourse] data problem: {exc}")
+    print(f"[facecourse] data verified in {data.cache_dir()}: {report.summary()}", flush=True)
+
+
+def cmd_lab(args) -> int:
+    _fetch(args.subset, args.mirror)
+    cmd = [
+        sys.executable, "-m", "jupyter", "lab",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={args.port}",
+        f"--ServerApp.root_dir={ROOT}",
+    ]
+    if args.no_browser:
+        cmd.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers often run as root
+    cmd.append("lessons/00_start_here.ipynb")
+    print("[facecourse] starting JupyterLab on 127.0.0.1 (Ctrl-C twice to stop)", flush=True)
+    return subprocess.call(cmd, cwd=ROOT)
+
+
+def _pytest(args: list[str]) -> int:
+    cmd = [sys.executable, "-m", "pytest", *args]
+    print("[facecourse] $ " + " ".join(cmd), flush=True)
+    return subprocess.call(cmd, cwd=ROOT)
+
+
+def cmd_test(args) -> int:
+    _fetch("teaching", args.mirror)
+    extra = list(args.pytest_args)
+    # 1. unit tests and the lessons, whose stored outputs nbval compares (volatile parts sanitised)
+    rc1 = _pytest(["tests", "lessons", "--nbval", "--nbval-sanitize-with", str(SANITIZE), *extra])
+    # 2. exercises and solutions: every cell must run; they are stored without outputs.
+    #    (Solution notebooks contain the real tests, public and hidden, as assert cells.)
+    rc2 = _pytest(["exercises", "solutions", "--nbval-lax", *extra])
+    failed = [name for name, rc in (("unit tests + lessons", rc1), ("exercises + solutions", rc2)) if rc]
+    if failed:
+        print(f"[facecourse] FAILED: {', '.join(failed)}", file=sys.stderr, flush=True)
+        return 1
+    print("[facecourse] all tests passed", flush=True)
+    return 0
+
+
+def cmd_data(args) -> int:
+    _fetch(args.subset, args.mirror)
+    return 0
+
+
+def cmd_verify(args) -> int:
+    return data.main(["verify", "--subset", args.subset])
+
+
+def cmd_exercises(args) -> int:
+    from . import grading
+
+    if args.check:
+        problems = grading.check_exercises()
+        for p in problems:
+            print(p, file=sys.stderr)
+        if problems:
+            print("[facecourse] exercises/ is out of date: run `python3 course.py exercises`", file=sys.stderr)
+            return 1
+        print("[facecourse] exercises/ matches a fresh generation from solutions/")
+        return 0
+    for nb in grading.generate_exercises():
+        print(f"[facecourse] wrote {nb.relative_to(ROOT)}")
+    return 0
+
+
+IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif")
+
+
+def strip_image_outputs(nb: dict) -> dict:
+    """Remove raster images from stored outputs.
+
+    Lesson outputs would otherwise carry copies of LFW and example photos into git, which the
+    course never does (nbval does not compare images anyway). Students see them when they run
+    the notebook. Charts are stored as Vega-Lite specs, not images, and are kept.
+    """
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            for mime in IMAGE_MIMES:
+                out.get("data", {}).pop(mime, None)
+    return nb
+
+
+def cmd_lessons(args) -> int:
+    """Re-execute lesson notebooks in place so their stored outputs are fresh (maintainers)."""
+    import json
+
+    targets = args.notebooks or sorted(str(p) for p in (ROOT / "lessons").glob("*.ipynb"))
+    for nb in targets:
+        rc = subprocess.call(
+            [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
+             "--ExecutePreprocessor.timeout=600", nb], cwd=ROOT)
+        if rc:
+            return rc
+        path = Path(nb)
+        path.write_text(json.dumps(strip_image_outputs(json.loads(path.read_text())), indent=1,
+                                   ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+def cmd_lock(args) -> int:
+    """Re-resolve requirements.in into the exact pins of requirements.txt in a scratch venv."""
+    import tempfile
+    import venv
+
+    with tempfile.TemporaryDirectory() as tmp:
+        venv.EnvBuilder(with_pip=True).create(tmp)
+        py = Path(tmp) / "bin" / "python"
+        subprocess.check_call([py, "-m", "pip", "install", "-q", "-r", ROOT / "requirements.in",
+                               "-r", ROOT / "requirements-dlib.txt"])
+        frozen = subprocess.check_output([py, "-m", "pip", "freeze", "--all", "--exclude", "pip",
+                                          "--exclude", "dlib-bin"], text=True)
+    header = ("# Exact pins for the course (pip). Generated from requirements.in by `python3 course.py lock`;\n"
+              "# do not edit by hand. dlib-bin: requirements-dlib.txt; face_recognition: requirements-nodeps.txt.\n")
+    (ROOT / "requirements.txt").write_text(header + frozen)
+    print("[facecourse] wrote requirements.txt; update environment.yml's conda pins to match (a test checks)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python3 course.py")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    def add(name, func, text):
+        p = sub.add_parser(name, help=text, description=text)
+        p.set_defaults(func=func)
+        return p
+
+    def mirror(p):
+        p.add_argument("--mirror", help="local folder/archive with lfw/ and examples/ (default $FACECOURSE_MIRROR)")
+
+    p = add("lab", cmd_lab, "fetch and verify the data, then start JupyterLab on 127.0.0.1")
+    p.add_argument("--subset", default="teaching", choices=data.LFW_SUBSETS)
+    p.add_argument("--port", type=int, default=8888)
+    p.add_argument("--no-browser", action="store_true")
+    mirror(p)
+    p = add("test", cmd_test, "run every test: unit tests and all notebooks under nbval")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments, e.g. -x -k data")
+    mirror(p)
+    p = add("data", cmd_data, "fetch and verify course data")
+    p.add_argument("--subset", default="teaching", choices=data.LFW_SUBSETS)
+    mirror(p)
+    p = add("verify", cmd_verify, "verify the data in the cache (exit 1 naming each bad file)")
+    p.add_argument("--subset", default="teaching", choices=data.LFW_SUBSETS)
+    p = add("exercises", cmd_exercises, "generate exercises/ from solutions/ (or --check that it is current)")
+    p.add_argument("--check", action="store_true")
+    p = add("lessons", cmd_lessons, "re-execute lesson notebooks in place (refresh stored outputs)")
+    p.add_argument("notebooks", nargs="*")
+    add("lock", cmd_lock, "regenerate requirements.txt from requirements.in")
+    args = ap.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
