@@ -10,3 +10,7 @@ exercises:       ; $(PY) course.py exercises
 check-exercises: ; $(PY) course.py exercises --check
 lessons:         ; $(PY) course.py lessons
 lock:            ; $(PY) course.py lock
+.PHONY: embeddings accel-dlib bench
+embeddings:      ; $(PY) course.py embeddings
+accel-dlib:      ; $(PY) course.py accel-dlib
+bench:           ; .venv/bin/python benchmarks/pipeline.py

@@ -116,6 +116,17 @@ def test_readme_lists_every_lesson_and_links_only_existing_notebooks():
         assert (ROOT / link).is_file(), f"README links {link}, which does not exist"
 
 
+def test_every_binder_badge_opens_an_existing_notebook_and_every_lesson_has_one():
+    from urllib.parse import unquote
+
+    targets = [unquote(t) for t in re.findall(r"mybinder\.org/v2/gh/[^)\s]*?labpath=([^)\s&]+)", README)]
+    assert targets, "the README has no Binder badge"
+    for t in targets:
+        assert (ROOT / t).is_file(), f"Binder badge opens {t}, which does not exist"
+    for nb in syllabus.notebooks("lessons"):
+        assert nb.relpath in targets, f"{nb.relpath} has no Binder badge"
+
+
 def test_course_map_lists_lessons_with_times():
     text = syllabus.course_map()
     for nb in syllabus.notebooks("lessons"):
