@@ -80,18 +80,6 @@ def det_chart(curves: pd.DataFrame, title: str = "DET curve: errors of both kind
                       "(left to right) against false non-matches (top to bottom); lower-left is better.")
 
 
-def bar_chart(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: str,
-              description: str, log: bool = False, color: str | None = None) -> alt.Chart:
-    enc = dict(
-        x=alt.X(f"{x}", title=x_title, sort=None),
-        y=alt.Y(f"{y}", title=y_title, scale=alt.Scale(type="log") if log else alt.Undefined),
-        tooltip=list(df.columns),
-    )
-    if color:
-        enc["color"] = alt.Color(color)
-    return _described(alt.Chart(df).mark_bar().encode(**enc).properties(title=title, width=460, height=260), description)
-
-
 def line_chart(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: str, description: str,
                color: str | None = None, log_x: bool = False, log_y: bool = False, y_format: str | None = None) -> alt.Chart:
     enc = dict(

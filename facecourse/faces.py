@@ -21,7 +21,7 @@ import os
 import threading
 import warnings
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -348,10 +348,6 @@ def distance(a, b) -> np.ndarray | float:
 
 def is_match(a, b, threshold: float = DEFAULT_THRESHOLD):
     return distance(a, b) <= threshold
-
-
-def embeddings_of(faces: Iterable[Face]) -> np.ndarray:
-    return np.stack([f.embedding for f in faces]) if faces else np.zeros((0, 128), np.float32)
 
 
 __all__ = [

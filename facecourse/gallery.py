@@ -14,7 +14,6 @@ person completely when asked.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,6 +181,3 @@ class Gallery:
         g._sq = np.einsum("ij,ij->i", g._emb, g._emb)
         g.records = records
         return g
-
-    def describe(self) -> str:
-        return json.dumps({"faces": len(self), "identities": int(self.records["identity"].nunique())})

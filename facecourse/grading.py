@@ -16,11 +16,18 @@ committed ``exercises/``; CI fails on a difference.
 
 from __future__ import annotations
 
+import csv as _csv
 import json
+import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .data import ROOT
@@ -144,13 +151,6 @@ def check_exercises() -> list[str]:
 # notebook's assignment is read from its own metadata, so renamed files still grade. Every file
 # ends up in the gradebook with a status; a broken submission never stops the others.
 
-import csv as _csv
-import os
-import re
-import signal
-import zipfile
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 PLACEHOLDER = "_Type your answer here, replacing this text._"
 MAX_ZIP_MEMBER = 50 * 1024 * 1024
