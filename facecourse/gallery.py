@@ -147,8 +147,14 @@ class Gallery:
         best = self.search(probe, k=1, threshold=threshold, **kw)
         return best[0] if best else None
 
-    def results_table(self, matches: list[Match]) -> pd.DataFrame:
-        return pd.DataFrame([m.__dict__ for m in matches], columns=["rank", "identity", "distance", "source", "index"])
+    def results_table(self, matches: list[Match], provenance: bool = False) -> pd.DataFrame:
+        """Matches as a table; with ``provenance=True`` each row also carries the entry's recorded provenance
+        (every column given at enrolment besides identity and source: licence, hash, collection time...)."""
+        table = pd.DataFrame([m.__dict__ for m in matches], columns=["rank", "identity", "distance", "source", "index"])
+        extra = [c for c in self.records.columns if c not in ("identity", "source")]
+        if provenance and extra and len(table):
+            table = pd.concat([table, self.records.loc[table["index"], extra].reset_index(drop=True)], axis=1)
+        return table
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike) -> Path:

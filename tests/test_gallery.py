@@ -85,3 +85,13 @@ def test_exclude_source():
     first = g.search(centres[1], k=1)[0]
     again = g.search(centres[1], k=1, exclude_source=first.source)[0]
     assert again.source != first.source and again.identity == "person_01"
+
+
+def test_results_table_can_carry_provenance():
+    g = Gallery()
+    v = np.zeros(128, np.float32)
+    g.add("Ann", v, source="http://127.0.0.1/a.jpg", licence="CC BY 4.0", sha256="ab")
+    plain = g.results_table(g.search(v, k=1))
+    assert list(plain.columns) == ["rank", "identity", "distance", "source", "index"]
+    rich = g.results_table(g.search(v, k=1), provenance=True)
+    assert rich.loc[0, "licence"] == "CC BY 4.0" and rich.loc[0, "sha256"] == "ab"

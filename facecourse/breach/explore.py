@@ -1,0 +1,121 @@
+"""Questions one can ask of a client list, as plain functions, and an ipywidgets explorer over them.
+
+Every function takes the (synthetic) client list and returns a DataFrame whose ``attrs["label"]``
+still says it is synthetic. The widget only calls these functions, so tests exercise the logic
+directly (nbval does not fire widget callbacks).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .clients import LABEL
+
+ALL = "(all)"
+_REQUIRED = {"org_id", "sector", "org_type", "country", "accounts", "searches", "plan"}
+
+
+def _check(df) -> pd.DataFrame:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"expected the client list as a pandas DataFrame, not {type(df).__name__}")
+    missing = _REQUIRED - set(df.columns)
+    if missing:
+        raise ValueError(f"the client list lacks column(s) {sorted(missing)}; build it with "
+                         f"facecourse.breach.clients.synthetic_clients()")
+    return df
+
+
+def _labelled(df: pd.DataFrame) -> pd.DataFrame:
+    df.attrs["label"] = LABEL
+    return df
+
+
+def filter_clients(df: pd.DataFrame, sector: str = ALL, country: str = ALL, plan: str = ALL,
+                   min_searches: int = 0) -> pd.DataFrame:
+    """Rows matching every filter; ``ALL`` (or None) leaves a filter off."""
+    df = _check(df)
+    if not isinstance(min_searches, (int, np.integer)) or min_searches < 0:
+        raise ValueError(f"min_searches must be a whole number >= 0, not {min_searches!r}")
+    mask = df["searches"] >= min_searches
+    for col, value in (("sector", sector), ("country", country), ("plan", plan)):
+        if value not in (ALL, None):
+            if value not in set(df[col]):
+                raise ValueError(f"no {col} called {value!r}; choose from {sorted(set(df[col]))}")
+            mask &= df[col] == value
+    return _labelled(df[mask].copy())
+
+
+def summary(df: pd.DataFrame) -> dict:
+    """Headline numbers for a (filtered) client list."""
+    df = _check(df)
+    searches = int(df["searches"].sum())
+    return {"organisations": len(df), "countries": int(df["country"].nunique()), "accounts": int(df["accounts"].sum()),
+            "searches": searches,
+            "share of searches on trial plans": float(df.loc[df["plan"] == "trial", "searches"].sum() / searches)
+            if searches else 0.0}
+
+
+def by(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Organisations, accounts and searches per value of ``column``, largest first, with shares."""
+    df = _check(df)
+    if column not in df.columns:
+        raise ValueError(f"no column {column!r}; the client list has {list(df.columns)}")
+    out = (df.groupby(column, sort=False).agg(organisations=("org_id", "size"), accounts=("accounts", "sum"),
+                                             searches=("searches", "sum"))
+           .sort_values(["searches", "organisations"], ascending=False).reset_index())
+    out["share of searches"] = out["searches"] / max(1, out["searches"].sum())
+    return _labelled(out)
+
+
+def concentration(df: pd.DataFrame) -> pd.DataFrame:
+    """The cumulative share of searches made by the top x% of organisations (a Lorenz-style curve, heaviest first)."""
+    df = _check(df)
+    s = np.sort(df["searches"].to_numpy())[::-1]
+    if len(s) == 0:
+        return _labelled(pd.DataFrame({"top share of organisations": [], "share of searches": []}))
+    out = pd.DataFrame({"top share of organisations": np.arange(1, len(s) + 1) / len(s),
+                        "share of searches": np.cumsum(s) / s.sum()})
+    return _labelled(out)
+
+
+def top_share(df: pd.DataFrame, fraction: float) -> float:
+    """Share of all searches made by the heaviest ``fraction`` of organisations (at least one organisation)."""
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction must be in (0, 1], not {fraction!r}")
+    s = np.sort(_check(df)["searches"].to_numpy())[::-1]
+    k = max(1, int(round(fraction * len(s))))
+    return float(s[:k].sum() / s.sum())
+
+
+def explorer(df: pd.DataFrame):
+    """Filter the client list by sector, country, plan and minimum searches; see the summary and the rows."""
+    import ipywidgets as w
+
+    df = _check(df)
+
+    def options(col):
+        return [ALL] + sorted(set(df[col]))
+
+    sector = w.Dropdown(options=options("sector"), description="sector")
+    country = w.Dropdown(options=options("country"), description="country")
+    plan = w.Dropdown(options=options("plan"), description="plan")
+    min_searches = w.IntSlider(value=0, min=0, max=2000, step=50, description="min searches")
+    out = w.HTML()
+    box = w.VBox([w.HTML(f"<b>{LABEL}</b>"), w.HBox([sector, country]), w.HBox([plan, min_searches]), out])
+    box.last_table = None
+
+    def refresh(*_):
+        rows = filter_clients(df, sector.value, country.value, plan.value, int(min_searches.value))
+        box.last_table = rows
+        facts = summary(rows)
+        head = ", ".join(f"{k}: {v:.0%}" if isinstance(v, float) else f"{k}: {v:,}" for k, v in facts.items())
+        top = rows.sort_values("searches", ascending=False).head(10)
+        out.value = (f"<p>{head}</p>" + top.to_html(index=False, escape=True, columns=[
+            "org_id", "name", "sector", "country", "state", "accounts", "searches", "plan"])
+                     if len(rows) else "<p>No organisation matches these filters.</p>")
+
+    for ctl in (sector, country, plan, min_searches):
+        ctl.observe(refresh, names="value")
+    refresh()
+    return box

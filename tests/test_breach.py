@@ -1,0 +1,232 @@
+"""Track C: facts tables, the synthetic client list, its explorer, and the portal lab."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+import requests
+
+from facecourse import charts
+from facecourse.breach import clients, explore, facts, portal
+from facecourse.data import MissingDataError
+
+
+@pytest.fixture(scope="module")
+def client_list():
+    return clients.synthetic_clients()
+
+
+# --- facts
+
+def test_every_fact_has_a_source_and_a_parsable_date():
+    t = facts.timeline()
+    assert len(t) == 98 and t["when"].is_monotonic_increasing
+    assert t["source_url"].str.match(r"https?://").all()
+    assert set(t["precision"]) == {"year", "month", "day"}
+    f = facts.figures()
+    assert f["source_url"].str.match(r"https?://").all()
+
+
+def test_known_doubts_stay_flagged():
+    t = facts.timeline()
+    assert t.loc[t["figure"] == 7552800, "flag"].str.contains("not final").all()
+    assert t.loc[t["figure"] == 1e11, "flag"].str.contains("target").all()
+    assert t.loc[t["event_type"] == "response_breakdown_derived", "flag"].str.contains("derived").all()
+
+
+def test_fines_and_size_claims():
+    fines = facts.fines()
+    final = fines[fines["kind"] == "fine"]
+    assert set(final["country"]) == {"Sweden", "Italy", "United Kingdom", "Greece", "France", "Netherlands"}
+    assert final.loc[final["country"] == "Netherlands", "amount"].item() == 30_500_000
+    assert final.loc[final["country"] == "Sweden", "fined"].item() == "Swedish Police Authority"
+    sizes = facts.database_size()
+    assert sizes["images"].min() == 2.8e9 and sizes["kind"].value_counts()["target"] == 1
+    assert (sizes["images"] >= 1e9).all()  # ingestion rates per month are not sizes
+
+
+def test_figure_lookup_names_the_choices():
+    assert facts.figure("leak_entities") == 2228
+    with pytest.raises(KeyError, match="leak_entities"):
+        facts.figure("no_such_metric")
+
+
+def test_a_truncated_facts_file_gets_a_clear_error(tmp_path, monkeypatch):
+    (tmp_path / "timeline.csv").write_text("date,headline\n2020,x\n")
+    monkeypatch.setattr(facts, "FACTS", tmp_path)
+    with pytest.raises(MissingDataError, match="git checkout"):
+        facts.timeline()
+    with pytest.raises(MissingDataError, match="missing"):
+        facts.figures()
+
+
+def test_charts_have_titles_descriptions_and_tooltips():
+    for chart in (charts.timeline_chart(facts.timeline()), charts.fines_chart(facts.fines()),
+                  charts.size_claims_chart(facts.database_size())):
+        spec = chart.to_dict()
+        assert spec["description"] and spec.get("title")
+        assert "tooltip" in str(spec)
+
+
+# --- the synthetic client list
+
+def test_synthetic_client_list_matches_every_published_aggregate(client_list):
+    check = clients.check_against_published(client_list)
+    assert check["agrees"].all(), check[~check["agrees"]]
+    assert len(check) >= 25
+
+
+def test_synthetic_client_list_is_labelled_and_deterministic(client_list):
+    assert client_list["synthetic"].all()
+    assert client_list["name"].str.startswith("Synthetic ").all()
+    assert client_list["org_id"].str.match(r"SYN-\d{4}$").all()
+    assert "SYNTHETIC" in client_list.attrs["label"]
+    pd.testing.assert_frame_equal(client_list, clients.synthetic_clients())
+    assert not client_list.equals(clients.synthetic_clients(seed=7))
+    assert clients.check_against_published(clients.synthetic_clients(seed=7))["agrees"].all()
+
+
+def test_synthetic_dates_are_consistent(client_list):
+    first, last = pd.to_datetime(client_list["first_search"]), pd.to_datetime(client_list["last_search"])
+    assert (first <= last).all() and (last <= clients.DATA_END).all()
+    trial = client_list["plan"] == "trial"
+    assert ((last - first)[trial].dt.days < clients.TRIAL_DAYS).all()
+    assert (client_list["searches"] >= 1).all() and (client_list["accounts"] >= 1).all()
+
+
+def test_bad_seed_is_refused():
+    with pytest.raises(TypeError, match="seed"):
+        clients.synthetic_clients(seed="2020")
+
+
+# --- explorer logic (the widget only calls these)
+
+def test_filters_summary_and_concentration(client_list):
+    us = explore.filter_clients(client_list, sector="US public")
+    assert len(us) == 1803 and "SYNTHETIC" in us.attrs["label"]
+    s = explore.summary(us)
+    assert s["searches"] == 340_000 and s["organisations"] == 1803
+    heavy = explore.filter_clients(client_list, plan="paid", min_searches=500)
+    assert (heavy["plan"] == "paid").all() and (heavy["searches"] >= 500).all()
+    by_type = explore.by(client_list, "sector")
+    assert by_type["searches"].sum() == 500_000 and by_type["searches"].is_monotonic_decreasing
+    curve = explore.concentration(client_list)
+    assert curve["share of searches"].iloc[-1] == pytest.approx(1.0)
+    assert explore.top_share(client_list, 1.0) == pytest.approx(1.0)
+    assert 0.1 < explore.top_share(client_list, 0.1) < 1.0
+
+
+def test_explorer_bad_input(client_list):
+    with pytest.raises(ValueError, match="choose from"):
+        explore.filter_clients(client_list, country="Atlantis")
+    with pytest.raises(TypeError, match="DataFrame"):
+        explore.summary([1, 2, 3])
+    with pytest.raises(ValueError, match="lacks column"):
+        explore.by(pd.DataFrame({"x": [1]}), "x")
+    with pytest.raises(ValueError, match="fraction"):
+        explore.top_share(client_list, 0)
+
+
+def test_explorer_widget_responds(client_list):
+    box = explore.explorer(client_list)
+    assert len(box.last_table) == len(client_list)
+    sector = box.children[1].children[0]
+    sector.value = "non-US public"
+    assert len(box.last_table) == 88
+    assert "SYNTHETIC" in box.children[0].value
+
+
+# --- the portal lab: the exploit works on the vulnerable portal and fails on the fixed one
+
+def _get(p, token, path):
+    return requests.get(p.url + path, headers=portal.bearer(token), timeout=10)
+
+
+def test_vulnerable_portal_leaks_every_customer(client_list):
+    with portal.Portal(policy=portal.authenticated_only, clients=client_list) as p:
+        ana = portal.login(p.url, "ana", "lab-pass-ana")
+        me = _get(p, ana, "/api/me").json()
+        other = next(o for o in client_list["org_id"] if o != me["org_id"])
+        r = _get(p, ana, f"/api/clients/{other}")
+        assert r.status_code == 200 and r.json()["org_id"] == other  # another customer's record
+        listing = _get(p, ana, "/api/clients").json()
+        assert listing["count"] == len(client_list)  # the entire customer list
+        assert sum(c["searches"] for c in listing["clients"]) == 500_000
+
+
+def test_fixed_portal_blocks_the_exploit_and_audits_it(client_list):
+    log = portal.AuditLog()
+    with portal.Portal(policy=portal.same_organisation, clients=client_list, audit=log) as p:
+        ana = portal.login(p.url, "ana", "lab-pass-ana")
+        own = _get(p, ana, "/api/me").json()["org_id"]
+        assert _get(p, ana, f"/api/clients/{own}").status_code == 200
+        for other in client_list["org_id"].iloc[:20]:
+            if other != own:
+                assert _get(p, ana, f"/api/clients/{other}").status_code == 403
+        assert _get(p, ana, "/api/clients/SYN-9999").status_code == 403  # no hint whether it exists
+        listing = _get(p, ana, "/api/clients").json()
+        assert [c["org_id"] for c in listing["clients"]] == [own]
+        sam = portal.login(p.url, "sam", "lab-pass-sam")
+        assert _get(p, sam, "/api/clients").json()["count"] == len(client_list)  # vendor staff still see all
+    table = log.table()
+    denied = table[table["allowed"] == False]  # noqa: E712
+    assert len(denied) >= 19 and set(denied["user"]) == {"ana"} and set(denied["status"]) == {403}
+
+
+def test_portal_rejects_bad_requests(client_list):
+    with portal.Portal(clients=client_list) as p:
+        assert requests.get(p.url + "/api/clients", timeout=10).status_code == 401
+        assert requests.get(p.url + "/api/clients", headers=portal.bearer("forged"), timeout=10).status_code == 401
+        assert requests.post(p.url + "/login", data="not json", timeout=10).status_code == 400
+        assert requests.post(p.url + "/login", json={"username": "ana", "password": "x"}, timeout=10).status_code == 401
+        with pytest.raises(PermissionError, match="wrong username"):
+            portal.login(p.url, "nobody", "x")
+        ana = portal.login(p.url, "ana", "lab-pass-ana")
+        assert _get(p, ana, "/api/clients/../../etc/passwd").status_code == 404
+        assert requests.delete(p.url + "/api/clients", headers=portal.bearer(ana), timeout=10).status_code == 405
+    assert not p._server.running
+
+
+def test_portal_refuses_a_policy_that_is_not_a_function_or_returns_garbage(client_list):
+    with pytest.raises(TypeError, match="policy"):
+        portal.Portal(policy="same_organisation")
+    with portal.Portal(policy=lambda user, org: "yes", clients=client_list) as p:
+        ana = portal.login(p.url, "ana", "lab-pass-ana")
+        r = _get(p, ana, "/api/clients/SYN-0002")
+        assert r.status_code == 500 and "True or False" in r.text
+
+
+def test_servers_bind_only_to_loopback(client_list):
+    with portal.Portal(clients=client_list) as p:
+        assert re.match(r"http://127\.0\.0\.1:\d+$", p.url)
+
+
+# --- prose in the Track C lessons quotes only numbers that are in the facts tables
+
+def _published_numbers() -> set[float]:
+    t, f = facts.timeline(), facts.figures()
+    fines = facts.fines()
+    totals = fines[fines["kind"] == "fine"].groupby("currency")["amount"].sum()  # C4 quotes the EUR total
+    return set(t["figure"].dropna()) | set(f["value"].dropna()) | set(totals)
+
+
+@pytest.mark.parametrize("name", ["C1_timeline", "C2_what_leaked", "C4_harms_policy"])
+def test_numbers_quoted_in_lesson_prose_are_in_the_facts_tables(name):
+    import json
+
+    from facecourse.data import ROOT
+
+    cells = json.loads((ROOT / "lessons" / f"{name}.ipynb").read_text())["cells"]
+    prose = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    known = _published_numbers()
+    quoted = re.findall(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(billion|m\b)?", prose)
+    checked = 0
+    for number, scale in quoted:
+        value = float(number.replace(",", "")) * {"billion": 1e9, "m": 1e6, "": 1}[scale]
+        if value < 1000 or 1900 <= value <= 2100:  # small counts, percentages and years are not checked here
+            continue
+        checked += 1
+        assert value in known, f"{name}: {number} {scale} is not in datasets/facts"
+    assert checked >= 3 or name == "C4_harms_policy"
