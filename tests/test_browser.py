@@ -134,7 +134,8 @@ _STATE_JS = """() => {
 
 
 def _run_all(page, base: str, token: str, name: str) -> dict:
-    page.goto(f"{base}/lab/tree/{name}?token={token}")
+    # a workspace of its own, so that JupyterLab does not reopen the notebooks of earlier tests beside it
+    page.goto(f"{base}/lab/workspaces/{Path(name).stem}/tree/{name}?token={token}")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
                            "&& window.jupyterapp.shell.currentWidget.sessionContext", timeout=60_000)
     page.wait_for_function("""() => { const s = window.jupyterapp.shell.currentWidget.sessionContext;
