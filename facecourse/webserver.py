@@ -172,3 +172,28 @@ class LoopbackServer:
         state = self.url if self._httpd else "stopped"
         return f"<{type(self).__name__} {state}>"
 
+
+
+class ServedApp:
+    """Base for a course web app served by a ``LoopbackServer`` in ``self._server``: ``url``,
+    ``start``/``stop`` and use as a context manager. Subclasses override ``start`` to check
+    their preconditions before calling ``super().start()``."""
+
+    _server: LoopbackServer
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    def start(self):
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -33,7 +33,7 @@ from typing import Callable
 
 import pandas as pd
 
-from ..webserver import LoopbackServer, Request, Response
+from ..webserver import LoopbackServer, Request, Response, ServedApp
 from .clients import LABEL, synthetic_clients
 
 RECORD_FIELDS = ["org_id", "name", "sector", "country", "state", "accounts", "searches", "plan", "first_search",
@@ -91,7 +91,7 @@ LAB_ACCOUNTS = [("ana", "lab-pass-ana", 0, "customer"), ("ben", "lab-pass-ben", 
                 ("sam", "lab-pass-sam", 0, "staff")]
 
 
-class Portal:
+class Portal(ServedApp):
     """The client portal, served on 127.0.0.1 while used as a context manager (or between start/stop)."""
 
     def __init__(self, policy: Policy = authenticated_only, clients: pd.DataFrame | None = None,
@@ -119,23 +119,6 @@ class Portal:
     # --- the lab's public surface
     def user(self, username: str) -> User:
         return self._users[username][2]
-
-    @property
-    def url(self) -> str:
-        return self._server.url
-
-    def start(self) -> "Portal":
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> "Portal":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     # --- the server
     def _log(self, user: User | None, action: str, org_id: str | None, allowed: bool | None, status: int) -> None:

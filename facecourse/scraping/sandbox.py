@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import data
-from ..webserver import LoopbackServer, Request, Response
+from ..webserver import LoopbackServer, Request, Response, ServedApp
 
 SITE_NAME = "Friendbook, a sandbox social network"
 PER_PAGE = 8
@@ -88,7 +88,7 @@ def _page(title: str, body: str, head: str = "") -> str:
             f"<a href='/terms'>terms</a> | <a href='/privacy'>privacy</a></header><main>{body}</main></body></html>")
 
 
-class SandboxSite:
+class SandboxSite(ServedApp):
     """The sandbox social network; serve it with ``with SandboxSite() as site:`` (127.0.0.1, a free port)."""
 
     def __init__(self, profiles: list[Profile] | None = None):
@@ -102,25 +102,11 @@ class SandboxSite:
         self._server = LoopbackServer(self._app)
 
     # --- lifecycle
-    @property
-    def url(self) -> str:
-        return self._server.url
-
     def start(self) -> "SandboxSite":
         for p in self._profiles:  # fail early, with the data module's clear message, if photos are missing
             for rel in p.photos:
                 data.require("lfw", rel)
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> "SandboxSite":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        return super().start()
 
     # --- what the lessons inspect
     def profiles(self) -> pd.DataFrame:
