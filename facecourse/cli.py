@@ -72,37 +72,54 @@ def cmd_verify(args) -> int:
 
 
 def cmd_exercises(args) -> int:
-    from . import grading
+    """Generate exercises/ from solutions/ (all, or the names given), or --check them."""
+    from .authoring import exercises
 
-    if args.check:
-        problems = grading.check_exercises()
-        for p in problems:
-            print(p, file=sys.stderr)
-        if problems:
-            print("[facecourse] exercises/ is out of date: run `python3 course.py exercises`", file=sys.stderr)
-            return 1
-        print("[facecourse] exercises/ matches a fresh generation from solutions/")
-        return 0
-    for nb in grading.generate_exercises():
-        print(f"[facecourse] wrote {nb.relative_to(ROOT)}")
+    try:
+        if args.check:
+            problems = exercises.check_exercises(args.names or None)
+            for p in problems:
+                print(p, file=sys.stderr)
+            if problems:
+                print("[facecourse] exercises/ is out of date: run `python3 course.py exercises`", file=sys.stderr)
+                return 1
+            print("[facecourse] exercises/ matches a fresh generation from solutions/")
+            return 0
+        for nb in exercises.generate_exercises(args.names or None):
+            print(f"[facecourse] wrote {nb.relative_to(ROOT)}")
+    except exercises.ExerciseError as exc:
+        print(f"[facecourse] {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
-IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif")
+def cmd_build(args) -> int:
+    """Build lessons/ and solutions/ from sources/ (then the exercises of changed solutions), or --check."""
+    from .authoring import exercises, notebooks
 
-
-def strip_image_outputs(nb: dict) -> dict:
-    """Remove raster images from stored outputs.
-
-    Lesson outputs would otherwise carry copies of LFW and example photos into git, which the
-    course never does (nbval does not compare images anyway). Students see them when they run
-    the notebook. Charts are stored as Vega-Lite specs, not images, and are kept.
-    """
-    for cell in nb.get("cells", []):
-        for out in cell.get("outputs", []):
-            for mime in IMAGE_MIMES:
-                out.get("data", {}).pop(mime, None)
-    return nb
+    try:
+        chosen = notebooks.find(args.names or None)
+    except ValueError as exc:
+        print(f"[facecourse] {exc}", file=sys.stderr)
+        return 2
+    if args.check:
+        problems = notebooks.check(args.names or None)
+        for p in problems:
+            print(p, file=sys.stderr)
+        if problems:
+            return 1
+        print(f"[facecourse] {len(chosen)} notebooks match their text sources")
+        return 0
+    changed_solutions = []
+    for source in chosen:
+        path, what = notebooks.build(source, execute_changed=not args.no_execute, force=args.force)
+        print(f"[facecourse] {path.relative_to(ROOT)}: {what}", flush=True)
+        if source.parent.name == "solutions" and (what != "unchanged" or args.names):
+            changed_solutions.append(source.stem)
+    if changed_solutions:
+        for nb in exercises.generate_exercises(changed_solutions, run_tests=False):
+            print(f"[facecourse] {nb.relative_to(ROOT)}: generated", flush=True)
+    return 0
 
 
 def cmd_grade(args) -> int:
@@ -126,19 +143,17 @@ def cmd_grade(args) -> int:
 
 
 def cmd_lessons(args) -> int:
-    """Re-execute lesson notebooks in place so their stored outputs are fresh (maintainers)."""
-    import json
+    """Re-execute lessons from their sources so their stored outputs are fresh (maintainers)."""
+    from .authoring import notebooks
 
-    targets = args.notebooks or sorted(str(p) for p in (ROOT / "lessons").glob("*.ipynb"))
-    for nb in targets:
-        rc = subprocess.call(
-            [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
-             "--ExecutePreprocessor.timeout=600", nb], cwd=ROOT)
-        if rc:
-            return rc
-        path = Path(nb)
-        path.write_text(json.dumps(strip_image_outputs(json.loads(path.read_text())), indent=1,
-                                   ensure_ascii=False) + "\n", encoding="utf-8")
+    try:
+        chosen = notebooks.find(args.notebooks or None, kinds=("lessons",))
+    except ValueError as exc:
+        print(f"[facecourse] {exc}", file=sys.stderr)
+        return 2
+    for source in chosen:
+        path, what = notebooks.build(source, force=True)
+        print(f"[facecourse] {path.relative_to(ROOT)}: {what}", flush=True)
     return 0
 
 
@@ -245,7 +260,13 @@ def main(argv: list[str] | None = None) -> int:
     mirror(p)
     p = add("verify", cmd_verify, "verify the data in the cache (exit 1 naming each bad file)")
     p.add_argument("--subset", default="teaching", choices=data.LFW_SUBSETS)
+    p = add("build", cmd_build, "build lessons/ and solutions/ from sources/*.py, then the changed exercises")
+    p.add_argument("names", nargs="*", help="notebook names such as B4_verification (default: all)")
+    p.add_argument("--check", action="store_true", help="only report notebooks that differ from their source")
+    p.add_argument("--force", action="store_true", help="re-execute lessons even if their cells did not change")
+    p.add_argument("--no-execute", action="store_true", help="write changed lessons without outputs (drafts)")
     p = add("exercises", cmd_exercises, "generate exercises/ from solutions/ (or --check that it is current)")
+    p.add_argument("names", nargs="*", help="exercise names such as B4_verification (default: all)")
     p.add_argument("--check", action="store_true")
     p = add("grade", cmd_grade, "grade a folder of submissions (gradebook.csv, feedback/, manual/)")
     p.add_argument("submissions", help="folder: one sub-folder per student, or <student>__<name>.ipynb/.zip files")
@@ -254,8 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=None, help="parallel submissions (default: all cores)")
     p.add_argument("--cell-timeout", type=float, default=60.0, help="seconds one cell may run (default 60)")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds one submission may take (default 900)")
-    p = add("lessons", cmd_lessons, "re-execute lesson notebooks in place (refresh stored outputs)")
-    p.add_argument("notebooks", nargs="*")
+    p = add("lessons", cmd_lessons, "re-execute lessons from their sources (refresh stored outputs)")
+    p.add_argument("notebooks", nargs="*", help="lesson names (default: all)")
     p = add("embeddings", cmd_embeddings, "recompute the committed LFW embeddings (about 30 min on 2 cores)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     mirror(p)

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from facecourse import data, syllabus
-from facecourse.cli import IMAGE_MIMES
+from facecourse.authoring.notebooks import IMAGE_MIMES
 
 ROOT = data.ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -138,3 +138,27 @@ def test_downloaded_data_and_build_outputs_are_ignored():
     ignore = (ROOT / ".gitignore").read_text()
     for pattern in ("datasets/cache/", "build/", ".venv/"):
         assert pattern in ignore
+
+
+def test_every_lesson_and_solution_notebook_is_built_from_its_text_source():
+    from facecourse.authoring import notebooks
+
+    assert notebooks.sources("lessons") and notebooks.sources("solutions"), "sources/ holds no text sources"
+    assert notebooks.check() == [], "run `python3 course.py build` (see CONTRIBUTING.md)"
+
+
+def test_a_changed_source_is_reported(tmp_path, monkeypatch):
+    from facecourse.authoring import notebooks
+
+    src = notebooks.sources("solutions")[0]
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / (src.stem + ".ipynb")).write_text(
+        notebooks.notebook_path(src).read_text(encoding="utf-8"), encoding="utf-8")
+    for kind in notebooks.KINDS:
+        (tmp_path / "sources" / kind).mkdir(parents=True)
+    (tmp_path / "sources" / "solutions" / src.name).write_text(
+        src.read_text(encoding="utf-8") + "\n# %%\nprint('a new cell')\n", encoding="utf-8")
+    monkeypatch.setattr(notebooks, "SOURCES", tmp_path / "sources")
+    monkeypatch.setattr(notebooks, "ROOT", tmp_path)
+    problems = notebooks.check()
+    assert len(problems) == 1 and "differs from" in problems[0], problems

@@ -1,0 +1,174 @@
+"""Exercises are generated from solutions, with otter-grader.
+
+``solutions/NN_name.ipynb`` (built from ``sources/solutions/NN_name.py``) is the single source of
+each exercise: an Otter Assign master notebook with the answers, the public tests (shown to
+students, run by ``grader.check``) and the hidden tests (used only for grading).
+``generate_exercises`` runs ``otter assign`` on each solution and writes
+
+* ``exercises/NN_name.ipynb``: the student notebook (answers replaced by ``...``; public tests
+  embedded in its metadata, hidden tests absent), committed;
+* ``build/autograder/NN_name.zip``: the autograder with all tests, git-ignored (it holds the
+  hidden tests), rebuilt whenever needed.
+
+``check_exercises`` regenerates into a scratch folder and reports any difference from the
+committed ``exercises/``; CI fails on a difference.
+
+Example::
+
+    python3 course.py exercises B4_verification     # one exercise
+    python3 course.py exercises                     # all of them
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from ..data import ROOT
+from .notebooks import dumps, normalise as _normalise
+
+SOLUTIONS = ROOT / "solutions"
+EXERCISES = ROOT / "exercises"
+AUTOGRADERS = ROOT / "build" / "autograder"
+
+
+class ExerciseError(RuntimeError):
+    """Exercise generation failed, or an assignment name is unknown; the message says which."""
+
+
+def solution_notebooks() -> list[Path]:
+    return sorted(SOLUTIONS.glob("*.ipynb"))
+
+
+def _otter(*args: str | Path, cwd: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "otter", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
+        raise ExerciseError(f"otter {' '.join(map(str, args))} failed:\n{tail}")
+
+
+def assign(solution: Path, workdir: Path, run_tests: bool = True) -> tuple[dict, Path]:
+    """Run otter assign on one solution; return (normalised student notebook, autograder zip)."""
+    dist = workdir / solution.stem
+    args = ["assign", "--no-pdfs"] + ([] if run_tests else ["--no-run-tests"]) + [solution, dist]
+    _otter(*args, cwd=solution.parent)
+    student = json.loads((dist / "student" / solution.name).read_text(encoding="utf-8"))
+    zips = sorted((dist / "autograder").glob("*.zip"))
+    if len(zips) != 1:
+        raise ExerciseError(f"otter assign made {len(zips)} autograder zips for {solution.name}")
+    return _normalise(student), zips[0]
+
+
+def _chosen(names: list[str] | None) -> list[Path]:
+    sols = solution_notebooks()
+    if not names:
+        return sols
+    out = []
+    for name in names:
+        hit = [s for s in sols if s.stem == Path(name).stem]
+        if not hit:
+            raise ExerciseError(f"no exercise called {name!r}; known: {', '.join(s.stem for s in sols)}")
+        out += hit
+    return out
+
+
+def generate_exercises(names: list[str] | None = None, run_tests: bool = True) -> list[Path]:
+    """Regenerate exercise notebooks and autograder zips from ``solutions/`` (all, or ``names``).
+
+    ``names`` are solution stems such as ``"B4_verification"``; an unknown name raises
+    ``ExerciseError`` listing the known ones. Example: ``generate_exercises(["00_warmup"])``.
+    """
+    EXERCISES.mkdir(exist_ok=True)
+    AUTOGRADERS.mkdir(parents=True, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for sol in _chosen(names):
+            student, zip_path = assign(sol, Path(tmp), run_tests=run_tests)
+            out = EXERCISES / sol.name
+            out.write_text(dumps(student), encoding="utf-8")
+            shutil.copyfile(zip_path, AUTOGRADERS / f"{sol.stem}.zip")
+            written.append(out)
+    if not names:
+        stale = {p.name for p in EXERCISES.glob("*.ipynb")} - {s.name for s in solution_notebooks()}
+        for name in sorted(stale):
+            (EXERCISES / name).unlink()
+    return written
+
+
+def reference_submission(assignment: str) -> dict:
+    """The exercise notebook with every answer filled in from the solution (a full-marks submission)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        _otter("assign", "--no-pdfs", "--no-run-tests", SOLUTIONS / f"{assignment}.ipynb", Path(tmp) / "dist",
+               cwd=SOLUTIONS)
+        return json.loads((Path(tmp) / "dist" / "autograder" / f"{assignment}.ipynb").read_text(encoding="utf-8"))
+
+
+def autograder_zip(assignment: str) -> Path:
+    """The autograder zip for ``assignment`` (a solution's stem), building it if missing or stale."""
+    sol = SOLUTIONS / f"{assignment}.ipynb"
+    if not sol.is_file():
+        known = ", ".join(s.stem for s in solution_notebooks())
+        raise ExerciseError(f"no assignment called {assignment!r}; known: {known}")
+    z = AUTOGRADERS / f"{assignment}.zip"
+    if not z.is_file() or z.stat().st_mtime < sol.stat().st_mtime:
+        AUTOGRADERS.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            _, made = assign(sol, Path(tmp), run_tests=False)
+            shutil.copyfile(made, z)
+    return z
+
+
+def check_exercises(names: list[str] | None = None) -> list[str]:
+    """Differences between committed ``exercises/`` and a fresh generation (empty: up to date)."""
+    problems = []
+    with tempfile.TemporaryDirectory() as tmp:
+        expected = {}
+        for sol in _chosen(names):
+            student, _ = assign(sol, Path(tmp), run_tests=False)
+            expected[sol.name] = dumps(student)
+    committed = {p.name: p.read_text(encoding="utf-8") for p in EXERCISES.glob("*.ipynb")
+                 if not names or p.name in expected}
+    for name in sorted(set(expected) | set(committed)):
+        if name not in committed:
+            problems.append(f"exercises/{name} is missing (its solution exists)")
+        elif name not in expected:
+            problems.append(f"exercises/{name} has no solution in solutions/ (stale)")
+        elif committed[name] != expected[name]:
+            problems.append(f"exercises/{name} differs from what solutions/{name} generates")
+    return problems
+
+
+
+@dataclass
+class Question:
+    """One question of an assignment, as its ``# BEGIN QUESTION`` cell declares it."""
+
+    name: str
+    points: float
+    manual: bool
+
+
+def questions(assignment: str) -> list[Question]:
+    """The questions of an assignment, read with a YAML parser from its solution's raw cells.
+
+    Example: ``[q.name for q in questions("B4_verification")]`` gives ``['q1', 'q2', 'q3', 'q4']``.
+    """
+    path = SOLUTIONS / f"{assignment}.ipynb"
+    if not path.is_file():
+        raise ExerciseError(f"no assignment called {assignment!r}")
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for cell in nb["cells"]:
+        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] == "raw" and src.strip().startswith("# BEGIN QUESTION"):
+            conf = yaml.safe_load(src.strip().split("\n", 1)[1]) or {}
+            out.append(Question(str(conf["name"]), float(conf.get("points", 1)), bool(conf.get("manual", False))))
+    return out

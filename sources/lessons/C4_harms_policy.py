@@ -1,0 +1,108 @@
+# %% [markdown]
+# # C4. Harms and policy: a face is not a password
+#
+# **Why this matters.** After a password leak you change the password. After a face-template leak
+# there is nothing to change. This lesson measures that difference with the course's own pipeline,
+# weighs the benefits claimed for face search against its risks, and maps who regulates what.
+#
+# **Learning objectives.** After this lesson you can
+# 1. show with embeddings why a biometric template cannot be "rotated", and why hashing cannot protect it;
+# 2. weigh a claimed benefit against the evidence the record gives for it;
+# 3. summarise which authorities acted against Clearview, under which kind of law, and what it cost.
+#
+# **Prerequisites.** `lessons/B3_embeddings.ipynb`, `lessons/C1_timeline.ipynb`.
+#
+# **Estimated time.** 20 minutes.
+
+# %% [markdown]
+# ## You cannot change your face
+#
+# Take two different photos of the same person. If face templates were like passwords, a new photo
+# would be a new secret. It is not: the two embeddings land close together, below the usual 0.6
+# match threshold.
+
+# %%
+import hashlib
+
+import pandas as pd
+
+from facecourse import data, faces
+from facecourse.breach import facts
+
+first = faces.embed_single(data.example_path("knn_examples/train/obama/obama.jpg"))
+second = faces.embed_single(data.example_path("knn_examples/train/obama/obama2.jpg"))
+stranger = faces.embed_single(data.example_path("biden.jpg"))
+print(f"same person, different photos: {faces.distance(first.embedding, second.embedding):.2f}")
+print(f"different people:              {faces.distance(first.embedding, stranger.embedding):.2f}")
+
+
+# %% [markdown]
+# A template stolen today still matches the photos that will be taken of you in ten years.
+#
+# ## Why not store hashes, like passwords?
+#
+# Passwords are stored as salted hashes: the server checks a login by hashing what you typed and
+# comparing exact bytes. Faces never produce the same bytes twice, so the hashes of two photos of
+# one person never agree (the digits themselves are not shown here: they change with the last bit
+# of the floating-point arithmetic on your machine):
+
+# %%
+def sha(vector):
+    return hashlib.sha256(vector.tobytes()).hexdigest()[:16]
+
+
+print("identical hashes:", sha(first.embedding) == sha(second.embedding))
+print("embeddings close enough to match:", bool(faces.is_match(first.embedding, second.embedding)))
+
+# %% [markdown]
+# Matching needs a *distance*, so the system must keep the templates in a form it can compare. That
+# is why a face-search company holds, and can lose, exactly the data that identifies people for
+# life. Schemes that protect templates (cancellable biometrics, encrypted matching) exist, but they
+# cost accuracy or speed and were not what this product used.
+#
+# ## The benefits claimed, against the record
+#
+# Clearview and its customers pointed to identifying victims of child abuse. The record includes
+# what the Canadian privacy commissioner found when it looked at the RCMP's use:
+
+# %%
+events = facts.timeline()
+rcmp = events[events["headline"].str.contains("RCMP")]
+rcmp[["date", "headline", "figure", "figure_unit"]]
+
+# %% [markdown]
+# The RCMP cited 15 cases, but only about 6% of its searches could be tied to child-exploitation
+# work and about 85% could not be accounted for at all. A claimed benefit is real evidence only
+# when there is a record of what each search was for: which is the audit log from lesson C3.
+#
+# ## Who regulates what
+#
+# There is no single face-search law. Actions came under data-protection law (GDPR in the EU,
+# the UK GDPR, Canada's PIPEDA, Australia's Privacy Act), under a state biometric-privacy law in
+# Illinois (BIPA, enforced by lawsuits), and through contracts and terms of service (the platforms'
+# letters). Counting the regulators' and courts' actions by jurisdiction:
+
+# %%
+legal = events[events["event_type"].isin(["regulator", "tribunal", "court_ruling", "settlement",
+                                          "settlement_approved", "lawsuit", "criminal_complaint"])]
+by_place = legal.assign(jurisdiction=legal["jurisdiction"].map(facts.jurisdiction_name))
+by_place.groupby("jurisdiction").size().sort_values(ascending=False).rename("actions").to_frame()
+
+# %%
+fines = facts.fines()
+final = fines[fines["kind"] == "fine"]
+final.groupby("currency")["amount"].agg(["count", "sum"]).rename(columns={"count": "decisions", "sum": "total"})
+
+# %% [markdown]
+# European fines on Clearview total EUR 90.5m across four decisions (Italy, Greece, France, the
+# Netherlands), several of them reported as unpaid; the UK fine was overturned and then restored on
+# jurisdiction, and is not final. In the US the main outcome was a court-approved settlement: a
+# share of the company rather than cash, and a ban on selling database access to most private
+# companies.
+#
+# ## Summary
+#
+# * A face template cannot be revoked, and cannot be protected by hashing: it must stay comparable.
+# * A benefit claim needs records of what each search was for.
+# * Regulation is a patchwork: data-protection authorities abroad, a biometric-privacy statute and lawsuits in Illinois, terms of service elsewhere.
+# * Exercise: `exercises/C4_harms_policy.ipynb`.

@@ -1,0 +1,196 @@
+# %% [raw]
+# # ASSIGNMENT CONFIG
+# name: A1_how_the_database_was_built
+# init_cell: true
+# check_all_cell: true
+# export_cell: false
+# tests:
+#   files: false
+
+# %% [markdown]
+# # Exercise A1: the record, robots.txt and the law
+#
+# **Why this matters.** Before you write a crawler, you read what the site and the law ask. These
+# questions practise both on real facts and on the course's sandbox.
+#
+# **Learning objectives.** Query the sourced timeline; decide with protego what a crawler may
+# fetch; connect a kind of data to the law that governs it.
+#
+# **Prerequisites.** `lessons/A1_how_the_database_was_built.ipynb`.
+#
+# **Estimated time.** 20 minutes.
+
+# %%
+import pandas as pd
+from protego import Protego
+
+from facecourse.breach import facts
+
+events = facts.timeline()
+legal = facts.legal_map()
+
+# %% [markdown]
+# ## Question 1: how fast did the platforms react?
+#
+# The New York Times story is dated `2020-01-18`. Build `days_to_object`, a dict mapping each
+# platform `actor` whose `event_type` starts with `"platform_cease_and_desist"` or equals
+# `"platform_demand"` to the number of days between the story and its objection (an `int`).
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q1
+# points: 2
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+objections = events[events["event_type"].isin(["platform_cease_and_desist", "platform_demand"])]  # SOLUTION
+story = pd.Timestamp("2020-01-18")  # SOLUTION
+days_to_object = {a: int((w - story).days) for a, w in zip(objections["actor"], objections["when"])}  # SOLUTION
+days_to_object
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+assert isinstance(days_to_object, dict) and len(days_to_object) >= 3
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+assert days_to_object["Twitter"] == 3
+assert days_to_object == {"Twitter": 3, "Google / YouTube": 17, "Facebook / Instagram": 18, "Venmo (PayPal)": 18,
+                          "LinkedIn (Microsoft)": 19}
+
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Question 2: what may a crawler fetch?
+#
+# Write `allowed_paths(robots_txt, user_agent, paths)` returning the list of those `paths` (in
+# their original order) that `user_agent` may fetch according to `robots_txt`. Use `Protego`;
+# paths are like `"/people/ann"` (protego needs full URLs: prefix them with any site, for
+# example `"http://127.0.0.1"`).
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q2
+# points: 2
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+def allowed_paths(robots_txt, user_agent, paths):
+    # BEGIN SOLUTION
+    rules = Protego.parse(robots_txt)
+    return [p for p in paths if rules.can_fetch("http://127.0.0.1" + p, user_agent)]
+    # END SOLUTION
+
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+assert allowed_paths("User-agent: *\nDisallow: /private/\n", "me", ["/a", "/private/b"]) == ["/a"]
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+_txt = "User-agent: BadBot\nDisallow: /\n\nUser-agent: *\nDisallow: /members/\nAllow: /members/public\n"
+assert allowed_paths(_txt, "BadBot/2.0", ["/", "/people/x"]) == []
+assert allowed_paths(_txt, "nice", ["/members/x", "/members/public", "/people/x"]) == ["/members/public", "/people/x"]
+assert allowed_paths("", "nice", ["/x"]) == ["/x"]
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Question 3: which laws require consent for faces?
+#
+# From `legal`, store in `consent_laws` the sorted list of `instrument` names whose
+# `what_it_says` mentions consent (the word `"consent"`, any case).
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q3
+# points: 1
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+consent_laws = sorted(legal.loc[legal["what_it_says"].str.contains("consent", case=False), "instrument"])  # SOLUTION
+consent_laws
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+assert isinstance(consent_laws, list)
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+assert len(consent_laws) == 3
+assert any("BIPA" in x or "Biometric Information Privacy" in x for x in consent_laws)
+assert any("GDPR" in x or "General Data Protection" in x for x in consent_laws)
+assert any("PIPEDA" in x for x in consent_laws)
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Question 4 (written): "it was all public"
+#
+# Clearview's defence was that it only collected photos anyone could see. In four to six
+# sentences, explain why robots.txt and terms of service alone do not settle whether that is
+# acceptable, and what BIPA and the GDPR add.
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q4
+# manual: true
+# points: 2
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %% [markdown]
+# Robots.txt is a request to crawlers about paths and pace, and terms of service are a contract
+# between a site and its users: both speak for the site, not for the people in the photos, and
+# neither can express "do not build a face database of me". A site may even allow crawling for
+# search engines while its users never imagined biometric enrolment. BIPA and the GDPR protect the
+# people directly: collecting face geometry needs informed written consent in Illinois, and
+# biometric identification data is a special category under the GDPR that needs an exception such
+# as explicit consent. So "public" answers the site's question at best, never the person's.
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # END QUESTION

@@ -1,0 +1,220 @@
+# %% [raw]
+# # ASSIGNMENT CONFIG
+# name: A4_provenance_consent
+# init_cell: true
+# check_all_cell: true
+# export_cell: false
+# tests:
+#   files: false
+
+# %% [markdown]
+# # Exercise A4: provenance, search and erasure
+#
+# **Why this matters.** A gallery that cannot say where a face came from cannot be corrected, and
+# a gallery that cannot forget cannot be lawful. Check both properties yourself.
+#
+# **Learning objectives.** Summarise a ledger for a datasheet; trace a search result to its
+# source; verify an erasure end to end.
+#
+# **Prerequisites.** `lessons/A4_provenance_consent.ipynb`.
+#
+# **Estimated time.** 25 minutes.
+
+# %%
+from urllib.parse import urlsplit
+
+import pandas as pd
+
+from facecourse import data, faces
+from facecourse.gallery import Gallery
+from facecourse.scraping import collect, crawler, sandbox
+from facecourse.scraping.ledger import Ledger
+
+with sandbox.SandboxSite() as site:
+    result = crawler.polite_crawler(site.url).crawl()
+ledger = result.ledger
+photos = ledger.photos()  # the collection as crawled (question 3 erases someone from the ledger later)
+gallery, problems = collect.gallery_from_ledger(ledger)
+
+# %% [markdown]
+# ## Question 1: the licence line of the datasheet
+#
+# Store in `licence_counts` a dict mapping each licence to the number of **collected photos**
+# (`photos`, one row per photo) under it, and in `share_reusable` the share of those photos whose licence
+# starts with `"CC BY"` (any Creative Commons attribution licence).
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q1
+# points: 2
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+licence_counts = photos["licence"].value_counts().to_dict()  # SOLUTION
+share_reusable = float(photos["licence"].str.startswith("CC BY").mean())  # SOLUTION
+licence_counts, share_reusable
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+assert sum(licence_counts.values()) == len(photos)
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+_p = photos
+assert licence_counts == _p["licence"].value_counts().to_dict()
+assert abs(share_reusable - (_p["licence"].str.startswith("CC BY")).mean()) < 1e-9
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Question 2: where did the match come from?
+#
+# Embed LFW photo 106 of Colin Powell (`data.lfw_image_path("Colin_Powell", 106)`, with
+# `choose="central"`), search `gallery` for the single best match, and store its identity in
+# `best_identity` and the **path** of its source URL (e.g. `"/photos/someone/1.jpg"`) in
+# `best_path`.
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q2
+# points: 2
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+probe = faces.embed_single(data.lfw_image_path("Colin_Powell", 106), choose="central").embedding
+best = gallery.search(probe, k=1)[0]  # SOLUTION
+best_identity = best.identity  # SOLUTION
+best_path = urlsplit(best.source).path  # SOLUTION
+best_identity, best_path
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+assert best_path.startswith("/photos/")
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+assert best_identity == "Colin Powell"
+assert best_path.startswith("/photos/colin-powell/")
+assert best_path in set(photos["url"].map(lambda u: urlsplit(u).path))
+
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Question 3: prove an erasure
+#
+# Write `fully_erased(name, ledger, gallery, probe, k=10)` returning True only if **all** hold:
+# no ledger row has `subject == name`; `name` is not among `gallery.identities()`; none of the
+# top `k` search results for `probe` has that identity; and `ledger.is_erased(name)` is True (the
+# request is remembered). Then erase Colin Powell with `collect.erase_everywhere` and store
+# `colin_erased = fully_erased("Colin Powell", ledger, gallery, probe)`.
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q3
+# points: 2
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+def fully_erased(name, ledger, gallery, probe, k=10):
+    # BEGIN SOLUTION
+    in_ledger = (ledger.table()["subject"] == name).any()
+    in_gallery = name in gallery.identities()
+    in_results = any(m.identity == name for m in gallery.search(probe, k=k)) if len(gallery) else False
+    return bool(not in_ledger and not in_gallery and not in_results and ledger.is_erased(name))
+    # END SOLUTION
+
+
+collect.erase_everywhere("Colin Powell", ledger, gallery)  # SOLUTION
+colin_erased = fully_erased("Colin Powell", ledger, gallery, probe)
+colin_erased
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+assert colin_erased is True
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+import numpy as _np
+_v = _np.zeros(128, _np.float32)
+_v[0] = 1
+_g = Gallery()
+_g.add("Ann", _v, source="http://127.0.0.1/a.jpg")
+_l = Ledger()
+_ = _l.record("http://127.0.0.1/a.jpg", "collected", kind="photo", subject="Ann")
+assert fully_erased("Ann", _l, _g, _v) is False          # still everywhere
+_ = _l.erase("Ann")
+assert fully_erased("Ann", _l, _g, _v) is False          # still in the gallery
+_ = _g.remove("Ann")
+assert fully_erased("Ann", _l, _g, _v) is True
+assert fully_erased("Bob", Ledger(), _g, _v) is False    # never asked: nothing remembered
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Question 4 (written): LFW's datasheet
+#
+# Answer three datasheet questions for LFW in one or two sentences each: how was it collected;
+# did the people in it consent; can someone in it be removed, and from which copies?
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q4
+# manual: true
+# points: 2
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %% [markdown]
+# LFW was collected in 2007 from news photographs on the web: a face detector found the faces and
+# each was labelled with the person's name. The people in it, public figures in the news, were not
+# asked; the assumption was that newsworthy public images could be reused for research. Someone
+# could ask the maintainers to remove an image from the official site, but countless copies,
+# mirrors and models trained on it already exist, so removal from all copies is practically
+# impossible; this is why the course fetches from the official source instead of redistributing it.
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # END QUESTION
