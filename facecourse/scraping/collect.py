@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import faces
-from ..gallery import Gallery
+from ..matching import faces
+from ..matching.gallery import Gallery
 from .ledger import Ledger
 
 PROVENANCE = ["sha256", "licence", "consent", "fetched_at", "referrer"]

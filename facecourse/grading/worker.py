@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from .sandbox_guard import GUARD_TEMPLATE, UNLOCK_TEMPLATE
+from .guard import GUARD_TEMPLATE, UNLOCK_TEMPLATE
 
 CHECK_CELL = re.compile(r"^grader\.check(_all)?\([^()]*\)$")
 

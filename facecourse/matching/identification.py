@@ -1,0 +1,129 @@
+"""1:N identification on LFW: a gallery with provenance, rank-1 experiments, and the search explorer.
+
+The explorer's logic is the plain function ``search_results``; the ipywidgets UI only calls it,
+so tests exercise exactly what a student sees.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import data
+from . import precomputed
+from .gallery import Gallery
+from . import THRESHOLD
+
+
+def lfw_gallery() -> Gallery:
+    """Every precomputed LFW face, with the official URL it was published at as its source."""
+    table, emb = precomputed.load()
+    urls = {e.path: e.url for e in data.load_manifest("lfw")}
+    g = Gallery()
+    g.add_many(table["person"], emb, [urls[p] for p in table["path"]],
+               provenance=[{"path": p, "detector": d} for p, d in zip(table["path"], table["detector"])])
+    return g
+
+
+def search_results(gallery: Gallery, probe_path: str, k: int = 5, threshold: float | None = THRESHOLD) -> pd.DataFrame:
+    """Top-k candidates for one gallery photo used as the probe (the photo itself left out).
+
+    Columns: rank, identity, distance, same person as the probe?, source URL.
+    """
+    rows = gallery.records.index[gallery.records["path"] == probe_path]
+    if len(rows) != 1:
+        raise ValueError(f"{probe_path!r} is not a photo in the gallery")
+    row = int(rows[0])
+    probe = gallery.embeddings[row]
+    truth = gallery.records.at[row, "identity"]
+    matches = gallery.search(probe, k=k, threshold=threshold, exclude_source=gallery.records.at[row, "source"])
+    table = gallery.results_table(matches).drop(columns="index")
+    table.insert(2, "same person", table["identity"] == truth)
+    table["distance"] = table["distance"].round(3)
+    return table
+
+
+def closed_set_rank1(gallery_sizes: list[int], seed: int = 0) -> pd.DataFrame:
+    """Rank-1 accuracy as the gallery grows with distractors.
+
+    Probes: the first image of each of LFW's 1,680 people with two or more images. The gallery
+    always holds their second image (the mate); distractors are images of people with only one
+    image, added at random (seeded) up to each size.
+    """
+    table, emb = precomputed.load()
+    counts = table["person"].map(table["person"].value_counts())
+    multi = table[counts >= 2].sort_values(["person", "index"])
+    probes = multi.groupby("person").nth(0)
+    mates = multi.groupby("person").nth(1)
+    singles = table[counts == 1].index.to_numpy()
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(singles)
+    P = emb[probes.index.to_numpy()]
+    truth = probes["person"].to_numpy()
+    rows = []
+    for size in gallery_sizes:
+        extra = size - len(mates)
+        if extra < 0 or extra > len(order):
+            raise ValueError(f"gallery size must be between {len(mates)} and {len(mates) + len(order)}")
+        idx = np.concatenate([mates.index.to_numpy(), order[:extra]])
+        G, who = emb[idx], table.loc[idx, "person"].to_numpy()
+        d2 = (P ** 2).sum(1)[:, None] - 2 * P @ G.T + (G ** 2).sum(1)[None, :]
+        best = who[np.argmin(d2, axis=1)]
+        rows.append({"gallery size": size, "distractors": extra, "rank-1 accuracy": float(np.mean(best == truth))})
+    return pd.DataFrame(rows)
+
+
+def open_set_false_alarms(threshold: float = THRESHOLD, seed: int = 0, probes: int = 1000) -> dict:
+    """Non-mated searches: people with a single LFW image searched against everyone else.
+
+    Returns the share of those searches that return at least one candidate within ``threshold``
+    (the false-positive identification rate, FPIR) and the mean number of such candidates.
+    """
+    table, emb = precomputed.load()
+    counts = table["person"].map(table["person"].value_counts())
+    singles = table[counts == 1].index.to_numpy()
+    pick = np.random.default_rng(seed).choice(singles, size=min(probes, len(singles)), replace=False)
+    hits = []
+    for i in pick:
+        d = np.linalg.norm(emb - emb[i], axis=1)
+        d[i] = np.inf
+        hits.append(int((d <= threshold).sum()))
+    hits = np.array(hits)
+    return {"searches": len(pick), "gallery size": len(emb) - 1, "threshold": threshold,
+            "FPIR": float(np.mean(hits > 0)), "mean false candidates": float(hits.mean())}
+
+
+def search_explorer(gallery: Gallery, people: list[str]):
+    """An ipywidgets tool: choose a person and photo, move the threshold and k, see the candidates."""
+    import ipywidgets as w
+
+    recs = gallery.records
+    person = w.Dropdown(options=people, value=people[0], description="person")
+    photo = w.Dropdown(description="photo")
+    k = w.IntSlider(value=5, min=1, max=20, description="top k")
+    threshold = w.FloatSlider(value=THRESHOLD, min=0.3, max=1.0, step=0.05, description="threshold", readout_format=".2f")
+    out = w.HTML()  # widget state only: no display messages, so it also works under nbval
+    box = w.VBox([w.HBox([person, photo]), w.HBox([k, threshold]), out])
+    box.last_table = None  # what the tool shows now (tests read it; nbval fires no callbacks)
+
+    def photos_of(name):
+        return sorted(recs.loc[recs["identity"] == name, "path"])
+
+    def refresh(*_):
+        if not photo.value:
+            return
+        box.last_table = search_results(gallery, photo.value, k=k.value, threshold=threshold.value)
+        out.value = (box.last_table.to_html(index=False, render_links=True, escape=True) if len(box.last_table)
+                     else f"<p>No candidate within {threshold.value:.2f}: nobody in the gallery is close enough.</p>")
+
+    def on_person(change):
+        photo.options = photos_of(change["new"])
+        photo.value = photo.options[0]
+
+    photo.options = photos_of(person.value)
+    photo.value = photo.options[0]
+    person.observe(on_person, names="value")
+    for ctl in (photo, k, threshold):
+        ctl.observe(refresh, names="value")
+    refresh()
+    return box
