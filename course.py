@@ -4,46 +4,47 @@
     python3 course.py lab      # set up what is missing, fetch + verify data, start JupyterLab
     python3 course.py test     # every test: unit tests and every notebook under nbval
 
-Other commands: data, verify, exercises, lessons, lock (``python3 course.py --help``).
+This file uses only the standard library. ``--help`` (of any command) is answered here, at once,
+without creating anything. Every other command first makes sure the virtual environment
+``.venv`` exists and matches the lock (``requirements.lock`` + ``requirements-nodeps.lock``,
+compiled from ``pyproject.toml`` by ``python3 course.py lock``), then runs the command there
+(``facecourse.cli``) in your current directory, so relative paths mean what you expect.
 
-This file uses only the standard library. It creates a virtual environment in ``.venv``
-(once, and again whenever the pinned requirements change), installs the exact pins with
-prebuilt wheels only (dlib comes from the ``dlib-bin`` wheel, never compiled), then runs the
-command inside that environment (``facecourse.cli``).
-
-Set ``FACECOURSE_USE_CURRENT_PYTHON=1`` to skip the virtual environment and use the Python
-that runs this file (Binder and conda users, where ``environment.yml`` already installed
-everything).
+``install(python)`` below is the one install routine: ``.venv`` here, CI through ``course.py``,
+and the Binder build (``postBuild``: ``python3 course.py install --current-python``) all use it.
+Set ``FACECOURSE_USE_CURRENT_PYTHON=1`` to run the commands with the Python that runs this file
+(Binder and conda users, whose environment is already installed).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
+import tomllib
 import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-REQUIREMENTS = ["requirements.txt", "requirements-dlib.txt", "requirements-nodeps.txt", "pyproject.toml"]
-STAMP = VENV / ".facecourse-requirements.sha256"
+PYPROJECT = ROOT / "pyproject.toml"
+LOCK = ROOT / "requirements.lock"
+NODEPS_LOCK = ROOT / "requirements-nodeps.lock"
+JUPYTER_SETTINGS = ROOT / "jupyter_config"
+STAMP_NAME = ".facecourse-lock.sha256"
+# what install() depends on: a change to any of these reinstalls on the next command
+INSTALL_INPUTS = (LOCK, NODEPS_LOCK, PYPROJECT, JUPYTER_SETTINGS / "overrides.json",
+                  JUPYTER_SETTINGS / "jupyter_lab_config.json")
 
 
 def _say(msg: str) -> None:
     print(f"[facecourse] {msg}", flush=True)
-
-
-def _venv_python() -> Path:
-    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-
-
-def _requirements_digest() -> str:
-    h = hashlib.sha256(sys.version.split()[0].encode())
-    for name in REQUIREMENTS:
-        h.update((ROOT / name).read_bytes())
-    return h.hexdigest()
 
 
 def _run(cmd: list, **kw) -> None:
@@ -53,49 +54,214 @@ def _run(cmd: list, **kw) -> None:
         sys.exit(f"[facecourse] FAILED (exit {rc}): {' '.join(str(c) for c in cmd)}")
 
 
-def ensure_environment() -> Path:
-    """Return the Python to run the course with, creating/updating ``.venv`` if needed."""
+def config() -> dict:
+    """``[tool.facecourse]`` of pyproject.toml (binder_repo, no_deps, locked_extras, lock_tool...)."""
+    return tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["facecourse"]
+
+
+# --------------------------------------------------------------------------------------------
+# install: the one routine that puts the locked pins into an environment
+
+
+def _digest(python: Path) -> str:
+    version = subprocess.check_output([str(python), "-c", "import sys; print(sys.version)"], text=True)
+    h = hashlib.sha256(version.encode())
+    for path in INSTALL_INPUTS:
+        if path == PYPROJECT:  # only the package's own metadata matters, not tool settings
+            h.update(json.dumps(tomllib.loads(path.read_text(encoding="utf-8"))["project"], sort_keys=True).encode())
+        else:
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _prefix(python: Path) -> Path:
+    return Path(subprocess.check_output([str(python), "-c", "import sys; print(sys.prefix)"], text=True).strip())
+
+
+def apply_jupyter_settings(prefix: Path) -> list[Path]:
+    """Turn off JupyterLab's news and update checks in the environment at ``prefix``.
+
+    Merges ``jupyter_config/overrides.json`` into ``share/jupyter/lab/settings/overrides.json``
+    (the Notifications plugin's defaults: ``fetchNews`` "false", so students are never asked about
+    news; ``checkForUpdates`` false) and ``jupyter_config/jupyter_lab_config.json`` into
+    ``etc/jupyter/jupyter_lab_config.json`` (the server side: ``LabApp.news_url`` null,
+    ``NeverCheckForUpdate``). Other keys of existing files are kept. Returns the two paths.
+    """
+    written = []
+    for source, target in (("overrides.json", prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json"),
+                           ("jupyter_lab_config.json", prefix / "etc" / "jupyter" / "jupyter_lab_config.json")):
+        merged = json.loads(target.read_text(encoding="utf-8")) if target.is_file() else {}
+        for section, settings in json.loads((JUPYTER_SETTINGS / source).read_text(encoding="utf-8")).items():
+            merged.setdefault(section, {}).update(settings)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def install(python: Path) -> None:
+    """Install the course into the environment of ``python``: the locked pins, then the package.
+
+    1. ``requirements.lock``: every package with its exact version and hashes (pip checks them;
+       the lock is complete, so no dependency resolution: ``--no-deps``),
+       wheels only (the file says ``--only-binary=:all:``; ``face_recognition_models``, pure data,
+       is published only as a source archive and needs no compiler). dlib is the ``dlib-bin`` wheel.
+    2. ``requirements-nodeps.lock`` with ``--no-deps``: face_recognition, whose metadata asks for
+       the dlib source distribution (a 25-minute compile) although dlib-bin already provides dlib.
+    3. this repository, editable and without dependencies, so notebooks anywhere can ``import facecourse``.
+    4. JupyterLab settings: no news or update notifications (``apply_jupyter_settings``).
+    """
+    python = Path(python)
+    pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
+    started = time.perf_counter()
+    # --no-deps: the lock is already the complete set (uv resolved it), and pip's own resolver in
+    # hash-checking mode trips over extras (jsonschema[format-nongpl]) when it upgrades a package
+    _run(pip + ["--no-deps", "-r", LOCK])
+    _run(pip + ["--no-deps", "-r", NODEPS_LOCK])
+    _run(pip + ["--no-deps", "--no-build-isolation", "-e", ROOT])
+    for path in apply_jupyter_settings(_prefix(python)):
+        _say(f"wrote {path}")
+    _say(f"installed in {time.perf_counter() - started:.0f} s")
+
+
+def _venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure_environment(force: bool = False) -> Path:
+    """Return the Python to run the course with, creating/updating ``.venv`` if needed (or ``force``)."""
     if os.environ.get("FACECOURSE_USE_CURRENT_PYTHON") == "1":
         return Path(sys.executable)
     if sys.version_info[:2] != (3, 11):
-        _say(f"warning: the pins are tested on Python 3.11; this is {sys.version.split()[0]}")
-    digest = _requirements_digest()
+        _say(f"warning: the lock is made and tested for Python 3.11; this is {sys.version.split()[0]}")
     py = _venv_python()
-    if py.exists() and STAMP.exists() and STAMP.read_text().strip() == digest:
+    stamp = VENV / STAMP_NAME
+    if not force and py.exists() and stamp.exists() and stamp.read_text().strip() == _digest(py):
         return py
     if not py.exists():
         _say(f"creating a virtual environment in {VENV}")
         try:
             venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
         except Exception as exc:  # e.g. Debian's python3 without python3-venv
-            sys.exit(
-                f"[facecourse] could not create {VENV}: {exc}\n"
-                "On Debian/Ubuntu install venv support first:  apt-get install -y python3-venv"
-            )
-    _say("installing the pinned packages (prebuilt wheels only; a few minutes the first time)")
-    # Wheels only, so nothing is ever compiled; face_recognition_models (pure data, 100 MB of
-    # model files) is published only as a source archive that needs no compiler.
-    pip = [py, "-m", "pip", "install", "--disable-pip-version-check",
-           "--only-binary=:all:", "--no-binary=face_recognition_models"]
-    _run(pip + ["-r", ROOT / "requirements.txt", "-r", ROOT / "requirements-dlib.txt"])
-    # face_recognition declares a dependency on the dlib sdist, which pip would compile for
-    # ~25 minutes; dlib-bin already provides dlib, so install it without dependencies.
-    _run(pip + ["--no-deps", "-r", ROOT / "requirements-nodeps.txt"])
-    # the course's own package, editable, so notebooks in any folder can `import facecourse`
-    _run([py, "-m", "pip", "install", "--disable-pip-version-check", "--no-deps", "--no-build-isolation",
-          "-e", ROOT])
-    STAMP.write_text(digest + "\n")
+            sys.exit(f"[facecourse] could not create {VENV}: {exc}\n"
+                     "On Debian/Ubuntu install venv support first:  apt-get install -y python3-venv")
+    _say("installing the locked packages (prebuilt wheels only; a few minutes the first time)")
+    install(py)
+    stamp.write_text(_digest(py) + "\n")
     return py
 
 
+# --------------------------------------------------------------------------------------------
+# lock: resolve pyproject.toml into requirements.lock with uv (maintainers)
+
+_BLOCK_START = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==")
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _split_blocks(text: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """Split uv's output into header lines and (normalised name, block text) per pinned package."""
+    header, blocks = [], []
+    for line in text.splitlines(keepends=True):
+        m = _BLOCK_START.match(line)
+        if m:
+            blocks.append([_norm(m.group(1)), line])
+        elif blocks:
+            blocks[-1][1] += line
+        else:
+            header.append(line)
+    return header, [(n, b) for n, b in blocks]
+
+
+def lock(upgrade: list[str] | None = None, upgrade_all: bool = False) -> None:
+    """Re-resolve pyproject.toml into requirements.lock and requirements-nodeps.lock.
+
+    Runs ``tool.facecourse.lock_tool`` (uv, installed into ``build/lock-tool``, never into
+    ``.venv``) for ``lock_python`` on ``lock_platform``, with hashes and ``# via`` notes. The
+    versions already in the lock are kept unless ``upgrade`` names the packages to move (or
+    ``upgrade_all``). The packages in ``no_deps`` are resolved with their dependencies, minus
+    the ones ``no_deps_drop`` lists (dlib: dlib-bin provides it), and written to
+    requirements-nodeps.lock, which ``install`` installs with ``--no-deps``.
+    """
+    cfg = config()
+    tool_dir = ROOT / "build" / "lock-tool"
+    uv = tool_dir / "bin" / "uv"
+    if not uv.exists() or not (tool_dir / f"{cfg['lock_tool']}.stamp").exists():
+        venv.EnvBuilder(with_pip=True, clear=True).create(tool_dir)
+        _run([tool_dir / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check",
+              cfg["lock_tool"]])
+        (tool_dir / f"{cfg['lock_tool']}.stamp").write_text("")
+    work = ROOT / "build" / "lock"
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "no-deps.in").write_text("\n".join(cfg["no_deps"]) + "\n")
+    (work / "overrides.txt").write_text("".join(f"{n} ; sys_platform == 'never'\n" for n in cfg["no_deps_drop"]))
+    out = work / "requirements.lock"
+    if LOCK.exists():  # the current pins are uv's preferences: nothing moves unless it must
+        out.write_text(LOCK.read_text() + NODEPS_LOCK.read_text() if NODEPS_LOCK.exists() else LOCK.read_text())
+    cmd = [uv, "pip", "compile", "pyproject.toml", *(f"--extra={e}" for e in cfg["locked_extras"]),
+           "build/lock/no-deps.in", "--overrides", "build/lock/overrides.txt",
+           "--python-version", cfg["lock_python"], "--python-platform", cfg["lock_platform"],
+           "--generate-hashes", "--only-binary", ":all:",
+           *(a for pkg in cfg["sdist_only"] for a in ("--no-binary", pkg)),
+           "--emit-build-options", "--no-header", "-o", "build/lock/requirements.lock"]
+    cmd += ["--upgrade"] if upgrade_all else [a for pkg in (upgrade or []) for a in ("--upgrade-package", pkg)]
+    _run(cmd, cwd=ROOT)
+    header, blocks = _split_blocks(out.read_text())
+    nodeps = {_norm(re.split(r"[<>=!~ ;]", r, maxsplit=1)[0]) for r in cfg["no_deps"]}
+    # pip applies these in order: wheels only for everything, then the sdist exceptions
+    build_options = "".join(sorted((line for line in header if line.startswith("--")),
+                                   key=lambda line: not line.startswith("--only-binary")))
+
+    def fix(block: str) -> str:
+        return (block.replace("-r build/lock/no-deps.in", "tool.facecourse.no_deps (pyproject.toml)")
+                .replace("facecourse (pyproject.toml)", "pyproject.toml [project.dependencies]"))
+
+    note = ("# Generated by `python3 course.py lock` from pyproject.toml with {tool} for Python {py} on\n"
+            "# {platform}. Do not edit: change pyproject.toml and re-lock (CONTRIBUTING.md).\n"
+            "# `# via` names what pulls each pin in. {what}\n").format(
+        tool=cfg["lock_tool"], py=cfg["lock_python"], platform=cfg["lock_platform"], what="{what}")
+    LOCK.write_text(note.format(what="Installed by `python3 course.py install` (pip checks every hash).\n")
+                    + build_options + "".join(fix(b) for n, b in blocks if n not in nodeps))
+    NODEPS_LOCK.write_text(note.format(what="Installed WITH --no-deps: face_recognition's metadata asks for the\n"
+                                       "# dlib sdist; dlib-bin (requirements.lock) provides dlib. Its other "
+                                       "dependencies are in requirements.lock.\n")
+                           + build_options + "".join(fix(b) for n, b in blocks if n in nodeps))
+    _say(f"wrote {LOCK.name} ({sum(n not in nodeps for n, _ in blocks)} pins) and {NODEPS_LOCK.name}")
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _cli():
+    """The command-line parser; it lives in facecourse/cli.py, which imports only the stdlib."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from facecourse import cli
+    finally:
+        sys.path.pop(0)
+    return cli
+
+
 def main(argv: list[str]) -> int:
-    if argv[:1] in (["-h"], ["--help"], []):
-        print(__doc__)
-        if not argv:
-            return 2
-        argv = ["--help"]
+    cli = _cli()
+    if not argv:
+        cli.build_parser().print_help()
+        return 2
+    args, _ = cli.parse_args(argv)  # --help and usage errors end here, before any environment exists
+    if args.cmd == "install":
+        if args.current_python:
+            install(Path(sys.executable))
+        else:
+            ensure_environment(force=True)
+        return 0
+    if args.cmd == "lock":
+        lock(args.upgrade_package, args.upgrade)
+        return 0
     py = ensure_environment()
-    return subprocess.call([str(py), "-m", "facecourse.cli", *argv], cwd=ROOT)
+    # the user's current directory: paths on the command line are theirs
+    return subprocess.call([str(py), "-m", "facecourse.cli", *argv])
 
 
 if __name__ == "__main__":

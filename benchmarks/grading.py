@@ -1,57 +1,114 @@
-"""Seconds per submission when grading, for the slowest assignment, one worker vs all cores.
+"""Grading time: per submission with and without the sandbox, and a whole class.
 
-    python benchmarks/grading.py [--copies 8]
+    python benchmarks/grading.py                      # per-submission table + sandbox overhead
+    python benchmarks/grading.py --class-size 30      # + a class of 30 honest and 5 hostile submissions
+    python benchmarks/grading.py --assignment B4_verification --repeats 3
 
-Each assignment is graded once from its full-marks reference submission to find the slowest;
-then ``--copies`` copies of it are graded with 1 worker and with every core.
+1. Every assignment's full-marks reference submission is graded once (sandboxed) to find the
+   slowest assignment (skipped with ``--assignment``).
+2. The slowest assignment's reference is graded ``--repeats`` times with the sandbox and without it
+   (``sandbox=False``, i.e. ``--no-sandbox``), alternating, one at a time; the table reports the
+   median seconds and the sandbox's overhead (wall clock: on a shared machine, run it when idle).
+3. With ``--class-size N``: N copies of the reference plus 5 hostile submissions (an infinite loop
+   that ignores signals, a fork bomb, a 6 GiB allocation, a C-level crash, a forger) are graded by
+   ``grade_folder`` with default settings and 2 workers; the target is under 10 minutes.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
-import os
+import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from facecourse import grading
+from facecourse.grading import run
+from facecourse.grading.collect import Submission
 
 
-def _grade(nbs: dict[str, dict], workers: int) -> float:
+def _grade_one(assignment: str, nb: dict, sandbox: bool) -> tuple[float, dict]:
     with tempfile.TemporaryDirectory() as tmp:
-        subs = Path(tmp) / "subs"
-        for student, nb in nbs.items():
-            (subs / student).mkdir(parents=True)
-            (subs / student / "submission.ipynb").write_text(json.dumps(nb))
+        path = Path(tmp) / f"{assignment}.ipynb"
+        path.write_text(json.dumps(nb), encoding="utf-8")
         t0 = time.perf_counter()
-        book = grading.grade_folder(subs, Path(tmp) / "out", workers=workers)
+        outcome = run._grade_one(Submission("bench", path.name, path, assignment), None, [], 60.0, 900.0,
+                                 sandbox=sandbox)
         seconds = time.perf_counter() - t0
-        bad = book[book["status"].str.startswith(("failed", "partial", "timed", "grader"))]
-        if len(bad):
-            raise SystemExit(f"reference submissions did not get full marks:\n{bad}")
-        return seconds
+    points = {r["question"]: r["points"] for r in outcome.rows if r["points"] is not None}
+    return seconds, points
+
+
+def _hostile(reference: dict) -> dict[str, dict]:
+    """Five hostile variants of the reference: each adds one code cell at the end."""
+    attacks = {
+        "loop_ignoring_signals": "import signal\nfor s in (signal.SIGINT, signal.SIGTERM):\n"
+                                 "    signal.signal(s, signal.SIG_IGN)\nwhile True:\n    pass",
+        "fork_bomb": "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass",
+        "memory": "big = bytearray(6 * 2 ** 30)",
+        "c_crash": "import sys\nsys.setrecursionlimit(10 ** 7)\ndef f(n):\n    return f(n + 1)\nf(0)",
+        "forger": "import builtins, numpy\nbuiltins.isinstance = lambda *a: True\nnumpy.allclose = lambda *a, **k: True\n"
+                  "class Yes:\n    __eq__ = lambda self, other: True\n",
+    }
+    out = {}
+    for name, code in attacks.items():
+        nb = copy.deepcopy(reference)
+        nb["cells"].append({"cell_type": "code", "id": f"hostile-{name}".replace("_", "-"), "metadata": {},
+                            "outputs": [], "execution_count": None, "source": code})
+        out[name] = nb
+    return out
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--copies", type=int, default=8)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--assignment", help="skip the survey and use this assignment")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--class-size", type=int, default=0, help="also grade a class of N honest + 5 hostile")
     args = ap.parse_args()
-    refs = {s.stem: grading.reference_submission(s.stem) for s in grading.solution_notebooks()}
-    single = {a: _grade({"student": nb}, 1) for a, nb in refs.items()}
-    print("| assignment | seconds for one submission |\n|---|---|")
-    for a, sec in single.items():
-        print(f"| {a} | {sec:.1f} |")
-    slowest = max(single, key=single.get)
-    copies = {f"student{i:02d}": refs[slowest] for i in range(args.copies)}
-    cores = os.cpu_count() or 1
-    one = _grade(copies, 1)
-    many = _grade(copies, cores)
-    print(f"\nSlowest assignment: {slowest}; {args.copies} submissions")
-    print(f"| workers | seconds | seconds per submission |\n|---|---|---|")
-    print(f"| 1 | {one:.1f} | {one / args.copies:.1f} |")
-    print(f"| {cores} | {many:.1f} | {many / args.copies:.1f} |")
+    run.require_sandbox(True)
+    if args.assignment:
+        slowest = args.assignment
+    else:
+        single = {}
+        print("| assignment | seconds (sandboxed) |\n|---|---|")
+        for sol in grading.solution_notebooks():
+            sec, _ = _grade_one(sol.stem, grading.reference_submission(sol.stem), True)
+            single[sol.stem] = sec
+            print(f"| {sol.stem} | {sec:.1f} |", flush=True)
+        slowest = max(single, key=single.get)
+    ref = grading.reference_submission(slowest)
+    run.autograder_for(slowest)
+    timings = {True: [], False: []}
+    for _ in range(args.repeats):
+        for sandboxed in (True, False):
+            sec, points = _grade_one(slowest, ref, sandboxed)
+            timings[sandboxed].append(sec)
+            print(f"  {'sandbox' if sandboxed else 'no sandbox'}: {sec:.1f} s, {points}", flush=True)
+    med = {k: statistics.median(v) for k, v in timings.items()}
+    print(f"\nSlowest assignment: {slowest}; median of {args.repeats}")
+    print("| mode | seconds per submission |\n|---|---|")
+    print(f"| sandbox (bubblewrap) | {med[True]:.1f} |")
+    print(f"| --no-sandbox | {med[False]:.1f} |")
+    print(f"| sandbox overhead | {100 * (med[True] / med[False] - 1):+.0f}% |")
+    if args.class_size:
+        with tempfile.TemporaryDirectory() as tmp:
+            subs = Path(tmp) / "subs"
+            nbs = {f"honest{i:02d}": ref for i in range(args.class_size)} | _hostile(ref)
+            for student, nb in nbs.items():
+                (subs / student).mkdir(parents=True)
+                (subs / student / f"{slowest}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+            t0 = time.perf_counter()
+            book = grading.grade_folder(subs, Path(tmp) / "out", workers=2)
+            seconds = time.perf_counter() - t0
+        honest = book[book["student"].str.startswith("honest") & (book["status"] != "awaiting manual score")]
+        wrong = honest[honest["status"] != "passed"]
+        print(f"\nClass of {args.class_size} honest + 5 hostile submissions of {slowest}, 2 workers: "
+              f"{seconds:.0f} s ({seconds / 60:.1f} min; target < 10 min); honest rows not full marks: {len(wrong)}")
+        hostile = book[~book["student"].str.startswith("honest")]
+        print(hostile[["student", "question", "points", "status"]].to_string(index=False))
     return 0
 
 

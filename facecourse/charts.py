@@ -44,7 +44,18 @@ def save_static(chart: alt.Chart, path: str | Path) -> Path:
 
 
 # Older notebooks called the track charts through this module; these names stay for one term.
-from .breach.charts import (concentration_chart, fines_chart, share_bars, size_claims_chart,  # noqa: E402,F401
-                            timeline_chart)
-from .matching.charts import det_chart, distance_histogram  # noqa: E402,F401
-from .scraping.charts import collected_by_setting_chart  # noqa: E402,F401
+# Resolved lazily (PEP 562), so importing a track's charts module first causes no import cycle.
+_MOVED = {
+    "concentration_chart": "breach", "fines_chart": "breach", "share_bars": "breach",
+    "size_claims_chart": "breach", "timeline_chart": "breach",
+    "det_chart": "matching", "distance_histogram": "matching",
+    "collected_by_setting_chart": "scraping",
+}
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module(f"facecourse.{_MOVED[name]}.charts"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,8 +1,18 @@
-"""Commands of ``python3 course.py`` once the environment exists (run as ``python -m facecourse.cli``)."""
+"""The commands of ``python3 course.py`` (run as ``python -m facecourse.cli`` inside the environment).
+
+This module imports only the standard library at the top (``data`` does too): ``course.py`` builds
+its parser with the system Python to answer ``--help`` and reject bad usage before any
+environment exists. Each command imports what it needs when it runs.
+
+Paths typed by the user (``grade ./subs``, ``--out``, ``--mirror ../x``, ``lessons path/X.ipynb``,
+test paths after ``test``) mean paths from the user's current directory; they are made absolute
+here, before anything runs with the repository as its working directory.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import subprocess
 import sys
@@ -13,6 +23,16 @@ from . import data
 ROOT = data.ROOT
 NOTEBOOK_DIRS = ("lessons", "exercises", "solutions")
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
+# environment variables that name paths; made absolute so child processes in ROOT agree
+PATH_VARIABLES = ("FACECOURSE_MIRROR", "FACECOURSE_DATA")
+
+
+def _course():
+    """``course.py`` as a module (its install routine, lock, Jupyter settings); stdlib only."""
+    spec = importlib.util.spec_from_file_location("facecourse_course_py", ROOT / "course.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _fetch(subset: str, mirror: str | None) -> None:
@@ -23,8 +43,14 @@ def _fetch(subset: str, mirror: str | None) -> None:
     print(f"[facecourse] data verified in {data.cache_dir()}: {report.summary()}", flush=True)
 
 
-def cmd_lab(args) -> int:
+# --------------------------------------------------------------------------------------------
+# lab
+
+
+def cmd_lab(args, extra=()) -> int:
     _fetch(args.subset, args.mirror)
+    for path in _course().apply_jupyter_settings(Path(sys.prefix)):  # no news/update popups
+        print(f"[facecourse] JupyterLab settings: {path}", flush=True)
     cmd = [
         sys.executable, "-m", "jupyter", "lab",
         "--ServerApp.ip=127.0.0.1",
@@ -40,44 +66,143 @@ def cmd_lab(args) -> int:
     return subprocess.call(cmd, cwd=ROOT)
 
 
+# --------------------------------------------------------------------------------------------
+# test: pytest, with the user's options passed through
+
+# pytest options (core, xdist, nbval) whose value is the next word when not written as --opt=value
+_VALUE_OPTIONS = {
+    "-k", "-m", "-p", "-c", "-o", "-W", "-r", "-n", "--maxfail", "--durations", "--durations-min", "--deselect",
+    "--ignore", "--ignore-glob", "--rootdir", "--basetemp", "--tb", "--dist", "--numprocesses", "--maxprocesses",
+    "--junitxml", "--junit-xml", "--confcutdir", "--override-ini", "--capture", "--import-mode", "--log-level",
+    "--log-file", "--log-cli-level", "--color", "--code-highlight", "--pythonwarnings", "--config-file",
+    "--nbval-sanitize-with", "--nbval-cell-timeout", "--nbval-kernel-name", "--timeout", "--inifile",
+}
+# ...of which these values are paths (the part before ``::`` for node ids)
+_PATH_OPTIONS = {"--deselect", "--ignore", "--ignore-glob", "--rootdir", "--basetemp", "-c", "--junitxml",
+                 "--junit-xml", "--confcutdir", "--log-file", "--config-file", "--nbval-sanitize-with", "--inifile"}
+
+
+def _absolute(path: str, cwd: Path | None = None) -> str:
+    """``path`` (or ``path::node``) from the user's directory, made absolute."""
+    head, sep, node = path.partition("::")
+    return str(((cwd or Path.cwd()) / Path(head).expanduser()).resolve()) + sep + node
+
+
+def split_pytest_args(words: list[str], cwd: Path | None = None) -> tuple[list[str], list[str]]:
+    """Split ``course.py test`` words into (pytest options, test paths), paths made absolute.
+
+    A word is a test path when it does not start with ``-`` and is not the value of an option
+    that takes one (``-k data``: ``data`` is a keyword expression, not a path). Path-valued
+    options (``--ignore``, ``--deselect``, ``--basetemp``...) are made absolute too.
+    Example: ``split_pytest_args(["-x", "-k", "data", "tests/test_data.py"])`` gives
+    ``(["-x", "-k", "data"], ["/abs/.../tests/test_data.py"])``.
+    """
+    options, paths = [], []
+    words = list(words)
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w.startswith("--") and "=" in w:
+            name, value = w.split("=", 1)
+            options.append(f"{name}={_absolute(value, cwd)}" if name in _PATH_OPTIONS else w)
+        elif w in _VALUE_OPTIONS or (w[:2] in _VALUE_OPTIONS and len(w) == 2):
+            options.append(w)
+            if i + 1 < len(words):
+                i += 1
+                options.append(_absolute(words[i], cwd) if w in _PATH_OPTIONS else words[i])
+        elif w.startswith("-"):
+            options.append(w)  # a flag, or a short option with its value attached (-kdata, -n2)
+        else:
+            paths.append(_absolute(w, cwd))
+        i += 1
+    return options, paths
+
+
+def test_paths(paths: list[str]) -> list[str]:
+    """What one ``course.py test`` runs: the given paths, or the whole course.
+
+    Everything runs in ONE pytest session with ``--nbval``: unit tests, lessons (stored outputs
+    compared, volatile parts sanitised) and exercises and solutions (stored without outputs: every
+    cell must run; ``conftest.py`` at the top of the repository puts them in nbval's lax mode).
+    """
+    return paths or [str(ROOT / d) for d in ("tests", "lessons", "exercises", "solutions")]
+
+
+def _parallel_options(options: list[str], paths: list[str]) -> list[str]:
+    """``-n auto --dist loadfile`` (one file per worker, whole notebooks on one kernel), unless the
+    user chose (``-n``, ``-p no:xdist``), is debugging (``--pdb``, ``--trace``) or runs one file."""
+    chosen = {o.split("=")[0] for o in options} | {o[:2] for o in options if o.startswith("-n")}
+    if chosen & {"-n", "--numprocesses", "--pdb", "--trace"} or "no:xdist" in options:
+        return []
+    if len(paths) == 1 and Path(paths[0].partition("::")[0]).is_file():
+        return []
+    return ["-n", "auto", "--dist", "loadfile"]
+
+
 def _pytest(args: list[str]) -> int:
     cmd = [sys.executable, "-m", "pytest", *args]
     print("[facecourse] $ " + " ".join(cmd), flush=True)
     return subprocess.call(cmd, cwd=ROOT)
 
 
-def cmd_test(args) -> int:
+def cmd_test(args, extra=()) -> int:
     _fetch("teaching", args.mirror)
-    extra = list(args.pytest_args)
-    # 1. unit tests and the lessons, whose stored outputs nbval compares (volatile parts sanitised)
-    rc1 = _pytest(["tests", "lessons", "--nbval", "--nbval-sanitize-with", str(SANITIZE), *extra])
-    # 2. exercises and solutions: every cell must run; they are stored without outputs.
-    #    (Solution notebooks contain the real tests, public and hidden, as assert cells.)
-    rc2 = _pytest(["exercises", "solutions", "--nbval-lax", *extra])
-    failed = [name for name, rc in (("unit tests + lessons", rc1), ("exercises + solutions", rc2)) if rc]
-    if failed:
-        print(f"[facecourse] FAILED: {', '.join(failed)}", file=sys.stderr, flush=True)
-        return 1
-    print("[facecourse] all tests passed", flush=True)
-    return 0
+    options, paths = split_pytest_args(list(extra))
+    paths = test_paths(paths)
+    nbval = [] if "--nbval-lax" in options else ["--nbval", "--nbval-sanitize-with", str(SANITIZE)]
+    rc = _pytest([*paths, *nbval, *_parallel_options(options, paths), *options])
+    if rc == 0:
+        print("[facecourse] all tests passed", flush=True)
+    elif rc == 5:
+        print("[facecourse] no test matched", file=sys.stderr, flush=True)
+    else:
+        print(f"[facecourse] FAILED (pytest exit {rc})", file=sys.stderr, flush=True)
+    return rc
 
 
-def cmd_data(args) -> int:
+# --------------------------------------------------------------------------------------------
+# data, notebooks, grading
+
+
+def cmd_data(args, extra=()) -> int:
     _fetch(args.subset, args.mirror)
     return 0
 
 
-def cmd_verify(args) -> int:
+def cmd_verify(args, extra=()) -> int:
     return data.main(["verify", "--subset", args.subset])
 
 
-def cmd_exercises(args) -> int:
+def notebook_names(words: list[str], cwd: Path | None = None) -> list[str]:
+    """Notebook names from the command line: a name (``B4_verification``) stays a name; a path
+    (``lessons/B4_verification.ipynb``, ``../sources/lessons/B4_verification.py``) is read from the
+    user's directory and must be one of the course's notebooks or sources (ValueError otherwise)."""
+    names = []
+    for w in words:
+        if "/" not in w and os.sep not in w and not w.endswith((".ipynb", ".py")):
+            names.append(w)
+            continue
+        path = Path(_absolute(w, cwd))
+        try:
+            rel = path.relative_to(ROOT)
+        except ValueError:
+            raise ValueError(f"{w} ({path}) is not in the course repository {ROOT}") from None
+        if not path.is_file():
+            raise ValueError(f"{w}: no such file ({path})")
+        if rel.parts[0] not in (*NOTEBOOK_DIRS, "sources"):
+            raise ValueError(f"{w} is not a course notebook or source (lessons/, solutions/, exercises/, sources/)")
+        names.append(path.stem)
+    return names
+
+
+def cmd_exercises(args, extra=()) -> int:
     """Generate exercises/ from solutions/ (all, or the names given), or --check them."""
     from .authoring import exercises
 
     try:
+        names = notebook_names(args.names) or None
         if args.check:
-            problems = exercises.check_exercises(args.names or None)
+            problems = exercises.check_exercises(names)
             for p in problems:
                 print(p, file=sys.stderr)
             if problems:
@@ -85,25 +210,26 @@ def cmd_exercises(args) -> int:
                 return 1
             print("[facecourse] exercises/ matches a fresh generation from solutions/")
             return 0
-        for nb in exercises.generate_exercises(args.names or None):
+        for nb in exercises.generate_exercises(names):
             print(f"[facecourse] wrote {nb.relative_to(ROOT)}")
-    except exercises.ExerciseError as exc:
+    except (exercises.ExerciseError, ValueError) as exc:
         print(f"[facecourse] {exc}", file=sys.stderr)
         return 2
     return 0
 
 
-def cmd_build(args) -> int:
+def cmd_build(args, extra=()) -> int:
     """Build lessons/ and solutions/ from sources/ (then the exercises of changed solutions), or --check."""
     from .authoring import exercises, notebooks
 
     try:
-        chosen = notebooks.find(args.names or None)
+        names = notebook_names(args.names) or None
+        chosen = notebooks.find(names)
     except ValueError as exc:
         print(f"[facecourse] {exc}", file=sys.stderr)
         return 2
     if args.check:
-        problems = notebooks.check(args.names or None)
+        problems = notebooks.check(names)
         for p in problems:
             print(p, file=sys.stderr)
         if problems:
@@ -114,7 +240,7 @@ def cmd_build(args) -> int:
     for source in chosen:
         path, what = notebooks.build(source, execute_changed=not args.no_execute, force=args.force)
         print(f"[facecourse] {path.relative_to(ROOT)}: {what}", flush=True)
-        if source.parent.name == "solutions" and (what != "unchanged" or args.names):
+        if source.parent.name == "solutions" and (what != "unchanged" or names):
             changed_solutions.append(source.stem)
     if changed_solutions:
         for nb in exercises.generate_exercises(changed_solutions, run_tests=False):
@@ -122,13 +248,19 @@ def cmd_build(args) -> int:
     return 0
 
 
-def cmd_grade(args) -> int:
+def cmd_grade(args, extra=()) -> int:
     """Grade a folder of submissions into a gradebook, feedback files and manual-scoring sheets."""
     from . import grading
+    from .grading.collect import visible
 
     try:
+        note = grading.solutions_note(args.solutions)
+        if note:
+            print(f"[facecourse] {note}", file=sys.stderr, flush=True)
         book = grading.grade_folder(args.submissions, args.out, assignment=args.assignment, workers=args.workers,
-                                    cell_timeout=args.cell_timeout, total_timeout=args.timeout)
+                                    cell_timeout=args.cell_timeout, total_timeout=args.timeout,
+                                    test_timeout=args.test_timeout, sandbox=not args.no_sandbox,
+                                    solutions=args.solutions)
     except grading.GradingError as exc:
         print(f"[facecourse] {exc}", file=sys.stderr)
         return 2
@@ -138,16 +270,16 @@ def cmd_grade(args) -> int:
           f"wrote {out / 'gradebook.csv'}, {out / 'feedback'}/, {out / 'manual'}/")
     ungraded = book[book["question"] == ""]
     for _, r in ungraded.iterrows():
-        print(f"  not graded: {r['file']}: {r['status']}")
+        print(f"  not graded: {visible(str(r['file']))}: {visible(str(r['status']))}")  # no terminal escapes
     return 0
 
 
-def cmd_lessons(args) -> int:
+def cmd_lessons(args, extra=()) -> int:
     """Re-execute lessons from their sources so their stored outputs are fresh (maintainers)."""
     from .authoring import notebooks
 
     try:
-        chosen = notebooks.find(args.notebooks or None, kinds=("lessons",))
+        chosen = notebooks.find(notebook_names(args.notebooks) or None, kinds=("lessons",))
     except ValueError as exc:
         print(f"[facecourse] {exc}", file=sys.stderr)
         return 2
@@ -157,14 +289,60 @@ def cmd_lessons(args) -> int:
     return 0
 
 
-def cmd_embeddings(args) -> int:
+def cmd_embeddings(args, extra=()) -> int:
     """Rebuild datasets/embeddings/ from all LFW images (parallel over cores, resumable)."""
-    from . import embeddings
+    from .matching import precomputed
 
     _fetch("all", args.mirror)
-    meta = embeddings.build(workers=args.workers)
-    print(f"[facecourse] wrote {embeddings.OUT_DIR.relative_to(ROOT)}: {meta['images']} images, "
+    meta = precomputed.build(workers=args.workers)
+    print(f"[facecourse] wrote {precomputed.OUT_DIR.relative_to(ROOT)}: {meta['images']} images, "
           f"detectors {meta['detectors_used']}, {meta['build_seconds_this_run']} s on {meta['workers']} workers")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# maintainers: badges, optional accelerated dlib
+
+README = ROOT / "README.md"
+
+
+def binder_url(notebook: str, repo: str | None = None, ref: str | None = None) -> str:
+    """The Binder link that opens ``notebook`` (a repository path) in JupyterLab.
+
+    ``repo``/``ref`` default to ``[tool.facecourse] binder_repo``/``binder_ref`` in pyproject.toml,
+    the one place a fork changes. Example: ``binder_url("lessons/B1_detection.ipynb")``.
+    """
+    from urllib.parse import quote
+
+    cfg = _course().config()
+    return (f"https://mybinder.org/v2/gh/{repo or cfg['binder_repo']}/{ref or cfg['binder_ref']}"
+            f"?labpath={quote(notebook, safe='')}")
+
+
+_BADGE_URL = r"https://mybinder\.org/v2/gh/[^)\s?]+\?labpath=([^)\s&]+)"
+
+
+def rewrite_badges(text: str) -> str:
+    """``text`` with every Binder link pointing at the configured repository and ref."""
+    import re
+    from urllib.parse import unquote
+
+    return re.sub(_BADGE_URL, lambda m: binder_url(unquote(m.group(1))), text)
+
+
+def cmd_badges(args, extra=()) -> int:
+    """Point the README's Binder badges at ``[tool.facecourse] binder_repo`` (or --check them)."""
+    text = README.read_text(encoding="utf-8")
+    new = rewrite_badges(text)
+    if args.check:
+        if new != text:
+            print("[facecourse] README's Binder links differ from pyproject's binder_repo: "
+                  "run `python3 course.py badges`", file=sys.stderr)
+            return 1
+        print("[facecourse] README's Binder links match pyproject.toml")
+        return 0
+    README.write_text(new, encoding="utf-8")
+    print(f"[facecourse] README Binder links now point at {binder_url('').split('?')[0]}")
     return 0
 
 
@@ -172,17 +350,22 @@ ACCEL_VENV = ROOT / ".venv-accel"
 WHEELS = ROOT / "build" / "wheels"
 
 
-def cmd_accel_dlib(args) -> int:
+def cmd_accel_dlib(args, extra=()) -> int:
     """Optional: build dlib from source against OpenBLAS (~16 min on 2 cores) into .venv-accel.
 
     Never part of the default setup or CI. The wheel is cached in build/wheels/, so a second run
-    only recreates the environment. Compare with `python benchmarks/pipeline.py`.
+    only recreates the environment. Compare with `python benchmarks/pipeline.py`. The system
+    packages it needs are ``[tool.facecourse.accelerated] apt`` in pyproject.toml.
     """
     import glob
+    import re
     import shutil
     import venv
 
-    dlib_version = (ROOT / "requirements-dlib.txt").read_text().split("==")[1].split(".post")[0].strip()
+    course = _course()
+    apt = course.config()["accelerated"]["apt"]
+    pin = re.search(r"^dlib-bin==([\w.]+)", course.LOCK.read_text(), re.MULTILINE)
+    dlib_version = pin.group(1).split(".post")[0]
     wheel = sorted(glob.glob(str(WHEELS / f"dlib-{dlib_version}-*.whl")))
     if not wheel:
         have_blas = any(glob.glob(pattern) for pattern in ("/usr/include/*/cblas.h", "/usr/include/cblas.h",
@@ -190,10 +373,10 @@ def cmd_accel_dlib(args) -> int:
         if not (have_blas and shutil.which("cmake")):
             if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
                 subprocess.call(["apt-get", "update", "-qq"])
-                if subprocess.call(["apt-get", "install", "-y", "-qq", "cmake", "libopenblas-dev"]):
+                if subprocess.call(["apt-get", "install", "-y", "-qq", *apt]):
                     return 1
             else:
-                print("[facecourse] needs cmake and OpenBLAS: sudo apt-get install -y cmake libopenblas-dev",
+                print(f"[facecourse] needs cmake and OpenBLAS: sudo apt-get install -y {' '.join(apt)}",
                       file=sys.stderr)
                 return 1
         print(f"[facecourse] building dlib {dlib_version} from source with OpenBLAS (about 16 minutes)...", flush=True)
@@ -204,10 +387,9 @@ def cmd_accel_dlib(args) -> int:
         wheel = sorted(glob.glob(str(WHEELS / f"dlib-{dlib_version}-*.whl")))
     venv.EnvBuilder(with_pip=True, clear=True).create(ACCEL_VENV)
     py = ACCEL_VENV / "bin" / "python"
-    pip = [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    for cmd in (pip + ["-r", str(ROOT / "requirements.txt"), wheel[-1]],
-                pip + ["--no-deps", "-r", str(ROOT / "requirements-nodeps.txt")],
-                pip + ["--no-deps", "--no-build-isolation", "-e", str(ROOT)]):
+    course.install(py)  # the same locked pins as .venv, then dlib-bin swapped for the source build
+    pip = [str(py), "-m", "pip", "--disable-pip-version-check"]
+    for cmd in (pip + ["uninstall", "-y", "dlib-bin"], pip + ["install", "-q", "--no-deps", wheel[-1]]):
         if subprocess.call(cmd):
             return 1
     out = subprocess.check_output([str(py), "-c", "import dlib; print(dlib.__version__, dlib.DLIB_USE_BLAS)"],
@@ -216,31 +398,31 @@ def cmd_accel_dlib(args) -> int:
     return 0
 
 
-def cmd_lock(args) -> int:
-    """Re-resolve requirements.in into the exact pins of requirements.txt in a scratch venv."""
-    import tempfile
-    import venv
-
-    with tempfile.TemporaryDirectory() as tmp:
-        venv.EnvBuilder(with_pip=True).create(tmp)
-        py = Path(tmp) / "bin" / "python"
-        subprocess.check_call([py, "-m", "pip", "install", "-q", "-r", ROOT / "requirements.in",
-                               "-r", ROOT / "requirements-dlib.txt"])
-        frozen = subprocess.check_output([py, "-m", "pip", "freeze", "--all", "--exclude", "pip",
-                                          "--exclude", "dlib-bin"], text=True)
-    header = ("# Exact pins for the course (pip). Generated from requirements.in by `python3 course.py lock`;\n"
-              "# do not edit by hand. dlib-bin: requirements-dlib.txt; face_recognition: requirements-nodeps.txt.\n")
-    (ROOT / "requirements.txt").write_text(header + frozen)
-    print("[facecourse] wrote requirements.txt; update environment.yml's conda pins to match (a test checks)")
+def cmd_install(args, extra=()) -> int:
+    """Install the locked pins (course.py does this itself; here for `python -m facecourse.cli`)."""
+    course = _course()
+    course.install(Path(sys.executable))
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python3 course.py")
-    sub = ap.add_subparsers(dest="cmd", required=True)
+def cmd_lock(args, extra=()) -> int:
+    _course().lock(args.upgrade_package, args.upgrade)
+    return 0
 
-    def add(name, func, text):
-        p = sub.add_parser(name, help=text, description=text)
+
+# --------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="python3 course.py", allow_abbrev=False,
+        description="The facecourse command. `python3 course.py lab` runs the course; "
+                    "`python3 course.py test` runs every test. Paths are read from your current directory.")
+    sub = ap.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+
+    def add(name, func, text, epilog=None):
+        p = sub.add_parser(name, help=text, description=text, epilog=epilog, allow_abbrev=False,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
         p.set_defaults(func=func)
         return p
 
@@ -252,8 +434,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=8888)
     p.add_argument("--no-browser", action="store_true")
     mirror(p)
-    p = add("test", cmd_test, "run every test: unit tests and all notebooks under nbval")
-    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments, e.g. -x -k data")
+    p = add("test", cmd_test, "run every test: unit tests and all notebooks under nbval",
+            epilog="Any other option or path goes to pytest, e.g.\n"
+                   "  python3 course.py test -x -k data tests/test_data.py\n"
+                   "  python3 course.py test lessons/B1_detection.ipynb     (nbval, stored outputs compared)\n"
+                   "  python3 course.py test solutions/B1_detection.ipynb   (nbval-lax: every cell runs)\n"
+                   "With test paths only those run; without, everything: tests/, lessons/ (stored outputs\n"
+                   "compared), exercises/ and solutions/ (every cell runs), in one pytest session on all\n"
+                   "cores (pytest-xdist; -n 0 for one process).")
     mirror(p)
     p = add("data", cmd_data, "fetch and verify course data")
     p.add_argument("--subset", default="teaching", choices=data.LFW_SUBSETS)
@@ -261,12 +449,12 @@ def main(argv: list[str] | None = None) -> int:
     p = add("verify", cmd_verify, "verify the data in the cache (exit 1 naming each bad file)")
     p.add_argument("--subset", default="teaching", choices=data.LFW_SUBSETS)
     p = add("build", cmd_build, "build lessons/ and solutions/ from sources/*.py, then the changed exercises")
-    p.add_argument("names", nargs="*", help="notebook names such as B4_verification (default: all)")
+    p.add_argument("names", nargs="*", help="notebook names such as B4_verification, or paths (default: all)")
     p.add_argument("--check", action="store_true", help="only report notebooks that differ from their source")
     p.add_argument("--force", action="store_true", help="re-execute lessons even if their cells did not change")
     p.add_argument("--no-execute", action="store_true", help="write changed lessons without outputs (drafts)")
     p = add("exercises", cmd_exercises, "generate exercises/ from solutions/ (or --check that it is current)")
-    p.add_argument("names", nargs="*", help="exercise names such as B4_verification (default: all)")
+    p.add_argument("names", nargs="*", help="exercise names such as B4_verification, or paths (default: all)")
     p.add_argument("--check", action="store_true")
     p = add("grade", cmd_grade, "grade a folder of submissions (gradebook.csv, feedback/, manual/)")
     p.add_argument("submissions", help="folder: one sub-folder per student, or <student>__<name>.ipynb/.zip files")
@@ -275,15 +463,58 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=None, help="parallel submissions (default: all cores)")
     p.add_argument("--cell-timeout", type=float, default=60.0, help="seconds one cell may run (default 60)")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds one submission may take (default 900)")
+    p.add_argument("--test-timeout", type=float, default=None,
+                   help="seconds one test case may run (default: the cell timeout, at most 30)")
+    p.add_argument("--solutions", metavar="FOLDER",
+                   help="your PRIVATE solutions folder (<assignment>.ipynb with hidden tests); default: the "
+                        "repository's solutions/, whose hidden tests are public")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="grade without bubblewrap: students' code then runs with YOUR rights (accept the risk)")
     p = add("lessons", cmd_lessons, "re-execute lessons from their sources (refresh stored outputs)")
-    p.add_argument("notebooks", nargs="*", help="lesson names (default: all)")
+    p.add_argument("notebooks", nargs="*", help="lesson names or paths (default: all)")
     p = add("embeddings", cmd_embeddings, "recompute the committed LFW embeddings (about 30 min on 2 cores)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     mirror(p)
     add("accel-dlib", cmd_accel_dlib, "optional: build dlib against OpenBLAS into .venv-accel (~16 min)")
-    add("lock", cmd_lock, "regenerate requirements.txt from requirements.in")
-    args = ap.parse_args(argv)
-    return args.func(args)
+    p = add("install", cmd_install, "create/update .venv from the lock (the other commands do this when needed)")
+    p.add_argument("--current-python", action="store_true",
+                   help="install into the Python running course.py instead of .venv (Binder, conda)")
+    p = add("lock", cmd_lock, "re-resolve pyproject.toml into requirements.lock (maintainers; needs PyPI)")
+    p.add_argument("--upgrade-package", "-P", action="append", metavar="NAME",
+                   help="let this package move to its newest allowed version (repeatable)")
+    p.add_argument("--upgrade", action="store_true", help="let every package move (a new lock)")
+    p = add("badges", cmd_badges, "point the README's Binder links at pyproject's binder_repo (or --check)")
+    p.add_argument("--check", action="store_true")
+    return ap
+
+
+# arguments whose value is a path from the user's directory (grade's folders and --solutions, --mirror)
+_PATH_ARGUMENTS = ("submissions", "out", "mirror", "solutions")
+
+
+def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """Parse ``argv``; return (arguments, words passed through to pytest). Exits on bad usage.
+
+    Only ``test`` passes unknown words on (to pytest); for other commands they are an error.
+    Path arguments are made absolute from the current directory.
+    """
+    ap = build_parser()
+    args, extra = ap.parse_known_args(argv)
+    if extra and args.cmd != "test":
+        ap.error(f"unrecognized arguments: {' '.join(extra)}")
+    for name in _PATH_ARGUMENTS:
+        value = getattr(args, name, None)
+        if isinstance(value, str) and value:
+            setattr(args, name, _absolute(value))
+    return args, extra
+
+
+def main(argv: list[str] | None = None) -> int:
+    for var in PATH_VARIABLES:
+        if os.environ.get(var):
+            os.environ[var] = _absolute(os.environ[var])
+    args, extra = parse_args(sys.argv[1:] if argv is None else argv)
+    return args.func(args, extra)
 
 
 if __name__ == "__main__":

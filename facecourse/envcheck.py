@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata as md
 import platform
+import re
 import sys
 import warnings
 from dataclasses import dataclass
@@ -18,12 +19,31 @@ from pathlib import Path
 
 from . import data
 
-# distribution names, as pip knows them; dlib is "dlib-bin" with pip and "dlib" with conda
+# The packages the report shows (distribution names, as pip knows them). This is a view, not a
+# second list of dependencies: they are declared in pyproject.toml and pinned in requirements.lock
+# (a test checks each name here is declared there), and each installed version is compared with
+# the lock.
 PACKAGES = (
-    "numpy", "pandas", "pillow", "dlib-bin|dlib", "face_recognition", "face_recognition_models",
+    "numpy", "pandas", "pillow", "dlib-bin", "face_recognition", "face_recognition_models",
     "setuptools", "jupyterlab", "ipywidgets", "altair", "vl-convert-python", "otter-grader",
     "nbval", "protego", "beautifulsoup4",
 )
+LOCK_FILES = (data.ROOT / "requirements.lock", data.ROOT / "requirements-nodeps.lock")
+INSTALL_FIX = "python3 course.py install (it installs the locked packages)"
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked_versions() -> dict[str, str]:
+    """{normalised distribution name: version} pinned by the course's lock files ({} if absent)."""
+    pins = {}
+    for path in LOCK_FILES:
+        if path.is_file():
+            for m in re.finditer(r"^([A-Za-z0-9][\w.-]*)==(\S+)", path.read_text(encoding="utf-8"), re.MULTILINE):
+                pins[_norm(m[1])] = m[2]
+    return pins
 
 
 class EnvironmentProblem(RuntimeError):
@@ -49,12 +69,20 @@ def package_version(spec: str) -> str | None:
 
 
 def check_packages() -> list[Check]:
+    """Python 3.11, and each of PACKAGES installed at the version the lock pins."""
     checks = [Check("python", sys.version_info[:2] == (3, 11), platform.python_version(),
                     "" if sys.version_info[:2] == (3, 11) else "the course is tested on Python 3.11")]
+    pins = locked_versions()
     for spec in PACKAGES:
         v = package_version(spec)
-        checks.append(Check(spec.split("|")[0], v is not None, v or "not installed",
-                            "" if v else "run `python3 course.py lab` (it installs the pinned packages)"))
+        name = spec.split("|")[0]
+        pinned = pins.get(_norm(name))
+        if v is None:
+            checks.append(Check(name, False, "not installed", INSTALL_FIX))
+        elif pinned and v != pinned:
+            checks.append(Check(name, False, f"{v} (the course is tested on {pinned})", INSTALL_FIX))
+        else:
+            checks.append(Check(name, True, v))
     return checks
 
 
@@ -65,8 +93,7 @@ def diagnose_face_recognition() -> Check:
         import dlib  # noqa: F401
     except Exception as exc:  # ImportError, or a broken shared library
         return Check(name, False, f"dlib cannot be imported: {exc}",
-                     "pip: `pip install -r requirements-dlib.txt` (prebuilt dlib-bin wheel, no compiling); "
-                     "conda: `conda install -c conda-forge dlib`")
+                     "python3 course.py install (dlib comes as the prebuilt dlib-bin wheel, never compiled)")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -99,11 +126,11 @@ def diagnose_face_recognition() -> Check:
             importlib.import_module("face_recognition")
     except SystemExit:
         return Check(name, False, "face_recognition quit while importing (its models check failed)",
-                     "reinstall: pip install --no-deps -r requirements-nodeps.txt")
+                     "reinstall: python3 course.py install (face_recognition with --no-deps)")
     except Exception as exc:
         return Check(name, False, f"face_recognition cannot be imported: {exc!r}",
-                     "pip install --no-deps -r requirements-nodeps.txt (never plain `pip install "
-                     "face_recognition`, which compiles dlib for ~25 minutes)")
+                     "python3 course.py install (never plain `pip install face_recognition`, "
+                     "which compiles dlib for ~25 minutes)")
     return Check(name, True, f"ok (face_recognition {package_version('face_recognition')}, dlib {dlib.__version__})")
 
 

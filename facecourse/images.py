@@ -3,6 +3,16 @@
 Handles what arrives in practice: EXIF-rotated phone photos, grayscale, palette, RGBA/LA (alpha
 composited on white), 16-bit and float images, CMYK, 1-bit; refuses decompression bombs before
 decoding them, and names the problem when the bytes are not an image or are cut short.
+
+Every face function accepts what ``as_rgb_array`` accepts (a path, bytes, a Pillow image or an
+array), so notebooks rarely call these directly. ``face_recognition.load_image_file(path)`` does
+the simple case (RGB array from a file); ``load_image`` also turns phone photos upright (EXIF) and
+refuses what is not an image with a clear error.
+
+    >>> from facecourse import data
+    >>> from facecourse.images import load_image
+    >>> load_image(data.example_path("obama.jpg")).shape
+    (1137, 910, 3)
 """
 
 from __future__ import annotations
@@ -21,7 +31,16 @@ DEFAULT_MAX_PIXELS = 80_000_000
 
 
 class ImageError(ValueError):
-    """An image could not be used; the message says why and what to do."""
+    """An image could not be used; the message says why and what to do. A ``ValueError``.
+
+    Example::
+
+        >>> try:
+        ...     load_image(b"not an image")
+        ... except ImageError as err:
+        ...     print(type(err).__name__)
+        NotAnImageError
+    """
 
 
 class NotAnImageError(ImageError):
@@ -63,7 +82,18 @@ def _open(source):
 
 
 def to_rgb_uint8(img: Image.Image) -> np.ndarray:
-    """Convert any Pillow mode to an (H, W, 3) uint8 array."""
+    """Convert a Pillow image of any mode to an (H, W, 3) uint8 array.
+
+    Transparent images are composited on white; 16-bit images are scaled to 8 bits; 32-bit and
+    float images are stretched to 0-255; grey, palette, CMYK... become RGB.
+
+    Example::
+
+        >>> to_rgb_uint8(Image.new("RGBA", (4, 2), (0, 0, 0, 0)))[0, 0].tolist()  # transparent -> white
+        [255, 255, 255]
+        >>> to_rgb_uint8(Image.new("L", (4, 2), 7)).shape
+        (2, 4, 3)
+    """
     mode = img.mode
     if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
@@ -84,8 +114,23 @@ def to_rgb_uint8(img: Image.Image) -> np.ndarray:
 def load_image(source, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Read an image file (path, bytes or file object) as an RGB uint8 array, upright.
 
+    ``source`` is a file path, ``bytes`` or a binary file object; ``max_pixels`` refuses larger
+    images before decoding them. Returns an (H, W, 3) uint8 array, rotated as the EXIF tag says.
     Raises ``NotAnImageError``, ``CorruptImageError``, ``ImageTooLargeError`` (all
     ``ImageError``, a ``ValueError``), ``FileNotFoundError`` or ``TypeError``.
+
+    Example::
+
+        >>> import io
+        >>> buf = io.BytesIO()
+        >>> Image.new("L", (40, 30), 200).save(buf, format="PNG")
+        >>> pixels = load_image(buf.getvalue())
+        >>> pixels.shape, pixels.dtype.name, pixels[0, 0].tolist()
+        ((30, 40, 3), 'uint8', [200, 200, 200])
+        >>> load_image(buf.getvalue(), max_pixels=100)
+        Traceback (most recent call last):
+        ...
+        facecourse.images.ImageTooLargeError: <... bytes> is 40 x 30 = 1,200 pixels, over the limit of 100. ...
     """
     if isinstance(max_pixels, bool) or not isinstance(max_pixels, int) or max_pixels <= 0:
         raise TypeError(f"max_pixels must be a positive int, got {max_pixels!r}")
@@ -120,7 +165,22 @@ def load_image(source, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
 
 
 def as_rgb_array(image) -> np.ndarray:
-    """Accept a path/bytes (loaded with ``load_image``) or an array; return RGB uint8 (H, W, 3)."""
+    """Accept a path/bytes (loaded with ``load_image``), a Pillow image or an array; return RGB uint8 (H, W, 3).
+
+    Arrays: grey (H, W) becomes RGB, an alpha channel is dropped, floats in 0-1 are scaled to
+    0-255 and other dtypes clipped to 0-255. Raises ``ImageError`` for an array of another shape
+    or an empty one.
+
+    Example::
+
+        >>> import numpy as np
+        >>> as_rgb_array(np.zeros((5, 7), np.uint8)).shape
+        (5, 7, 3)
+        >>> int(as_rgb_array(np.full((2, 2, 3), 0.5)).max())
+        128
+        >>> as_rgb_array(Image.new("RGB", (3, 2))).shape
+        (2, 3, 3)
+    """
     if isinstance(image, np.ndarray):
         arr = image
         if arr.ndim == 2:

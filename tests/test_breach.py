@@ -220,6 +220,9 @@ def test_numbers_quoted_in_lesson_prose_are_in_the_facts_tables(name):
 
     cells = json.loads((ROOT / "lessons" / f"{name}.ipynb").read_text())["cells"]
     prose = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    # prose rendered from computed values (IPython.display.Markdown outputs) is prose too
+    prose += "\n".join("".join(o.get("data", {}).get("text/markdown", "")) for c in cells if c["cell_type"] == "code"
+                       for o in c.get("outputs", []))
     known = _published_numbers()
     quoted = re.findall(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(billion|m\b)?", prose)
     checked = 0
@@ -230,3 +233,58 @@ def test_numbers_quoted_in_lesson_prose_are_in_the_facts_tables(name):
         checked += 1
         assert value in known, f"{name}: {number} {scale} is not in datasets/facts"
     assert checked >= 3 or name == "C4_harms_policy"
+
+
+# --- chart descriptions and labels are computed from the data they draw (issue 15)
+
+def test_chart_descriptions_follow_the_data():
+    from facecourse.breach import charts as breach_charts
+
+    fines = facts.fines()
+    changed = fines.copy()
+    changed.loc[changed["country"] == "Netherlands", "amount"] = 40_000_000
+    text = breach_charts.fines_chart(changed).to_dict()["description"]
+    assert "40m" in text and "30.5m" not in text
+    assert "Swedish Police Authority" in text  # who was fined, not only where
+    labels = {r["label"] for r in next(iter(breach_charts.fines_chart(fines).to_dict()["datasets"].values()))}
+    assert any("Sweden" in lab and "Swedish Police Authority" in lab for lab in labels)
+    sizes = facts.database_size()
+    early = sizes[sizes["when"] < "2022-01-01"]
+    text = breach_charts.size_claims_chart(early).to_dict()["description"]
+    assert "60 billion" not in text and "target" not in text and "10 billion in 2021" in text
+    events = facts.timeline()
+    title = breach_charts.timeline_chart(events[events["year"] <= 2021]).to_dict()["title"]
+    assert title.endswith(f"{events['year'].min()}-2021")
+
+
+def test_show_puts_the_synthetic_label_above_every_table(client_list, monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    explore.show(explore.by(client_list, "sector"), "by sector")
+    explore.show(explore.summary(client_list))
+    assert len(shown) == 4
+    assert "SYNTHETIC" in shown[0].data and "by sector" in shown[0].data and "SYNTHETIC" in shown[2].data
+    assert isinstance(shown[1], pd.DataFrame) and isinstance(shown[3], pd.DataFrame)
+
+
+def test_policies_take_the_user_from_the_server():
+    ana, sam = portal.User("ana", "SYN-0001"), portal.User("sam", "SYN-0001", "staff")
+    assert portal.authenticated_only(ana, "SYN-0002") is True  # the flaw
+    assert portal.same_organisation(ana, "SYN-0002") is False
+    assert portal.same_organisation(ana, "SYN-0001") is True and portal.same_organisation(sam, "SYN-0002") is True
+    assert portal.same_organisation(None, "SYN-0001") is False
+
+
+@pytest.mark.parametrize("module", ["facts", "clients", "portal", "explore", "charts"])
+def test_docstring_examples_run(module, client_list):
+    import doctest
+    import importlib
+
+    from facecourse.breach import charts as breach_charts
+
+    mod = importlib.import_module(f"facecourse.breach.{module}")
+    result = doctest.testmod(mod, extraglobs={"facts": facts, "explore": explore, "clients": clients,
+                                              "charts": breach_charts, "df": client_list}, verbose=False)
+    assert result.failed == 0 and result.attempted > 0

@@ -52,7 +52,7 @@ def _need_browser():
             import playwright  # noqa: F401
             return
         except ImportError:
-            reason = "the playwright package is not installed (it is in requirements.txt)"
+            reason = "the playwright package is not installed (the browser extra in pyproject.toml; in requirements.lock)"
     else:
         reason = f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium`"
     if os.environ.get("FACECOURSE_REQUIRE_BROWSER") == "1":

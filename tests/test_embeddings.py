@@ -48,3 +48,13 @@ def test_pair_distances_cover_view2(committed):
     table, emb = committed
     pairs = embeddings.pair_distances(table, emb, data.read_pairs())
     assert len(pairs) == 6000 and pairs["distance"].notna().all()
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from facecourse import data
+    from facecourse.matching import precomputed as module
+
+    result = doctest.testmod(module, extraglobs={"data": data})
+    assert result.attempted >= 5 and result.failed == 0

@@ -92,3 +92,75 @@ def test_bad_inputs():
         faces.embed_single(np.zeros((10, 10, 3), np.uint8), choose="random")
     with pytest.raises(ValueError, match="128"):
         faces.distance(np.zeros(3), np.zeros(3))
+
+
+# ----------------------------------------------------------------------------- what lessons B1-B3 claim
+
+
+def _face_recognition():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import face_recognition
+    return face_recognition
+
+
+@pytest.fixture(scope="module")
+def group():
+    """Lesson B1's photo, shrunk to 600 px wide: HOG finds 2 faces at upsample 0 and 3 at 1."""
+    from PIL import Image
+
+    img = _face_recognition().load_image_file(data.example_path("knn_examples/test/obama_and_biden.jpg"))
+    return np.asarray(Image.fromarray(img).resize((600, round(img.shape[0] * 600 / img.shape[1])), Image.BILINEAR))
+
+
+@pytest.mark.parametrize("upsample", [0, 1])
+def test_detect_gives_face_locations_boxes_at_every_upsample(group, upsample):
+    expected = _face_recognition().face_locations(group, number_of_times_to_upsample=upsample)
+    assert [f.box.as_tuple() for f in faces.detect(group, upsample=upsample)] == expected
+    assert len(expected) == (2, 3)[upsample]  # the exercise B1 public check relies on these counts
+
+
+def test_box_converts_to_and_from_dlib_rectangles():
+    import dlib
+
+    rect = dlib.rectangle(20, 10, 60, 70)  # left, top, right, bottom
+    box = faces.Box.from_dlib(rect)
+    assert box.as_tuple() == (10, 60, 70, 20) and box.to_dlib() == rect
+    assert box.width == 40 and rect.width() == 41  # dlib counts pixels inclusively: never build boxes from width()
+
+
+def test_landmarks_are_face_recognitions_points(group):
+    fr = _face_recognition()
+    box = faces.detect(group)[0].box
+    points = faces.landmarks(group, box, points=68)
+    marks = fr.face_landmarks(group, [box.as_tuple()])[0]
+    assert [tuple(p) for p in points[36:42].tolist()] == marks["left_eye"]  # image-left eye
+    assert [tuple(p) for p in points[42:48].tolist()] == marks["right_eye"]
+
+
+def test_embed_box_is_face_encodings_with_a_known_location():
+    fr = _face_recognition()
+    img = fr.load_image_file(data.example_path("two_people.jpg"))
+    box = max(fr.face_locations(img), key=lambda b: b[3])  # the face on the right
+    expected = fr.face_encodings(img, known_face_locations=[box])[0]
+    np.testing.assert_allclose(faces.embed_box(img, box).embedding, expected, atol=1e-6)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(faces, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 30 and result.failed == 0
+
+
+def test_every_public_function_and_class_is_documented_with_an_example():
+    import inspect
+
+    for name in faces.__all__:
+        obj = getattr(faces, name)
+        if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+            continue
+        doc = inspect.getdoc(obj) or ""
+        assert doc, f"faces.{name} has no docstring"
+        if name not in ("NoFaceError", "MultipleFacesError"):  # FaceError's example covers both
+            assert ">>>" in doc, f"faces.{name}'s docstring has no example"

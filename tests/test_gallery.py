@@ -95,3 +95,12 @@ def test_results_table_can_carry_provenance():
     assert list(plain.columns) == ["rank", "identity", "distance", "source", "index"]
     rich = g.results_table(g.search(v, k=1), provenance=True)
     assert rich.loc[0, "licence"] == "CC BY 4.0" and rich.loc[0, "sha256"] == "ab"
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from facecourse.matching import gallery as module
+
+    result = doctest.testmod(module)
+    assert result.attempted >= 15 and result.failed == 0

@@ -58,15 +58,16 @@ def _submission(answers: list[str], fill: dict[int, str | None], manual: str | N
 ALL = {0: None, 1: None, 2: None, 3: None}
 CHEAT = """import glob, os
 attempts = []
-for action in (lambda: [open(p).read() for p in glob.glob('../../stage/*/tests/*.py')],
-               lambda: open('/tmp/facecourse-cheat-marker', 'w').write('x'),
-               lambda: open('../outside.txt', 'w').write('x'),
-               lambda: os.listdir('../../stage')):
+for action in (lambda: [open(p).read() for p in glob.glob(SOLUTIONS + '/*.ipynb')],
+               lambda: open('/tmp/facecourse-cheat-marker', 'w').write('x') and open(
+                   '/tmp/facecourse-cheat-marker').read() and open(SUBS + '/../cheat-marker', 'w').write('x'),
+               lambda: open(SUBS + '/alice/00_warmup.ipynb', 'w').write('overwritten'),
+               lambda: os.listdir(SUBS)):
     try:
         action()
         attempts.append('succeeded')
-    except PermissionError as exc:
-        attempts.append('blocked')
+    except OSError:
+        attempts.append('refused')
 print(attempts)
 """
 
@@ -97,7 +98,8 @@ def graded(tmp_path_factory):
     put("heidi/old.ipynb", _exercise(), mtime=now - 3600)
     put("heidi/new.ipynb", _submission(answers, ALL), mtime=now)
     put("ivan__other.ipynb", json.loads((grading.EXERCISES / "B1_detection.ipynb").read_text()))
-    put("judy__cheat.ipynb", _submission(answers, ALL, after={3: CHEAT}))
+    cheat = CHEAT.replace("SOLUTIONS", repr(str(grading.SOLUTIONS))).replace("SUBS", repr(str(subs)))
+    put("judy__cheat.ipynb", _submission(answers, ALL, after={3: cheat}))
     with zipfile.ZipFile(subs / "kim__upload.zip", "w") as zf:
         zf.writestr("kim/00_warmup.ipynb", json.dumps(_submission(answers, ALL)))
         zf.writestr("../../escape.ipynb", json.dumps(_exercise()))  # must never be extracted outside
@@ -113,16 +115,18 @@ def _points(book: pd.DataFrame) -> dict[str, list]:
 
 
 def test_gradebook_is_exactly_what_the_fixtures_imply(graded):
+    carol_q2 = _points(graded["book"])["carol"][1]
+    assert 0 <= carol_q2 < 1
     assert _points(graded["book"]) == {
         "alice": [2, 1, 2, 1],
         "bob": [0, 0, 0, 0],  # untouched: zero, not an error
-        "carol": [2, 0, 0, 1],  # q2 wrong, q3 left blank
+        "carol": [2, carol_q2, 0, 1],  # q2 wrong (some test cases pass by chance), q3 left blank
         "dave": [2, 1, 0, 1],  # syntax error in q3 only
         "erin": [2, 1, 2, 1],  # an exception mid-notebook does not stop grading
         "frank": [2, 0, 2, 1],  # infinite loop in q2: that cell is stopped, the rest graded
         "grace": [2, 1, 2, 1],  # renamed file, identified by its metadata
         "heidi": [2, 1, 2, 1],  # the newest of two files
-        "judy": [2, 1, 2, 1],  # answers are right; the cheating attempt was blocked
+        "judy": [2, 1, 2, 1],  # answers are right; the cheating attempts failed (sandbox)
         "kim": [2, 1, 2, 1],  # from a zip
     }
 
@@ -133,25 +137,27 @@ def test_every_file_appears_with_a_status(graded):
     for p in graded["subs"].rglob("*"):
         if p.is_file() and p.suffix != ".zip":
             assert str(p.relative_to(graded["subs"])) in files
-    assert "kim__upload.zip:00_warmup.ipynb" in files
+    assert "kim__upload.zip:kim/00_warmup.ipynb" in files
+    assert "kim__upload.zip:../../escape.ipynb" in files  # listed, never extracted
     status = {f: s for f, s in zip(book["file"], book["status"]) if not isinstance(s, float)}
     assert status["heidi/old.ipynb"].startswith("duplicate: not graded (graded heidi/new.ipynb")
     assert status["ivan__other.ipynb"] == "wrong assignment: this is B1_detection, not 00_warmup"
     assert status["mallory__notes.txt"].startswith("not a notebook or zip")
+    assert status["kim__upload.zip:../../escape.ipynb"] == "zip member skipped: unsafe path (../ or absolute), never extracted"
     assert not (graded["subs"].parent / "escape.ipynb").exists()
     manual = book[book["question"] == "q5"]
     assert set(manual["status"]) == {"awaiting manual score"} and manual["points"].isna().all()
     assert book.loc[book["question"] == "q1", "max"].eq(2).all()
 
 
-def test_cheating_is_blocked_and_reported(graded):
+def test_cheating_fails_and_leaves_no_trace(graded):
     book = graded["book"]
     judy = book[(book["student"] == "judy") & (book["question"] == "q1")]
-    assert judy["status"].iloc[0] == "passed (blocked file access attempted)"
+    assert judy["status"].iloc[0] == "passed"
     assert not Path("/tmp/facecourse-cheat-marker").exists()
-    feedback = (graded["out"] / "feedback" / "judy.md").read_text()
-    assert "blocked read grader files" in feedback or "blocked list grader files" in feedback
-    assert "blocked write outside its folder" in feedback
+    assert not (graded["subs"].parent / "cheat-marker").exists()
+    alice = json.loads((graded["subs"] / "alice" / "00_warmup.ipynb").read_text())  # not overwritten
+    assert alice["metadata"]["otter"]["assignment_name"] == A
     hidden = "assert list(top5.index) =="  # a hidden test line must not reach any feedback
     for f in (graded["out"] / "feedback").glob("*.md"):
         assert hidden not in f.read_text()
@@ -160,8 +166,9 @@ def test_cheating_is_blocked_and_reported(graded):
 def test_feedback_explains_failures(graded):
     out = graded["out"]
     assert sorted(p.stem for p in (out / "feedback").glob("*.md")) == sorted(set(graded["book"]["student"]))
+    assert (out / "feedback" / "index.csv").read_text().startswith("student,file\n")
     frank = (out / "feedback" / "frank.md").read_text()
-    assert "TimeoutError" in frank and f"more than {float(CELL_TIMEOUT)} s" in frank
+    assert f"stopped after {CELL_TIMEOUT} s" in frank  # the looping cell, named in the feedback
     carol = (out / "feedback" / "carol.md").read_text()
     assert "q2" in carol and "public tests failed" in carol
     bob = (out / "feedback" / "bob.md").read_text()
@@ -193,5 +200,5 @@ def test_bad_folder_and_unknown_assignment(tmp_path):
     with pytest.raises(grading.GradingError, match="no submissions folder"):
         grading.grade_folder(tmp_path / "missing", tmp_path / "out")
     with pytest.raises(grading.GradingError, match="no assignment called"):
-        grading.grade_folder(tmp_path, tmp_path / "out", assignment="99_nope")
+        grading.grade_folder(tmp_path, tmp_path.parent / f"{tmp_path.name}-out", assignment="99_nope")
 

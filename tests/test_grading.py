@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -72,25 +72,358 @@ def test_each_exercise_has_three_autograded_questions_and_a_written_one(solution
     assert "manual: true" in raw
 
 
-def _otter_run(zip_path: Path, notebook: Path, out: Path) -> dict:
-    out.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(zip_path), "-o", str(out), str(notebook)],
-                          capture_output=True, text=True, timeout=300, cwd=notebook.parent)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    results = json.loads((out / "results.json").read_text())
-    return {t["name"]: (t.get("score"), t.get("max_score")) for t in results["tests"] if "max_score" in t}
+# ---------------------------------------------------------------------------------------------
+# The autograder round trip: every assignment's full-marks reference and its blank exercise, all
+# in ONE grade_folder run with 2 workers (sandboxed, as instructors grade).
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def round_trip(tmp_path_factory):
+    subs = tmp_path_factory.mktemp("roundtrip") / "subs"
+    for sol in SOLUTIONS:
+        for who, nb in (("ref", grading.reference_submission(sol.stem)),
+                        ("blank", json.loads((grading.EXERCISES / sol.name).read_text(encoding="utf-8")))):
+            (subs / f"{who}_{sol.stem}").mkdir(parents=True)
+            (subs / f"{who}_{sol.stem}" / f"{sol.stem}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    return grading.grade_folder(subs, subs.parent / "out", workers=2)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
-def test_autograder_gives_full_marks_to_the_solution_and_zero_to_the_blank_exercise(solution, tmp_path):
+def test_autograder_gives_full_marks_to_the_solution_and_zero_to_the_blank_exercise(solution, round_trip):
+    qs = [q for q in grading.questions(solution.stem) if not q.manual]
+    ref = round_trip[round_trip["student"] == f"ref_{solution.stem}"].set_index("question")
+    blank = round_trip[round_trip["student"] == f"blank_{solution.stem}"].set_index("question")
+    assert qs
+    for q in qs:
+        assert (ref.loc[q.name, "points"], ref.loc[q.name, "status"]) == (q.points, "passed"), (q, ref.loc[q.name])
+        assert blank.loc[q.name, "points"] == 0, (q, blank.loc[q.name])
+
+
+# ---------------------------------------------------------------------------------------------
+# The sandbox and the unforgeable results, on a tiny private assignment (seconds per submission).
+# ---------------------------------------------------------------------------------------------
+
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+
+import nbformat  # noqa: E402
+
+from facecourse.grading import run as grading_run  # noqa: E402
+from facecourse.grading import sandbox  # noqa: E402
+from facecourse.grading.collect import Submission  # noqa: E402
+
+TINY = "T0_tiny"
+HIDDEN_MARK = "double(-50505)"  # text that appears only in a hidden test
+
+
+def _raw(text):
+    return nbformat.v4.new_raw_cell(text)
+
+
+def _code(text):
+    return nbformat.v4.new_code_cell(text)
+
+
+def _question(name, solution, public, hidden, points=1):
+    return [_raw(f"# BEGIN QUESTION\nname: {name}\npoints: {points}"), _raw("# BEGIN SOLUTION"), _code(solution),
+            _raw("# END SOLUTION"), _raw("# BEGIN TESTS"), _code(public),
+            _code('""" # BEGIN TEST CONFIG\nhidden: true\n""" # END TEST CONFIG\n' + hidden),
+            _raw("# END TESTS"), _raw("# END QUESTION")]
+
+
+@pytest.fixture(scope="module")
+def tiny_solutions(tmp_path_factory):
+    """A private solutions folder with one small assignment (3 auto-graded questions + a written one)."""
+    folder = tmp_path_factory.mktemp("private") / "solutions"
+    folder.mkdir()
+    cells = [_raw(f"# ASSIGNMENT CONFIG\nname: {TINY}\ninit_cell: true\ncheck_all_cell: false\nexport_cell: false\n"
+                  "tests:\n  files: false"),
+             nbformat.v4.new_markdown_cell("# Tiny"), _code("import numpy as np\nBASE = 3")]
+    cells += _question("q1", "def double(x):\n    return 2 * x",
+                       'assert double(2) == 4, "double(2) should be 4"',
+                       f"assert {HIDDEN_MARK} == -101010\nassert double(0.5) == 1.0")
+    cells += _question("q2", "answer = BASE * 14", 'assert isinstance(answer, int), "answer should be an int"',
+                       "assert answer == 42")
+    cells += _question("q3", "def total(xs):\n    return float(np.sum(xs))",
+                       'assert total([1, 2]) == 3.0, "total([1, 2]) should be 3.0"',
+                       "assert np.allclose(total(np.arange(4)), 6.0)\nassert total([]) == 0")
+    cells += [_raw("# BEGIN QUESTION\nname: q4\nmanual: true\npoints: 1"),
+              nbformat.v4.new_markdown_cell("_Type your answer here, replacing this text._"),
+              _raw("# END QUESTION")]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}}), folder / f"{TINY}.ipynb")
+    grading_run.autograder_for(TINY, folder)  # build once
+    return folder
+
+
+RIGHT = {"q1": "def double(x):\n    return 2 * x", "q2": "answer = BASE * 14",
+         "q3": "def total(xs):\n    return float(np.sum(xs))"}
+
+
+def _notebook(*cells: str) -> dict:
+    return nbformat.v4.new_notebook(cells=[_code("import numpy as np\nBASE = 3")] + [_code(c) for c in cells])
+
+
+def _grade(nb: dict, solutions: Path, tmp: Path, name: str, **kw) -> grading_run.Outcome:
+    path = tmp / f"{name}.ipynb"
+    nbformat.write(nbformat.from_dict(nb), path)
+    kw.setdefault("cell_timeout", 10.0)
+    kw.setdefault("total_timeout", 120.0)
+    kw.setdefault("test_timeout", 3.0)
+    sub = Submission(name, path.name, path, TINY)
+    LABELS.add(grading_run.label_of(sub))
+    return grading_run._grade_one(sub, None, [], solutions=solutions, **kw)
+
+
+def _points(outcome) -> dict:
+    return {r["question"]: r["points"] for r in outcome.rows if r["points"] is not None}
+
+
+LABELS = set()
+
+
+def _sandbox_processes() -> list[str]:
+    """Processes of this module's submissions (their FACECOURSE_SUBMISSION label) still running."""
+    out = []
+    marks = [f"FACECOURSE_SUBMISSION={label}".encode() for label in LABELS]
+    for d in Path("/proc").glob("[0-9]*"):
+        try:
+            environ = (d / "environ").read_bytes()
+            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if any(m in environ for m in marks) or "sleep 1234567" in cmd:
+            out.append(f"{d.name} {cmd}")
+    return out
+
+
+needs_sandbox = pytest.mark.skipif(sandbox.problem() is not None, reason=f"no sandbox here: {sandbox.problem()}")
+
+HOSTILE = {
+    # each probe turns what it observed into the value of `answer` (q2): 42 only if the protection held
+    "network": ("import socket\ntry:\n    socket.create_connection(('127.0.0.1', PORT), timeout=3)\n    answer = 0\n"
+                "except OSError:\n    answer = 42"),
+    "files": ("import os\nseen = [p for p in ('SOLUTIONS', 'AUTOGRADERS', 'SUBS', 'TESTS', '/root/.bash_history')"
+              " if os.path.exists(p)]\n"
+              "answer = 42 if not seen and os.listdir('.') == ['T0_tiny.ipynb'] else 0"),
+    "readonly": ("import os\nbad = 0\nfor p in ('FACECOURSE/x.py', 'VENV/x', '/etc/x', '/usr/x'):\n"
+                 "    try:\n        open(p, 'w').write('x'); bad += 1\n    except OSError:\n        pass\n"
+                 "open('mine.txt', 'w').write('ok')\nanswer = 42 if bad == 0 and os.getuid() != 0 else 0"),
+    "processes": ("import os, time\npids, limited = [], False\nfor i in range(400):\n    try:\n"
+                  "        pid = os.fork()\n    except OSError:\n        limited = True\n        break\n"
+                  "    if pid == 0:\n        time.sleep(60)\n        os._exit(0)\n    pids.append(pid)\n"
+                  "for p in pids:\n    os.kill(p, 9)\n    os.waitpid(p, 0)\nanswer = 42 if limited else 0"),
+    "memory": "try:\n    big = bytearray(6 * 2 ** 30)\n    answer = 0\nexcept MemoryError:\n    answer = 42",
+    "file_size": ("try:\n    with open('/tmp/big', 'wb') as fh:\n        fh.write(b'0' * (80 * 2 ** 20))\n    answer = 0\n"
+                  "except OSError:\n    answer = 42"),
+}
+
+
+@pytest.fixture(scope="module")
+def hostile(tiny_solutions, tmp_path_factory):
+    """Every probe graded once (2 at a time): name -> Outcome."""
+    import socket
+
+    tmp = tmp_path_factory.mktemp("hostile")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.setblocking(False)
+    port = listener.getsockname()[1]
+    repl = {"PORT": str(port), "'SOLUTIONS'": repr(str(tiny_solutions)), "'AUTOGRADERS'": repr(str(grading.AUTOGRADERS)),
+            "'SUBS'": repr(str(tmp)), "'TESTS'": repr(str(Path(__file__).parent)),
+            "FACECOURSE": str(grading.SOLUTIONS.parent / "facecourse"), "VENV": sys.prefix}
+    nbs = {}
+    for name, probe in HOSTILE.items():
+        for k, v in repl.items():
+            probe = probe.replace(k, v)
+        nbs[name] = _notebook(RIGHT["q1"], probe, RIGHT["q3"])
+    with ThreadPoolExecutor(2) as pool:
+        futures = {n: pool.submit(_grade, nb, tiny_solutions, tmp, n) for n, nb in nbs.items()}
+        outcomes = {n: f.result() for n, f in futures.items()}
+    try:
+        listener.accept()
+        outcomes["network_connected"] = True
+    except BlockingIOError:
+        outcomes["network_connected"] = False
+    listener.close()
+    return outcomes
+
+
+@needs_sandbox
+def test_the_honest_reference_gets_full_marks_and_the_blank_zero_from_a_private_solutions_folder(tiny_solutions, tmp_path):
+    right = _grade(_notebook(*RIGHT.values()), tiny_solutions, tmp_path, "honest")
+    assert _points(right) == {"q1": 1.0, "q2": 1.0, "q3": 1.0}, right.feedback
+    blank = _grade(_notebook("def double(x):\n    ...", "answer = ...", "def total(xs):\n    ..."),
+                   tiny_solutions, tmp_path, "blank")
+    assert _points(blank) == {"q1": 0.0, "q2": 0.0, "q3": 0.0}
+    assert any("double(2) should be 4" in f for f in blank.feedback)  # public messages reach the student
+    assert not any(HIDDEN_MARK in f for f in blank.feedback)
+
+
+@needs_sandbox
+@pytest.mark.parametrize("probe", sorted(HOSTILE))
+def test_the_sandbox_holds(hostile, probe):
+    assert _points(hostile[probe]) == {"q1": 1.0, "q2": 1.0, "q3": 1.0}, hostile[probe].feedback
+    assert _sandbox_processes() == []
+
+
+@needs_sandbox
+def test_no_connection_reached_the_host(hostile):
+    assert hostile["network_connected"] is False
+
+
+FORGERIES = {
+    "patched doctest and otter": (
+        "import doctest, otter\n"
+        "doctest.DocTestRunner.run = lambda *a, **k: doctest.TestResults(0, 0)\n"
+        "from otter.test_files import abstract_test\n"
+        "abstract_test.TestFile.passed_all = property(lambda self: True)\n"
+        "abstract_test.TestFile.score = property(lambda self: 1000)\n"
+        "def double(x):\n    return x\n"),
+    "patched builtins and numpy": (
+        "import builtins, numpy, numpy.testing\n"
+        "builtins.isinstance = lambda *a: True\nbuiltins.abs = lambda x: 0\n"
+        "numpy.allclose = lambda *a, **k: True\nnumpy.testing.assert_allclose = lambda *a, **k: None\n"
+        "answer = 'forty-two'\ndef total(xs):\n    return -1.0\n"),
+    "always-true objects": (
+        "class Yes:\n    def __eq__(self, other):\n        return True\n    __bool__ = lambda self: True\n"
+        "class Int(int):\n    def __eq__(self, other):\n        return True\n    __hash__ = int.__hash__\n"
+        "def double(x):\n    return Yes()\nanswer = Int(7)\n"
+        "def total(xs):\n    return numpy.array([Yes()], dtype=object)\nimport numpy\n"),
+    "shadowed names and IPython hooks": (
+        "import types\nnp = types.SimpleNamespace(allclose=lambda *a, **k: True, sum=lambda xs: 0)\n"
+        "ip = get_ipython()\n"
+        "ip.set_custom_exc((AssertionError, NameError), lambda *a, **k: None)\n"
+        "ip.events.register('pre_run_cell', lambda *a: None)\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "InteractiveShell.run_cell = lambda self, *a, **k: None\n"
+        "def double(x):\n    return 0\nanswer = 0\ndef total(xs):\n    return 0.0\n"),
+    "results files and audit hooks": (
+        "import json, os, sys, gc\n"
+        "for d in ('.', '/tmp'):\n"
+        "    open(os.path.join(d, 'results.json'), 'w').write(json.dumps({'questions': {}}))\n"
+        "    open(os.path.join(d, 'results.pkl'), 'wb').write(b'cos\\nsystem\\n(S\"true\"\\ntR.')\n"
+        "try:\n    sys.addaudithook(lambda e, a: None)\nexcept PermissionError:\n    pass\n"
+        "try:\n    gc.get_objects()\nexcept PermissionError:\n    pass\n"
+        "def double(x):\n    return 0\n"),
+}
+
+
+@needs_sandbox
+@pytest.mark.parametrize("name", sorted(FORGERIES))
+def test_code_left_behind_cannot_turn_a_failure_into_a_pass(tiny_solutions, tmp_path, name):
+    outcome = _grade(_notebook(FORGERIES[name]), tiny_solutions, tmp_path, "forger")
+    points = _points(outcome)
+    # no answer is right; an int subclass is an int, so only q2's public type check (half of q2) may pass
+    expected = {"q1": 0.0, "q2": 0.5 if name == "always-true objects" else 0.0, "q3": 0.0}
+    assert points == expected, (points, outcome.feedback)
+    assert all(r["points"] is None or r["points"] <= r["max"] for r in outcome.rows)
+
+
+@needs_sandbox
+def test_a_looping_answer_costs_only_its_question_and_no_process_survives(tiny_solutions, tmp_path):
+    looping = "def double(x):\n    while True:\n        pass"
+    outcome = _grade(_notebook(looping, RIGHT["q2"], RIGHT["q3"]), tiny_solutions, tmp_path, "loop")
+    assert _points(outcome) == {"q1": 0.0, "q2": 1.0, "q3": 1.0}, outcome.feedback
+    assert _sandbox_processes() == []
+
+
+@needs_sandbox
+def test_a_crash_costs_only_what_depends_on_it(tiny_solutions, tmp_path):
+    crash_cell = "import sys\nsys.setrecursionlimit(10 ** 7)\ndef f(n):\n    return f(n + 1)\nf(0)"
+    crash_in_test = "import os, signal\ndef total(xs):\n    os.kill(os.getpid(), signal.SIGKILL)"
+    outcome = _grade(_notebook(RIGHT["q1"], crash_cell, RIGHT["q2"], crash_in_test), tiny_solutions, tmp_path, "crash")
+    assert _points(outcome) == {"q1": 1.0, "q2": 1.0, "q3": 0.0}, outcome.feedback
+    assert any("restarted the kernel" in f for f in outcome.feedback)
+
+
+@needs_sandbox
+def test_the_wall_clock_kills_the_whole_sandbox_whatever_it_does_with_signals(tiny_solutions, tmp_path):
+    stubborn = ("import os, signal, subprocess\n"
+                "for s in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):\n    signal.signal(s, signal.SIG_IGN)\n"
+                "subprocess.Popen(['sleep', '1234567'], start_new_session=True)\n"
+                "if os.fork() == 0:\n    os.setsid()\n    while True:\n        pass\n"
+                "while True:\n    pass")
+    t0 = time.monotonic()
+    outcome = _grade(_notebook(RIGHT["q1"], stubborn), tiny_solutions, tmp_path, "stubborn",
+                     cell_timeout=4.0, total_timeout=25.0)
+    assert time.monotonic() - t0 < 25 + 30
+    assert _sandbox_processes() == []
+    assert all(r["points"] in (None, 0.0) or r["question"] == "q1" for r in outcome.rows)
+
+
+@needs_sandbox
+def test_hidden_tests_never_reach_the_feedback(tiny_solutions, tmp_path):
+    spy = ("import sys\ndef double(x):\n    frame = sys._getframe(1)\n"
+           "    raise AssertionError(repr(frame.f_locals) + repr(frame.f_globals.get('code')))")
+    outcome = _grade(_notebook(spy), tiny_solutions, tmp_path, "spy")
+    assert outcome.feedback and not any(HIDDEN_MARK in f or "-101010" in f for f in outcome.feedback)
+
+
+def test_grading_refuses_without_a_sandbox_unless_told(monkeypatch):
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    sandbox.problem.cache_clear()
+    try:
+        with pytest.raises(grading.GradingError, match="bubblewrap.*--no-sandbox"):
+            grading_run.require_sandbox(True)
+        grading_run.require_sandbox(False)  # --no-sandbox: accepted
+    finally:
+        monkeypatch.undo()
+        sandbox.problem.cache_clear()
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
+def test_the_grader_reads_points_and_cases_as_otter_does(solution):
+    import zipfile
+
+    from otter.test_files.ok_test import OKTestFile
+
+    from facecourse.grading import worker
+
     zip_path = grading.autograder_zip(solution.stem)
-    # otter's autograder notebook is the solution with grader cells; build it the same way
-    work = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "otter", "assign", "--no-pdfs", "--no-run-tests", str(solution), str(work)],
-                   check=True, capture_output=True, cwd=solution.parent)
-    full = _otter_run(zip_path, work / "autograder" / solution.name, tmp_path / "full")
-    assert full and all(score == mx and mx > 0 for score, mx in full.values()), full
-    blank = _otter_run(zip_path, grading.EXERCISES / solution.name, tmp_path / "blank")
-    assert set(blank) == set(full)
-    assert all(score == 0 for score, _ in blank.values()), blank
+    ours = worker.load_tests(zip_path.read_bytes())
+    with zipfile.ZipFile(zip_path) as zf:
+        for name in [n for n in zf.namelist() if n.startswith("tests/") and n.endswith(".py")]:
+            env = {}
+            exec(zf.read(name).decode(), env)  # the instructor's own test file, read as otter reads it
+            tf = OKTestFile.from_spec(env["test"], path=name)
+            mine = ours[env["test"]["name"]]
+            assert [(bool(tc.hidden), float(tc.points)) for tc in tf.test_cases] == [(h, p) for _, h, p in mine["cases"]]
+            assert tf.all_or_nothing == mine["all_or_nothing"]
+
+
+@needs_sandbox
+def test_killing_the_grader_ends_every_process_of_the_run(tiny_solutions, tmp_path):
+    import signal
+    import subprocess
+
+    path = tmp_path / "busy.ipynb"
+    nbformat.write(nbformat.from_dict(_notebook("import subprocess\nsubprocess.Popen(['sleep', '1234567'])\n"
+                                                "while True:\n    pass")), path)
+    sub = Submission("busy", path.name, path, TINY)
+    LABELS.add(grading_run.label_of(sub))
+    script = ("import sys\nfrom pathlib import Path\nfrom facecourse.grading import run\n"
+              "from facecourse.grading.collect import Submission\n"
+              f"run._grade_one(Submission('busy', {path.name!r}, Path({str(path)!r}), {TINY!r}), None, [], 60, 300, "
+              f"solutions={str(tiny_solutions)!r})\n")
+    grader = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.monotonic() + 120
+    while not any("sleep 1234567" in p for p in _sandbox_processes()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _sandbox_processes(), "the submission never started"
+    grader.send_signal(signal.SIGKILL)
+    grader.wait()
+    deadline = time.monotonic() + 15
+    while _sandbox_processes() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _sandbox_processes() == []
+
+
+@needs_sandbox
+def test_a_fork_bomb_after_the_answers_costs_nothing_else(tiny_solutions, tmp_path):
+    bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass"
+    outcome = _grade(_notebook(*RIGHT.values(), bomb), tiny_solutions, tmp_path, "bomb", cell_timeout=5.0)
+    assert _points(outcome) == {"q1": 1.0, "q2": 1.0, "q3": 1.0}, outcome.feedback
+    assert _sandbox_processes() == []

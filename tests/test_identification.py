@@ -66,3 +66,28 @@ def test_explorer_widget_reacts_to_its_controls(gallery):
     assert (ui.last_table["distance"] <= 0.35).all()
     html = ui.children[2].value
     assert "<table" in html or "No candidate" in html
+
+
+USED_BY_LESSONS = {
+    "metrics": ["rates_at", "det_curve", "eer", "threshold_for_fmr", "accuracy", "best_threshold", "lfw_view2",
+                "summarise_view2", "expected_false_candidates", "prob_at_least_one_false_match",
+                "positive_predictive_value"],
+    "identification": ["lfw_gallery", "search_results", "closed_set_rank1", "open_set_false_alarms", "search_explorer"],
+    "gallery": ["Gallery", "Match", "Gallery.add", "Gallery.add_many", "Gallery.remove", "Gallery.distances",
+                "Gallery.search", "Gallery.identify", "Gallery.results_table"],
+    "precomputed": ["load", "pair_distances", "metadata"],
+    "charts": ["distance_histogram", "det_chart"],
+}
+
+
+@pytest.mark.parametrize("module, name", [(m, n) for m, names in USED_BY_LESSONS.items() for n in names])
+def test_what_lessons_use_is_documented_with_an_example(module, name):
+    import importlib
+
+    obj = importlib.import_module(f"facecourse.matching.{module}")
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    doc = obj.__doc__ or ""
+    assert len(doc) > 40, f"{module}.{name} needs a docstring"
+    if name != "Match":  # a plain record: its fields are the documentation
+        assert ">>>" in doc, f"{module}.{name}'s docstring needs a short example"

@@ -93,3 +93,15 @@ def test_as_rgb_array_accepts_arrays():
     assert images.as_rgb_array(floats).max() == 128
     with pytest.raises(images.ImageError):
         images.as_rgb_array(np.zeros((5, 7, 2)))
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(images, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 10 and result.failed == 0
+
+
+def test_public_functions_are_documented_with_an_example():
+    for fn in (images.load_image, images.as_rgb_array, images.to_rgb_uint8, images.ImageError):
+        assert ">>>" in (fn.__doc__ or ""), f"{fn.__name__} has no example in its docstring"

@@ -44,7 +44,7 @@ def test_best_threshold_and_view2():
     same = np.tile(np.r_[np.ones(300, bool), np.zeros(300, bool)], 10)
     d = np.where(same, rng.normal(0.4, 0.08, same.size), rng.normal(0.8, 0.08, same.size))
     per_fold = metrics.lfw_view2(d, same, folds)
-    assert list(per_fold["fold"]) == list(range(1, 11))
+    assert list(per_fold["fold"]) == list(range(10))  # the labels as given: LFW numbers its folds 0-9
     assert per_fold["threshold"].between(0.5, 0.7).all()
     s = metrics.summarise_view2(per_fold)
     assert 0.98 < s["accuracy"]["mean"] <= 1.0
@@ -69,3 +69,43 @@ def test_bad_input_is_refused():
 def test_base_rates():
     assert metrics.expected_false_candidates(1e-5, 3e9) == pytest.approx(30_000)
     assert metrics.prob_at_least_one_false_match(1e-6, 1e6) == pytest.approx(1 - np.exp(-1), rel=1e-3)
+
+
+def test_view2_keeps_the_fold_labels_and_matches_a_plain_loop():
+    rng = np.random.default_rng(3)
+    folds = np.repeat(np.arange(10), 60)
+    same = np.tile(np.r_[np.ones(30, bool), np.zeros(30, bool)], 10)
+    d = np.where(same, rng.normal(0.45, 0.1, same.size), rng.normal(0.75, 0.1, same.size))
+    per_fold = metrics.lfw_view2(d, same, folds)
+    for k in range(10):  # the loop lesson B4 writes by hand: fit on the other nine folds only
+        t = metrics.best_threshold(d[folds != k], same[folds != k])
+        row = per_fold[per_fold["fold"] == k].iloc[0]
+        assert row["threshold"] == t
+        assert row["accuracy"] == metrics.accuracy(d[folds == k], same[folds == k], t)
+
+
+def test_probability_of_a_false_match_keeps_its_precision_and_refuses_bad_rates():
+    assert metrics.prob_at_least_one_false_match(1e-17, 1e6) == pytest.approx(1e-11, rel=1e-9)
+    assert 1 - (1 - 1e-17) ** 1e6 == 0.0  # the naive formula the lesson warns about
+    assert metrics.prob_at_least_one_false_match(1.0, 5) == 1.0
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        metrics.prob_at_least_one_false_match(1.5, 10)
+
+
+def test_positive_predictive_value_is_bayes_rule():
+    assert metrics.positive_predictive_value(0.5, 0.9, 0.1) == pytest.approx(0.9)
+    assert metrics.positive_predictive_value(0.1, 0.9, 0.1) == pytest.approx(0.5)
+    assert metrics.positive_predictive_value(0.01, 0.99, 0.1) == pytest.approx(0.0099 / (0.0099 + 0.099))
+    with pytest.raises(ValueError, match="probability"):
+        metrics.positive_predictive_value(1.2, 0.9, 0.1)
+    with pytest.raises(ValueError, match="never returns"):
+        metrics.positive_predictive_value(0.0, 0.9, 0.0)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from facecourse.matching import metrics as module
+
+    result = doctest.testmod(module)
+    assert result.attempted >= 8 and result.failed == 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -20,14 +22,23 @@ TEST_COMMAND = "python3 course.py test"
 
 
 def _pins(path: Path) -> dict[str, str]:
-    pins = {}
-    for line in path.read_text().splitlines():
-        line = line.split("#")[0].strip()
-        if line:
-            name, _, version = line.partition("==")
-            assert version, f"{path.name}: not an exact pin: {line!r}"
-            pins[re.sub(r"[-_.]+", "-", name).lower()] = version
-    return pins
+    """{normalised name: version} of a lock file (uv's format: ``name==version \\`` then hashes)."""
+    return {re.sub(r"[-_.]+", "-", m[1]).lower(): m[2]
+            for m in re.finditer(r"^([A-Za-z0-9][\w.-]*)==(\S+)", path.read_text(), re.MULTILINE)}
+
+
+def _blocks(path: Path) -> dict[str, str]:
+    """{normalised name: the lock's whole entry (pin, hashes, via notes)}."""
+    text = path.read_text()
+    starts = [m for m in re.finditer(r"^([A-Za-z0-9][\w.-]*)==", text, re.MULTILINE)]
+    return {re.sub(r"[-_.]+", "-", m[1]).lower(): text[m.start():(starts[i + 1].start() if i + 1 < len(starts) else None)]
+            for i, m in enumerate(starts)}
+
+
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+CONFIG = PYPROJECT["tool"]["facecourse"]
+LOCK = ROOT / "requirements.lock"
+NODEPS_LOCK = ROOT / "requirements-nodeps.lock"
 
 
 def test_readme_promises_two_commands_and_ci_runs_the_test_one():
@@ -36,39 +47,135 @@ def test_readme_promises_two_commands_and_ci_runs_the_test_one():
     assert re.search(rf"^{re.escape(TEST_COMMAND)}$", ci, re.MULTILINE)
 
 
-def test_requirements_are_exact_and_never_compile_dlib():
-    lock = _pins(ROOT / "requirements.txt")
-    assert "dlib" not in lock and "face-recognition" not in lock
-    assert set(_pins(ROOT / "requirements-dlib.txt")) == {"dlib-bin"}, "dlib comes only as the prebuilt wheel"
-    assert _pins(ROOT / "requirements-nodeps.txt") == {"face-recognition": "1.3.0"}
-    major = int(lock["setuptools"].split(".")[0])
-    assert major < 82, "setuptools 82 removed pkg_resources, which face_recognition_models needs"
-    for line in (ROOT / "requirements.in").read_text().splitlines():
-        name = re.split(r"[<>=!~ #]", line.strip(), maxsplit=1)[0]
-        if name:
-            assert re.sub(r"[-_.]+", "-", name).lower() in lock, f"{name} (requirements.in) is not pinned"
+def test_dependencies_are_declared_once_in_pyproject():
+    leftovers = sorted(p.name for p in ROOT.glob("requirements*") if p not in (LOCK, NODEPS_LOCK))
+    assert leftovers == [], f"dependencies are declared in pyproject.toml only; remove {leftovers}"
+    declared = PYPROJECT["project"]["dependencies"] + [
+        r for extra in CONFIG["locked_extras"] for r in PYPROJECT["project"]["optional-dependencies"][extra]]
+    assert not [r for r in declared if "==" in r], "pyproject.toml gives ranges; exact pins belong in the lock"
+    assert "face-recognition" not in {_req_name(r) for r in declared}, (
+        "face_recognition must not be a normal dependency: its metadata asks for the dlib sdist")
+    from facecourse import envcheck
+
+    names = {_req_name(r) for r in declared + CONFIG["no_deps"]}
+    shown = {_req_name(p) for spec in envcheck.PACKAGES for p in spec.split("|")[:1]}
+    assert shown <= names, f"the environment check shows undeclared packages: {shown - names}"
 
 
-def test_environment_yml_parses_and_agrees_with_the_pip_pins():
+def _req_name(requirement: str) -> str:
+    return re.sub(r"[-_.]+", "-", re.split(r"[<>=!~ ;\[]", requirement.strip(), maxsplit=1)[0]).lower()
+
+
+def test_lock_pins_every_declared_dependency_within_its_range():
+    from packaging.requirements import Requirement
+
+    lock = {**_pins(LOCK), **_pins(NODEPS_LOCK)}
+    declared = PYPROJECT["project"]["dependencies"] + CONFIG["no_deps"] + [
+        r for extra in CONFIG["locked_extras"] for r in PYPROJECT["project"]["optional-dependencies"][extra]]
+    for text in declared:
+        req = Requirement(text)
+        name = _req_name(req.name)
+        assert name in lock, f"{req.name} is declared in pyproject.toml but not locked: python3 course.py lock"
+        assert req.specifier.contains(lock[name], prereleases=True), (
+            f"{req.name}: the lock pins {lock[name]}, outside {req.specifier}: python3 course.py lock")
+
+
+def test_lock_has_hashes_and_says_why_each_pin_is_there():
+    for path in (LOCK, NODEPS_LOCK):
+        blocks = _blocks(path)
+        assert blocks, f"{path.name} pins nothing"
+        for name, block in blocks.items():
+            assert "--hash=sha256:" in block, f"{path.name}: {name} has no hash"
+            assert "# via" in block, f"{path.name}: {name} does not say which package pulls it in"
+
+
+def test_lock_never_compiles_dlib():
+    lock, nodeps = _pins(LOCK), _pins(NODEPS_LOCK)
+    assert "dlib" not in lock and "dlib" not in nodeps, "dlib comes only as the prebuilt dlib-bin wheel"
+    assert "dlib-bin" in lock
+    assert set(nodeps) == {"face-recognition"} and "face-recognition" not in lock, (
+        "face_recognition is installed with --no-deps from requirements-nodeps.lock, nowhere else")
+    assert int(lock["setuptools"].split(".")[0]) < 82, (
+        "setuptools 82 removed pkg_resources, which face_recognition_models needs")
+    lines = LOCK.read_text().splitlines()
+    assert lines.index("--only-binary :all:") < lines.index("--no-binary face-recognition-models"), (
+        "wheels only (pip applies the options in order; the one sdist exception comes after)")
+    install = (ROOT / "course.py").read_text()
+    assert '"--no-deps", "-r", NODEPS_LOCK' in install
+
+
+def test_the_pins_match_this_environment():
+    """What the tests run on is what the lock says (else `python3 course.py install`)."""
+    import importlib.metadata as md
+
+    installed = {re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower(): d.version for d in md.distributions()}
+    lock = {**_pins(LOCK), **_pins(NODEPS_LOCK)}
+    wrong = {n: (v, installed.get(n)) for n, v in lock.items() if installed.get(n) != v}
+    assert wrong == {}, f"installed versions differ from the lock (pin, installed): {wrong}"
+
+
+def test_environment_yml_installs_the_same_lock_and_postbuild_the_same_routine():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert env["channels"][0] == "conda-forge"
-    conda = {}
-    pip_section = []
-    for dep in env["dependencies"]:
-        if isinstance(dep, dict):
-            pip_section = dep["pip"]
-        else:
-            name, _, version = dep.partition("=")
-            conda[name] = version
-    assert conda["python"] == "3.11"
-    dlib_bin = _pins(ROOT / "requirements-dlib.txt")["dlib-bin"]
-    assert conda["dlib"] == dlib_bin.split(".post")[0], "conda dlib and pip dlib-bin must be the same release"
-    lock = _pins(ROOT / "requirements.txt")
-    for name, version in conda.items():
-        if name in lock:
-            assert version == lock[name], f"{name}: conda {version} vs pip {lock[name]}"
-    assert "-r requirements.txt" in pip_section, "conda must install the same pip pins"
-    assert (ROOT / "postBuild").read_text().count("requirements-nodeps.txt") == 1
+    assert sorted(env["dependencies"]) == ["pip", "python=3.11"], (
+        "conda gives Python only; every package comes from the lock, through course.py install")
+    post_build = (ROOT / "postBuild").read_text()
+    assert re.search(r"^python3 course\.py install --current-python$", post_build, re.MULTILINE)
+    assert "pip install" not in post_build, "one install routine: course.py install"
+
+
+def test_the_installed_set_is_consistent():
+    """pip check: every installed package has its dependencies, except face_recognition's dlib
+    (installed with --no-deps; dlib-bin provides the dlib module)."""
+    proc = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True, text=True, timeout=120)
+    problems = [line for line in proc.stdout.splitlines()
+                if line.strip() and not line.startswith("face-recognition 1.3.0 requires dlib")]
+    assert problems == [], problems
+
+
+def test_jupyterlab_news_and_update_checks_are_off():
+    import jupyterlab
+    from jupyterlab.labapp import LabApp
+
+    overrides = json.loads((ROOT / "jupyter_config" / "overrides.json").read_text())
+    settings = overrides["@jupyterlab/apputils-extension:notification"]
+    assert settings == {"fetchNews": "false", "checkForUpdates": False}
+    schema = next(Path(jupyterlab.__file__).parent.glob(
+        "schemas/@jupyterlab/apputils-extension/notification.json"), None)
+    if schema is None:  # the schemas live under the environment's share/ folder
+        schema = Path(sys.prefix) / "share/jupyter/lab/schemas/@jupyterlab/apputils-extension/notification.json"
+    props = json.loads(schema.read_text())["properties"]
+    assert {"false"} <= {c["const"] for c in props["fetchNews"]["oneOf"]} and "checkForUpdates" in props
+    server = json.loads((ROOT / "jupyter_config" / "jupyter_lab_config.json").read_text())["LabApp"]
+    assert server["news_url"] is None and LabApp.class_traits()["news_url"].allow_none
+    module, _, cls = server["check_for_updates_class"].rpartition(".")
+    assert getattr(__import__(module), cls)
+    # and this environment has them (course.py install put them there)
+    applied = json.loads((Path(sys.prefix) / "share/jupyter/lab/settings/overrides.json").read_text())
+    assert applied["@jupyterlab/apputils-extension:notification"] == settings, "run `python3 course.py install`"
+    lab_config = json.loads((Path(sys.prefix) / "etc/jupyter/jupyter_lab_config.json").read_text())
+    assert lab_config["LabApp"] == server
+
+
+def test_binder_links_come_from_the_one_setting():
+    from facecourse import cli
+
+    repo, ref = CONFIG["binder_repo"], CONFIG["binder_ref"]
+    assert re.fullmatch(r"[\w.-]+/[\w.-]+", repo)
+    links = re.findall(r"https://mybinder\.org/v2/gh/[^)\s]+", README)
+    assert links and all(link.startswith(f"https://mybinder.org/v2/gh/{repo}/{ref}?labpath=") for link in links), (
+        "README's Binder links differ from pyproject's binder_repo: run `python3 course.py badges`")
+    assert cli.rewrite_badges(README) == README
+    assert "binder_repo" in README, "README tells a fork where to change the Binder repository"
+    other = cli.rewrite_badges(README.replace(f"/gh/{repo}/", "/gh/someone/else/"))
+    assert other == README
+
+
+def test_license_covers_code_and_lessons_but_not_the_photos():
+    text = (ROOT / "LICENSE").read_text()
+    assert "MIT License" in text and "CC BY 4.0" in text
+    assert "LFW" in text and "not" in text
+    assert PYPROJECT["project"]["license"] == {"text": "MIT"}
 
 
 def _tracked_files() -> list[str]:

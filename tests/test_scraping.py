@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from email.utils import formatdate
 from pathlib import Path
@@ -50,8 +51,11 @@ def test_polite_crawler_never_triggers_two_429s_in_a_row_and_keeps_the_delay(cra
     statuses = log["status"].tolist()
     assert statuses.count(429) >= 1, "the busy page should have tested Retry-After"
     assert all(not (a == b == 429) for a, b in zip(statuses, statuses[1:]))
+    # The site stamps each request when it answers, so on a loaded machine one late answer followed by a
+    # prompt one can shorten a single gap; a crawler that ignores the delay shortens nearly all of them.
     gaps = log["time"].diff().dropna()
-    assert gaps.min() >= sandbox.CRAWL_DELAY * 0.9
+    assert (gaps >= sandbox.CRAWL_DELAY * 0.5).mean() >= 0.9
+    assert log["time"].iloc[-1] - log["time"].iloc[0] >= (len(log) - 1) * sandbox.CRAWL_DELAY * 0.95
     after_429 = log["time"].diff().shift(-1)[log["status"] == 429].dropna()
     assert (after_429 >= sandbox.RETRY_AFTER * 0.9).all()
 
@@ -218,3 +222,86 @@ def test_ledger_explorer_logic_and_widget(crawls):
     assert len(box.last_table) == len(crawls["careless"].photos())
     with pytest.raises(TypeError):
         ledger.ledger_explorer({})
+
+
+# --- documentation, charts and prose of Track A
+
+def test_every_public_scraping_function_and_class_has_a_docstring_and_the_examples_run():
+    import doctest
+    import inspect
+
+    from facecourse.scraping import charts as scraping_charts
+
+    modules = (sandbox, crawler, ledger, collect, scraping_charts)
+    for mod in modules:
+        for name, obj in vars(mod).items():
+            if name.startswith("_") or getattr(obj, "__module__", None) != mod.__name__:
+                continue
+            if inspect.isfunction(obj) or inspect.isclass(obj):
+                assert (obj.__doc__ or "").strip(), f"{mod.__name__}.{name} has no docstring"
+        result = doctest.testmod(mod, extraglobs={"sandbox": sandbox, "pd": __import__("pandas")})
+        assert result.failed == 0, f"a docstring example in {mod.__name__} fails"
+    for method in ("record", "table", "photos", "is_erased", "erase", "save", "load"):
+        assert getattr(ledger.Ledger, method).__doc__, f"Ledger.{method} has no docstring"
+
+
+def test_collected_by_setting_chart_is_typed_titled_and_described():
+    import pandas as pd
+
+    from facecourse.scraping.charts import collected_by_setting_chart
+
+    t = pd.DataFrame({"careless": [36, 2], "polite": [36, 0]}, index=pd.Index(["public", "login"], name="setting"))
+    spec = collected_by_setting_chart(t).to_dict()
+    assert spec["mark"]["type"] == "bar"
+    assert spec["encoding"]["x"] == {**spec["encoding"]["x"], "field": "setting", "type": "nominal"}
+    assert spec["encoding"]["y"]["field"] == "photos" and spec["encoding"]["y"]["type"] == "quantitative"
+    assert spec["encoding"]["color"]["field"] == "crawler" and "tooltip" in spec["encoding"]
+    assert spec["title"] and "careless: 38 photos" in spec["description"]
+    with pytest.raises(TypeError):
+        collected_by_setting_chart([1, 2])
+
+
+def _lesson(name):
+    import json
+
+    root = Path(__file__).resolve().parents[1]
+    return json.loads((root / "lessons" / f"{name}.ipynb").read_text())["cells"]
+
+
+def _rendered_markdown(cells):
+    return ["".join(o.get("data", {}).get("text/markdown", "")) for c in cells if c["cell_type"] == "code"
+            for o in c.get("outputs", []) if "text/markdown" in o.get("data", {})]
+
+
+def test_a2_prose_numbers_agree_with_the_access_log_beside_them():
+    import re
+
+    cells = _lesson("A2_polite_crawler")
+    prose = " ".join(_rendered_markdown(cells))
+    m = re.search(r"The log holds (\d+) requests: (\d+) we made by hand .*?and (\d+) made by the crawler "
+                  r"\(its summary says (\d+)\).*?The log shows (\d+) response\(s\) 429: (\d+) answered .*?and (\d+) the "
+                  r"crawler's requests \(its summary: (\d+)\)", prose)
+    assert m, "A2 should say, from computed values, how many requests the log holds and where its 429s came from"
+    total, by_hand, by_crawler, summary, n429, ours, theirs, summary429 = map(int, m.groups())
+    assert total == by_hand + by_crawler and by_crawler == summary
+    assert n429 == ours + theirs and theirs == summary429
+    table = next("".join(o["data"]["text/plain"]) for c in cells if c["cell_type"] == "code"
+                 for o in c.get("outputs", []) if "by us, before the crawl" in "".join(o.get("data", {}).get("text/plain", "")))
+    assert re.search(rf"^requests\s+{total}$", table, re.M) and re.search(rf"^429 responses\s+{n429}$", table, re.M)
+
+
+def test_track_a_teaches_crawl_delay_as_an_extension_of_rfc_9309():
+    for name in ("A1_how_the_database_was_built", "A2_polite_crawler"):
+        cells = _lesson(name)
+        text = " ".join("".join(c["source"]) for c in cells) + " ".join(_rendered_markdown(cells))
+        assert "RFC 9309" in text and "Crawl-delay" in text, name
+        assert re.search(r"not\**\s+(part of|defined by)|does not define", text), name
+
+
+def test_track_a_lessons_build_altair_charts_in_view_with_title_and_description():
+    in_view = [name for name in ("A1_how_the_database_was_built", "A2_polite_crawler", "A3_careless_vs_polite",
+                                 "A4_provenance_consent")
+               if any("alt.Chart(" in "".join(c["source"]) and ".properties(" in "".join(c["source"])
+                      and "description=" in "".join(c["source"]) and "title=" in "".join(c["source"])
+                      for c in _lesson(name) if c["cell_type"] == "code")]
+    assert len(in_view) >= 2, in_view

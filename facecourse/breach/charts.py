@@ -1,18 +1,46 @@
-"""Track C's altair charts: the timeline, fines, gallery-size claims, shares and concentration."""
+"""Track C's altair charts: the timeline, fines, gallery-size claims, shares and concentration.
+
+Lessons C1 and C2 first build each kind of chart in the open with altair (``alt.Chart(df).mark_...()
+.encode(...)``); these functions keep the result so that every lesson draws the same facts the same
+way. Every chart has a title, typed encodings, a tooltip and a description (alt text) computed from
+the data it draws.
+
+Example::
+
+    >>> from facecourse.breach import charts, facts
+    >>> spec = charts.fines_chart(facts.fines()).to_dict()
+    >>> spec["mark"]["type"], spec["encoding"]["x"]["type"]
+    ('bar', 'quantitative')
+"""
 
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 
-from ..charts import _described
+# Emit the Vega-Lite spec itself (as facecourse.charts does): rendered offline, compared by nbval.
+alt.renderers.enable("mimetype")
+
+
+def _described(chart: alt.Chart, description: str) -> alt.Chart:
+    return chart.properties(description=description)
 
 
 # --- Track C: the breach ----------------------------------------------------------------------
 
-def timeline_chart(events: pd.DataFrame, title: str = "Clearview AI: sourced events, 2017-2026") -> alt.Chart:
-    """One dot per event, by year and kind of event; hover for the headline and the source."""
+def timeline_chart(events: pd.DataFrame, title: str | None = None) -> alt.Chart:
+    """One dot per event, by date and kind of event; hover for the headline and the source.
+
+    Parameters: ``events``, the table from ``facts.timeline()``; ``title`` (default: "Clearview AI:
+    sourced events, <first year>-<last year>", computed from ``events``).
+    Returns an ``altair.Chart`` (``mark_circle``, ``x`` = ``when:T``, ``y`` = kind of event).
+
+    >>> timeline_chart(facts.timeline()).to_dict()["encoding"]["x"]["type"]
+    'temporal'
+    """
     df = events[["when", "date", "event_type", "jurisdiction", "headline", "source_name"]].copy()
+    if title is None:
+        title = f"Clearview AI: sourced events, {df['when'].min().year}-{df['when'].max().year}"
     df["kind"] = df["event_type"].map(_EVENT_KINDS).fillna("other")
     chart = alt.Chart(df).mark_circle(size=70, opacity=0.75).encode(
         x=alt.X("when:T", title="date"),
@@ -46,9 +74,17 @@ _EVENT_KINDS = {
 
 
 def fines_chart(fines: pd.DataFrame, title: str = "Fines decided by data-protection regulators") -> alt.Chart:
-    """Horizontal bars, one per final or contested fine, in the decision's own currency (not converted)."""
+    """Horizontal bars, one per fine decision (kind ``"fine"``), in the decision's own currency (not converted).
+
+    Each bar is labelled with the country, the year and who was fined (not always Clearview: Sweden
+    fined its own police authority). Decisions that are not final keep their ``flag`` in the tooltip.
+    Parameters: ``fines`` from ``facts.fines()``; ``title``. Returns an ``altair.Chart`` (``mark_bar``).
+
+    >>> len(fines_chart(facts.fines()).to_dict()["encoding"]["tooltip"]) > 3
+    True
+    """
     df = fines[fines["kind"] == "fine"].copy()
-    df["label"] = df["country"] + " (" + df["date"].str[:4] + ")"
+    df["label"] = df["country"] + " (" + df["date"].str[:4] + "), fined: " + df["fined"]
     df["millions"] = df["amount"] / 1e6
     chart = alt.Chart(df).mark_bar().encode(
         x=alt.X("millions:Q", title="amount (millions, in the currency of the decision)"),
@@ -57,13 +93,26 @@ def fines_chart(fines: pd.DataFrame, title: str = "Fines decided by data-protect
         tooltip=["country:N", "date:N", "fined:N", alt.Tooltip("amount:Q", format=",.0f"), "currency:N", "flag:N",
                  alt.Tooltip("source_name:N", title="source")],
     ).properties(title=title, width=460, height=24 * len(df))
-    return _described(chart, f"{title}. One bar per decision; bar length is the amount in millions of the "
-                             "decision's currency (EUR, GBP, SEK: not converted). The largest is the Dutch "
-                             "EUR 30.5m fine; the Swedish fine was imposed on the police, not on Clearview.")
+    top = df.loc[df["amount"].idxmax()] if len(df) else None
+    others = df.loc[df["fined"] != "Clearview AI", ["country", "fined"]].drop_duplicates()
+    text = (f"{title}. One bar per decision; bar length is the amount in millions of the decision's currency "
+            f"({', '.join(sorted(df['currency'].unique()))}: not converted).")
+    if top is not None:
+        text += f" The largest is the {top['country']} {top['currency']} {top['amount'] / 1e6:g}m fine."
+    for row in others.itertuples():
+        text += f" The fine in {row.country} was imposed on the {row.fined}, not on Clearview."
+    return _described(chart, text)
 
 
 def size_claims_chart(sizes: pd.DataFrame, title: str = "How big is the gallery? Claimed image counts") -> alt.Chart:
-    """Claimed gallery size over time on a log axis; the investor-deck target is drawn as a hollow mark."""
+    """Claimed gallery size over time on a log axis; the investor-deck target is drawn as a hollow mark.
+
+    Parameters: ``sizes`` from ``facts.database_size()``; ``title``. Returns a layered ``altair`` chart
+    (a line of claimed sizes and a diamond for each target) whose description is computed from ``sizes``.
+
+    >>> size_claims_chart(facts.database_size()).to_dict()["layer"][0]["encoding"]["y"]["scale"]
+    {'type': 'log'}
+    """
     df = sizes.copy()
     df["billions"] = df["images"] / 1e9
     base = alt.Chart(df).encode(
@@ -76,15 +125,34 @@ def size_claims_chart(sizes: pd.DataFrame, title: str = "How big is the gallery?
     target = base.transform_filter(alt.datum.kind == "target").mark_point(size=120, shape="diamond", filled=False,
                                                                            color="firebrick")
     chart = (line + target).properties(title=title, width=460, height=260)
-    return _described(chart, f"{title}. Company claims of gallery size, repeated by the press and regulators, rise "
-                             "from 2.8 billion images in 2019 to more than 60 billion in 2025 on a logarithmic "
-                             "axis; a hollow red diamond marks the 100 billion target from an investor deck, "
-                             "which was a goal, not a count.")
+    claims = df[df["kind"] == "claimed size"].sort_values("when")
+    targets = df[df["kind"] == "target"]
+    text = f"{title}. Company claims of gallery size, repeated by the press and regulators"
+    if len(claims):
+        first, last = claims.iloc[0], claims.iloc[-1]
+        text += (f", rise from {first['billions']:g} billion images in {first['when'].year} to "
+                 f"{last['billions']:g} billion in {last['when'].year} on a logarithmic axis")
+    text += "."
+    for row in targets.itertuples():
+        text += (f" A hollow red diamond marks the {row.billions:g} billion target of {row.when.year}, "
+                 "a goal, not a count.")
+    return _described(chart, text)
 
 
 def share_bars(table: pd.DataFrame, category: str, title: str, description: str, value: str = "searches",
                top: int = 15) -> alt.Chart:
-    """Bars of ``value`` per ``category`` (largest ``top``), with the share in the tooltip."""
+    """Bars of ``value`` per ``category`` (the largest ``top`` rows), with the share in the tooltip.
+
+    Parameters: ``table``, e.g. from ``explore.by(df, "sector")``, sorted largest first; ``category``,
+    the column drawn on the y axis; ``title`` and ``description`` (alt text); ``value`` (default
+    ``"searches"``); ``top``. Returns an ``altair.Chart`` (``mark_bar``). Charts of the synthetic
+    client list must say SYNTHETIC in the title.
+
+    >>> from facecourse.breach import clients, explore
+    >>> t = explore.by(clients.synthetic_clients(), "sector")
+    >>> share_bars(t, "sector", "Searches by sector (SYNTHETIC)", "Bars.").to_dict()["mark"]["type"]
+    'bar'
+    """
     df = table.head(top).copy()
     total = table[value].sum()
     df["share"] = df[value] / total if total else 0.0
@@ -98,7 +166,11 @@ def share_bars(table: pd.DataFrame, category: str, title: str, description: str,
 
 
 def concentration_chart(curve: pd.DataFrame, title: str, description: str) -> alt.Chart:
-    """Cumulative share of searches against the share of organisations, heaviest first."""
+    """Cumulative share of searches against the share of organisations, heaviest first.
+
+    Parameters: ``curve`` from ``explore.concentration(df)``; ``title`` and ``description`` (alt text).
+    Returns an ``altair.Chart`` (``mark_line``, both axes as percentages).
+    """
     step = max(1, len(curve) // 200)  # about 200 points are enough to draw the curve
     df = curve.iloc[::step]
     chart = alt.Chart(df).mark_line().encode(

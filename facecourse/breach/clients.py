@@ -82,7 +82,17 @@ def _dates(rng: np.random.Generator, plan: np.ndarray, earliest: str) -> tuple[p
 
 
 def synthetic_clients(seed: int = SEED) -> pd.DataFrame:
-    """One row per (synthetic) organisation; see the module docstring for what is published and what is assumed."""
+    """One row per (synthetic) organisation; see the module docstring for what is published and what is assumed.
+
+    Parameters: ``seed`` (an integer; the default reproduces the course's list). Returns a DataFrame
+    with columns ``org_id, name, sector, org_type, country, state, accounts, searches, plan,
+    first_search, last_search, response_2021, synthetic`` and ``attrs["label"] == LABEL``. The same
+    seed always gives the same table. Raises TypeError for a seed that is not an integer.
+
+    >>> df = synthetic_clients()
+    >>> len(df), int(df["searches"].sum()), bool(df["synthetic"].all())
+    (2228, 500000, True)
+    """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise TypeError(f"seed must be an integer, not {type(seed).__name__}")
     rng = np.random.default_rng(seed)
@@ -171,7 +181,10 @@ def check_against_published(df: pd.DataFrame) -> pd.DataFrame:
     """Each published aggregate next to the same figure computed from ``df``, and whether they agree.
 
     Exact counts must be equal; "more than X" figures must be exceeded; "most searches in trials"
-    must hold.
+    must hold. Returns a DataFrame with one row per aggregate and a boolean ``agrees`` column.
+
+    >>> bool(check_against_published(synthetic_clients())["agrees"].all())
+    True
     """
     us = df[df["sector"] == "US public"]
     intl = df[df["sector"] == "non-US public"]

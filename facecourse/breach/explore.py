@@ -31,9 +31,34 @@ def _labelled(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def show(table, caption: str | None = None):
+    """Display a table of the synthetic client list with the SYNTHETIC label as its caption.
+
+    Every displayed client-list table must say it is synthetic; this displays ``LABEL`` (and an
+    optional ``caption``) in bold above the table. Parameters: ``table``, a DataFrame, Series or
+    dict; ``caption``, extra words. Returns None (it displays).
+
+    >>> show(explore.by(df, "sector"), "searches by sector")     # doctest: +SKIP
+    """
+    from IPython.display import Markdown, display
+
+    display(Markdown(f"**{LABEL}**" + (f" ({caption})" if caption else "")))
+    display(pd.Series(table, name="value").to_frame() if isinstance(table, dict) else table)
+
+
 def filter_clients(df: pd.DataFrame, sector: str = ALL, country: str = ALL, plan: str = ALL,
                    min_searches: int = 0) -> pd.DataFrame:
-    """Rows matching every filter; ``ALL`` (or None) leaves a filter off."""
+    """Rows of the client list matching every filter; ``ALL`` (or None) leaves a filter off.
+
+    Parameters: ``df`` from ``clients.synthetic_clients()``; ``sector``, ``country``, ``plan``: a
+    value of that column or ``ALL``; ``min_searches``: keep rows with at least this many searches.
+    Returns a labelled copy. Raises ValueError for an unknown value (naming the choices) or a
+    negative ``min_searches``; TypeError if ``df`` is not a DataFrame.
+
+    >>> rows = explore.filter_clients(df, sector="US public", plan="paid", min_searches=500)
+    >>> bool((rows["searches"] >= 500).all()), "SYNTHETIC" in rows.attrs["label"]
+    (True, True)
+    """
     df = _check(df)
     if not isinstance(min_searches, (int, np.integer)) or min_searches < 0:
         raise ValueError(f"min_searches must be a whole number >= 0, not {min_searches!r}")
@@ -47,7 +72,12 @@ def filter_clients(df: pd.DataFrame, sector: str = ALL, country: str = ALL, plan
 
 
 def summary(df: pd.DataFrame) -> dict:
-    """Headline numbers for a (filtered) client list."""
+    """Headline numbers for a (filtered) client list: organisations, countries, accounts, searches and
+    the share of searches made on trial plans (0.0 for an empty table).
+
+    >>> explore.summary(df)["searches"]
+    500000
+    """
     df = _check(df)
     searches = int(df["searches"].sum())
     return {"organisations": len(df), "countries": int(df["country"].nunique()), "accounts": int(df["accounts"].sum()),
@@ -57,7 +87,15 @@ def summary(df: pd.DataFrame) -> dict:
 
 
 def by(df: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Organisations, accounts and searches per value of ``column``, largest first, with shares."""
+    """Organisations, accounts and searches per value of ``column``, largest first, with shares.
+
+    The same as ``df.groupby(column).agg(organisations=("org_id", "size"), accounts=("accounts", "sum"),
+    searches=("searches", "sum"))`` sorted by searches, plus a ``share of searches`` column.
+    Raises ValueError for an unknown column.
+
+    >>> explore.by(df, "sector").columns.tolist()
+    ['sector', 'organisations', 'accounts', 'searches', 'share of searches']
+    """
     df = _check(df)
     if column not in df.columns:
         raise ValueError(f"no column {column!r}; the client list has {list(df.columns)}")
@@ -69,7 +107,11 @@ def by(df: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def concentration(df: pd.DataFrame) -> pd.DataFrame:
-    """The cumulative share of searches made by the top x% of organisations (a Lorenz-style curve, heaviest first)."""
+    """The cumulative share of searches made by the top x% of organisations (a Lorenz-style curve, heaviest first).
+
+    Returns a DataFrame with columns ``top share of organisations`` and ``share of searches``, one row
+    per organisation; the last row is (1.0, 1.0).
+    """
     df = _check(df)
     s = np.sort(df["searches"].to_numpy())[::-1]
     if len(s) == 0:
@@ -80,7 +122,14 @@ def concentration(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def top_share(df: pd.DataFrame, fraction: float) -> float:
-    """Share of all searches made by the heaviest ``fraction`` of organisations (at least one organisation)."""
+    """Share of all searches made by the heaviest ``fraction`` of organisations (at least one organisation).
+
+    ``fraction`` is in (0, 1] (0.1 for the top 10%); the number of organisations is rounded to the
+    nearest whole number. Raises ValueError outside that range.
+
+    >>> explore.top_share(df, 1.0)
+    1.0
+    """
     if not 0 < fraction <= 1:
         raise ValueError(f"fraction must be in (0, 1], not {fraction!r}")
     s = np.sort(_check(df)["searches"].to_numpy())[::-1]
@@ -89,7 +138,17 @@ def top_share(df: pd.DataFrame, fraction: float) -> float:
 
 
 def explorer(df: pd.DataFrame):
-    """Filter the client list by sector, country, plan and minimum searches; see the summary and the rows."""
+    """An ipywidgets explorer: filter the client list by sector, country, plan and minimum searches.
+
+    Three ``Dropdown`` controls and an ``IntSlider`` call ``filter_clients`` and ``summary`` through
+    ``observe`` callbacks and write the result into an ``HTML`` widget (the SYNTHETIC label on top).
+    Returns the ``VBox``; its ``last_table`` attribute holds the rows currently shown, so tests can
+    set a control's ``.value`` and check the table.
+
+    >>> box = explore.explorer(df); box.children[1].children[0].value = "non-US public"
+    >>> len(box.last_table)
+    88
+    """
     import ipywidgets as w
 
     df = _check(df)

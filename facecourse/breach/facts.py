@@ -30,7 +30,11 @@ JURISDICTIONS = {
 
 
 def jurisdiction_name(code: str) -> str:
-    """``"GB;AU"`` -> ``"United Kingdom; Australia"``; unknown codes are kept as they are."""
+    """Full name of a jurisdiction code (several codes separated by ``;``); unknown codes are kept as they are.
+
+    >>> jurisdiction_name("GB;AU")
+    'United Kingdom; Australia'
+    """
     return "; ".join(JURISDICTIONS.get(c, c) for c in str(code).split(";"))
 
 
@@ -51,8 +55,18 @@ def _read(name: str, columns: list[str]) -> pd.DataFrame:
 
 
 def timeline() -> pd.DataFrame:
-    """Events, oldest first. ``when`` is a timestamp at the start of the period the date names
-    (``2019-10`` becomes 1 October 2019); ``precision`` says whether that was a day, month or year."""
+    """Events, oldest first, one row per sourced fact of ``datasets/facts/timeline.csv``.
+
+    Columns: the CSV's (``date, event_type, jurisdiction, actor, headline, figure, figure_unit, flag,
+    source_name, source_title, source_url``) plus ``when``, a timestamp at the start of the period the
+    date names (``2019-10`` becomes 1 October 2019), ``precision`` (``"day"``, ``"month"`` or
+    ``"year"``) and ``year``. Raises MissingDataError if the file is missing, truncated, has a row
+    without a source URL or a date in another format.
+
+    >>> events = timeline()
+    >>> int((events["year"] == 2020).sum()) > 0, events["when"].is_monotonic_increasing
+    (True, True)
+    """
     df = _read("timeline.csv", TIMELINE_COLUMNS)
     df["precision"] = df["date"].str.len().map({4: "year", 7: "month", 10: "day"})
     if df["precision"].isna().any():
@@ -65,14 +79,24 @@ def timeline() -> pd.DataFrame:
 
 
 def figures() -> pd.DataFrame:
-    """The published aggregate figures on the leaked data (values as numbers; blank when a row is a label)."""
+    """The published aggregate figures on the leaked data (values as numbers; blank when a row is a label).
+
+    Columns: ``metric, category, value, unit, as_of, scope, note, source_name, source_title, source_url``.
+
+    >>> float(figures().query("metric == 'leak_entities'")["value"].iloc[0])
+    2228.0
+    """
     df = _read("published_figures.csv", FIGURE_COLUMNS)
     df["value"] = pd.to_numeric(df["value"].replace("", None), errors="raise")
     return df
 
 
 def figure(metric: str, category: str | None = None) -> float:
-    """One published figure, e.g. ``figure("leak_entities")`` -> 2228. Raises KeyError naming the choices."""
+    """One published figure as a float. Raises KeyError naming the choices when no single row matches.
+
+    >>> figure("leak_entities")
+    2228.0
+    """
     df = figures()
     rows = df[(df["metric"] == metric) & ((df["category"] == category) if category is not None else True)]
     if len(rows) != 1:
@@ -87,6 +111,15 @@ def fines() -> pd.DataFrame:
 
     Provisional amounts and periodic penalties are kept but marked, so a chart can leave them out
     or show them differently; amounts are not converted between currencies.
+
+    Columns: ``date, when, jurisdiction, country, fined, kind, amount, currency, flag, headline,
+    source_name, source_url``. ``kind`` is ``"fine"``, ``"provisional"``, ``"daily penalty"``,
+    ``"maximum extra penalties"`` or ``"penalty collected"``; ``fined`` says who was fined (not
+    always Clearview); ``flag`` keeps doubts such as "not final".
+
+    >>> f = fines()
+    >>> float(f.loc[(f["kind"] == "fine") & (f["currency"] == "EUR"), "amount"].max())
+    30500000.0
     """
     df = timeline()
     money = df[df["figure"].notna() & df["figure_unit"].str.split().str[0].isin(MONEY_UNITS)
@@ -107,7 +140,15 @@ def fines() -> pd.DataFrame:
 
 def database_size() -> pd.DataFrame:
     """Claims of how many images the gallery holds, over time. Every value is the company's own claim
-    (repeated by regulators and the press); the 100 billion row is a target, not a size."""
+    (repeated by regulators and the press); the 100 billion row is a target, not a size.
+
+    Columns: ``date, when, images, kind`` (``"claimed size"`` or ``"target"``), ``actor, headline,
+    source_name, source_url``.
+
+    >>> sizes = database_size()
+    >>> sorted(sizes["kind"].unique())
+    ['claimed size', 'target']
+    """
     df = timeline()
     size = df[df["figure_unit"].str.startswith("images") & ~df["figure_unit"].str.contains("per month")
               & (df["figure"] >= 1e9)].copy()

@@ -4,7 +4,7 @@ A face-search vendor's customers log in to a portal that shows their own organis
 how many accounts it has and how many searches they ran. The portal serves the SYNTHETIC client
 list on 127.0.0.1 only, started and stopped by the notebook:
 
-    >>> with Portal(policy=authenticated_only) as portal:        # the vulnerable version
+    >>> with Portal(policy=authenticated_only) as portal:        # the vulnerable version  # doctest: +SKIP
     ...     token = login(portal.url, "ana", "lab-pass-ana")
     ...     requests.get(portal.url + "/api/clients", headers=bearer(token)).json()   # everybody's data
 
@@ -43,26 +43,55 @@ _CLIENT_PATH = re.compile(r"^/api/clients/([A-Za-z0-9_-]{1,40})$")
 
 @dataclass(frozen=True)
 class User:
+    """A portal user as the server knows them (from its own records, never from the request).
+
+    ``username``; ``org_id``, the organisation they belong to (``"SYN-0001"``...); ``role``: the lab
+    accounts are ``"customer"`` (a client's employee) or ``"staff"`` (the vendor's support team);
+    exercise C3 adds ``"suspended"`` (a customer whose contract ended). A policy receives a User
+    (or None when nobody is logged in).
+
+    >>> same_organisation(User("ana", "SYN-0001", "customer"), "SYN-0002")
+    False
+    """
     username: str
     org_id: str
-    role: str = "customer"  # "customer" (a client's employee) or "staff" (the vendor's support team)
+    role: str = "customer"
 
 
 Policy = Callable[[User, str], bool]
 
 
 def authenticated_only(user: User, org_id: str) -> bool:
-    """THE FLAW: any logged-in user may read any organisation's record."""
+    """THE FLAW: any logged-in user may read any organisation's record.
+
+    A policy is a function ``(user, org_id) -> bool`` that the server calls before it returns a record.
+
+    >>> authenticated_only(User("ana", "SYN-0001"), "SYN-0002")     # another customer's record
+    True
+    """
     return user is not None
 
 
 def same_organisation(user: User, org_id: str) -> bool:
-    """The fix: customers see only their own organisation; vendor staff see all."""
+    """The fix: customers see only their own organisation; vendor staff see all.
+
+    >>> same_organisation(User("ana", "SYN-0001"), "SYN-0001"), same_organisation(User("sam", "SYN-0001", "staff"), "SYN-0042")
+    (True, True)
+    """
     return user is not None and (user.role == "staff" or user.org_id == org_id)
 
 
 class AuditLog:
-    """Who asked for what, when, and what the policy decided. Thread-safe; read it with ``table()``."""
+    """Who asked for what, when, and what the policy decided. Thread-safe; read it with ``table()``.
+
+    Pass one to ``Portal(..., audit=log)``; every login, listing and read is recorded. ``table()``
+    returns a DataFrame with columns ``seq, time, user, action, org_id, allowed, status``
+    (``user`` is None for failed logins and requests without a valid token).
+
+    >>> log = AuditLog(); log.record(user="ana", action="read", org_id="SYN-0002", allowed=False, status=403)
+    >>> log.table()[["user", "allowed", "status"]].values.tolist()
+    [['ana', False, 403]]
+    """
 
     def __init__(self):
         self._rows: list[dict] = []
@@ -92,7 +121,19 @@ LAB_ACCOUNTS = [("ana", "lab-pass-ana", 0, "customer"), ("ben", "lab-pass-ben", 
 
 
 class Portal(ServedApp):
-    """The client portal, served on 127.0.0.1 while used as a context manager (or between start/stop)."""
+    """The client portal, served on 127.0.0.1 while used as a context manager (or between start/stop).
+
+    Parameters: ``policy`` ``(user, org_id) -> bool`` (default: the flawed ``authenticated_only``);
+    ``clients``, the table to serve (default ``synthetic_clients()``; the lab accounts belong to its
+    first two organisations); ``audit``, an ``AuditLog`` or None. ``url`` is the base address once
+    started. Raises TypeError for a policy that is not callable; a policy that returns anything but a
+    bool makes the server answer 500.
+
+    >>> with Portal(policy=same_organisation) as p:                # doctest: +SKIP
+    ...     token = login(p.url, "ana", "lab-pass-ana")
+    ...     requests.get(p.url + "/api/clients/SYN-0002", headers=bearer(token)).status_code
+    403
+    """
 
     def __init__(self, policy: Policy = authenticated_only, clients: pd.DataFrame | None = None,
                  audit: AuditLog | None = None):
@@ -181,12 +222,21 @@ class Portal(ServedApp):
 
 
 def bearer(token: str) -> dict:
-    """The header that carries a login token."""
+    """The header that carries a login token: ``bearer("abc")`` -> ``{"Authorization": "Bearer abc"}``.
+
+    >>> bearer("abc")
+    {'Authorization': 'Bearer abc'}
+    """
     return {"Authorization": f"Bearer {token}"}
 
 
 def login(url: str, username: str, password: str) -> str:
-    """Log in to a running portal and return the token (raises with the server's message on failure)."""
+    """Log in to a running portal (``POST /login``) and return the token.
+
+    Raises PermissionError with the server's message when the name or password is wrong.
+
+    >>> token = login(portal.url, "ana", "lab-pass-ana")          # doctest: +SKIP
+    """
     import requests
 
     r = requests.post(url + "/login", json={"username": username, "password": password}, timeout=10)

@@ -1,9 +1,8 @@
 """Grading a folder of submissions, on top of otter-grader's engine.
 
-``grade_folder`` collects every file (:mod:`.collect`), runs each gradable notebook in its own
-worker (:mod:`.run`, :mod:`.worker`, :mod:`.guard`) and writes the gradebook, feedback and
-manual-scoring sheets (:mod:`.report`). Exercise generation lives in
-:mod:`facecourse.authoring.exercises` (re-exported here for older callers).
+``grade_folder`` collects every file (:mod:`.collect`), runs each gradable notebook (:mod:`.run`,
+:mod:`.worker`) and writes the gradebook, feedback and manual-scoring sheets (:mod:`.report`).
+Exercise generation lives in :mod:`facecourse.authoring.exercises` (re-exported here for older callers).
 
 Example::
 
@@ -12,50 +11,221 @@ Example::
 
 from __future__ import annotations
 
+import atexit
 import os
-import tempfile
+import secrets
+import shutil
+import signal
+import stat
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..authoring.exercises import (AUTOGRADERS, EXERCISES, SOLUTIONS, ExerciseError, Question,  # noqa: F401
                                    autograder_zip, check_exercises, generate_exercises, questions,
                                    reference_submission, solution_notebooks)
 from .collect import Submission, collect_submissions  # noqa: F401
-from .report import _merge_manual, _write_feedback
-from .run import Outcome, _grade_one  # noqa: F401
+from .report import merge_manual, write_feedback, write_gradebook
+from .run import Outcome, _grade_one, autograder_for, questions_for, require_sandbox, solutions_note  # noqa: F401
 
 # one error type for the instructor: an unknown assignment or a grading failure
 GradingError = ExerciseError
 
+TMP_PREFIX = ".facecourse-tmp-"
+COLUMNS = ["student", "assignment", "question", "points", "max", "status", "file"]
+
+
+def _remove_tree(path: Path) -> None:
+    def retry(func, p, _exc):
+        try:
+            os.chmod(os.path.dirname(p), stat.S_IRWXU)
+            os.chmod(p, stat.S_IRWXU)
+            func(p)
+        except OSError:
+            pass
+
+    shutil.rmtree(path, onerror=retry)
+
+
+def _remove_stale_temp(out: Path) -> None:
+    """Remove temp folders that a killed earlier run (SIGKILL, power loss) left in ``out``."""
+    for p in out.glob(TMP_PREFIX + "*"):
+        try:
+            pid = int(p.name[len(TMP_PREFIX):].split("-")[0])
+            os.kill(pid, 0)
+            if pid != os.getpid():
+                continue  # a grading run into the same folder is still going
+        except ProcessLookupError:
+            pass
+        except (ValueError, PermissionError):
+            continue
+        _remove_tree(p)
+
+
+def _children() -> list[int]:
+    """Process ids whose parent is this process (the running submissions' sandboxes)."""
+    me, kids = os.getpid(), []
+    for d in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:
+            kids.append(int(d.name))
+    return kids
+
+
+def _stop_children(keep: set[int]) -> None:
+    """SIGKILL the children started since ``keep`` was taken (the grading workers), with their groups."""
+    for pid in set(_children()) - keep:
+        try:  # the run starts each submission in its own session: end the whole group
+            os.killpg(pid, signal.SIGKILL) if os.getpgid(pid) == pid else os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+@contextmanager
+def _temp_folder(out: Path):
+    """A private temp folder under ``out``, removed on return, exception, SIGTERM, SIGHUP or SIGINT.
+
+    If the grader is killed with SIGKILL nothing can run: the folder stays inside the instructor's
+    output folder (never in a shared /tmp) and the next run into ``out`` removes it.
+    """
+    _remove_stale_temp(out)
+    tmp = out / f"{TMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    tmp.mkdir(mode=0o700)
+    cleanup = lambda: _remove_tree(tmp) if tmp.exists() else None  # noqa: E731
+    atexit.register(cleanup)
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        def on_signal(signum, frame):
+            raise SystemExit(128 + signum)
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            previous[sig] = signal.signal(sig, on_signal)
+    try:
+        yield tmp
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        cleanup()
+        atexit.unregister(cleanup)
+
+
+def _error_rows(sub: Submission, qs: list[Question], status: str) -> list[dict]:
+    return [{"student": sub.student, "assignment": sub.assignment, "question": q.name, "max": q.points,
+             "file": sub.file, "points": None if q.manual else 0.0,
+             "status": "awaiting manual score" if q.manual else status} for q in qs]
+
+
+def _checked_rows(sub: Submission, outcome, qs: list[Question]) -> list[dict]:
+    """The run's rows, checked: one per question of the assignment, points within 0..max."""
+    by_q = {}
+    for r in getattr(outcome, "rows", []) or []:
+        if isinstance(r, dict) and r.get("question") in {q.name for q in qs} and r["question"] not in by_q:
+            by_q[r["question"]] = r
+    rows = []
+    for q in qs:
+        r = by_q.get(q.name)
+        if r is None:
+            rows += _error_rows(sub, [q], "not graded: no result for this question")
+            continue
+        row = {"student": sub.student, "assignment": sub.assignment, "question": q.name, "max": q.points,
+               "file": sub.file, "points": r.get("points"), "status": str(r.get("status") or "")}
+        if q.manual:
+            row.update(points=None, status="awaiting manual score")
+        elif not isinstance(row["points"], (int, float)) or row["points"] != row["points"]:
+            row.update(points=0.0, status=row["status"] or "not graded: no score")
+        elif not 0 <= row["points"] <= q.points:
+            row.update(points=min(max(float(row["points"]), 0.0), q.points), status=row["status"] + " (score capped)")
+        rows.append(row)
+    return rows
+
 
 def grade_folder(folder: str | Path, out: str | Path, assignment: str | None = None, workers: int | None = None,
-                 cell_timeout: float = 60.0, total_timeout: float = 900.0) -> "pd.DataFrame":
-    """Grade every submission in ``folder``; write ``out/gradebook.csv``, feedback and manual sheets."""
+                 cell_timeout: float = 60.0, total_timeout: float = 900.0, sandbox: bool = True,
+                 solutions: str | Path | None = None, test_timeout: float | None = None) -> "pd.DataFrame":
+    """Grade every submission in ``folder``; write ``out/gradebook.csv``, feedback and manual sheets.
+
+    Parameters: ``folder`` the submissions (one sub-folder per student, ``<student>__<x>.ipynb`` or
+    zips); ``out`` the output folder (must not be inside ``folder``); ``assignment`` grade only this
+    one; ``workers`` submissions graded at once (default: all cores); ``cell_timeout``,
+    ``total_timeout`` and ``test_timeout`` seconds (see :func:`.run._grade_one`); ``sandbox`` run each
+    kernel in bubblewrap (False: students' code runs with your rights); ``solutions`` the
+    instructor's private solutions folder (default: the repository's, whose hidden tests are public).
+    Returns the gradebook as a DataFrame (one row per student, assignment and question, and one per
+    file that was not graded, with its status). Raises ``GradingError`` for a missing folder, an
+    unknown assignment, an output folder inside the submissions, or a sandbox that cannot start.
+
+    Example: ``grade_folder("submissions", "grades", assignment="00_warmup", solutions="~/private/solutions")``.
+    """
     import pandas as pd
 
     folder, out = Path(folder).resolve(), Path(out).resolve()
     if not folder.is_dir():
         raise GradingError(f"no submissions folder at {folder}")
-    if assignment is not None:
-        autograder_zip(assignment)  # a clear error for an unknown assignment name
+    if out == folder or folder in out.parents:
+        raise GradingError(f"the output folder {out} must not be inside the submissions folder {folder}")
+    sol_dir = Path(solutions).expanduser().resolve() if solutions is not None else None
+    if sol_dir is not None and not sol_dir.is_dir():
+        raise GradingError(f"no solutions folder at {sol_dir}")
+    known = {p.stem for p in (sol_dir.glob("*.ipynb") if sol_dir else solution_notebooks())}
+    if assignment is not None and assignment not in known:
+        raise GradingError(f"no assignment called {assignment!r}" + (f" in {sol_dir}" if sol_dir else ""))
+    require_sandbox(sandbox)
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="facecourse-grade-") as tmp:
-        tmp = Path(tmp)
-        subs = collect_submissions(folder, tmp, assignment)
+    qs_cache: dict[str, list[Question]] = {}
+
+    def qs_of(a: str) -> list[Question]:
+        if a not in qs_cache:
+            qs_cache[a] = questions_for(a, sol_dir)
+        return qs_cache[a]
+
+    with _temp_folder(out) as tmp:
+        subs = collect_submissions(folder, tmp / "collected", assignment, questions_of=qs_of, known=known)
         gradable = [s for s in subs if s.status is None]
         for a in sorted({s.assignment for s in gradable}):
-            autograder_zip(a)  # build once, before the parallel part
-        private = [str(SOLUTIONS), str(AUTOGRADERS.parent), str(folder), str(out), str(tmp / "stage")]
-        with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-            outcomes = list(pool.map(lambda s: _grade_one(s, tmp, private, cell_timeout, total_timeout), gradable))
-    rows = [r for o in outcomes for r in o.rows]
-    for s in subs:
-        if s.status is not None:
-            rows.append({"student": s.student, "assignment": s.assignment or "", "question": "", "points": None,
-                         "max": None, "status": s.status, "file": s.file})
-    _merge_manual(out, outcomes, rows)
-    book = pd.DataFrame(rows, columns=["student", "assignment", "question", "points", "max", "status", "file"])
-    book = book.sort_values(["student", "assignment", "question", "file"], kind="stable").reset_index(drop=True)
-    book.to_csv(out / "gradebook.csv", index=False)
-    _write_feedback(out, book, outcomes)
+            autograder_for(a, sol_dir)  # build once, before the parallel part
+
+        def grade(sub: Submission):
+            root = tmp / "runs" / sub.key
+            root.mkdir(parents=True)
+            try:
+                return _grade_one(sub, root, [], cell_timeout, total_timeout, sandbox=sandbox, solutions=sol_dir,
+                                  test_timeout=test_timeout)
+            except Exception as exc:  # noqa: BLE001 - one submission never stops the class
+                failed = Outcome(sub)
+                why = f"grader error: {type(exc).__name__}: {exc}"[:300]
+                failed.rows = _error_rows(sub, qs_of(sub.assignment), why)
+                return failed
+
+        earlier = set(_children())  # processes the caller had already started are never touched
+        pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1)
+        finished = False
+        try:
+            futures = [pool.submit(grade, s) for s in gradable]
+            outcomes = [f.result() for f in futures]
+            finished = True
+        finally:
+            if not finished:  # interrupted: end the running submissions before removing their folders
+                pool.shutdown(wait=False, cancel_futures=True)
+                _stop_children(earlier)
+            pool.shutdown(wait=True)
+        # every worker has ended: only now are the outputs written
+        rows, answers, notes = [], {}, {}
+        for o in outcomes:
+            sub = o.submission
+            rows += _checked_rows(sub, o, qs_of(sub.assignment))
+            notes.setdefault(sub.student, []).append((sub.assignment, list(getattr(o, "feedback", []) or [])))
+            for qname, text in sub.manual_answers.items():
+                answers.setdefault((sub.assignment, qname), []).append((sub.student, text))
+        for s in subs:
+            if s.status is not None:
+                rows.append({"student": s.student, "assignment": s.assignment if s.assignment in known else "",
+                             "question": "", "points": None, "max": None, "status": s.status, "file": s.file})
+        merge_manual(out, answers, {a: qs_of(a) for a, _ in answers}, rows)
+        book = pd.DataFrame(rows, columns=COLUMNS)
+        book = book.sort_values(["student", "assignment", "question", "file"], kind="stable").reset_index(drop=True)
+        write_gradebook(out, book)
+        write_feedback(out, book, notes)
     return book

@@ -1,104 +1,318 @@
-"""Guard code that the grader runs inside each submission's kernel (see ``grading_worker``).
+"""Grader code that runs INSIDE the sandboxed kernel: a prelude before the student's cells and a
+test harness after them (see :mod:`.worker` for the order and :mod:`.sandbox` for the boundary).
 
-It is kept as source text, because it is injected as the first cell of the notebook being
-graded. It installs:
+The sandbox is the security boundary; this code only keeps a submission from forging its OWN
+results with code left behind in its kernel:
 
-* a per-cell time limit (SIGALRM): a cell that runs too long raises ``TimeoutError`` and the
-  rest of the notebook still runs, so an infinite loop costs one question, not the submission;
-* an audit hook (PEP 578, cannot be removed once added) that refuses, with ``PermissionError``,
-  to write outside the working folder, to read the grader's private folders (hidden tests, the
-  autograder, the solutions), to list them, or to start processes, until the grader's last
-  cell unlocks test reading with a one-time token.
+* ``PRELUDE`` runs first, before any student code. It imports the modules the notebook and the
+  tests use, then snapshots every loaded module's namespace, every class those modules define,
+  ``sys.modules``, the interpreter hooks (``sys.displayhook``/``excepthook``, ``sys.meta_path``,
+  stdout/stderr), signal handlers and IPython's callbacks, input and AST transformers and custom
+  exception handlers. It installs an audit hook (PEP 578) that refuses what a forger needs and no
+  exercise does: adding audit hooks, walking the garbage collector (``gc.get_objects``,
+  ``get_referrers``, ``get_referents``), ``sys._current_frames`` and raw ``ctypes`` symbol and
+  pointer access. It leaves one object, the harness, under a random name.
+* ``harness.restore()`` runs after the last student cell, before any test: it puts back every
+  module attribute that existed before (new ones are left), every class attribute (new ones on
+  library classes are removed), ``sys.modules`` entry, hook, signal handler and IPython callback
+  back as the snapshot had it (so a patched ``doctest``, ``numpy.testing``, ``numpy.allclose``,
+  ``pandas.Series.__eq__``, ``builtins.isinstance``, ``IPython``'s ``run_cell``... are gone),
+  stops tracing/profiling and timers, and reports what it had to undo.
+* ``harness.case(code)`` runs one test case (already turned from doctest into plain code by the
+  grader) in a copy of the student's namespace whose ``__builtins__`` are the real builtins and
+  whose module aliases (``np``, ``pd``, ``portal``...) are the real modules. The case's syntax
+  tree is rewritten so that every comparison, ``assert``, ``not``, ``and``/``or``, ``if`` test and
+  ``in`` first checks that its operands are plain values: Python built-ins (containers checked
+  element by element), and objects of classes defined by the course's libraries (numpy, pandas,
+  facecourse...) as they were before the student's code ran. An object of a class the student
+  defined (an always-true ``__eq__``, a float subclass, an object array of them) makes the case
+  fail with a plain message instead of passing. ``is``/``is not`` compare identities and need
+  no check. A case passes only if it ends without an exception.
 
-Blocked attempts are logged through a file handle opened before the hook, so the grader can
-report them. This stops accidents and casual cheating; it is not a security boundary against a
-determined attacker (run untrusted code in a container for that).
+What this cannot stop (and the sandbox makes harmless to everyone else): code written to attack
+this harness in its own kernel by deliberately reaching its objects (replacing the harness found
+under its random name among the globals, reading the test's frame from a function the test calls,
+or C-level tampering without ``ctypes``) could still fake its own result. Closing that needs the
+tests evaluated outside the kernel on values the kernel sends back as plain data (a change of the
+test format), which is not done. The grader records what ``restore`` undid, so such attempts show in the feedback.
 """
 
-GUARD_TEMPLATE = r'''
-def __facecourse_guard():
-    import hashlib, os, signal, sys
-    work = os.path.realpath(os.getcwd())
-    private = [os.path.realpath(p) for p in {private!r}]
-    log = open({log_path!r}, "a", buffering=1)
-    state = {{"unlocked": False}}
-    token_hash = {token_hash!r}
-    write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
-
-    def inside(path, base):
-        return path == base or path.startswith(base + os.sep)
-
-    def resolve(path):
-        if isinstance(path, int):
-            return None
-        if isinstance(path, bytes):
-            path = os.fsdecode(path)
-        return os.path.realpath(os.path.join(work, os.fspath(path)))
-
-    def refuse(what, path):
-        log.write(f"blocked {{what}}: {{path}}\n")
-        raise PermissionError(f"the grader does not allow this submission to {{what}} {{path}}")
-
-    def hook(event, args):
-        if event == "open":
-            path = resolve(args[0])
-            if path is None:
-                return
-            mode, flags = args[1] or "r", args[2] or 0
-            writing = any(c in str(mode) for c in "wax+") or (flags & write_flags)
-            if writing and not (inside(path, work) or path == os.devnull):
-                refuse("write outside its folder", path)
-            if any(inside(path, p) for p in private) and not state["unlocked"]:
-                refuse("read grader files", path)
-        elif event in ("os.listdir", "os.scandir"):
-            path = resolve(args[0] if args and args[0] is not None else ".")
-            if path and any(inside(path, p) for p in private) and not state["unlocked"]:
-                refuse("list grader files", path)
-        elif event in ("os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.symlink", "os.link",
-                       "os.truncate", "shutil.rmtree", "os.replace"):
-            for a in args[:2]:
-                path = resolve(a) if isinstance(a, (str, bytes, os.PathLike)) else None
-                if path and not inside(path, work):
-                    refuse(f"change files outside its folder ({{event}})", path)
-        elif event in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
-                       "os.forkpty", "pty.spawn"):
-            refuse("start a process", event)
-
-    sys.addaudithook(hook)
-
-    def unlock(token):
-        if hashlib.sha256(token.encode()).hexdigest() == token_hash:
-            state["unlocked"] = True
-            return True
-        return False
-
-    limit = {cell_timeout!r}
-
-    def on_alarm(signum, frame):
-        raise TimeoutError(f"this cell ran for more than {{limit}} s and was stopped by the grader")
-
-    def start_timer(*a):
-        signal.setitimer(signal.ITIMER_REAL, limit)
-
-    def stop_timer(*a):
-        signal.setitimer(signal.ITIMER_REAL, 0)
-
-    signal.signal(signal.SIGALRM, on_alarm)
+PRELUDE = r'''
+def __facecourse_prelude(preimports, aliases):
+    import ast, builtins, importlib, operator, signal, sys, threading
+    for _name in preimports:
+        try:
+            importlib.import_module(_name)
+        except BaseException:
+            pass
     shell = get_ipython()
-    shell.events.register("pre_run_cell", start_timer)
-    shell.events.register("post_run_cell", stop_timer)
-    # the callbacks that exist now (IPython's own and ours) are the only ones kept at unlock
-    unlock.keep = [c for cbs in shell.events.callbacks.values() for c in cbs]
-    return unlock
+    HEAP = 1 << 9  # Py_TPFLAGS_HEAPTYPE: classes whose attributes can be changed
+    modules = {}
+    classes = {}
 
+    def note_class(cls):
+        if id(cls) in classes or not (cls.__flags__ & HEAP):
+            return
+        try:
+            classes[id(cls)] = (cls, dict(vars(cls)))
+        except TypeError:
+            return
+        for v in list(vars(cls).values()):
+            if isinstance(v, type):
+                note_class(v)
 
-__facecourse_unlock = __facecourse_guard()
-del __facecourse_guard
+    for name, mod in list(sys.modules.items()):
+        d = getattr(mod, "__dict__", None)
+        if mod is None or not isinstance(d, dict) or d is shell.user_ns or name == "__main__":
+            continue
+        modules[name] = (mod, dict(d))
+        for v in list(d.values()):
+            if isinstance(v, type):
+                note_class(v)
+    for obj in (shell, getattr(shell, "kernel", None)):
+        if obj is not None:
+            for c in type(obj).__mro__:
+                note_class(c)
+    trusted_types = {id(c) for c, _ in classes.values()}
+    state = {
+        "sys": {k: getattr(sys, k) for k in ("displayhook", "excepthook", "stdout", "stderr", "stdin",
+                                              "breakpointhook", "unraisablehook")},
+        "meta_path": list(sys.meta_path), "path_hooks": list(sys.path_hooks), "path": list(sys.path),
+        "signals": {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGALRM, signal.SIGTERM,
+                                                     signal.SIGVTALRM, signal.SIGPROF, signal.SIGUSR1,
+                                                     signal.SIGUSR2, signal.SIGCHLD)},
+        "events": {k: list(v) for k, v in shell.events.callbacks.items()},
+        "input_transformers_post": list(shell.input_transformers_post),
+        "input_transformers_cleanup": list(shell.input_transformers_cleanup),
+        "ast_transformers": list(shell.ast_transformers),
+        "threads": {t.ident for t in threading.enumerate()},
+    }
+    BLOCKED = {"sys.addaudithook", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
+               "sys._current_frames", "ctypes.dlsym", "ctypes.dlsym/handle", "ctypes.PyObj_FromPtr",
+               "ctypes.addressof", "ctypes.string_at", "ctypes.wstring_at", "ctypes.cdata"}
+
+    def audit(event, args):
+        if event in BLOCKED:
+            raise PermissionError(f"the grader does not allow {event} in a graded notebook")
+
+    sys.addaudithook(audit)
+
+    PLAIN_SCALARS = (type(None), bool, int, float, complex, str, bytes)
+    PLAIN_CONTAINERS = (tuple, list, set, frozenset)
+    numpy = sys.modules.get("numpy")
+
+    def trusted(cls):
+        # classes written in C cannot be changed from Python; others must predate the student's code
+        return not (cls.__flags__ & HEAP) or id(cls) in trusted_types
+
+    def check(value, depth=0):
+        cls = type(value)
+        if cls in PLAIN_SCALARS:
+            return value
+        if depth > 8:
+            raise AssertionError("the answer is nested too deeply for the grader to compare")
+        if cls in PLAIN_CONTAINERS:
+            for item in value:
+                check(item, depth + 1)
+            return value
+        if cls is dict:
+            for k, v in value.items():
+                check(k, depth + 1)
+                check(v, depth + 1)
+            return value
+        if not all(trusted(c) for c in cls.__mro__ if c is not object):
+            raise AssertionError(f"the answer is an object of type {cls.__name__!r} defined in the notebook, "
+                                 "which the grader does not compare; return a plain value")
+        dtype = getattr(value, "dtype", None)
+        if numpy is not None and isinstance(dtype, numpy.dtype) and dtype == object and hasattr(value, "ravel"):
+            items = value.ravel() if isinstance(value, numpy.ndarray) else value.tolist()
+            for item in list(items)[:100000]:
+                check(item, depth + 1)
+        elif numpy is not None and type(value).__name__ == "DataFrame":
+            for col in value.columns:
+                check(col, depth + 1)
+                if value[col].dtype == object:
+                    check(value[col], depth + 1)
+        return value
+
+    OPS = {"Eq": operator.eq, "NotEq": operator.ne, "Lt": operator.lt, "LtE": operator.le, "Gt": operator.gt,
+           "GtE": operator.ge, "Is": operator.is_, "IsNot": operator.is_not,
+           "In": lambda a, b: operator.contains(b, a), "NotIn": lambda a, b: not operator.contains(b, a)}
+
+    def compare(left, ops, thunks):
+        result = True
+        for i, (op, thunk) in enumerate(zip(ops, thunks)):
+            right = thunk()
+            if op not in ("Is", "IsNot"):
+                check(left)
+                check(right)
+            result = OPS[op](left, right)
+            if i < len(ops) - 1:
+                if not truth(result):
+                    return result
+                left = right
+        return result
+
+    def compare1(op, left, right):
+        if op not in ("Is", "IsNot"):
+            check(left)
+            check(right)
+        return OPS[op](left, right)
+
+    def truth(value):
+        check(value)
+        return builtins.bool(value)
+
+    class Rewrite(ast.NodeTransformer):
+        def visit_Compare(self, node):
+            self.generic_visit(node)
+            if len(node.ops) == 1:  # evaluated in place (pandas' query('... @name') reads the caller's frame)
+                return ast.copy_location(ast.Call(ast.Name("__fc_compare1", ast.Load()),
+                                                  [ast.Constant(type(node.ops[0]).__name__), node.left,
+                                                   node.comparators[0]], []), node)
+            thunks = [ast.Lambda(ast.arguments([], [], None, [], [], None, []), c) for c in node.comparators]
+            return ast.copy_location(ast.Call(ast.Name("__fc_compare", ast.Load()),
+                                              [node.left, ast.Tuple([ast.Constant(type(o).__name__)
+                                                                     for o in node.ops], ast.Load()),
+                                               ast.Tuple(thunks, ast.Load())], []), node)
+
+        def _check(self, expr):
+            return ast.copy_location(ast.Call(ast.Name("__fc_check", ast.Load()), [expr], []), expr)
+
+        def visit_Assert(self, node):
+            self.generic_visit(node)
+            node.test = self._check(node.test)
+            return node
+
+        def visit_BoolOp(self, node):
+            self.generic_visit(node)
+            node.values = [self._check(v) for v in node.values]
+            return node
+
+        def visit_UnaryOp(self, node):
+            self.generic_visit(node)
+            if isinstance(node.op, ast.Not):
+                node.operand = self._check(node.operand)
+            return node
+
+        def visit_If(self, node):
+            self.generic_visit(node)
+            node.test = self._check(node.test)
+            return node
+
+        visit_While = visit_If
+
+        def visit_IfExp(self, node):
+            self.generic_visit(node)
+            node.test = self._check(node.test)
+            return node
+
+    snapshot_builtins = modules["builtins"][1]
+
+    class Harness:
+        namespaces = {}
+
+        def restore(self):
+            undone = []
+            sys.settrace(None)
+            sys.setprofile(None)
+            threading.settrace(None)
+            threading.setprofile(None)
+            try:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+                signal.setitimer(signal.ITIMER_PROF, 0)
+            except (AttributeError, OSError):
+                pass
+            for name, (mod, saved) in modules.items():
+                if sys.modules.get(name) is not mod:
+                    sys.modules[name] = mod
+                    undone.append(f"sys.modules[{name!r}]")
+                d = mod.__dict__
+                for k, v in saved.items():
+                    if k not in d or d[k] is not v:
+                        d[k] = v
+                        undone.append(f"{name}.{k}")
+            for cls, saved in classes.values():
+                current = vars(cls)
+                for k, v in saved.items():
+                    if k in ("__dict__", "__weakref__", "__doc__"):
+                        continue
+                    if k not in current or current[k] is not v:
+                        try:
+                            type.__setattr__(cls, k, v)
+                            undone.append(f"{cls.__module__}.{cls.__qualname__}.{k}")
+                        except (TypeError, AttributeError):
+                            pass
+                for k in [k for k in current if k not in saved]:
+                    try:
+                        type.__delattr__(cls, k)
+                        undone.append(f"{cls.__module__}.{cls.__qualname__}.{k} (added)")
+                    except (TypeError, AttributeError):
+                        pass
+            for k, v in state["sys"].items():
+                if getattr(sys, k) is not v:
+                    setattr(sys, k, v)
+                    undone.append(f"sys.{k}")
+            for attr in ("meta_path", "path_hooks"):
+                if getattr(sys, attr) != state[attr]:
+                    getattr(sys, attr)[:] = state[attr]
+                    undone.append(f"sys.{attr}")
+            sys.path[:] = state["path"]
+            for s, h in state["signals"].items():
+                if signal.getsignal(s) is not h and h is not None:
+                    signal.signal(s, h)
+                    undone.append(f"signal handler {s}")
+            for k, v in shell.events.callbacks.items():
+                keep = state["events"].get(k, [])
+                if list(v) != keep:
+                    v[:] = keep
+                    undone.append(f"IPython {k} callbacks")
+            for attr in ("input_transformers_post", "input_transformers_cleanup", "ast_transformers"):
+                if list(getattr(shell, attr)) != state[attr]:
+                    getattr(shell, attr)[:] = state[attr]
+                    undone.append(f"IPython {attr}")
+            if shell.custom_exceptions:
+                shell.set_custom_exc((), None)
+                undone.append("IPython custom exception handler")
+            for obj in (shell, getattr(shell, "kernel", None), getattr(getattr(shell, "kernel", None), "session", None)):
+                if obj is None:
+                    continue
+                for k in [k for k, v in vars(obj).items() if callable(v) and hasattr(type(obj), k)
+                          and callable(getattr(type(obj), k))]:
+                    if type(getattr(type(obj), k)).__name__ == "function":
+                        delattr(obj, k)
+                        undone.append(f"{type(obj).__name__}.{k} (instance)")
+            extra = [t for t in threading.enumerate() if t.ident not in state["threads"]]
+            return {"undone": undone[:50], "threads": len(extra)}
+
+        def case(self, code, question):
+            # the cases of one question share a namespace (a later case may use an earlier one's names),
+            # a copy of the student's: a case cannot change what another question sees
+            ns = self.namespaces.get(question)
+            if ns is None:
+                ns = self.namespaces[question] = dict(shell.user_ns)
+            ns["__builtins__"] = builtins
+            for alias, (modname, attr) in aliases.items():
+                entry = modules.get(modname)
+                mod = entry[0] if entry else sys.modules.get(modname)
+                if mod is None:
+                    continue
+                if attr is None:
+                    ns[alias] = mod
+                elif entry is not None and attr in entry[1]:
+                    ns[alias] = entry[1][attr]
+            ns["__fc_compare"], ns["__fc_compare1"], ns["__fc_check"] = compare, compare1, check
+            tree = Rewrite().visit(ast.parse(code, "<grader test>", "exec"))
+            ast.fix_missing_locations(tree)
+            exec(builtins.compile(tree, "<grader test>", "exec"), ns)
+            return True
+
+    return Harness()
 '''
 
-UNLOCK_TEMPLATE = r'''
-# grader: student cells are done; clear any callbacks they registered, then allow reading the tests
-for __event, __callbacks in list(get_ipython().events.callbacks.items()):
-    __callbacks[:] = [c for c in __callbacks if c in __facecourse_unlock.keep]
-assert __facecourse_unlock({token!r})
-'''
+
+def prelude(harness_name: str, preimports: list[str], aliases: dict[str, tuple[str, str | None]]) -> str:
+    """The first cell the kernel runs: the prelude, leaving the harness as ``harness_name``."""
+    return (PRELUDE + f"\n{harness_name} = __facecourse_prelude({sorted(preimports)!r}, {aliases!r})\n"
+            "del __facecourse_prelude\n")

@@ -6,16 +6,26 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ..charts import _described
-
 from . import THRESHOLD
+
+# Emit Vega-Lite specs (no HTML, no CDN script), as facecourse.charts does; not imported from there,
+# because facecourse.charts re-exports this module's charts (importing it here would be circular).
+alt.renderers.enable("mimetype")
+
+
+def _described(chart: alt.Chart, description: str) -> alt.Chart:
+    return chart.properties(description=description)
+
 
 def distance_histogram(distances: pd.DataFrame, threshold: float = THRESHOLD, bins: int = 60,
                        title: str = "Distances between embeddings") -> alt.Chart:
     """Overlaid histograms of same-person vs different-person distances, with a threshold rule.
 
     ``distances`` has columns ``distance`` and ``same`` (bool). Binning happens here, in pandas,
-    so the chart carries ``bins`` x 2 rows, not one per pair.
+    so the chart carries ``bins`` x 2 rows, not one per pair. Returns an altair layer chart with a
+    title and a description (alt text).
+
+    >>> distance_histogram(pairs, threshold=0.6, title="LFW View 2 distances")   # doctest: +SKIP
     """
     edges = np.linspace(0, max(1.2, float(distances["distance"].max())), bins + 1)
     rows = []
@@ -46,7 +56,12 @@ def det_chart(curves: pd.DataFrame, title: str = "DET curve: errors of both kind
               marks: pd.DataFrame | None = None) -> alt.Chart:
     """FNMR against FMR on log axes. ``curves`` has fmr, fnmr, threshold and optionally ``system``.
 
-    Zero rates cannot be drawn on a log axis; they are left out (the lesson says so).
+    Zero rates cannot be drawn on a log axis; they are left out (the lesson says so). ``marks``,
+    optional, has fmr, fnmr, threshold and ``label`` columns: black dots with labels on the curve.
+    Lesson B4 builds the same chart step by step with altair. Returns an altair layer chart with
+    a title and a description (alt text).
+
+    >>> det_chart(metrics.det_curve(genuine, impostor), title="DET curve")   # doctest: +SKIP
     """
     df = curves[(curves["fmr"] > 0) & (curves["fnmr"] > 0)].copy()
     if "system" not in df:

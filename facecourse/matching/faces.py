@@ -2,9 +2,15 @@
 
 One call does each step once and keeps what it found, so nothing is computed twice:
 
-    >>> from facecourse import faces
-    >>> found = faces.analyse("two_people.jpg")          # every face: box, landmarks, embedding
-    >>> probe = faces.embed_single("obama.jpg")          # exactly one face, or a clear error
+    >>> from facecourse import data
+    >>> from facecourse.matching import faces
+    >>> found = faces.analyse(data.example_path("two_people.jpg"))  # every face: box, landmarks, embedding
+    >>> probe = faces.embed_single(data.example_path("obama.jpg"))  # exactly one face, or a clear error
+    >>> round(faces.distance(found[1].embedding, probe.embedding), 2)  # Obama stands on the left
+    0.34
+
+Lessons B1-B3 first do each step with ``face_recognition`` and dlib themselves; these helpers
+wrap the same calls so that later lessons do each in one line.
 
 Conventions follow face_recognition: boxes are ``(top, right, bottom, left)`` in pixels of the
 original image, embeddings are 128 float32 numbers, and two faces "match" when the Euclidean
@@ -35,20 +41,44 @@ CHIP_PADDING = 0.25
 
 
 class FaceError(ValueError):
-    """A face could not be found or chosen; the message says what was found."""
+    """A face could not be found or chosen; the message says what was found.
+
+    A ``ValueError``, so ``except ValueError`` catches it too. Example::
+
+        >>> import numpy as np
+        >>> try:
+        ...     embed_single(np.full((120, 160, 3), 128, np.uint8))
+        ... except FaceError as err:
+        ...     print(type(err).__name__)
+        NoFaceError
+    """
 
 
 class NoFaceError(FaceError):
-    pass
+    """No face was found in the image (see ``embed_single``); the message suggests what to try."""
 
 
 class MultipleFacesError(FaceError):
-    pass
+    """Several faces were found where one was required (see ``embed_single``); the message lists their boxes."""
 
 
 @dataclass(frozen=True)
 class Box:
-    """A face rectangle in pixels: (top, right, bottom, left), face_recognition's order."""
+    """A face rectangle in pixels: (top, right, bottom, left), face_recognition's order.
+
+    ``top``/``bottom`` are rows and ``left``/``right`` columns of the image, as in the tuples
+    ``face_recognition.face_locations`` returns. Pillow's ``ImageDraw.rectangle`` wants
+    ``[left, top, right, bottom]`` instead, and dlib a ``dlib.rectangle(left, top, right, bottom)``:
+    use ``to_dlib``/``from_dlib`` rather than reordering by hand.
+
+    Example::
+
+        >>> box = Box(top=10, right=60, bottom=70, left=20)
+        >>> box.width, box.height, box.center
+        (40, 60, (40.0, 40.0))
+        >>> box.as_tuple()
+        (10, 60, 70, 20)
+    """
 
     top: int
     right: int
@@ -57,10 +87,25 @@ class Box:
 
     @classmethod
     def from_dlib(cls, rect, scale: float = 1.0) -> "Box":
+        """The box of a ``dlib.rectangle`` (divided by ``scale`` when the image was enlarged by it).
+
+        Example::
+
+            >>> import dlib
+            >>> Box.from_dlib(dlib.rectangle(20, 10, 60, 70))  # dlib.rectangle(left, top, right, bottom)
+            Box(top=10, right=60, bottom=70, left=20)
+        """
         return cls(round(rect.top() / scale), round(rect.right() / scale),
                    round(rect.bottom() / scale), round(rect.left() / scale))
 
     def to_dlib(self, scale: float = 1.0):
+        """This box as a ``dlib.rectangle(left, top, right, bottom)``, multiplied by ``scale``.
+
+        Example::
+
+            >>> Box(top=10, right=60, bottom=70, left=20).to_dlib()
+            rectangle(20,10,60,70)
+        """
         import dlib
 
         return dlib.rectangle(round(self.left * scale), round(self.top * scale),
@@ -68,23 +113,40 @@ class Box:
 
     @property
     def width(self) -> int:
+        """``right - left`` in pixels."""
         return self.right - self.left
 
     @property
     def height(self) -> int:
+        """``bottom - top`` in pixels."""
         return self.bottom - self.top
 
     @property
     def center(self) -> tuple[float, float]:
+        """The box centre as ``(x, y)``."""
         return ((self.left + self.right) / 2, (self.top + self.bottom) / 2)
 
     def as_tuple(self) -> tuple[int, int, int, int]:
+        """``(top, right, bottom, left)``: the tuple ``face_recognition`` functions take and return."""
         return (self.top, self.right, self.bottom, self.left)
 
 
 @dataclass
 class Face:
-    """One face in one image, with everything the pipeline learned about it."""
+    """One face in one image, with everything the pipeline learned about it.
+
+    ``box`` (a ``Box``), ``detector`` (``"hog"``, ``"cnn"``, ``"given"`` for a box supplied by the
+    caller, or ``"fixed"`` for LFW's fallback box), the detector's ``score``, ``landmarks`` (an
+    ``(n, 2)`` array of x, y in the original image), the 128-number ``embedding``, the ``source``
+    file or URL, and ``extra`` notes (e.g. ``faces_found``). ``detect`` fills the first three;
+    ``describe``, ``analyse``, ``embed_single`` and ``embed_box`` fill the rest.
+
+    Example::
+
+        >>> face = Face(Box(10, 60, 70, 20), "given")
+        >>> face.detector, face.embedding is None
+        ('given', True)
+    """
 
     box: Box
     detector: str  # "hog", "cnn", or "given" (box supplied by the caller)
@@ -99,9 +161,23 @@ class Face:
 class Settings:
     """How to find and describe faces. The defaults are face_recognition's documented usage.
 
-    ``upscale`` enlarges the image (bicubic) before landmarks and the descriptor: small faces,
-    such as LFW's 70-pixel ones, then give a sharper aligned chip. ``flip`` averages the descriptor
-    of the chip and of its mirror image: a deterministic alternative to dlib's random jitter.
+    ``detector`` is ``"hog"`` or ``"cnn"``; ``upsample`` (0-3) the detector's upsampling steps;
+    ``landmarks`` 5 or 68 points. ``upscale`` (1-4) enlarges the image (bicubic) before landmarks and
+    the descriptor: small faces, such as LFW's 70-pixel ones, then give a sharper aligned chip.
+    ``flip`` averages the descriptor of the chip and of its mirror image: a deterministic
+    alternative to dlib's random jitter. ``cnn_fallback`` tries the CNN detector when HOG finds
+    nothing. An invalid value raises ``ValueError``.
+
+    Example::
+
+        >>> Settings().detector, Settings().upsample
+        ('hog', 1)
+        >>> LFW.upscale, LFW.flip
+        (2.0, True)
+        >>> Settings(upsample=9)
+        Traceback (most recent call last):
+        ...
+        ValueError: upsample must be an int from 0 to 3, not 9
     """
 
     detector: str = "hog"  # "hog" (fast, frontal) or "cnn" (slower, more poses)
@@ -159,7 +235,14 @@ class _Models:
 
 
 def model_info() -> dict:
-    """Versions and model file names, recorded with every set of precomputed embeddings."""
+    """Versions and model file names, recorded with every set of precomputed embeddings.
+
+    Example::
+
+        >>> info = model_info()
+        >>> info["encoder"], info["dlib"] > "19"
+        ('dlib_face_recognition_resnet_model_v1.dat', True)
+    """
     import importlib.metadata as md
 
     import dlib
@@ -183,7 +266,29 @@ def model_info() -> dict:
 
 
 def detect(image, detector: str = "hog", upsample: int = 1) -> list[Face]:
-    """Find faces; returns ``Face`` objects with box, detector and score (no embedding yet)."""
+    """Find the faces in an image with dlib's HOG or CNN detector.
+
+    The same detector objects as ``face_recognition.face_locations(img, upsample, model=detector)``
+    (``dlib.get_frontal_face_detector()`` and ``dlib.cnn_face_detection_model_v1``), loaded once per
+    process; boxes are clipped to the image, so they equal face_locations' boxes.
+
+    Parameters: ``image`` (a file path, bytes, a Pillow image or an RGB/grey array), ``detector``
+    (``"hog"``: fast, frontal faces; ``"cnn"``: more poses, far slower on a CPU), ``upsample``
+    (0-3 doubling steps before detection: faces down to ~80 px at 0, ~40 px at 1, ~20 px at 2).
+
+    Returns a list of ``Face`` with ``box``, ``detector`` and ``score`` filled in (no landmarks or
+    embedding yet), in the detector's order; an empty list if there is no face.
+    Raises ``ValueError`` for an unknown detector or upsample, ``ImageError`` for an unusable image.
+
+    Example::
+
+        >>> from facecourse import data
+        >>> found = detect(data.example_path("two_people.jpg"))
+        >>> [f.box.as_tuple() for f in found]
+        [(57, 964, 242, 778), (47, 408, 202, 253)]
+        >>> found[0].detector, round(found[0].score, 2)
+        ('hog', 1.13)
+    """
     Settings(detector=detector, upsample=upsample)  # validates
     img = as_rgb_array(image)
     if detector == "hog":
@@ -215,7 +320,25 @@ def _shape(img: np.ndarray, box: Box, points: int, scale: float = 1.0):
 
 
 def landmarks(image, box: Box | Sequence[int], points: int = 68) -> np.ndarray:
-    """(points, 2) array of landmark x, y coordinates for the face in ``box``."""
+    """Landmarks of the face in ``box``: an ``(points, 2)`` int array of x, y pixel coordinates.
+
+    dlib's shape predictor (``dlib.shape_predictor``) with face_recognition_models' 68-point or
+    5-point model, as ``face_recognition.face_landmarks(img, [box])`` uses it. In the 68-point
+    scheme rows 36-41 are the image-left eye (face_recognition's ``"left_eye"``) and 42-47 the
+    image-right eye; the 5 points are the image-right eye's outer and inner corners, the image-left
+    eye's outer and inner corners, and the bottom of the nose.
+
+    Parameters: ``image`` (path, bytes or array), ``box`` (a ``Box`` or a ``(top, right, bottom,
+    left)`` tuple), ``points`` (68 or 5). Raises ``ValueError`` for another number of points.
+
+    Example::
+
+        >>> from facecourse import data
+        >>> img = data.example_path("two_people.jpg")
+        >>> box = detect(img)[0].box
+        >>> landmarks(img, box).shape, landmarks(img, box, points=5).shape
+        ((68, 2), (5, 2))
+    """
     Settings(landmarks=points)
     img = as_rgb_array(image)
     box = box if isinstance(box, Box) else Box(*map(int, box))
@@ -225,7 +348,23 @@ def landmarks(image, box: Box | Sequence[int], points: int = 68) -> np.ndarray:
 
 def aligned_chip(image, box: Box | Sequence[int], size: int = CHIP_SIZE, padding: float = CHIP_PADDING,
                  upscale: float = 1.0) -> np.ndarray:
-    """The face rotated, scaled and cropped the way the embedding network expects (size x size RGB)."""
+    """The face rotated, scaled and cropped the way the embedding network expects.
+
+    dlib's ``get_face_chip`` with the 5-point landmarks: the eyes are levelled and the face scaled
+    and placed so that its landmarks land on fixed positions, with ``padding`` (a share of the face
+    size) around it. ``upscale`` enlarges the image first (see ``Settings``).
+
+    Parameters: ``image``, ``box`` (``Box`` or ``(top, right, bottom, left)``), ``size`` (pixels,
+    150 for the embedding network), ``padding``, ``upscale``. Returns a ``(size, size, 3)`` uint8
+    array.
+
+    Example::
+
+        >>> from facecourse import data
+        >>> img = data.example_path("two_people.jpg")
+        >>> aligned_chip(img, detect(img)[0].box).shape
+        (150, 150, 3)
+    """
     import dlib
 
     img = _upscaled(as_rgb_array(image), float(upscale))
@@ -234,7 +373,18 @@ def aligned_chip(image, box: Box | Sequence[int], size: int = CHIP_SIZE, padding
 
 
 def describe_chip(chip: np.ndarray, flip: bool = False) -> np.ndarray:
-    """The 128-d descriptor of an aligned 150 x 150 chip; with ``flip``, averaged with its mirror image."""
+    """The 128-number descriptor of an aligned 150 x 150 chip (dlib's ResNet), as float32.
+
+    With ``flip``, the descriptor is averaged with that of the chip's mirror image. Raises
+    ``ImageError`` if the chip is not 150 x 150.
+
+    Example::
+
+        >>> from facecourse import data
+        >>> img = data.example_path("two_people.jpg")
+        >>> describe_chip(aligned_chip(img, detect(img)[0].box)).shape
+        (128,)
+    """
     chip = as_rgb_array(chip)
     if chip.shape[:2] != (CHIP_SIZE, CHIP_SIZE):
         raise ImageError(f"an aligned chip is {CHIP_SIZE} x {CHIP_SIZE}; got {chip.shape[1]} x {chip.shape[0]}")
@@ -246,7 +396,20 @@ def describe_chip(chip: np.ndarray, flip: bool = False) -> np.ndarray:
 
 
 def describe(img: np.ndarray, face: Face, settings: Settings = DOCUMENTED) -> Face:
-    """Fill in landmarks and the embedding of ``face`` (in place), doing each step once."""
+    """Fill in the landmarks and the embedding of ``face`` (in place) and return it.
+
+    ``img`` is an RGB array, ``face`` a ``Face`` with a box (from ``detect`` or made by hand),
+    ``settings`` says how (``DOCUMENTED``: face_recognition's usage; ``LFW``: the course's settings
+    for small LFW images). Each step runs once.
+
+    Example::
+
+        >>> from facecourse import data
+        >>> img = as_rgb_array(data.example_path("two_people.jpg"))
+        >>> face = describe(img, detect(img)[0])
+        >>> face.landmarks.shape, face.embedding.shape
+        ((5, 2), (128,))
+    """
     import dlib
 
     scale = float(settings.upscale)
@@ -268,7 +431,19 @@ def _find(img: np.ndarray, settings: Settings) -> list[Face]:
 
 
 def analyse(image, settings: Settings = DOCUMENTED, source: str | None = None) -> list[Face]:
-    """Every face in the image, each with box, landmarks, embedding and source. May be empty."""
+    """Every face in the image, each with box, landmarks, embedding and source. May be empty.
+
+    What ``face_recognition.face_locations`` followed by ``face_recognition.face_encodings(img,
+    known_face_locations=...)`` computes, detecting only once. ``source`` defaults to the path
+    when ``image`` is one.
+
+    Example::
+
+        >>> from facecourse import data
+        >>> found = analyse(data.example_path("two_people.jpg"))
+        >>> len(found), found[0].embedding.shape, found[0].source.endswith("two_people.jpg")
+        (2, (128,), True)
+    """
     img = as_rgb_array(image)
     source = source if source is not None else (str(image) if isinstance(image, (str, os.PathLike)) else None)
     faces = _find(img, settings)
@@ -279,7 +454,14 @@ def analyse(image, settings: Settings = DOCUMENTED, source: str | None = None) -
 
 
 def most_central(faces: list[Face], w: int, h: int) -> Face:
-    """The face whose box centre is nearest the image centre."""
+    """The face (of ``faces``, not empty) whose box centre is nearest the centre of a ``w`` x ``h`` image.
+
+    Example::
+
+        >>> near, far = Face(Box(40, 60, 60, 40), "given"), Face(Box(0, 20, 20, 0), "given")
+        >>> most_central([far, near], w=100, h=100) is near
+        True
+    """
     return min(faces, key=lambda f: (f.box.center[0] - w / 2) ** 2 + (f.box.center[1] - h / 2) ** 2)
 
 
@@ -290,7 +472,18 @@ def embed_single(image, settings: Settings = DOCUMENTED, source: str | None = No
     ``choose`` decides what to do with several faces: ``"only"`` (default) raises
     ``MultipleFacesError``; ``"central"`` takes the face nearest the image centre (LFW's
     convention: each image is centred on the labelled person); ``"largest"`` the biggest box.
-    No face raises ``NoFaceError``.
+    No face raises ``NoFaceError``. Both are ``FaceError``, a ``ValueError``.
+
+    Example::
+
+        >>> from facecourse import data
+        >>> face = embed_single(data.example_path("two_people.jpg"), choose="largest")
+        >>> face.embedding.shape, face.extra["faces_found"]
+        ((128,), 2)
+        >>> embed_single(data.example_path("two_people.jpg"))
+        Traceback (most recent call last):
+        ...
+        facecourse.matching.faces.MultipleFacesError: 2 faces found in ...
     """
     if choose not in ("only", "central", "largest"):
         raise ValueError(f"choose must be 'only', 'central' or 'largest', not {choose!r}")
@@ -319,7 +512,20 @@ def embed_single(image, settings: Settings = DOCUMENTED, source: str | None = No
 
 
 def embed_box(image, box: Box | Sequence[int], settings: Settings = DOCUMENTED, source: str | None = None) -> Face:
-    """Embed the face in a box the caller already knows (e.g. from an earlier detection)."""
+    """Embed the face in a box the caller already knows (e.g. from an earlier detection).
+
+    Like ``face_recognition.face_encodings(img, known_face_locations=[box])[0]`` (identical with the
+    default settings): no detection, so it is the face in *this* box even when the photo has
+    several. Returns a ``Face`` with detector ``"given"``, landmarks and embedding.
+
+    Example::
+
+        >>> from facecourse import data
+        >>> img = data.example_path("two_people.jpg")
+        >>> face = embed_box(img, (47, 408, 202, 253))  # (top, right, bottom, left)
+        >>> face.detector, face.embedding.shape
+        ('given', (128,))
+    """
     img = as_rgb_array(image)
     box = box if isinstance(box, Box) else Box(*map(int, box))
     face = Face(box, "given", source=source)
@@ -339,7 +545,23 @@ def _as_matrix(embeddings) -> np.ndarray:
 
 
 def distance(a, b) -> np.ndarray | float:
-    """Euclidean distance between embeddings: one-to-one, one-to-many, or row-wise."""
+    """Euclidean distance between embeddings: one-to-one, one-to-many, or row-wise.
+
+    ``a`` and ``b`` are 128-number embeddings or ``(n, 128)`` arrays of them. One against one
+    returns a float; one against ``n`` (either way round) or ``n`` against ``n`` (row by row)
+    returns an array of ``n`` distances, like ``face_recognition.face_distance``. For all pairs of
+    two sets use broadcasting: ``np.linalg.norm(A[:, None] - B[None], axis=-1)``. Raises
+    ``ValueError`` for vectors that are not 128 long or sets of different sizes.
+
+    Example::
+
+        >>> import numpy as np
+        >>> a, b = np.zeros(128), np.full(128, 0.05)
+        >>> round(distance(a, b), 4)
+        0.5657
+        >>> distance(np.zeros((3, 128)), b).shape
+        (3,)
+    """
     A, B = _as_matrix(a), _as_matrix(b)
     if len(A) != len(B) and 1 not in (len(A), len(B)):
         raise ValueError(f"cannot pair {len(A)} embeddings with {len(B)}")
@@ -348,6 +570,14 @@ def distance(a, b) -> np.ndarray | float:
 
 
 def is_match(a, b, threshold: float = DEFAULT_THRESHOLD):
+    """Same person? ``distance(a, b) <= threshold`` (0.6, dlib's operating point, by default).
+
+    Example::
+
+        >>> import numpy as np
+        >>> bool(is_match(np.zeros(128), np.full(128, 0.05))), bool(is_match(np.zeros(128), np.full(128, 0.06)))
+        (True, False)
+    """
     return distance(a, b) <= threshold
 
 

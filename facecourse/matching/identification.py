@@ -16,7 +16,15 @@ from . import THRESHOLD
 
 
 def lfw_gallery() -> Gallery:
-    """Every precomputed LFW face, with the official URL it was published at as its source."""
+    """A :class:`Gallery` of every precomputed LFW face (13,232), each with its official URL as its source.
+
+    Each record also keeps ``path`` (e.g. ``images/Alan_Ball/Alan_Ball_0001.jpg``) and ``detector``.
+    Raises ``data.MissingDataError`` if the committed embeddings are missing.
+
+    >>> g = lfw_gallery()
+    >>> len(g), g.records.loc[0, "source"]   # doctest: +SKIP
+    (13232, 'http://vis-www.cs.umass.edu/lfw/images/AJ_Cook/AJ_Cook_0001.jpg')
+    """
     table, emb = precomputed.load()
     urls = {e.path: e.url for e in data.load_manifest("lfw")}
     g = Gallery()
@@ -28,7 +36,15 @@ def lfw_gallery() -> Gallery:
 def search_results(gallery: Gallery, probe_path: str, k: int = 5, threshold: float | None = THRESHOLD) -> pd.DataFrame:
     """Top-k candidates for one gallery photo used as the probe (the photo itself left out).
 
-    Columns: rank, identity, distance, same person as the probe?, source URL.
+    Parameters: ``gallery`` (e.g. :func:`lfw_gallery`), ``probe_path`` (a ``path`` in its records),
+    ``k`` candidates at most, and ``threshold`` (only candidates with distance ``<= threshold``;
+    ``None`` for no threshold). Returns a DataFrame with columns rank, identity, same person (as
+    the probe), distance (rounded to 3 decimals) and source, nearest first; fewer than ``k`` rows
+    when the threshold cuts the list. Raises ``ValueError`` if the photo is not in the gallery.
+
+    >>> search_results(g, "images/Alan_Ball/Alan_Ball_0001.jpg", k=5, threshold=0.5)   # doctest: +SKIP
+       rank   identity  same person  distance                                             source
+    0     1  Alan_Ball         True     0.273  http://vis-www.cs.umass.edu/lfw/images/Alan_Ba...
     """
     rows = gallery.records.index[gallery.records["path"] == probe_path]
     if len(rows) != 1:
@@ -44,11 +60,16 @@ def search_results(gallery: Gallery, probe_path: str, k: int = 5, threshold: flo
 
 
 def closed_set_rank1(gallery_sizes: list[int], seed: int = 0) -> pd.DataFrame:
-    """Rank-1 accuracy as the gallery grows with distractors.
+    """Rank-1 accuracy as the gallery grows with distractors (returns one row per size).
 
     Probes: the first image of each of LFW's 1,680 people with two or more images. The gallery
     always holds their second image (the mate); distractors are images of people with only one
-    image, added at random (seeded) up to each size.
+    image, added at random (seeded) up to each size. Returns a DataFrame with columns
+    gallery size, distractors, rank-1 accuracy. Raises ``ValueError`` for a size below the
+    number of mates (1,680) or above mates plus all single-image people.
+
+    >>> closed_set_rank1([1680, 5748])["rank-1 accuracy"].round(3).tolist()   # doctest: +SKIP
+    [0.936, 0.897]
     """
     table, emb = precomputed.load()
     counts = table["person"].map(table["person"].value_counts())
@@ -78,6 +99,10 @@ def open_set_false_alarms(threshold: float = THRESHOLD, seed: int = 0, probes: i
 
     Returns the share of those searches that return at least one candidate within ``threshold``
     (the false-positive identification rate, FPIR) and the mean number of such candidates.
+    Returns a dict with keys searches, gallery size, threshold, FPIR, mean false candidates.
+
+    >>> open_set_false_alarms(threshold=0.6)["FPIR"]   # doctest: +SKIP
+    0.999
     """
     table, emb = precomputed.load()
     counts = table["person"].map(table["person"].value_counts())
@@ -94,7 +119,17 @@ def open_set_false_alarms(threshold: float = THRESHOLD, seed: int = 0, probes: i
 
 
 def search_explorer(gallery: Gallery, people: list[str]):
-    """An ipywidgets tool: choose a person and photo, move the threshold and k, see the candidates."""
+    """An ipywidgets tool: choose a person and photo, move the threshold and k, see the candidates.
+
+    Built like the slider in lesson B5: two Dropdowns (person, photo), an IntSlider (top k) and a
+    FloatSlider (threshold), each connected with ``observe`` to a function that calls
+    :func:`search_results` and writes the table into an ``HTML`` widget. Returns the ``VBox``;
+    its ``last_table`` attribute holds the DataFrame shown now (tests read it).
+
+    >>> ui = search_explorer(g, ["Gordon_Brown", "Tony_Blair"])   # doctest: +SKIP
+    >>> ui.children[1].children[1].value = 0.5                      # doctest: +SKIP
+    >>> ui.last_table   # the candidates within 0.5   # doctest: +SKIP
+    """
     import ipywidgets as w
 
     recs = gallery.records

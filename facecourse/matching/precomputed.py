@@ -151,7 +151,16 @@ def build(workers: int | None = None, progress: bool = True, limit: int | None =
 
 
 def load() -> tuple[pd.DataFrame, np.ndarray]:
-    """(table, embeddings) of the committed LFW embeddings; row i of the table is embeddings[i]."""
+    """(table, embeddings) of the committed LFW embeddings; row i of the table is embeddings[i].
+
+    ``table`` has columns path, person, index (the image number), detector (hog/cnn/fixed),
+    faces_found and the box; ``embeddings`` is a (13232, 128) float32 array. Raises
+    ``data.MissingDataError`` if the files are missing and ``data.DataError`` if they disagree.
+
+    >>> table, emb = load()
+    >>> emb.shape, table.loc[0, "path"]
+    ((13232, 128), 'images/AJ_Cook/AJ_Cook_0001.jpg')
+    """
     npz, csv = OUT_DIR / "lfw.npz", OUT_DIR / "lfw.csv"
     for p in (npz, csv):
         if not p.is_file():
@@ -165,11 +174,25 @@ def load() -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def metadata() -> dict:
+    """The settings, model files and library versions that produced the committed embeddings (``lfw.json``).
+
+    >>> metadata()["images"]
+    13232
+    """
     return json.loads((OUT_DIR / "lfw.json").read_text())
 
 
 def pair_distances(table: pd.DataFrame, emb: np.ndarray, pairs: list[tuple]) -> pd.DataFrame:
-    """Distances for LFW pairs ((name, i), (name, j), same, fold), from the precomputed table."""
+    """Euclidean distances for LFW pairs ((name, i), (name, j), same, fold), from the precomputed table.
+
+    Returns one row per pair: fold (0-9 for View 2), same (bool), distance, and the two image
+    names ``a`` and ``b``. Raises ``KeyError`` if a pair names an image that is not in ``table``.
+
+    >>> table, emb = load()
+    >>> pairs = pair_distances(table, emb, data.read_pairs())
+    >>> len(pairs), sorted(pairs["fold"].unique()) == list(range(10))
+    (6000, True)
+    """
     index = {(p, i): k for k, (p, i) in enumerate(zip(table["person"], table["index"]))}
     a = np.array([index[p1] for p1, _, _, _ in pairs])
     b = np.array([index[p2] for _, p2, _, _ in pairs])

@@ -18,7 +18,19 @@ PROVENANCE = ["sha256", "licence", "consent", "fetched_at", "referrer"]
 
 
 def gallery_from_ledger(ledger: Ledger, settings: faces.Settings = faces.DOCUMENTED) -> tuple[Gallery, pd.DataFrame]:
-    """A gallery of every collected photo with one face, and a table of the photos that could not be enrolled."""
+    """A gallery of every collected photo with one face, and a table of the photos that could not be enrolled.
+
+    Each photo of ``ledger.photos()`` is embedded (the central face, ``faces.embed_single``) and added under
+    the ``subject`` named on its page, with its URL as ``source`` and the ledger's ``sha256``, ``licence``,
+    ``consent``, ``fetched_at`` and ``referrer`` beside it, so every search result links back to its row.
+
+    Returns ``(gallery, problems)``: a ``Gallery`` and a DataFrame with columns ``url`` and ``problem``.
+    Raises ``TypeError`` if ``ledger`` is not a ``Ledger``.
+
+    >>> gallery, problems = gallery_from_ledger(result.ledger)      # doctest: +SKIP
+    >>> gallery.search(probe, k=1)[0].source                        # doctest: +SKIP
+    'http://127.0.0.1:PORT/photos/gordon-brown/2.jpg'
+    """
     if not isinstance(ledger, Ledger):
         raise TypeError(f"expected a Ledger (from a crawl), not {type(ledger).__name__}")
     gallery, problems = Gallery(), []
@@ -37,7 +49,14 @@ def gallery_from_ledger(ledger: Ledger, settings: faces.Settings = faces.DOCUMEN
 
 def erase_everywhere(subject: str, ledger: Ledger, gallery: Gallery | None = None) -> dict:
     """Honour an erasure request: remove ``subject`` from the ledger (and their stored photos) and the gallery,
-    and remember the request so the polite crawler never collects them again."""
+    and remember the request so the polite crawler never collects them again.
+
+    Returns a dict: ``{"ledger rows removed": n, "gallery faces removed": m}``. Raises ``ValueError`` if
+    ``subject`` is not a non-empty string.
+
+    >>> erase_everywhere("Gordon Brown", ledger, gallery)            # doctest: +SKIP
+    {'ledger rows removed': 4, 'gallery faces removed': 3}
+    """
     rows = ledger.erase(subject)
     faces_removed = gallery.remove(subject) if gallery is not None and len(gallery) else 0
     return {"ledger rows removed": rows, "gallery faces removed": faces_removed}

@@ -49,6 +49,12 @@ CRAWLS = Path("crawl-output")
 
 @dataclass
 class Limits:
+    """Hard limits for one crawl; reaching one ends the crawl (``CrawlResult.stopped`` says which) and the
+    URLs still queued get a ``"not fetched: crawl stopped"`` ledger row.
+
+    >>> Limits(max_requests=20).max_requests
+    20
+    """
     max_requests: int = 300
     max_bytes: int = 30_000_000       # everything downloaded, all responses together
     max_page_bytes: int = 2_000_000   # one response; a bigger one is abandoned
@@ -60,6 +66,7 @@ class Limits:
 
 @dataclass
 class Rules:
+    """What a crawler obeys. The defaults are the polite rules; ``careless_crawler`` switches them off."""
     user_agent: str = POLITE_UA
     obey_robots: bool = True
     min_delay: float = 0.0            # seconds between requests, at least (robots.txt may ask for more)
@@ -73,6 +80,9 @@ class Rules:
 
 @dataclass
 class CrawlResult:
+    """What ``Crawler.crawl()`` returns: the ``ledger``, the ``folder`` holding the collected photos, the
+    numbers of ``requests`` and ``bytes``, the ``seconds`` taken and why it ``stopped`` early (None if it
+    did not). ``photos()`` is ``ledger.photos()``; ``summary()`` a dict of the headline numbers."""
     ledger: Ledger
     folder: Path
     requests: int
@@ -84,6 +94,9 @@ class CrawlResult:
         return self.ledger.photos()
 
     def summary(self) -> dict:
+        """Headline numbers: ``requests``, ``pages kept``, ``photos kept``, ``people``, ``MB downloaded``,
+        ``rate-limited (429)`` (ledger rows with status 429, i.e. 429s this crawler received) and
+        ``stopped early`` (the reason, or ``"no"``)."""
         t = self.ledger.table()
         return {"requests": self.requests, "pages kept": int(((t["kind"] == "page") & (t["decision"] == "collected")).sum()),
                 "photos kept": int(len(self.ledger.photos())), "people": int(self.ledger.photos()["subject"].nunique()),
@@ -102,7 +115,19 @@ class _Fetched:
 
 
 class Crawler:
-    """A breadth-first crawler of one loopback site under ``rules`` and ``limits``."""
+    """A breadth-first crawler of one loopback site under ``rules`` and ``limits``.
+
+    It does, with each rule switchable, what lessons A1 and A2 do by hand: read robots.txt with
+    ``Protego.parse`` and ask ``can_fetch`` before every URL and redirect; wait ``crawl_delay``
+    between requests; honour ``Retry-After``; parse pages with BeautifulSoup for links, photos,
+    licence and robots meta tags; read the opt-out registry; and record every decision in a
+    ``Ledger``. Use ``polite_crawler`` or ``careless_crawler`` rather than building one directly.
+
+    Parameters: ``start_url`` (str, must be ``http://127.0.0.1...``), ``rules`` (``Rules``),
+    ``limits`` (``Limits``), ``ledger`` (an existing ``Ledger`` to continue, e.g. one with erasure
+    requests), ``folder`` (where photos are written). Raises ``TypeError`` if ``start_url`` is not a
+    string and ``ValueError`` if it is not on 127.0.0.1 over http.
+    """
 
     def __init__(self, start_url: str, rules: Rules | None = None, limits: Limits | None = None,
                  ledger: Ledger | None = None, folder: str | Path | None = None):
@@ -213,6 +238,9 @@ class Crawler:
 
     # --- the crawl
     def crawl(self) -> CrawlResult:
+        """Run the crawl from ``start_url`` until the queue is empty or a limit is reached; returns a
+        ``CrawlResult``. Never raises for what a site does (errors, traps, huge pages): those become
+        ledger rows."""
         self._t0 = time.monotonic()
         self.folder.mkdir(parents=True, exist_ok=True)
         stopped = None
@@ -349,7 +377,20 @@ def _sha(body: bytes) -> str:
 
 
 def retry_after_seconds(headers, default: float = 1.0) -> float:
-    """Seconds to wait from a ``Retry-After`` header: a number of seconds or an HTTP date."""
+    """Seconds to wait from a ``Retry-After`` header: a number of seconds or an HTTP date.
+
+    Parameters: ``headers`` (a mapping such as ``response.headers``, or None); ``default`` (float),
+    returned when the header is absent or unreadable: then the wait is the crawler's own choice, not
+    the server's answer. A date is measured against the current clock and never gives a negative wait.
+    Returns a float. Raises nothing.
+
+    >>> retry_after_seconds({"Retry-After": "5"})
+    5.0
+    >>> retry_after_seconds({}, default=2.0)
+    2.0
+    >>> retry_after_seconds({"Retry-After": "Thu, 01 Jan 1970 00:00:00 GMT"})
+    0.0
+    """
     value = (headers or {}).get("Retry-After")
     if value is None:
         return default
@@ -365,10 +406,26 @@ def retry_after_seconds(headers, default: float = 1.0) -> float:
 
 def polite_crawler(start_url: str, limits: Limits | None = None, ledger: Ledger | None = None,
                    folder: str | Path | None = None, min_delay: float = 0.0) -> Crawler:
+    """A crawler with the polite rules: honest ``POLITE_UA``, robots.txt and its crawl delay obeyed (and at
+    least ``min_delay``), ``Retry-After`` honoured, never logs in, nothing kept from ``noindex`` pages,
+    opt-outs and erasure requests in ``ledger`` honoured. Photos go to ``folder`` (default
+    ``crawl-output/polite`` under the current folder). Call ``.crawl()`` on it.
+
+    Raises ``ValueError`` unless ``start_url`` is the sandbox on http://127.0.0.1.
+
+    >>> with sandbox.SandboxSite() as site:                                # doctest: +SKIP
+    ...     result = polite_crawler(site.url, limits=Limits(max_requests=20)).crawl()
+    >>> result.stopped                                                      # doctest: +SKIP
+    'limit: 20 requests'
+    """
     return Crawler(start_url, Rules(min_delay=min_delay), limits, ledger, folder or CRAWLS / "polite")
 
 
 def careless_crawler(start_url: str, limits: Limits | None = None, folder: str | Path | None = None) -> Crawler:
+    """The same machine with the rules off ("Clearview-style"): a browser-like User-Agent that changes after
+    each 429, robots.txt never read, logs in with a made-up account, keeps ``noindex`` pages, ignores
+    opt-outs, no delay. Still bound by hard limits and to 127.0.0.1 (``ValueError`` otherwise).
+    Photos go to ``folder`` (default ``crawl-output/careless``). Call ``.crawl()`` on it."""
     from .sandbox import LOGIN
 
     rules = Rules(user_agent=CARELESS_UA, obey_robots=False, honour_retry_after=False, obey_noindex=False,

@@ -13,9 +13,11 @@ Nothing in Track A touches a real website. The sandbox imitates what a scraper m
 * hostile cases: a redirect loop, a huge page, a "photo" that is not an image, malformed HTML;
 * an access log the lessons inspect: who asked for what, and what they got.
 
-    >>> with SandboxSite() as site:
-    ...     site.url, site.profiles()          # the people on the site and their settings
-    ...     site.access_log()                  # every request, as a DataFrame
+    >>> with SandboxSite() as site:                      # doctest: +SKIP
+    ...     people = site.profiles()           # the people on the site and their settings
+    ...     log = site.access_log()            # every request, as a DataFrame
+    >>> len(people), list(log.columns[:3])                # doctest: +SKIP
+    (24, ['seq', 'time', 'user_agent'])
 """
 
 from __future__ import annotations
@@ -89,7 +91,18 @@ def _page(title: str, body: str, head: str = "") -> str:
 
 
 class SandboxSite(ServedApp):
-    """The sandbox social network; serve it with ``with SandboxSite() as site:`` (127.0.0.1, a free port)."""
+    """The sandbox social network; serve it with ``with SandboxSite() as site:`` (127.0.0.1, a free port),
+    or ``site = SandboxSite().start()`` ... ``site.stop()``.
+
+    ``site.url`` is its address. The lessons inspect it with ``profiles()`` (who is on it, with which
+    privacy setting), ``robots_txt()``, ``opted_out_paths()`` and ``access_log()`` (every request as a
+    DataFrame; ``clear_log()`` empties it). ``start()`` raises the data module's error if the LFW
+    teaching photos are not fetched (``python3 course.py data``).
+
+    >>> with SandboxSite() as site:                                        # doctest: +SKIP
+    ...     requests.get(site.url + "/robots.txt").status_code
+    200
+    """
 
     def __init__(self, profiles: list[Profile] | None = None):
         self._profiles = list(profiles) if profiles is not None else default_profiles()
@@ -110,19 +123,25 @@ class SandboxSite(ServedApp):
 
     # --- what the lessons inspect
     def profiles(self) -> pd.DataFrame:
+        """One row per person: ``slug``, ``name``, ``setting`` (public, login, noindex, opted-out), ``licence``,
+        number of ``photos`` and the profile ``page`` path."""
         return pd.DataFrame([{"slug": p.slug, "name": p.name, "setting": p.setting, "licence": p.licence,
                               "photos": len(p.photos), "page": p.path} for p in self._profiles])
 
     def opted_out_paths(self) -> set[str]:
+        """The paths (profile pages and photos) of people who opted out, as the site's registry lists them."""
         return {path for p in self._profiles if p.setting == "opted-out"
                 for path in [p.path] + [p.photo_path(i) for i in range(len(p.photos))]}
 
     def access_log(self) -> pd.DataFrame:
+        """Every request so far, in order: ``seq``, ``time`` (Unix seconds), ``user_agent``, ``method``, ``path``
+        (with its query string), ``status`` (int) and ``bytes``."""
         with self._lock:
             rows = list(self._log)
         return pd.DataFrame(rows, columns=["seq", "time", "user_agent", "method", "path", "status", "bytes"])
 
     def clear_log(self) -> None:
+        """Empty the access log and reset the rate limiter and the busy page (to compare crawls one by one)."""
         with self._lock:
             self._log.clear()
             self._recent.clear()
@@ -205,6 +224,7 @@ class SandboxSite(ServedApp):
         return Response(404, _page("Not found", "<p>No such page.</p>"))
 
     def robots_txt(self) -> str:
+        """The text the site serves at ``/robots.txt``."""
         return (f"# robots.txt for {SITE_NAME}\n"
                 f"User-agent: {BANNED_BOT}\nDisallow: /\n\n"
                 "User-agent: *\nDisallow: /members/\nDisallow: /login\nDisallow: /search\n"

@@ -9,12 +9,13 @@
 # **Learning objectives.** After this lesson you can
 # 1. describe, from sourced facts, what Clearview collected and how platforms and regulators reacted;
 # 2. read a site's robots.txt, robots meta tags, terms of service and opt-out registry, and say what each one asks;
-# 3. check what robots.txt allows with a well-kept parser (protego) instead of string matching;
+# 3. check what robots.txt allows with a well-kept parser (protego) instead of string matching, and
+#    read a page's links, photos and robots meta tag with requests and BeautifulSoup;
 # 4. name the main legal instruments (terms of service, CFAA and hiQ v. LinkedIn, Illinois BIPA, GDPR article 9) and what each one covers.
 #
 # **Prerequisites.** `lessons/00_start_here.ipynb`; what an HTTP request is.
 #
-# **Estimated time.** 25 minutes.
+# **Estimated time.** 30 minutes.
 
 # %% [markdown]
 # ## What was collected
@@ -26,6 +27,7 @@
 # %%
 import pandas as pd
 import requests
+from IPython.display import Markdown
 from protego import Protego
 
 from facecourse.breach import facts
@@ -40,13 +42,28 @@ events.loc[events["event_type"].isin(["media_report", "database_size"]), ["date"
 #
 # ## How the sites objected
 #
-# Within three weeks of the report, five platforms objected, by letter, and Apple later suspended
-# the company's developer account. The platforms' terms of service already forbade this kind of
-# collection:
+# The platforms' terms of service already forbade this kind of collection. After the report they
+# objected, by letter or by demand, and Apple took action of its own. Each row's `event_type` says
+# which:
 
 # %%
 letters = events[events["event_type"].str.startswith("platform")]
-letters[["date", "actor", "headline", "source_name"]]
+letters[["date", "actor", "event_type", "headline", "source_name"]]
+
+# %% [markdown]
+# How soon after the story? `when` is a pandas timestamp, and subtracting two timestamps gives a
+# `Timedelta` whose `.days` is a plain number of days:
+
+# %%
+story = pd.Timestamp("2020-01-18")
+objections = letters[letters["event_type"].isin(["platform_cease_and_desist", "platform_demand"])]
+last_objection = objections["when"].max()
+(last_objection - story).days
+
+# %%
+apple = letters[letters["event_type"] == "platform_action"].iloc[0]
+Markdown(f"Within {(last_objection - story).days} days of the report, {len(objections)} platforms objected "
+         f"({', '.join(objections['actor'])}); {apple['actor']} acted {(apple['when'] - story).days} days after it.")
 
 # %% [markdown]
 # A letter is not an injunction: it tells a scraper that the site objects and that continuing is
@@ -74,11 +91,13 @@ print(robots_txt)
 
 # %% [markdown]
 # Two groups: a bot called `ClearviewStyleBot` may fetch nothing (`Disallow: /`), and everyone
-# else may fetch everything except `/members/`, `/login` and `/search`, one request every 0.1 s.
+# else may fetch everything except `/members/`, `/login` and `/search`. The last line asks for a
+# pause between requests.
 #
 # Do not parse this with string matching: robots.txt has rules about groups, wildcards, the
 # longest matching path and defaults that are easy to get wrong. `protego`, the parser Scrapy
-# uses, implements them:
+# uses, implements them. `Protego.parse` reads the text once; `can_fetch(url, user_agent)` then
+# answers for one full URL and one crawler name (the crawler's own group if it has one, else `*`):
 
 # %%
 rules = Protego.parse(robots_txt)
@@ -86,8 +105,29 @@ checks = [(agent, path) for agent in ("ClearviewStyleBot", "facecourse-polite-cr
           for path in ("/people/colin-powell", "/members/carol-williams", "/terms")]
 pd.DataFrame([{"user agent": a, "path": p, "may fetch": rules.can_fetch(site.url + p, a)} for a, p in checks])
 
+# %% [markdown]
+# Notice the rule order does not matter, only the most specific match: with `Disallow: /members/`
+# and `Allow: /members/public`, the longer path wins for `/members/public`. protego does that for us:
+
 # %%
-rules.crawl_delay("facecourse-polite-crawler/1.0")
+demo = Protego.parse("User-agent: *\nDisallow: /members/\nAllow: /members/public\n")
+[demo.can_fetch("http://127.0.0.1" + p, "anyone") for p in ("/members/x", "/members/public", "/people/x")]
+
+# %% [markdown]
+# **The crawl delay.** `crawl_delay(user_agent)` returns the `Crawl-delay` of the crawler's group,
+# in seconds (or `None` if the group has none):
+
+# %%
+delay = rules.crawl_delay("facecourse-polite-crawler/1.0")
+delay
+
+# %%
+Markdown(f"This site asks every crawler to wait {delay:g} s between requests, at most "
+         f"{1 / delay:g} requests a second. `Crawl-delay` is **not** part of the Robots Exclusion Protocol "
+         "standard (RFC 9309, 2022), which defines only `User-agent`, `Allow` and `Disallow` and lets "
+         "crawlers read other lines as they wish. It is a widely used extension (Bing's crawler, for one, "
+         "honours it; Google's ignores it). A polite crawler honours it anyway: it is the site telling you "
+         "what load it can bear.")
 
 # %% [markdown]
 # The terms of service say more than robots.txt can: no automated collection to build face
@@ -103,13 +143,57 @@ print(terms.main.get_text(" ", strip=True))
 requests.get(site.url + "/privacy/opt-out.json", timeout=10).json()["paths"][:4]
 
 # %% [markdown]
-# And one profile page carries a robots meta tag: this person asked search engines not to index
-# the page or its images.
+# ## Reading a page: links, photos and its wishes
+#
+# A crawler needs three things from each page: the links to follow, the photos, and what the page
+# asks of robots. BeautifulSoup gives all three: `find_all("a", href=True)` for the links,
+# `find_all("img")` for the images, and `find("meta", attrs={"name": "robots"})` for the robots meta
+# tag. A public profile first:
+
+# %%
+public_slug = site.profiles().query("setting == 'public'")["slug"].iloc[0]
+profile = BeautifulSoup(requests.get(f"{site.url}/people/{public_slug}", timeout=10).text, "html.parser")
+links = [a["href"] for a in profile.find_all("a", href=True)]
+images = [img["src"] for img in profile.find_all("img")]
+links, images, profile.find("meta", attrs={"name": "robots"})
+
+# %% [markdown]
+# No robots meta tag: the page may be indexed and its links followed. Another profile carries one:
 
 # %%
 noindex_slug = site.profiles().query("setting == 'noindex'")["slug"].iloc[0]
 page = BeautifulSoup(requests.get(f"{site.url}/people/{noindex_slug}", timeout=10).text, "html.parser")
-page.find("meta", attrs={"name": "robots"})
+tag = page.find("meta", attrs={"name": "robots"})
+tag
+
+# %% [markdown]
+# Its `content` is a comma-separated list of directives; split it and compare in lower case
+# (`NoIndex` and `noindex` mean the same). `noindex` asks not to index the page, `nofollow` not to
+# follow its links, `none` means both, and `noimageindex` not to index its images:
+
+# %%
+directives = sorted({word.strip().lower() for word in tag["content"].split(",")})
+directives
+
+# %% [markdown]
+# Two more details matter on real pages. The tag's *name* is case-insensitive too (`ROBOTS` is
+# the same tag), and a page may carry several robots tags, whose directives all apply. So collect
+# them from every `<meta>` whose name, lower-cased, is `robots`:
+
+# %%
+messy = BeautifulSoup("<meta name='ROBOTS' content='NoFollow'><meta name='robots' content='noarchive'>"
+                      "<meta name='description' content='noindex is explained here'>", "html.parser")
+[tag["content"] for tag in messy.find_all("meta") if tag.get("name", "").lower() == "robots"]
+
+# %% [markdown]
+# This person asked search engines not to index the page or its images. A face-search engine is a
+# search engine.
+#
+# **Which helper, and why.** From lesson A2 on, the course crawls with
+# `facecourse.scraping.crawler.Crawler`, which makes exactly these calls: `Protego.parse` once per
+# site, `can_fetch` before every URL (and every redirect), `crawl_delay` for its pace, and
+# BeautifulSoup for links, photos and robots meta tags. It exists so that a whole crawl runs in one
+# line and every decision lands in a ledger; read its source when you want to see how.
 
 # %%
 site.stop()
@@ -125,6 +209,13 @@ legal = facts.legal_map()
 legal[["instrument", "jurisdiction", "what_it_says"]]
 
 # %% [markdown]
+# To find rows whose text mentions a word, whatever its case, use `str.contains(word, case=False)`;
+# for example, the instruments that speak of damages:
+
+# %%
+legal.loc[legal["what_it_says"].str.contains("damages", case=False), "instrument"].tolist()
+
+# %% [markdown]
 # Three points carry most of the weight:
 #
 # * **"Public" does not mean "free to take".** In the US, hiQ v. LinkedIn suggests that scraping
@@ -138,8 +229,9 @@ legal[["instrument", "jurisdiction", "what_it_says"]]
 #
 # ## Summary
 #
-# * Clearview's gallery came from photos on platforms whose terms forbade the collection; five platforms objected by letter in early 2020.
+# * Clearview's gallery came from photos on platforms whose terms forbade the collection; the platforms objected by letter or demand within weeks of the 2020 report.
 # * A site speaks to crawlers through robots.txt and robots meta tags, and to collectors through its terms and opt-out mechanisms.
-# * Parse robots.txt with a real parser (protego); respect the crawl delay.
+# * Parse robots.txt with a real parser (protego); honour the crawl delay, a widely used extension that RFC 9309 does not define.
+# * Read pages with requests and BeautifulSoup: links, photos and the robots meta tag.
 # * Law adds consent requirements for faces (BIPA, GDPR) that no robots.txt can express.
 # * Exercise: `exercises/A1_how_the_database_was_built.ipynb`. Next lesson: `lessons/A2_polite_crawler.ipynb`.

@@ -9,12 +9,14 @@
 # **Learning objectives.** After this lesson you can
 # 1. fetch and obey robots.txt, a crawl delay and `Retry-After`, with an honest User-Agent;
 # 2. parse pages with BeautifulSoup, honour `noindex`/`nofollow` and an opt-out registry;
-# 3. record every decision in a provenance ledger: URL, time, status, robots decision, content hash, licence and consent;
-# 4. put limits on pages, bytes, page size and time, and show that hostile pages cannot trap the crawler.
+# 3. record every decision in a provenance ledger (URL, time, status, robots decision, content hash, licence and
+#    consent) as a pandas DataFrame, and summarise it with `groupby`;
+# 4. put limits on pages, bytes, page size and time, and show that hostile pages cannot trap the crawler;
+# 5. check a crawler from the site's side with an altair chart of the access log.
 #
 # **Prerequisites.** `lessons/A1_how_the_database_was_built.ipynb`.
 #
-# **Estimated time.** 30 minutes.
+# **Estimated time.** 35 minutes.
 
 # %% [markdown]
 # ## Step 1: introduce yourself honestly
@@ -24,13 +26,19 @@
 
 # %%
 import hashlib
+import time
+from email.utils import parsedate_to_datetime
 
+import altair as alt
 import pandas as pd
 import requests
 from bs4 import BeautifulSoup
+from IPython.display import Markdown
 from protego import Protego
 
 from facecourse.scraping import crawler, sandbox
+
+alt.renderers.enable("mimetype")  # charts as Vega-Lite specs: JupyterLab draws them offline
 
 print(crawler.POLITE_UA)
 site = sandbox.SandboxSite().start()
@@ -39,6 +47,10 @@ session.headers["User-Agent"] = crawler.POLITE_UA
 
 # %% [markdown]
 # ## Step 2: read robots.txt first, and keep to its pace
+#
+# As in lesson A1: parse it once with protego, ask `can_fetch` before every URL, and wait the
+# `Crawl-delay` between requests. (`Crawl-delay` is an extension that RFC 9309 does not define;
+# a polite crawler honours it anyway.)
 
 # %%
 robots = Protego.parse(session.get(site.url + "/robots.txt", timeout=10).text)
@@ -54,12 +66,28 @@ print(f"crawl delay: {delay} s; /members/ allowed: {robots.can_fetch(site.url + 
 
 # %%
 first = session.get(site.url + "/directory?page=2", timeout=10)
-wait = crawler.retry_after_seconds(first.headers)
-print(first.status_code, "- asked to wait", wait, "s")
+first.status_code, first.headers.get("Retry-After")
+
+# %% [markdown]
+# Here the value is a number of seconds. The other form is an HTTP date, which
+# `email.utils.parsedate_to_datetime` reads; the wait is that moment minus now, and never negative
+# (a date in the past means "go ahead"):
 
 # %%
-import time
+example = "Wed, 21 Oct 2026 07:28:30 GMT"
+now = parsedate_to_datetime("Wed, 21 Oct 2026 07:28:00 GMT").timestamp()
+max(0.0, parsedate_to_datetime(example).timestamp() - now)
 
+# %% [markdown]
+# The crawler wraps both forms in `crawler.retry_after_seconds(headers, default)`. Note the
+# `default`: when the header is absent or unreadable, the number it returns is *our* choice, not
+# the server's answer. Here the header is present:
+
+# %%
+wait = crawler.retry_after_seconds(first.headers, default=1.0)
+wait
+
+# %%
 time.sleep(wait)
 second = session.get(site.url + "/directory?page=2", timeout=10)
 second.status_code
@@ -71,7 +99,7 @@ second.status_code
 # person's name, the licence the page states, any robots meta tag, and the photos:
 
 # %%
-profile_path = site.profiles().query("setting == 'public'")["page"].iloc[1]
+profile_path = site.profiles().query("setting == 'public' and photos == 3")["page"].iloc[0]
 html = session.get(site.url + profile_path, timeout=10).text
 soup = BeautifulSoup(html, "html.parser")
 {
@@ -100,6 +128,20 @@ photo = session.get(photo_url, timeout=10)
 # Note the last field. A public page is not consent: the person chose to show a photo to other
 # users, not to be enrolled in a face-search engine. An honest ledger says so.
 #
+# One receipt is a dict; many receipts are rows of a table. A list of dicts becomes a pandas
+# DataFrame, one row per photo on the page, and a table can be filtered, counted and saved:
+
+# %%
+rows = []
+for img in soup.find_all("img", class_="photo"):
+    got = session.get(site.url + img["src"], timeout=10)
+    rows.append({"url": img["src"], "status": got.status_code, "bytes": len(got.content),
+                 "sha256": hashlib.sha256(got.content).hexdigest()[:16],
+                 "licence": soup.find("meta", attrs={"name": "license"})["content"]})
+    time.sleep(delay)  # the crawl delay, between our own requests too
+receipts = pd.DataFrame(rows)
+receipts
+#
 # ## Step 6: the whole crawler
 #
 # `facecourse.scraping.crawler` puts these steps together (read it: it is short). The polite
@@ -108,12 +150,23 @@ photo = session.get(photo_url, timeout=10)
 # nothing from `noindex` pages, and stops at its limits.
 
 # %%
+by_hand = len(site.access_log())  # requests we made ourselves, before the crawl
 result = crawler.polite_crawler(site.url).crawl()
 pd.Series(result.summary())
 
+# %% [markdown]
+# Its ledger is the same kind of table as our receipts, with more columns (`ledger.COLUMNS`):
+# one row per URL considered. `groupby` counts its rows per `kind` of URL and `decision`:
+
 # %%
 ledger = result.ledger.table()
-ledger["decision"].value_counts()
+ledger.groupby(["kind", "decision"]).size()
+
+# %% [markdown]
+# To count the decisions for one kind only, filter the rows first, then group:
+
+# %%
+ledger[ledger["kind"] == "photo"].groupby("decision").size().to_dict()
 
 # %% [markdown]
 # Every URL the crawler considered is in the ledger, including those it decided **not** to fetch
@@ -135,28 +188,78 @@ hostile = ledger[ledger["url"].str.contains("/lab/|test-card|nobody-here") & (le
 hostile[["url", "status", "decision"]]
 
 # %% [markdown]
-# The redirect loop is detected on its second hop; the 50 MB page is abandoned at the 2 MB page
-# limit; the "photo" that is HTML is rejected by the image loader; the malformed page still parses
-# (BeautifulSoup repairs it) and its broken link ends in a 404 row.
+# The redirect loop is detected when it comes back to a URL already seen; the 50 MB page is
+# abandoned at the page limit; the "photo" that is HTML is rejected by the image loader; the
+# malformed page still parses (BeautifulSoup repairs it) and its broken link ends in a 404 row.
 #
-# Finally, the site's own access log confirms the crawler's behaviour from the other side: no
-# disallowed or opted-out URL was requested, and there was only the one 429 from the busy page.
+# ## Step 8: the site's side of the story
+#
+# The site keeps its own access log: every request, who made it, and the status it got. It
+# confirms (or refutes) what the crawler's ledger claims.
 
 # %%
 log = site.access_log()
 site.stop()
-pd.Series({
+checks = pd.Series({
     "requests": len(log),
-    "to /members/ or /login": int(log["path"].str.startswith(("/members/", "/login")).sum()),
+    "by us, before the crawl": by_hand,
+    "by the crawler": len(log) - by_hand,
+    "to /members/, /login or /search": int(log["path"].str.startswith(("/members/", "/login", "/search")).sum()),
     "to opted-out URLs": int(log["path"].isin(site.opted_out_paths()).sum()),
     "429 responses": int((log["status"] == 429).sum()),
+    "429 responses to the crawler": int((log["status"].iloc[by_hand:] == 429).sum()),
 })
+checks
+
+# %%
+Markdown(
+    f"The log holds {checks['requests']} requests: {checks['by us, before the crawl']} we made by hand in steps 2 to 5, "
+    f"and {checks['by the crawler']} made by the crawler (its summary says {result.summary()['requests']}). "
+    f"None went to a disallowed ({checks['to /members/, /login or /search']}) or opted-out "
+    f"({checks['to opted-out URLs']}) URL. The log shows {checks['429 responses']} response(s) 429: "
+    f"{checks['429 responses'] - checks['429 responses to the crawler']} answered our own first request for the busy "
+    f"page in step 3, and {checks['429 responses to the crawler']} the crawler's requests (its summary: "
+    f"{result.summary()['rate-limited (429)']}); "
+    + ("it reached that page after the site was free again." if checks["429 responses to the crawler"] == 0
+       else "each time it waited as long as Retry-After asked.")
+)
+
+# %% [markdown]
+# A chart shows the log at a glance. Build it with altair from a small table: count the requests
+# per part of the site (the first segment of the path) and status with `groupby`, then map
+# columns to channels. The `:N` and `:Q` suffixes give each field's type: a status code is a
+# category (nominal), a count is a quantity. Every chart gets a title and a description, the text
+# a screen reader speaks in place of the picture.
+
+# %%
+per_status = (log.assign(section="/" + log["path"].str.split("/").str[1].str.split("?").str[0],
+                         status=log["status"].astype(str))
+              .groupby(["section", "status"]).size().reset_index(name="requests"))
+per_status
+
+# %%
+top = per_status.sort_values("requests", ascending=False, kind="stable").iloc[0]
+status_chart = alt.Chart(per_status).mark_bar().encode(
+    x=alt.X("requests:Q", title="requests"),
+    y=alt.Y("section:N", title="part of the site", sort="-x"),
+    color=alt.Color("status:N", title="HTTP status"),
+    tooltip=["section:N", "status:N", "requests:Q"],
+).properties(
+    title="The sandbox's access log: requests per part of the site and status",
+    description=(f"Stacked bar chart of {len(log)} requests in the sandbox's access log, by the first part of the "
+                 f"path and the HTTP status. Most requests ({top['requests']}) went to {top['section']} with status "
+                 f"{top['status']}; none went to /members/ or /login."),
+    width=420,
+)
+status_chart
 
 # %% [markdown]
 # ## Summary
 #
-# * Honest User-Agent, robots.txt through protego, the crawl delay, `Retry-After`: restraint is a few lines of code.
+# * Honest User-Agent, robots.txt through protego, the crawl delay (an extension RFC 9309 does not define, honoured anyway), `Retry-After` in both forms: restraint is a few lines of code.
 # * Read pages with BeautifulSoup; honour `noindex`, `nofollow` and opt-out registries.
-# * Record every decision, with a content hash, licence and consent, in a ledger.
+# * Record every decision, with a content hash, licence and consent, in a ledger: a pandas DataFrame that `groupby` summarises.
 # * Limit pages, bytes, page size, redirects and time, so hostile pages end as ledger rows.
+# * The site's access log, charted with altair, checks the crawler's claims from the other side.
+# * `facecourse.scraping.crawler` bundles these steps so later lessons can crawl in one line; its ledger is the table you built by hand.
 # * Exercise: `exercises/A2_polite_crawler.ipynb`. Next lesson: `lessons/A3_careless_vs_polite.ipynb`.

@@ -12,7 +12,8 @@
 # 3. honour an erasure request end to end: ledger, files, gallery, search and future crawls;
 # 4. ask the same provenance and consent questions of LFW, the dataset this course uses.
 #
-# **Prerequisites.** `lessons/A2_polite_crawler.ipynb`, `lessons/B5_identification.ipynb`.
+# **Prerequisites.** `lessons/A2_polite_crawler.ipynb`. The face search here (embeddings and a gallery) is
+# explained in track B (lessons B3 and B5), but you can use it without them: it returns the nearest faces.
 #
 # **Estimated time.** 30 minutes.
 
@@ -20,9 +21,13 @@
 # ## Collect, with receipts
 
 # %%
-import pandas as pd
+from urllib.parse import urlsplit
 
-from facecourse import data, faces
+import pandas as pd
+from IPython.display import Markdown
+
+from facecourse import data
+from facecourse.matching import THRESHOLD, faces
 from facecourse.scraping import collect, crawler, sandbox
 
 site = sandbox.SandboxSite().start()
@@ -36,7 +41,19 @@ print(f"{len(photos)} photos of {photos['subject'].nunique()} people, each with 
 #
 # "Datasheets for datasets" (Gebru et al., 2018) proposes that every dataset ship with answers to
 # a standard set of questions: why it was created, what is in it, how it was collected, with what
-# consent, and how people can be removed. The ledger answers most of them directly:
+# consent, and how people can be removed. The ledger answers most of them directly. The licence
+# question, for instance, is a `groupby` over the collected photos (one row each):
+
+# %%
+photos.groupby("licence").size().sort_values(ascending=False)
+
+# %% [markdown]
+# Which share may be reused at all? A licence that starts with `CC BY` (Creative Commons,
+# attribution) allows reuse with credit; the mean of a boolean column is the share of `True` rows:
+
+# %%
+reusable = photos["licence"].str.startswith("CC BY")
+float(reusable.mean())
 
 # %%
 datasheet = pd.Series({
@@ -50,9 +67,10 @@ datasheet = pd.Series({
 })
 datasheet.to_frame("answer")
 
-# %% [markdown]
-# The licence line is a warning sign: most of the photos are "all rights reserved" or non-commercial.
-# Being able to *see* a photo does not license using it, least of all to build a product.
+# %%
+Markdown(f"The licence line is a warning sign: {(~reusable).mean():.0%} of the photos are \"all rights reserved\", "
+         f"and {photos['licence'].str.contains('NC').mean():.0%} more are licensed for non-commercial use only. "
+         "Being able to *see* a photo does not license using it, least of all to build a product.")
 #
 # ## From the ledger to a gallery
 #
@@ -76,6 +94,14 @@ table = gallery.results_table(matches, provenance=True)
 table[["rank", "identity", "distance", "source", "licence"]].round({"distance": 2})
 
 # %% [markdown]
+# Each result is a `Match` with an `identity`, a `distance` and the photo's `source` URL. The part of
+# a URL after the host is its path, which `urllib.parse.urlsplit` takes apart:
+
+# %%
+best = matches[0]
+best.identity, round(best.distance, 2), urlsplit(best.source).path
+
+# %% [markdown]
 # Every candidate says where it came from, and under which licence. This is what Clearview's app
 # showed too (matching photos with links to where they were found), but with an honest record of
 # how each one was obtained.
@@ -89,14 +115,29 @@ table[["rank", "identity", "distance", "source", "licence"]].round({"distance": 
 # %%
 collect.erase_everywhere("Gordon Brown", ledger, gallery)
 
+# %% [markdown]
+# Check it, in every place the person could still be: the ledger's rows, the gallery's identities,
+# the search results, and the memory of the request (`ledger.is_erased`):
+
 # %%
 after = gallery.results_table(gallery.search(probe, k=3))
-print("Gordon Brown still in the results:", (after["identity"] == "Gordon Brown").any())
+pd.Series({
+    "rows about him in the ledger": int((ledger.table()["subject"] == "Gordon Brown").sum()),
+    "in gallery.identities()": "Gordon Brown" in gallery.identities(),
+    "in the top 3 results": bool((after["identity"] == "Gordon Brown").any()),
+    "ledger.is_erased('Gordon Brown')": ledger.is_erased("Gordon Brown"),
+})
+
+# %%
 after[["rank", "identity", "distance"]].round({"distance": 2})
 
-# %% [markdown]
-# The nearest candidates are now other people at distances well above 0.6: no match. The ledger
-# keeps a hash of the erased name (not the name) so the next crawl honours the request:
+# %%
+nearest = after["distance"].min()
+Markdown(f"The nearest candidate is now {after['identity'].iloc[0]}, at a distance of {nearest:.2f}: "
+         + ("above" if nearest > THRESHOLD else "below")
+         + f" the threshold of {THRESHOLD}, so "
+         + ("no match. " if nearest > THRESHOLD else "a false match: a wrong person would be returned. ")
+         + "The ledger keeps a hash of the erased name (not the name) so the next crawl honours the request:")
 
 # %%
 site.clear_log()

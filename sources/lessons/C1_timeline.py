@@ -15,7 +15,7 @@
 #
 # **Prerequisites.** `lessons/00_start_here.ipynb`; basic pandas (filtering, `groupby`).
 #
-# **Estimated time.** 25 minutes.
+# **Estimated time.** 30 minutes.
 
 # %% [markdown]
 # ## The facts table
@@ -27,10 +27,11 @@
 # check a source before you quote it.
 
 # %%
+import altair as alt
 import pandas as pd
+from IPython.display import Markdown, display
 
-from facecourse import charts
-from facecourse.breach import facts
+from facecourse.breach import charts, facts
 
 events = facts.timeline()
 print(f"{len(events)} events from {events['date'].iloc[0]} to {events['date'].iloc[-1]}")
@@ -55,6 +56,62 @@ events["precision"].value_counts()
 per_year = events.groupby("year").size().rename("events")
 per_year.to_frame().T
 
+# %% [markdown]
+# ### Drawing it with altair
+#
+# An altair chart is built from a DataFrame in three steps: `alt.Chart(df)` names the data, a
+# `mark_...()` says what to draw (bars, points, lines), and `encode(...)` maps columns to visual
+# channels. Each field carries a **type** after a colon: `:Q` quantitative (a number on a scale),
+# `:O` ordinal (ordered categories, such as years drawn as separate bars), `:N` nominal (unordered
+# categories), `:T` temporal (dates). The `tooltip` lists what a reader sees on hover, and
+# `.properties(title=..., description=...)` gives the chart a title and the text a screen reader
+# reads out (its alt text). The description below is computed from the data, like every number
+# in this course.
+
+# %%
+per_year_df = per_year.reset_index()
+busiest = per_year_df.loc[per_year_df["events"].idxmax()]
+per_year_chart = alt.Chart(per_year_df).mark_bar().encode(
+    x=alt.X("year:O", title="year"),
+    y=alt.Y("events:Q", title="sourced events"),
+    tooltip=["year:O", "events:Q"],
+).properties(
+    title="Sourced events per year",
+    description=f"Bar chart of the number of sourced events per year from {per_year_df['year'].min()} to "
+                f"{per_year_df['year'].max()}; the busiest year is {busiest['year']} with {busiest['events']} events.",
+    width=420, height=200,
+)
+per_year_chart
+
+# %% [markdown]
+# `chart.to_dict()` shows the Vega-Lite specification altair wrote: the mark, each encoding with
+# its field and type, the title and the description. The exercise checks your charts this way.
+
+# %%
+spec = per_year_chart.to_dict()
+spec["mark"], spec["encoding"]["x"], spec["encoding"]["y"], spec["description"][:40]
+
+# %% [markdown]
+# ### A pivot table: precision by year
+#
+# `pivot_table` counts rows in a grid: one row per value of `index`, one column per value of
+# `columns`, and `aggfunc` applied to `values` in each cell; `fill_value=0` writes 0 where no row
+# falls (otherwise the cell would be NaN). Here: how precisely each year's events are dated.
+
+# %%
+events.pivot_table(index="year", columns="precision", values="headline", aggfunc="count", fill_value=0)
+
+# %% [markdown]
+# The early years are known only to the month or the year; from 2020 on, almost every event has a
+# day, because it was reported, filed or decided on a known date.
+#
+# ### The course's timeline chart
+#
+# The timeline has dozens of `event_type` values. The rest of the course draws it with
+# `facecourse.breach.charts.timeline_chart`, which groups those types into six kinds, puts each
+# event on a time axis (`when:T`) and carries the headline and the source in every tooltip: the
+# same altair calls as above, written once so that every lesson shows the events the same way.
+
 # %%
 chart = charts.timeline_chart(events)
 chart
@@ -62,7 +119,7 @@ chart
 # %% [markdown]
 # *Figure: each dot is one event, placed by date and grouped by kind; hover over a dot for its
 # headline and source. The rows for platforms and for the leak reporting are crowded into early
-# 2020; court and regulator dots run on until 2026.*
+# 2020; court and regulator dots run on until the most recent year in the table.*
 #
 # ## The breach itself
 #
@@ -100,13 +157,53 @@ events[events["event_type"].str.startswith("platform")][["date", "actor", "event
 fines = facts.fines()
 fines[["date", "country", "fined", "kind", "amount", "currency", "flag"]]
 
+# %% [markdown]
+# `groupby` with several aggregations at once (`agg`) summarises the table per currency and kind:
+# how many decisions, their total and the largest. Only rows of the same currency are added up.
+
+# %%
+fines.groupby(["currency", "kind"])["amount"].agg(["count", "sum", "max"])
+
+# %% [markdown]
+# Before drawing amounts, see what kinds of money decision there are and when they came. A
+# `color` encoding on a nominal field (`currency:N`) gives each currency its own colour, so
+# amounts in different currencies never look alike; the tooltip carries who was fined and the
+# full source address.
+
+# %%
+kinds = alt.Chart(fines).mark_point(size=90, filled=True).encode(
+    x=alt.X("when:T", title="date of the decision"),
+    y=alt.Y("kind:N", title=None),
+    color=alt.Color("currency:N", title="currency"),
+    tooltip=["date:N", "country:N", "fined:N", "kind:N", alt.Tooltip("amount:Q", format=",.0f"), "currency:N",
+             "source_url:N"],
+).properties(
+    title="Money decisions by kind and date",
+    description=f"Dot chart of {len(fines)} money decisions from {fines['when'].min():%Y} to "
+                f"{fines['when'].max():%Y}, one row per kind ({', '.join(sorted(fines['kind'].unique()))}), "
+                f"coloured by currency ({', '.join(sorted(fines['currency'].unique()))}).",
+    width=460, height=160,
+)
+kinds
+
 # %%
 charts.fines_chart(fines)
 
+# %%
+decided = fines[fines["kind"] == "fine"]
+top = decided.loc[decided["amount"].idxmax()]
+twenty = sorted(decided.loc[(decided["currency"] == "EUR") & (decided["amount"] == 20e6), "country"])
+not_final = decided[decided["flag"].str.contains("not final")]
+Markdown(f"*Figure: one bar per fine decision, length in millions of the decision's own currency. The "
+         f"{top['country']} {top['currency']} {top['amount'] / 1e6:g}m fine is the largest; "
+         f"{', '.join(twenty[:-1])} and {twenty[-1]} each imposed EUR 20m; the fine"
+         f"{'s' if len(not_final) > 1 else ''} of "
+         + "; ".join(f"{r.currency} {r.amount:,.0f} ({r.country})" for r in not_final.itertuples())
+         + " carr" + ("y" if len(not_final) > 1 else "ies") + " a flag because it is not final.*")
+
 # %% [markdown]
-# *Figure: one bar per fine decision, length in millions of the decision's own currency. The Dutch
-# EUR 30.5m fine is the largest; Italy, Greece and France each imposed EUR 20m; the UK fine of
-# GBP 7,552,800 carries a flag because it is not final.*
+# `idxmax` returns the index label of the largest value, and `.loc[...]` then reads that row: that
+# is how the caption above finds the largest fine instead of typing it.
 #
 # Two details are easy to miss. First, the Swedish fine (SEK 2.5m) was imposed on the Swedish
 # Police Authority for *using* Clearview, not on the company. Second, several fines are reported as
@@ -122,6 +219,44 @@ charts.fines_chart(fines)
 # %%
 sizes = facts.database_size()
 sizes[["date", "images", "kind", "actor"]]
+
+# %% [markdown]
+# Careful with `idxmax` here: the largest row is the *target*, not a claimed size. Filter first.
+
+# %%
+claims = sizes[sizes["kind"] == "claimed size"]
+sizes.loc[sizes["images"].idxmax(), ["date", "images", "kind"]].to_dict(), \
+    claims.loc[claims["images"].idxmax(), ["date", "images", "kind"]].to_dict()
+
+# %% [markdown]
+# Now the chart, built in the open. Two layers share one encoding: a line with points for the
+# claimed sizes, and a hollow diamond for the target. `alt.Scale(type="log")` on the y encoding
+# makes equal ratios equal distances; `transform_filter` keeps each layer to its own rows; `+`
+# draws one layer over the other.
+
+# %%
+claims_df = sizes.assign(billions=sizes["images"] / 1e9)
+base = alt.Chart(claims_df).encode(
+    x=alt.X("when:T", title="date of the claim"),
+    y=alt.Y("billions:Q", scale=alt.Scale(type="log"), title="images (billions, log scale)"),
+    tooltip=["date:N", "billions:Q", "kind:N", "actor:N", "source_url:N"],
+)
+line = base.transform_filter(alt.datum.kind == "claimed size").mark_line(point=True)
+target = base.transform_filter(alt.datum.kind == "target").mark_point(shape="diamond", size=120, filled=False,
+                                                                        color="firebrick")
+first_claim, last_claim = claims.iloc[0], claims.iloc[-1]
+(line + target).properties(
+    title="Claimed gallery size (log scale)",
+    description=f"Line chart on a log axis: the company's claimed gallery size rises from "
+                f"{first_claim['images'] / 1e9:g} billion images ({first_claim['date']}) to "
+                f"{last_claim['images'] / 1e9:g} billion ({last_claim['date']}); a hollow diamond marks a "
+                f"target of {sizes.loc[sizes['kind'] == 'target', 'images'].iloc[0] / 1e9:g} billion, not a count.",
+    width=460, height=260,
+)
+
+# %% [markdown]
+# The course keeps this chart as `charts.size_claims_chart(sizes)` (it also formats the tooltip),
+# so that later lessons draw the claims the same way without repeating the layers:
 
 # %%
 charts.size_claims_chart(sizes)
@@ -142,9 +277,19 @@ charts.size_claims_chart(sizes)
 events.loc[events["flag"] != "", ["date", "headline", "flag"]].head(12)
 
 # %% [markdown]
+# And every row keeps the full address of the source that was read: the link is the evidence, so
+# the table shows it whole (`display.max_colwidth` set to `None` turns off pandas' truncation).
+
+# %%
+with pd.option_context("display.max_colwidth", None):
+    display(fines[["date", "country", "kind", "source_name", "source_url"]])
+
+# %% [markdown]
 # ## Summary
 #
 # * Parse dates at the precision the source gives; keep the precision.
+# * `groupby`, `agg` and `pivot_table` count and total a facts table; `idxmax` finds the row behind a maximum.
+# * An altair chart is data + mark + typed encodings + tooltip + title and description; a log scale shows growth by factors.
 # * A good timeline chart carries the source in every tooltip.
 # * Do not convert currencies silently; do not mix decided, collected and provisional amounts.
 # * Company claims, targets and derived numbers are facts *about claims*: flag them.

@@ -10,12 +10,12 @@
 # 1. state exactly which fields leaked and which aggregates were later published;
 # 2. explain why any per-organisation table in this course is synthetic, and check a synthetic table against the published totals;
 # 3. summarise a client list by sector, type and country with pandas, and measure how concentrated the searches are;
-# 4. explore the list with an ipywidgets tool whose logic is a plain, tested function;
+# 4. wire an ipywidgets control to a label with `observe`, then use the course's explorer whose logic is a plain, tested function;
 # 5. list what an attacker learns from such a list.
 #
 # **Prerequisites.** `lessons/C1_timeline.ipynb`.
 #
-# **Estimated time.** 25 minutes.
+# **Estimated time.** 30 minutes.
 
 # %% [markdown]
 # ## What is published
@@ -25,10 +25,12 @@
 # those tables were never released as data; what is on the record are the totals:
 
 # %%
+import altair as alt
+import ipywidgets as widgets
 import pandas as pd
+from IPython.display import Markdown
 
-from facecourse import charts
-from facecourse.breach import clients, explore, facts
+from facecourse.breach import charts, clients, explore, facts
 
 published = facts.figures()
 published.loc[published["metric"].str.startswith(("leak_", "table_", "searches", "individuals", "intl")),
@@ -48,8 +50,7 @@ published.loc[published["metric"].str.startswith(("leak_", "table_", "searches",
 
 # %%
 synthetic = clients.synthetic_clients()
-print(clients.LABEL)
-synthetic.head()
+explore.show(synthetic.head(), "the first five rows")
 
 # %% [markdown]
 # Before we use a synthetic table we check it against what is known. Every row of this check
@@ -61,30 +62,90 @@ print(f"{check['agrees'].sum()} of {len(check)} published aggregates reproduced"
 check.head(14)
 
 # %% [markdown]
+# Every table of client rows in this lesson is displayed with `explore.show`, which writes the
+# SYNTHETIC label above it: a copied screenshot must not be mistaken for the real list.
+
+# %% [markdown]
 # ## Who the customers were (synthetic)
 #
-# The published totals already tell most of the story: 1,803 of the 2,228 organisations were US
-# public bodies, and they ran about 340,000 of the roughly 500,000 searches.
+# `groupby` splits the rows by a column and `agg` computes one number per group; named
+# aggregations (`new_name=("column", "function")`) say which column and which function. Sorting by
+# searches puts the heaviest sector first.
 
 # %%
-by_sector = explore.by(synthetic, "sector")
-by_sector
+by_sector = (synthetic.groupby("sector")
+             .agg(organisations=("org_id", "size"), accounts=("accounts", "sum"), searches=("searches", "sum"))
+             .sort_values("searches", ascending=False)
+             .reset_index())
+by_sector["share of searches"] = by_sector["searches"] / by_sector["searches"].sum()
+explore.show(by_sector, "organisations, accounts and searches per sector")
 
 # %%
-charts.share_bars(by_sector, "sector", "Searches by sector (SYNTHETIC data)",
-                  "Bar chart of searches per sector in the synthetic client list: US public bodies ran about "
-                  "340,000 of 500,000 searches, companies and other accounts most of the rest, non-US public "
-                  "bodies about 14,000. Totals match published aggregates; the rows are synthetic.")
+us_row = by_sector.set_index("sector").loc["US public"]
+Markdown(f"The published totals already tell most of the story: {int(us_row['organisations']):,} of the "
+         f"{len(synthetic):,} organisations were US public bodies, and they ran {int(us_row['searches']):,} of the "
+         f"{by_sector['searches'].sum():,} searches ({us_row['share of searches']:.0%}).")
+
+# %% [markdown]
+# A **pivot table** puts two groupings in a grid: here organisations by sector (rows) and plan
+# (columns), counted with `aggfunc="count"`; `fill_value=0` writes 0 where no row falls.
+
+# %%
+explore.show(synthetic.pivot_table(index="sector", columns="plan", values="org_id", aggfunc="count", fill_value=0),
+             "organisations by sector and plan")
+
+# %% [markdown]
+# A **merge** joins two tables on a shared column. The generator promises that the US public
+# bodies per state match the published counts for the largest states; `merge` puts the two side by
+# side (`how="left"` keeps every published state even if the synthetic list had none):
+
+# %%
+published_states = pd.DataFrame(list(clients.PUBLISHED_STATE_COUNTS.items()), columns=["state", "published"])
+synthetic_states = (synthetic[synthetic["sector"] == "US public"].groupby("state").size()
+                    .rename("synthetic").reset_index())
+states = published_states.merge(synthetic_states, on="state", how="left")
+explore.show(states, "US public bodies per state: published count vs synthetic rows")
+assert (states["published"] == states["synthetic"]).all()
+
+# %% [markdown]
+# ### The same table as a chart
+#
+# An altair bar chart of `by_sector`: `mark_bar()`, the searches on `x` as a quantitative field,
+# the sector on `y` as a nominal field sorted by bar length (`sort="-x"`), a tooltip with the
+# numbers, and a title that says SYNTHETIC (a chart copied out of this notebook keeps its title).
+
+# %%
+sector_chart = alt.Chart(by_sector).mark_bar().encode(
+    x=alt.X("searches:Q", title="searches"),
+    y=alt.Y("sector:N", sort="-x", title=None),
+    tooltip=["sector:N", alt.Tooltip("organisations:Q", format=","), alt.Tooltip("searches:Q", format=","),
+             alt.Tooltip("share of searches:Q", format=".1%")],
+).properties(
+    title="Searches by sector (SYNTHETIC data)",
+    description="Bar chart of searches per sector in the synthetic client list: "
+                + "; ".join(f"{r.sector} {r.searches:,}" for r in by_sector.itertuples())
+                + ". Sector totals match published aggregates; the rows are synthetic.",
+    width=420, height=140,
+)
+sector_chart
 
 # %% [markdown]
 # *Figure: searches per sector in the synthetic list. The sector totals are published figures; the
 # split inside each sector is an assumption of the generator.*
 #
+# The rest of the course computes such tables with `explore.by(df, column)` (the `groupby` above,
+# with the label attached) and draws them with `charts.share_bars(table, column, title,
+# description)`, so that every breakdown looks the same and carries the share in its tooltip:
+
+# %%
+explore.show(explore.by(synthetic, "country").head(5), "explore.by(synthetic, 'country'), top 5")
+#
 # The mix of types inside the US public sector is **not** published (only that two public high
 # schools appear), so the next table shows the generator's assumption, not a finding:
 
 # %%
-explore.by(explore.filter_clients(synthetic, sector="US public"), "org_type")
+explore.show(explore.by(explore.filter_clients(synthetic, sector="US public"), "org_type"),
+             "US public bodies by type: the generator's assumption")
 
 # %% [markdown]
 # ## Concentration: a few heavy users
@@ -112,13 +173,51 @@ charts.concentration_chart(curve, "Concentration of searches (SYNTHETIC data)",
 # with no purchase order, no policy and no supervisor who knows. In the synthetic list:
 
 # %%
-explore.summary(synthetic)
+explore.show(explore.summary(synthetic), "summary of the whole list")
 
 # %% [markdown]
-# ## Explore it yourself
+# ## An explorer, wired by hand
 #
-# The explorer below filters by sector, country, plan and a minimum number of searches. Its logic
-# is `explore.filter_clients` and `explore.summary`, which the tests call directly.
+# An ipywidgets explorer has three parts: a **control** (here a `Dropdown` of sectors), an
+# **output** widget (a `Label` whose `value` is a string), and a **callback** that recomputes the
+# output. `control.observe(callback, names="value")` calls the callback every time the control's
+# `value` changes; calling it once by hand fills the label before anyone picks.
+
+# %%
+sector_picker = widgets.Dropdown(options=sorted(synthetic["sector"].unique()), description="sector")
+sector_label = widgets.Label()
+
+
+def show_sector(change=None):
+    rows = synthetic[synthetic["sector"] == sector_picker.value]
+    sector_label.value = (f"{sector_picker.value}: {len(rows):,} organisations, "
+                          f"{rows['searches'].sum():,} searches (SYNTHETIC)")
+
+
+sector_picker.observe(show_sector, names="value")
+show_sector()
+widgets.VBox([sector_picker, sector_label])
+
+# %% [markdown]
+# The callback runs in the kernel, so code can drive the widget exactly as a click would: set the
+# control's `value` and read the label. (This is also how the exercise checks your explorer.)
+
+# %%
+sector_picker.value = "non-US public"
+sector_label.value
+
+# %% [markdown]
+# `widgets.interactive_output(function, {"argument": control, ...})` is the other common way: it
+# calls a function with the controls' values and shows what the function displays in an `Output`
+# area. Both need a running kernel; in a static copy of this notebook the widgets do not respond.
+#
+# ## The course's explorer
+#
+# The explorer below filters by sector, country, plan and a minimum number of searches. It is the
+# same pattern (three `Dropdown`s and an `IntSlider`, each with `observe`, writing into an `HTML`
+# widget), but its logic is two plain functions, `explore.filter_clients` and `explore.summary`, that
+# the tests call directly: a widget's callback is hard to test, a function is easy. The rest of the
+# course uses `explore.explorer` for that reason.
 
 # %%
 explore.explorer(synthetic)
@@ -128,7 +227,7 @@ explore.explorer(synthetic)
 
 # %%
 heavy_paid = explore.filter_clients(synthetic, sector="US public", plan="paid", min_searches=500)
-explore.summary(heavy_paid)
+explore.show(explore.summary(heavy_paid), "paid US public bodies with at least 500 searches")
 
 # %% [markdown]
 # ## What an attacker learns from such a list
@@ -146,5 +245,6 @@ explore.summary(heavy_paid)
 #
 # * Three fields leaked: the client list, accounts per client, searches per client.
 # * The per-organisation rows were never published: any such table here is synthetic, checked against the published totals, and labelled.
-# * Summaries by sector, concentration curves and trial shares are one `groupby` away.
+# * Summaries by sector, concentration curves and trial shares are one `groupby`, `pivot_table` or `merge` away.
+# * An altair chart of a client list says SYNTHETIC in its title; an ipywidgets explorer is a control, an output and an `observe` callback.
 # * Exercise: `exercises/C2_what_leaked.ipynb`. Next lesson: `lessons/C3_access_control_lab.ipynb`.

@@ -49,6 +49,17 @@ print(inspect.getsource(portal.authenticated_only))
 # Read it closely: it returns `True` for *any* logged-in user. That is authentication (you are
 # somebody) standing in for authorisation (you may see this).
 #
+# A policy is a plain function, so you can call it directly, without a server. The server passes
+# a `portal.User(username, org_id, role)` built from its own records (or `None` when nobody is
+# logged in):
+
+# %%
+ana_user = portal.User("ana", "SYN-0001", "customer")
+portal.authenticated_only(ana_user, "SYN-0001"), portal.authenticated_only(ana_user, "SYN-0002")
+
+# %% [markdown]
+# Both `True`: the flawed policy never looks at `org_id`.
+#
 # ## Attack: ask for what is not yours
 #
 # Start the vulnerable portal, log in as `ana`, and look at her own record first.
@@ -99,6 +110,13 @@ vulnerable.stop()
 print(inspect.getsource(portal.same_organisation))
 
 # %% [markdown]
+# The same calls as before now give different answers; vendor staff (`role="staff"`) still pass:
+
+# %%
+(portal.same_organisation(ana_user, "SYN-0001"), portal.same_organisation(ana_user, "SYN-0002"),
+ portal.same_organisation(portal.User("sam", "SYN-0001", "staff"), "SYN-0002"))
+
+# %% [markdown]
 # We restart the portal with the fixed policy, and this time with an **audit log**: a record of
 # every decision, which the vulnerable portal did not keep (after a breach, the first question is
 # "who read what?").
@@ -146,6 +164,11 @@ statuses = [get(f"/api/clients/SYN-{i:04d}").status_code for i in range(1, 51)]
 # %%
 log = audit.table()
 log.drop(columns="time").tail(5)
+
+# %% [markdown]
+# Each row is one decision: `user` (None for a request without a valid login), `action`,
+# `org_id`, `allowed` and the HTTP `status`. Grouping by user and decision counts who was refused
+# how often (`dropna=False` keeps the rows without a user):
 
 # %%
 log.groupby(["user", "allowed"], dropna=False).size().rename("decisions").reset_index()

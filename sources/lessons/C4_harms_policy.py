@@ -25,9 +25,11 @@
 import hashlib
 
 import pandas as pd
+from IPython.display import Markdown
 
-from facecourse import data, faces
+from facecourse import data
 from facecourse.breach import facts
+from facecourse.matching import faces
 
 first = faces.embed_single(data.example_path("knn_examples/train/obama/obama.jpg"))
 second = faces.embed_single(data.example_path("knn_examples/train/obama/obama2.jpg"))
@@ -80,25 +82,49 @@ rcmp[["date", "headline", "figure", "figure_unit"]]
 # There is no single face-search law. Actions came under data-protection law (GDPR in the EU,
 # the UK GDPR, Canada's PIPEDA, Australia's Privacy Act), under a state biometric-privacy law in
 # Illinois (BIPA, enforced by lawsuits), and through contracts and terms of service (the platforms'
-# letters). Counting the regulators' and courts' actions by jurisdiction:
+# letters). Counting the regulators' and courts' timeline rows by jurisdiction needs care: one
+# action can take several rows (a decision, then an appeal ruling, then a penalty collected), so
+# the table counts **rows** and, next to them, the number of **different authorities or parties**
+# that acted (`nunique` on the `actor` column):
 
 # %%
 legal = events[events["event_type"].isin(["regulator", "tribunal", "court_ruling", "settlement",
                                           "settlement_approved", "lawsuit", "criminal_complaint"])]
 by_place = legal.assign(jurisdiction=legal["jurisdiction"].map(facts.jurisdiction_name))
-by_place.groupby("jurisdiction").size().sort_values(ascending=False).rename("actions").to_frame()
+(by_place.groupby("jurisdiction").agg(timeline_rows=("headline", "size"), actors=("actor", "nunique"))
+ .sort_values(["timeline_rows", "actors"], ascending=False))
+
+# %% [markdown]
+# Fines need the same care. `facts.fines()` keeps, for each money row, its `kind` (a fine, a
+# provisional amount, a daily penalty, a penalty collected), who was `fined` (Sweden fined its own
+# police authority for *using* Clearview, not the company) and a `flag` for decisions that are not
+# final. Totals per currency, kept apart:
 
 # %%
 fines = facts.fines()
-final = fines[fines["kind"] == "fine"]
-final.groupby("currency")["amount"].agg(["count", "sum"]).rename(columns={"count": "decisions", "sum": "total"})
+decided = fines[fines["kind"] == "fine"].copy()
+decided["status"] = "on Clearview, not flagged"
+decided.loc[decided["flag"].str.contains("not final"), "status"] = "on Clearview, not final"
+decided.loc[decided["fined"] != "Clearview AI", "status"] = "on a Clearview customer"
+totals = (decided.groupby(["status", "currency"])["amount"].agg(["count", "sum"])
+          .rename(columns={"count": "decisions", "sum": "total"}))
+totals
+
+# %%
+settled = decided[decided["status"] == "on Clearview, not flagged"]
+eur = settled[settled["currency"] == "EUR"]
+uk = decided[decided["status"] == "on Clearview, not final"]
+police = decided[decided["status"] == "on a Clearview customer"]
+Markdown(f"Fines on Clearview that are not flagged as contested total EUR {eur['amount'].sum() / 1e6:g}m across "
+         f"{len(eur)} decisions ({', '.join(eur['country'])}), several of them reported as unpaid. "
+         + " ".join(f"The {r.country} fine of {r.currency} {r.amount:,.0f} is not final (overturned, then restored "
+                    f"on jurisdiction)." for r in uk.itertuples())
+         + " ".join(f" The {r.currency} {r.amount:,.0f} fine in {r.country} was imposed on the {r.fined}."
+                    for r in police.itertuples()))
 
 # %% [markdown]
-# European fines on Clearview total EUR 90.5m across four decisions (Italy, Greece, France, the
-# Netherlands), several of them reported as unpaid; the UK fine was overturned and then restored on
-# jurisdiction, and is not final. In the US the main outcome was a court-approved settlement: a
-# share of the company rather than cash, and a ban on selling database access to most private
-# companies.
+# In the US the main outcome was a court-approved settlement: a share of the company rather than
+# cash, and a ban on selling database access to most private companies.
 #
 # ## Summary
 #

@@ -23,7 +23,7 @@
 #
 # **Prerequisites.** `lessons/00_start_here.ipynb`; basic Python (functions, lists).
 #
-# **Estimated time.** 20 minutes.
+# **Estimated time.** 25 minutes.
 #
 # **How feedback works.** After each answer, run the `grader.check(...)` cell below it. It runs the
 # *public* tests at once and tells you what failed. Your instructor grades with further *hidden*
@@ -44,9 +44,13 @@ from facecourse.data import MANIFEST_DIR
 # embeddings that are close together. "Close" here means the ordinary straight-line (Euclidean)
 # distance: the square root of the sum of squared differences.
 #
-# Write `euclidean_distance(a, b)` that returns the distance as a Python `float`. It must accept
-# lists or NumPy arrays, and raise `ValueError` when the two vectors have different lengths
-# (silently broadcasting a 128-vector against a 127-vector would be a bug, not an answer).
+# Write `euclidean_distance(a, b)` that returns the distance as a number (a Python or NumPy
+# float). It must accept lists or NumPy arrays, and raise `ValueError` when the two vectors have
+# different lengths (silently broadcasting a 2-vector against a 1-vector, or cutting the longer one
+# short, would be a bug, not an answer).
+#
+# *Hint:* `np.asarray(a, dtype=float)` turns a list into an array; `np.sqrt`, `np.sum` and `**`
+# work element by element, and `np.linalg.norm(a - b)` computes the same distance in one call.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -74,10 +78,23 @@ def euclidean_distance(a, b):
 # # BEGIN TESTS
 
 # %%
-assert isinstance(euclidean_distance([0, 0], [3, 4]), float)
+_d = euclidean_distance([0, 0], [3, 4])
+assert isinstance(_d, (float, np.floating)), "euclidean_distance must return a number (a float), not a list or an array"
+assert abs(_d - 5.0) < 1e-9, f"the distance from (0, 0) to (3, 4) is 5.0 (the square root of 3**2 + 4**2), you returned {_d}"
 
 # %%
-assert abs(euclidean_distance([0, 0], [3, 4]) - 5.0) < 1e-9
+assert abs(euclidean_distance(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0]))) < 1e-12, \
+    "the distance from a vector to itself must be 0"
+assert abs(euclidean_distance([1, 1, 1, 1], [0, 0, 0, 0]) - 2.0) < 1e-9, \
+    "the distance from (1, 1, 1, 1) to the origin is 2.0: take the square root of the SUM of squared differences"
+
+# %%
+try:
+    euclidean_distance([0.0, 0.0], [1.0])
+    _raised = False
+except ValueError:
+    _raised = True
+assert _raised, "vectors of different lengths must raise ValueError, not be broadcast or cut short"
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -89,10 +106,10 @@ assert abs(euclidean_distance(u, v) - np.linalg.norm(u - v)) < 1e-9
 assert euclidean_distance(u, u) == 0.0
 try:
     euclidean_distance(np.zeros(128), np.zeros(127))
-    raised = False
-except ValueError:
-    raised = True
-assert raised, "a length mismatch must raise ValueError"
+    _outcome = "no error"
+except ValueError as _err:
+    _outcome = "ValueError"
+assert _outcome == "ValueError"
 
 
 # %% [raw]
@@ -109,7 +126,7 @@ assert raised, "a length mismatch must raise ValueError"
 # `tolerance`, 0.6 by default.
 #
 # Write `is_same_person(distance, threshold=0.6)` that returns `True` when `distance` is at most
-# `threshold`, else `False`.
+# `threshold` (a distance equal to the threshold is a match), else `False`. A NumPy bool is fine.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -131,8 +148,18 @@ def is_same_person(distance, threshold=0.6):
 # # BEGIN TESTS
 
 # %%
-assert is_same_person(0.45) is True
-assert is_same_person(0.75) is False
+assert is_same_person(0.45) == True and is_same_person(0.75) == False, \
+    "with the default threshold 0.6, a distance of 0.45 is the same person and 0.75 is not"
+
+# %%
+assert is_same_person(0.6) == True, "a distance exactly at the threshold counts as the same person (at most, <=)"
+
+# %%
+assert is_same_person(0.5, threshold=0.4) == False and is_same_person(0.5, threshold=0.55) == True, \
+    "is_same_person must use the threshold it is given, not always 0.6"
+
+# %%
+assert isinstance(is_same_person(0.3), (bool, np.bool_)), "is_same_person must return True or False"
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -161,10 +188,12 @@ manifest.head(3)
 
 # %% [markdown]
 # Build `top5`: a pandas Series whose index is the five people with the most images in LFW and
-# whose values are their image counts, largest first. Count only rows whose path starts with
-# `images/`.
+# whose values are their image counts, largest first. Then store in `n_people` the number of
+# different people with at least one image. Count only rows whose path starts with `images/`
+# (the protocol files are not people).
 #
-# *Hint:* `manifest["path"].str.split("/").str[1]` gives the person's folder name.
+# *Hint:* `manifest["path"].str.split("/").str[1]` gives the person's folder name;
+# `Series.value_counts()` counts each value, largest first; `Series.nunique()` counts distinct values.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -177,7 +206,8 @@ manifest.head(3)
 # %%
 images = manifest[manifest["path"].str.startswith("images/")]  # SOLUTION
 top5 = images["path"].str.split("/").str[1].value_counts().head(5)  # SOLUTION
-top5
+n_people = images["path"].str.split("/").str[1].nunique()  # SOLUTION
+top5, n_people
 
 # %% [raw]
 # # END SOLUTION
@@ -186,10 +216,19 @@ top5
 # # BEGIN TESTS
 
 # %%
-assert isinstance(top5, pd.Series) and len(top5) == 5
+from collections import Counter as _Counter
+_counts = _Counter(p.split("/")[1] for p in manifest["path"] if p.startswith("images/"))
+assert isinstance(top5, pd.Series) and len(top5) == 5, "top5 must be a pandas Series with exactly five entries"
 
 # %%
-assert top5.index[0] == "George_W_Bush"
+assert list(top5.index) == [name for name, _ in _counts.most_common(5)], \
+    "top5's index must be the five people with the most images, largest first"
+assert [int(x) for x in top5.values] == [n for _, n in _counts.most_common(5)], \
+    "top5's values must be each person's number of images (counts, not shares)"
+
+# %%
+assert n_people == len(_counts), \
+    "n_people must count the different people in images/ only (the protocol/ files are not people)"
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -197,6 +236,7 @@ hidden: true
 """ # END TEST CONFIG
 assert list(top5.index) == ["George_W_Bush", "Colin_Powell", "Tony_Blair", "Donald_Rumsfeld", "Gerhard_Schroeder"]
 assert [int(x) for x in top5.values] == [530, 236, 144, 121, 109]
+assert n_people == 5748
 
 
 # %% [raw]
@@ -206,8 +246,9 @@ assert [int(x) for x in top5.values] == [530, 236, 144, 121, 109]
 # # END QUESTION
 
 # %% [markdown]
-# One man, George W. Bush, has 530 of LFW's 13,233 images: 4% of the dataset. Keep that skew in
-# mind when Track B asks what a benchmark measured and for whom.
+# Compare the first value of `top5` with the number of images: one man, George W. Bush, has far
+# more photos than anyone else, while most people in LFW have a single one. Keep that skew in mind
+# when Track B asks what a benchmark measured and for whom.
 #
 # ## Question 4: base rates
 #
@@ -215,7 +256,8 @@ assert [int(x) for x in top5.values] == [530, 236, 144, 121, 109]
 # *different* person is wrongly accepted with probability FMR (the false match rate), the expected
 # number of false candidates per search is FMR × (gallery size).
 #
-# Write `expected_false_matches(fmr, gallery_size)` returning that number as a float.
+# Write `expected_false_matches(fmr, gallery_size)` returning that number (a float). Careful: this
+# is an *expected count*, not the probability of at least one false match, which can never exceed 1.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -237,14 +279,23 @@ def expected_false_matches(fmr, gallery_size):
 # # BEGIN TESTS
 
 # %%
-assert abs(expected_false_matches(1e-6, 1_000_000) - 1.0) < 1e-9
+assert abs(expected_false_matches(1e-6, 1_000_000) - 1.0) < 1e-9, \
+    "an FMR of one in a million over a million faces gives 1.0 false candidate on average"
+
+# %%
+assert abs(expected_false_matches(1e-5, 3_000_000_000) - 30_000.0) < 1e-3, \
+    "an FMR of 1e-5 over 3 billion faces gives 30,000 expected false candidates: multiply, do not divide or cap at 1"
+
+# %%
+assert expected_false_matches(0.0, 10**10) == 0.0 and expected_false_matches(1e-3, 0) == 0.0, \
+    "with an FMR of 0, or an empty gallery, there are no false candidates"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert abs(expected_false_matches(1e-5, 3_000_000_000) - 30_000.0) < 1e-6
-assert expected_false_matches(0.0, 10**10) == 0.0
+assert abs(expected_false_matches(2e-7, 10**10) - 2000.0) < 1e-6
+assert abs(expected_false_matches(0.01, 250) - 2.5) < 1e-12
 
 # %% [raw]
 # # END TESTS

@@ -18,7 +18,7 @@
 #
 # **Prerequisites.** `lessons/A1_how_the_database_was_built.ipynb`.
 #
-# **Estimated time.** 20 minutes.
+# **Estimated time.** 25 minutes.
 
 # %%
 import pandas as pd
@@ -57,7 +57,19 @@ days_to_object
 # # BEGIN TESTS
 
 # %%
-assert isinstance(days_to_object, dict) and len(days_to_object) >= 3
+assert isinstance(days_to_object, dict), "days_to_object should be a dict mapping each platform to a number of days."
+
+# %%
+assert "Apple" not in days_to_object and len(days_to_object) == 5, \
+    "days_to_object should hold exactly the five platforms whose event_type is a cease-and-desist or a demand (Apple's was another kind of action)."
+
+# %%
+assert days_to_object.get("Twitter") == 3, \
+    "Twitter objected on 2020-01-21, so its value should be 3: the days from the story to the objection, not the reverse."
+
+# %%
+assert all(float(v).is_integer() and v >= 0 for v in days_to_object.values()), \
+    "Every value should be a whole, non-negative number of days (use .days on the difference)."
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -105,7 +117,20 @@ def allowed_paths(robots_txt, user_agent, paths):
 # # BEGIN TESTS
 
 # %%
-assert allowed_paths("User-agent: *\nDisallow: /private/\n", "me", ["/a", "/private/b"]) == ["/a"]
+assert allowed_paths("User-agent: *\nDisallow: /private/\n", "me", ["/b", "/private/b", "/a"]) == ["/b", "/a"], \
+    "allowed_paths should keep the allowed paths, in the order given, and drop the disallowed ones."
+
+# %%
+_rtxt = "User-agent: BadBot\nDisallow: /\n\nUser-agent: *\nDisallow: /members/\nAllow: /members/public\n"
+assert allowed_paths(_rtxt, "BadBot", ["/", "/people/x"]) == [], \
+    "A crawler named in its own group must obey that group: BadBot may fetch nothing here."
+
+# %%
+assert allowed_paths(_rtxt, "nice", ["/people/x", "/members/x", "/members/public"]) == ["/people/x", "/members/public"], \
+    "Other crawlers follow the '*' group, where the longer 'Allow: /members/public' beats 'Disallow: /members/'."
+
+# %%
+assert allowed_paths("", "nice", ["/x", "/y"]) == ["/x", "/y"], "An empty robots.txt allows every path."
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -114,7 +139,8 @@ hidden: true
 _txt = "User-agent: BadBot\nDisallow: /\n\nUser-agent: *\nDisallow: /members/\nAllow: /members/public\n"
 assert allowed_paths(_txt, "BadBot/2.0", ["/", "/people/x"]) == []
 assert allowed_paths(_txt, "nice", ["/members/x", "/members/public", "/people/x"]) == ["/members/public", "/people/x"]
-assert allowed_paths("", "nice", ["/x"]) == ["/x"]
+assert allowed_paths("User-agent: *\nDisallow: /*.jpg$\n", "nice", ["/a.jpg", "/a.jpg.html", "/b"]) == ["/a.jpg.html", "/b"]
+assert allowed_paths("User-agent: *\nDisallow:\n", "nice", ["/x"]) == ["/x"]
 
 # %% [raw]
 # # END TESTS
@@ -147,13 +173,23 @@ consent_laws
 # # BEGIN TESTS
 
 # %%
-assert isinstance(consent_laws, list)
+assert isinstance(consent_laws, list), "consent_laws should be a list (wrap the result in sorted(...) or list(...))."
+
+# %%
+assert consent_laws == sorted(consent_laws), "consent_laws should be sorted."
+
+# %%
+assert set(consent_laws) <= set(legal["instrument"]), \
+    "consent_laws should hold names from the `instrument` column, not the text of `what_it_says`."
+
+# %%
+assert len(consent_laws) == 3 and any("Biometric Information Privacy" in x for x in consent_laws), \
+    "Three instruments mention consent (in any case), Illinois' Biometric Information Privacy Act among them."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert len(consent_laws) == 3
 assert any("BIPA" in x or "Biometric Information Privacy" in x for x in consent_laws)
 assert any("GDPR" in x or "General Data Protection" in x for x in consent_laws)
 assert any("PIPEDA" in x for x in consent_laws)

@@ -15,16 +15,17 @@
 # test them against the sandbox.
 #
 # **Learning objectives.** Parse robots meta tags with BeautifulSoup; handle `Retry-After` in both
-# its forms; run a crawl under limits and read its ledger.
+# its forms; run a crawl under limits and summarise its ledger with pandas.
 #
 # **Prerequisites.** `lessons/A2_polite_crawler.ipynb`.
 #
-# **Estimated time.** 25 minutes.
+# **Estimated time.** 35 minutes.
 
 # %%
 import time
 from email.utils import formatdate, parsedate_to_datetime
 
+import pandas as pd
 from bs4 import BeautifulSoup
 
 from facecourse.scraping import crawler, sandbox
@@ -64,16 +65,37 @@ def page_permissions(html):
 # # BEGIN TESTS
 
 # %%
-assert page_permissions("<html><head></head></html>") == {"index": True, "follow": True}
+assert page_permissions("<html><head></head></html>") == {"index": True, "follow": True}, \
+    "A page without a robots meta tag allows both indexing and following."
+
+# %%
+assert page_permissions("<meta name='robots' content='noindex, noimageindex'>") == {"index": False, "follow": True}, \
+    "content='noindex, noimageindex' forbids indexing but still allows following links."
+
+# %%
+assert page_permissions("<meta name='ROBOTS' content='NoFollow'>") == {"index": True, "follow": False}, \
+    "Compare the tag's name and content case-insensitively: name='ROBOTS' content='NoFollow' forbids following."
+
+# %%
+assert page_permissions("<meta name='robots' content='none'>") == {"index": False, "follow": False}, \
+    "content='none' means both noindex and nofollow."
+
+# %%
+assert page_permissions("<meta name='description' content='noindex and nofollow explained'>") == {"index": True, "follow": True}, \
+    "Only <meta name='robots'> tags count: a description that mentions noindex is not a rule."
+
+# %%
+assert page_permissions("<meta name='robots' content='noarchive'><meta name='robots' content='nofollow'>") == \
+    {"index": True, "follow": False}, "Read every robots meta tag on the page, not only the first one."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert page_permissions("<meta name='robots' content='noindex, noimageindex'>") == {"index": False, "follow": True}
-assert page_permissions("<meta name='ROBOTS' content='NoFollow'>") == {"index": True, "follow": False}
-assert page_permissions("<meta name='robots' content='none'>") == {"index": False, "follow": False}
-assert page_permissions("<meta name='description' content='noindex'>") == {"index": True, "follow": True}
+assert page_permissions("<meta name='robots' content='noindex,nofollow'>") == {"index": False, "follow": False}
+assert page_permissions("<html><head><meta name='Robots' content=' NOINDEX '></head></html>") == {"index": False, "follow": True}
+assert page_permissions("<meta name='robots' content='index, follow'>") == {"index": True, "follow": True}
+assert page_permissions("<p>noindex</p>") == {"index": True, "follow": True}
 
 
 # %% [raw]
@@ -120,17 +142,40 @@ def wait_seconds(value, now, default=1.0):
 # # BEGIN TESTS
 
 # %%
-assert wait_seconds("5", now=0) == 5.0
+assert wait_seconds("5", now=0) == 5.0, "A number of seconds, like '5', means wait that long: 5.0."
+
+# %%
+_now = 1_700_000_000
+try:
+    _w = wait_seconds(formatdate(_now + 30, usegmt=True), now=_now)
+except Exception as _e:
+    raise AssertionError(f"wait_seconds raised {type(_e).__name__} for an HTTP date; parse it with parsedate_to_datetime.")
+assert abs(_w - 30) < 1, "An HTTP date 30 s after `now` means wait about 30 s: subtract `now` (not the current clock)."
+
+# %%
+assert wait_seconds(formatdate(_now - 30, usegmt=True), now=_now) == 0.0, \
+    "A date already in the past means no wait: return 0.0, never a negative number."
+
+# %%
+assert wait_seconds(None, now=_now, default=2.5) == 2.5, "Without a Retry-After value, return the `default` you were given."
+
+# %%
+try:
+    _w = wait_seconds("later, maybe", now=_now, default=4.0)
+except Exception as _e:
+    raise AssertionError(f"wait_seconds raised {type(_e).__name__} for an unreadable value; return `default` instead.")
+assert _w == 4.0, "An unreadable value should give `default`."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
 _now = 1_700_000_000
-assert abs(wait_seconds(formatdate(_now + 30, usegmt=True), now=_now) - 30) < 1
-assert wait_seconds(formatdate(_now - 30, usegmt=True), now=_now) == 0.0
-assert wait_seconds(None, now=_now, default=2.5) == 2.5
-assert wait_seconds("later, maybe", now=_now) == 1.0
+assert abs(wait_seconds(formatdate(_now + 600, usegmt=True), now=_now) - 600) < 1
+assert wait_seconds(" 120 ", now=_now) == 120.0
+assert wait_seconds(None, now=_now) == 1.0
+assert wait_seconds("", now=_now, default=3.0) == 3.0
+assert wait_seconds("-5", now=_now, default=3.0) == 3.0
 
 # %% [raw]
 # # END TESTS
@@ -139,27 +184,41 @@ assert wait_seconds("later, maybe", now=_now) == 1.0
 # # END QUESTION
 
 # %% [markdown]
-# ## Question 3: a crawl under a limit
+# ## Question 3: a crawl under a limit, and its ledger in numbers
 #
 # Start the sandbox, run the polite crawler with `limits=crawler.Limits(max_requests=20)`, and
-# stop the site. Store the crawl's `stopped` reason in `stopped_reason` and the number of ledger
-# rows whose decision is `"not fetched: crawl stopped"` in `not_fetched`.
+# stop the site. Store the crawl's `stopped` reason in `stopped_reason` and its ledger table
+# (`.ledger.table()`) in `small_table`.
+#
+# Then write `decision_counts(table, kind=None)`: a dict mapping each `decision` in a ledger table
+# to its number of rows, counting only the rows whose `kind` equals `kind` when `kind` is given
+# (use pandas: `groupby` or `value_counts`, as in the lesson). A kind with no rows gives `{}`.
+# Finally store in `not_fetched` the number of rows of `small_table` whose decision is
+# `"not fetched: crawl stopped"`, using your function.
 
 # %% [raw]
 # # BEGIN QUESTION
 # name: q3
-# points: 2
+# points: 3
 
 # %% [raw]
 # # BEGIN SOLUTION
 
 # %%
-stopped_reason = not_fetched = None  # your answers replace these
+def decision_counts(table, kind=None):
+    # BEGIN SOLUTION
+    rows = table if kind is None else table[table["kind"] == kind]
+    return rows.groupby("decision").size().to_dict()
+    # END SOLUTION
+
+
+stopped_reason = small_table = not_fetched = None  # your answers replace these
 # BEGIN SOLUTION
 with sandbox.SandboxSite() as site:
     small = crawler.polite_crawler(site.url, limits=crawler.Limits(max_requests=20)).crawl()
 stopped_reason = small.stopped
-not_fetched = int((small.ledger.table()["decision"] == "not fetched: crawl stopped").sum())
+small_table = small.ledger.table()
+not_fetched = decision_counts(small_table).get("not fetched: crawl stopped", 0)
 # END SOLUTION
 stopped_reason, not_fetched
 
@@ -170,14 +229,45 @@ stopped_reason, not_fetched
 # # BEGIN TESTS
 
 # %%
-assert isinstance(stopped_reason, str)
+_t = pd.DataFrame({"kind": ["page", "photo", "photo", "page", "photo"],
+                   "decision": ["collected", "collected", "collected", "skipped: opted out", "not fetched: crawl stopped"]})
+assert isinstance(decision_counts(_t), dict), "decision_counts should return a dict (a Series has .to_dict())."
+
+# %%
+assert decision_counts(_t) == {"collected": 3, "skipped: opted out": 1, "not fetched: crawl stopped": 1}, \
+    "decision_counts(table) should count the rows of each decision."
+
+# %%
+assert decision_counts(_t, "photo") == {"collected": 2, "not fetched: crawl stopped": 1}, \
+    "decision_counts(table, 'photo') should count only the rows whose kind is 'photo'."
+
+# %%
+assert decision_counts(_t, "robots") == {}, "A kind with no rows should give an empty dict."
+
+# %%
+assert isinstance(stopped_reason, str) and "20 requests" in stopped_reason, \
+    "stopped_reason should be the crawl's `stopped` text, which names the 20-request limit."
+
+# %%
+assert isinstance(small_table, pd.DataFrame) and (small_table["decision"] == "not fetched: crawl stopped").any(), \
+    "small_table should be the ledger table of the 20-request crawl, with its 'not fetched: crawl stopped' rows."
+
+# %%
+assert not_fetched == (small_table["decision"] == "not fetched: crawl stopped").sum(), \
+    "not_fetched should count only the rows whose decision is exactly 'not fetched: crawl stopped'."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
 assert stopped_reason == "limit: 20 requests"
-assert isinstance(not_fetched, int) and not_fetched > 0
+_t2 = pd.DataFrame({"kind": ["attempt", "attempt", "page"], "decision": ["redirected", "redirected", "collected"],
+                    "url": ["a", "b", "c"]})
+assert decision_counts(_t2) == {"redirected": 2, "collected": 1}
+assert decision_counts(_t2, kind="attempt") == {"redirected": 2}
+assert decision_counts(_t2.iloc[:0]) == {}
+assert not_fetched == decision_counts(small_table, "page").get("not fetched: crawl stopped", 0) + \
+    decision_counts(small_table, "photo").get("not fetched: crawl stopped", 0)
 
 # %% [raw]
 # # END TESTS

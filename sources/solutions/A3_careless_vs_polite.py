@@ -14,21 +14,25 @@
 # ledger make them checkable. Here you do the checking.
 #
 # **Learning objectives.** Compare two crawls; audit an access log against robots.txt; name the
-# people a careless crawl harms.
+# people a careless crawl harms; chart both access logs with altair.
 #
 # **Prerequisites.** `lessons/A3_careless_vs_polite.ipynb`.
 #
-# **Estimated time.** 25 minutes.
+# **Estimated time.** 40 minutes.
 
 # %%
+import altair as alt
 import pandas as pd
 from protego import Protego
 
 from facecourse.scraping import crawler, sandbox
 
+alt.renderers.enable("mimetype")  # charts as Vega-Lite specs: JupyterLab draws them offline
+
 site = sandbox.SandboxSite().start()
 profiles = site.profiles()
 polite = crawler.polite_crawler(site.url).crawl()
+polite_log = site.access_log()
 site.clear_log()
 careless = crawler.careless_crawler(site.url).crawl()
 careless_log = site.access_log()
@@ -61,7 +65,16 @@ extra_photos, extra_people
 # # BEGIN TESTS
 
 # %%
-assert extra_photos > 0 and extra_people > 0
+assert extra_photos > 0 and extra_people > 0, \
+    "The careless crawl kept more photos and more people than the polite one: both differences should be positive."
+
+# %%
+assert extra_photos == careless.summary()["photos kept"] - polite.summary()["photos kept"], \
+    "extra_photos should be the difference in photos kept (rows of .photos()), not in ledger rows or pages."
+
+# %%
+assert extra_people == careless.summary()["people"] - polite.summary()["people"], \
+    "extra_people should be the difference in distinct people (subject), not in photos."
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -114,15 +127,26 @@ careless_violations
 # # BEGIN TESTS
 
 # %%
-assert disallowed_requests(pd.DataFrame({"path": ["/a", "/members/b"]}), "User-agent: *\nDisallow: /members/", "x") == 1
+_log = pd.DataFrame({"path": ["/", "/login", "/login", "/members/a", "/people/b?x=1", "/search?q=c"]})
+assert disallowed_requests(_log, robots_txt, "someone") == 4, \
+    "Under the sandbox's robots.txt, the two /login rows, /members/a and /search?q=c are disallowed for everyone: count rows, 4 of these 6."
+
+# %%
+assert disallowed_requests(_log, robots_txt, "ClearviewStyleBot/1.0") == 6, \
+    "ClearviewStyleBot has its own group (Disallow: /): all 6 rows are disallowed for it; ask protego with the user agent given."
+
+# %%
+assert careless_violations == careless_log["path"].str.startswith(("/members/", "/login", "/search")).sum(), \
+    "careless_violations should count every careless request (rows, not distinct paths) to /members/, /login or /search."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-_log = pd.DataFrame({"path": ["/", "/login", "/members/a", "/people/b?x=1", "/search?q=c"]})
-assert disallowed_requests(_log, robots_txt, "someone") == 3
-assert disallowed_requests(_log, robots_txt, "ClearviewStyleBot/1.0") == 5
+_txt = "User-agent: *\nDisallow: /*.jpg$\nDisallow: /private\nAllow: /private/ok\n"
+_log2 = pd.DataFrame({"path": ["/a.jpg", "/a.jpg?size=2", "/private/x", "/private/ok/1", "/p", "/private"]})
+assert disallowed_requests(_log2, _txt, "x") == 3
+assert disallowed_requests(_log2.iloc[:0], _txt, "x") == 0
 assert careless_violations >= 1 + (profiles["setting"] == "login").sum()
 
 # %% [raw]
@@ -158,7 +182,25 @@ harmed, harmed_settings
 # # BEGIN TESTS
 
 # %%
-assert isinstance(harmed, list) and harmed == sorted(harmed)
+assert isinstance(harmed, list) and harmed == sorted(harmed), "harmed should be a sorted list of names."
+
+# %%
+_public = set(profiles.loc[profiles["setting"] == "public", "name"])
+assert not set(harmed) & _public, \
+    "harmed should leave out people with public profiles: the polite crawl kept their photos too."
+
+# %%
+_taken, _kept = set(careless.photos()["subject"]), set(polite.photos()["subject"])
+assert set(harmed) <= _taken - _kept and len(harmed) == len(_taken - _kept), \
+    "harmed should hold every person whose photos the careless crawl kept and the polite crawl did not."
+
+# %%
+assert isinstance(harmed_settings, dict) and sum(harmed_settings.values()) == len(harmed), \
+    "harmed_settings should count people (one per harmed person), not photos: its values add up to len(harmed)."
+
+# %%
+assert harmed_settings == profiles[profiles["name"].isin(harmed)]["setting"].value_counts().to_dict(), \
+    "harmed_settings should map each privacy setting of the harmed people to how many of them had it."
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -174,7 +216,104 @@ assert harmed_settings == {"login": 2, "noindex": 2, "opted-out": 2}
 # # END QUESTION
 
 # %% [markdown]
-# ## Question 4 (written): the people in the difference
+# ## Question 4: the two access logs in one chart
+#
+# Build `status_counts`, a DataFrame with one row per crawler and HTTP status and the columns
+# `crawler` (`"polite"` or `"careless"`), `status` and `requests` (the number of requests in that
+# crawler's log with that status), from `polite_log` and `careless_log`. Then build
+# `status_chart`, an altair bar chart of `status_counts` with the status on x (a **nominal** field:
+# HTTP statuses are categories, not quantities), `requests` on y (quantitative), the crawler as
+# colour (or as `xOffset`/column), a tooltip, a title and a description (`.properties(title=...,
+# description=...)`), as the lesson did for its charts.
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q4
+# points: 3
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+status_counts = status_chart = None  # your answers replace these
+# BEGIN SOLUTION
+status_counts = pd.concat([
+    log.groupby("status").size().rename("requests").reset_index().assign(crawler=name)
+    for name, log in {"polite": polite_log, "careless": careless_log}.items()
+], ignore_index=True)[["crawler", "status", "requests"]]
+status_chart = alt.Chart(status_counts).mark_bar().encode(
+    x=alt.X("status:N", title="HTTP status"),
+    y=alt.Y("requests:Q", title="requests"),
+    color=alt.Color("crawler:N"),
+    xOffset="crawler:N",
+    tooltip=["crawler:N", "status:N", "requests:Q"],
+).properties(title="Requests per HTTP status, polite vs careless crawl",
+             description="Bar chart of the sandbox's access log: requests per HTTP status for each crawler.")
+# END SOLUTION
+status_chart
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+assert isinstance(status_counts, pd.DataFrame) and {"crawler", "status", "requests"} <= set(status_counts.columns), \
+    "status_counts should be a DataFrame with the columns crawler, status and requests."
+
+# %%
+_sc = status_counts.assign(status=status_counts["status"].astype(int)).set_index(["crawler", "status"])["requests"]
+assert _sc.groupby(level="crawler").sum().to_dict() == {"polite": len(polite_log), "careless": len(careless_log)}, \
+    "The requests of each crawler should add up to the number of rows in its access log."
+
+# %%
+assert _sc.get(("careless", 429), 0) == (careless_log["status"] == 429).sum() and \
+    _sc.get(("polite", 200), 0) == (polite_log["status"] == 200).sum(), \
+    "requests should count the log rows with each status (e.g. the careless crawl's 429s)."
+
+# %%
+_spec = status_chart.to_dict()
+_mark = _spec.get("mark")
+assert (_mark.get("type") if isinstance(_mark, dict) else _mark) == "bar", "status_chart should be a bar chart (mark_bar)."
+
+# %%
+_enc = _spec.get("encoding", {})
+assert _enc.get("x", {}).get("field") == "status" and _enc["x"].get("type") in ("nominal", "ordinal"), \
+    "Put `status` on x as a nominal field ('status:N'): statuses are categories, not quantities."
+
+# %%
+assert _enc.get("y", {}).get("field") == "requests" and _enc["y"].get("type") == "quantitative", \
+    "Put `requests` on y as a quantitative field ('requests:Q')."
+
+# %%
+assert any(_enc.get(ch, {}).get("field") == "crawler" for ch in ("color", "xOffset", "column", "row")), \
+    "Show which crawler each bar belongs to (colour, xOffset or column on `crawler`)."
+
+# %%
+assert "tooltip" in _enc, "Add a tooltip, so a reader can see the exact numbers."
+
+# %%
+_title = _spec.get("title")
+assert (_title.get("text") if isinstance(_title, dict) else _title) and _spec.get("description"), \
+    "Give the chart a title and a description (alt text) with .properties(title=..., description=...)."
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+assert len(status_counts) == polite_log["status"].nunique() + careless_log["status"].nunique()
+assert len(status_chart.data) == len(status_counts)
+assert len(str(_spec.get("description"))) >= 20
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Question 5 (written): the people in the difference
 #
 # Pick one of the three settings (members-only, noindex, opted-out). In four to six sentences,
 # say what the person with that setting expected, what the careless crawl did to them, and why
@@ -182,7 +321,7 @@ assert harmed_settings == {"login": 2, "noindex": 2, "opted-out": 2}
 
 # %% [raw]
 # # BEGIN QUESTION
-# name: q4
+# name: q5
 # manual: true
 # points: 2
 

@@ -18,22 +18,24 @@
 #
 # **Prerequisites.** `lessons/A4_provenance_consent.ipynb`.
 #
-# **Estimated time.** 25 minutes.
+# **Estimated time.** 30 minutes.
 
 # %%
+import copy
 from urllib.parse import urlsplit
 
 import pandas as pd
 
-from facecourse import data, faces
-from facecourse.gallery import Gallery
+from facecourse import data
+from facecourse.matching import faces
+from facecourse.matching.gallery import Gallery
 from facecourse.scraping import collect, crawler, sandbox
 from facecourse.scraping.ledger import Ledger
 
 with sandbox.SandboxSite() as site:
     result = crawler.polite_crawler(site.url).crawl()
 ledger = result.ledger
-photos = ledger.photos()  # the collection as crawled (question 3 erases someone from the ledger later)
+photos = ledger.photos()  # the collection as crawled, one row per photo
 gallery, problems = collect.gallery_from_ledger(ledger)
 
 # %% [markdown]
@@ -63,7 +65,20 @@ licence_counts, share_reusable
 # # BEGIN TESTS
 
 # %%
-assert sum(licence_counts.values()) == len(photos)
+assert isinstance(licence_counts, dict) and sum(licence_counts.values()) == len(photos), \
+    "licence_counts should be a dict whose counts add up to the number of collected photos (one row of `photos` each)."
+
+# %%
+assert all(v == (photos["licence"] == k).sum() for k, v in licence_counts.items()), \
+    "Each licence should map to the number of photos under it."
+
+# %%
+assert 0 <= share_reusable <= 1, "share_reusable should be a share between 0 and 1, not a percentage."
+
+# %%
+_cc = sum(v for k, v in licence_counts.items() if str(k).startswith("CC BY"))
+assert abs(share_reusable - _cc / len(photos)) < 1e-9, \
+    "share_reusable should be the share of photos whose licence starts with 'CC BY' (CC BY-NC included), out of all photos."
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -109,7 +124,22 @@ best_identity, best_path
 # # BEGIN TESTS
 
 # %%
-assert best_path.startswith("/photos/")
+assert isinstance(best_path, str) and best_path.startswith("/photos/"), \
+    "best_path should be only the path of the source URL, like '/photos/someone/1.jpg' (use urlsplit(url).path)."
+
+# %%
+assert best_identity in gallery.identities(), \
+    "best_identity should be the identity stored in the gallery (a name with spaces), as the search returned it."
+
+# %%
+_recs = gallery.records.assign(path=gallery.records["source"].map(lambda u: urlsplit(u).path))
+assert best_path in set(_recs.loc[_recs["identity"] == best_identity, "path"]), \
+    "best_path should be the source of a gallery photo of best_identity: take both from the same search result."
+
+# %%
+_d = gallery.distances(probe)
+assert abs(_d[_recs["path"].eq(best_path).to_numpy()].min() - _d.min()) < 1e-6, \
+    "The match should be the single best one: the gallery photo nearest to the probe (rank 1 of the search)."
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -132,8 +162,11 @@ assert best_path in set(photos["url"].map(lambda u: urlsplit(u).path))
 # Write `fully_erased(name, ledger, gallery, probe, k=10)` returning True only if **all** hold:
 # no ledger row has `subject == name`; `name` is not among `gallery.identities()`; none of the
 # top `k` search results for `probe` has that identity; and `ledger.is_erased(name)` is True (the
-# request is remembered). Then erase Colin Powell with `collect.erase_everywhere` and store
-# `colin_erased = fully_erased("Colin Powell", ledger, gallery, probe)`.
+# request is remembered).
+#
+# Then erase Colin Powell, on **copies** of the ledger and the gallery (`ledger3` and `gallery3`,
+# made for you below, so that the collection you searched in question 2 stays as it was), with
+# `collect.erase_everywhere`, and store `colin_erased = fully_erased("Colin Powell", ledger3, gallery3, probe)`.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -153,8 +186,9 @@ def fully_erased(name, ledger, gallery, probe, k=10):
     # END SOLUTION
 
 
-collect.erase_everywhere("Colin Powell", ledger, gallery)  # SOLUTION
-colin_erased = fully_erased("Colin Powell", ledger, gallery, probe)
+ledger3, gallery3 = copy.deepcopy(ledger), copy.deepcopy(gallery)
+collect.erase_everywhere("Colin Powell", ledger3, gallery3)  # SOLUTION
+colin_erased = fully_erased("Colin Powell", ledger3, gallery3, probe)
 colin_erased
 
 # %% [raw]
@@ -164,12 +198,6 @@ colin_erased
 # # BEGIN TESTS
 
 # %%
-assert colin_erased is True
-
-# %%
-""" # BEGIN TEST CONFIG
-hidden: true
-""" # END TEST CONFIG
 import numpy as _np
 _v = _np.zeros(128, _np.float32)
 _v[0] = 1
@@ -177,12 +205,52 @@ _g = Gallery()
 _g.add("Ann", _v, source="http://127.0.0.1/a.jpg")
 _l = Ledger()
 _ = _l.record("http://127.0.0.1/a.jpg", "collected", kind="photo", subject="Ann")
-assert fully_erased("Ann", _l, _g, _v) is False          # still everywhere
+assert fully_erased("Ann", _l, _g, _v) == False, "Ann is still in the ledger and the gallery: fully_erased should be False."
+
+# %%
 _ = _l.erase("Ann")
-assert fully_erased("Ann", _l, _g, _v) is False          # still in the gallery
+assert fully_erased("Ann", _l, _g, _v) == False, \
+    "Ann is gone from the ledger but her face is still in the gallery and searchable: fully_erased should be False."
+
+# %%
 _ = _g.remove("Ann")
-assert fully_erased("Ann", _l, _g, _v) is True
-assert fully_erased("Bob", Ledger(), _g, _v) is False    # never asked: nothing remembered
+assert fully_erased("Ann", _l, _g, _v) == True, \
+    "Ann is gone from the ledger, the gallery and the search results, and the request is remembered: should be True."
+
+# %%
+assert fully_erased("Bob", Ledger(), Gallery(), _v) == False, \
+    "Bob never asked to be erased (ledger.is_erased is False), so his erasure cannot be proven: should be False."
+
+# %%
+assert colin_erased in (True,) and "Colin Powell" not in gallery3.identities() and ledger3.is_erased("Colin Powell"), \
+    "Erase Colin Powell with collect.erase_everywhere before checking: he must be gone from the gallery and remembered."
+
+# %%
+assert colin_erased in (True, False) and colin_erased == fully_erased("Colin Powell", ledger3, gallery3, probe), \
+    "colin_erased should be the value your fully_erased returns for Colin Powell, not typed by hand."
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+import numpy as _hnp
+_hv = _hnp.zeros(128, _hnp.float32)
+_hv[0] = 1
+_hw = _hnp.zeros(128, _hnp.float32)
+_hw[1] = 1
+_hg = Gallery()
+_hg.add("Cy", _hv, source="http://127.0.0.1/c.jpg")
+_hg.add("Dee", _hw, source="http://127.0.0.1/d.jpg")
+_hl = Ledger()
+_ = _hl.record("http://127.0.0.1/c.jpg", "collected", kind="photo", subject="Cy")
+_ = _hl.erase("Cy")
+_ = _hl.record("http://127.0.0.1/c2.jpg", "collected", kind="photo", subject="Cy")  # collected again after erasure
+_ = _hg.remove("Cy")
+assert fully_erased("Cy", _hl, _hg, _hv) == False
+assert fully_erased("Dee", _hl, _hg, _hw) == False
+_ = _hl.erase("Dee")
+_ = _hg.remove("Dee")
+assert fully_erased("Dee", _hl, _hg, _hw, k=1) == True
 
 # %% [raw]
 # # END TESTS

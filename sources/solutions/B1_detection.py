@@ -12,27 +12,49 @@
 #
 # **Why this matters.** Everything downstream of the detector inherits its blind spots.
 #
-# **Learning objectives.** Practise reading detector output, measuring a detection rate and
-# reasoning about missed faces.
+# **Learning objectives.** Run dlib's HOG detector yourself, through dlib and through
+# `face_recognition`; turn dlib rectangles into boxes; measure a detection rate; reason about
+# missed faces.
 #
 # **Prerequisites.** `lessons/B1_detection.ipynb`.
 #
-# **Estimated time.** 20 minutes.
+# **Estimated time.** 25 minutes.
 
 # %%
-import numpy as np
-import pandas as pd
+import warnings
 
-from facecourse import data, faces
-from facecourse.images import load_image
+import numpy as np
+from PIL import Image
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", UserWarning)  # face_recognition_models still imports pkg_resources
+    import face_recognition
+import dlib
+
+from facecourse import data
+
+
+def shrink(name, width):
+    """The example photo ``name`` resized to ``width`` pixels wide (aspect ratio kept), as an RGB array."""
+    img = face_recognition.load_image_file(data.example_path(name))
+    height = round(img.shape[0] * width / img.shape[1])
+    return np.asarray(Image.fromarray(img).resize((width, height), Image.BILINEAR))
+
+
+group = shrink("knn_examples/test/obama_and_biden.jpg", 600)  # the lesson's photo, 600 px wide
+hog_detector = dlib.get_frontal_face_detector()
+group.shape
 
 
 # %% [markdown]
-# ## Question 1: box sizes
+# ## Question 1: from a dlib rectangle to a box
 #
-# Boxes are `(top, right, bottom, left)`. Write `box_area(box)` returning the area in pixels of a
-# box given as such a 4-tuple. A box with `right < left` or `bottom < top` is malformed: raise
-# `ValueError`.
+# dlib's detectors return `dlib.rectangle` objects, with methods `left()`, `top()`, `right()` and
+# `bottom()`. Write `rect_to_box(rect)` that returns the same rectangle as a tuple of four ints in
+# face_recognition's order, **`(top, right, bottom, left)`**. Do not clip it to any image.
+#
+# You can try it on `hog_detector(group, 1)`: your boxes should then equal
+# `face_recognition.face_locations(group)`.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -43,12 +65,9 @@ from facecourse.images import load_image
 # # BEGIN SOLUTION
 
 # %%
-def box_area(box):
+def rect_to_box(rect):
     # BEGIN SOLUTION
-    top, right, bottom, left = box
-    if right < left or bottom < top:
-        raise ValueError(f"malformed box {box}")
-    return (right - left) * (bottom - top)
+    return (rect.top(), rect.right(), rect.bottom(), rect.left())
     # END SOLUTION
 
 
@@ -59,19 +78,22 @@ def box_area(box):
 # # BEGIN TESTS
 
 # %%
-assert box_area((10, 50, 40, 20)) == 900
+box = rect_to_box(dlib.rectangle(10, 20, 110, 140))  # dlib.rectangle(left, top, right, bottom)
+assert isinstance(box, (tuple, list)) and len(box) == 4, "rect_to_box should return a tuple of four numbers."
+assert tuple(box) == (20, 110, 140, 10), \
+    "For dlib.rectangle(left=10, top=20, right=110, bottom=140) the box (top, right, bottom, left) is (20, 110, 140, 10)."
+
+# %%
+found = [tuple(rect_to_box(r)) for r in hog_detector(group, 1)]
+assert found == face_recognition.face_locations(group, 1), \
+    "The boxes of the HOG detector's rectangles on group should equal face_recognition.face_locations(group)."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert box_area((0, 0, 0, 0)) == 0
-try:
-    box_area((10, 5, 40, 20))
-    ok = False
-except ValueError:
-    ok = True
-assert ok
+assert tuple(rect_to_box(dlib.rectangle(-5, 3, 40, 60))) == (3, 40, 60, -5)
+assert tuple(rect_to_box(dlib.rectangle(0, 0, 0, 0))) == (0, 0, 0, 0)
 
 # %% [raw]
 # # END TESTS
@@ -80,13 +102,12 @@ assert ok
 # # END QUESTION
 
 # %% [markdown]
-# ## Question 2: how many faces?
+# ## Question 2: how many faces, at which upsampling?
 #
-# Use `faces.detect` (HOG, `upsample=1`) to count the faces in each of these example photos, and
-# store the counts in a dict `face_counts` mapping the file name to the count.
-
-# %%
-photos = ["knn_examples/test/kit_with_rose.jpg", "knn_examples/test/obama1.jpg", "two_people.jpg"]
+# Write `count_faces(img, upsample)` that returns how many faces dlib's **HOG** detector finds in
+# the RGB array `img` after `upsample` upsampling steps. Use `face_recognition.face_locations`
+# (with `model="hog"` and `number_of_times_to_upsample`) or `hog_detector` directly. Then look at
+# `count_faces(group, 0)` and `count_faces(group, 1)`: the lesson explains the difference.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -97,24 +118,39 @@ photos = ["knn_examples/test/kit_with_rose.jpg", "knn_examples/test/obama1.jpg",
 # # BEGIN SOLUTION
 
 # %%
-face_counts = {p: len(faces.detect(load_image(data.example_path(p)))) for p in photos}  # SOLUTION
-face_counts
+def count_faces(img, upsample):
+    # BEGIN SOLUTION
+    return len(face_recognition.face_locations(img, number_of_times_to_upsample=upsample, model="hog"))
+    # END SOLUTION
+
 
 # %% [raw]
 # # END SOLUTION
+
+# %%
+count_faces(group, 0), count_faces(group, 1)
 
 # %% [raw]
 # # BEGIN TESTS
 
 # %%
-assert isinstance(face_counts, dict) and set(face_counts) == set(photos)
+assert count_faces(group, 0) == 2, \
+    "Without upsampling (upsample=0) HOG finds 2 faces in group: is upsample passed on to the HOG detector?"
+
+# %%
+assert count_faces(group, 1) == 3, "With upsample=1 HOG finds 3 faces in group (the lesson's photo)."
+
+# %%
+assert count_faces(np.full((120, 160, 3), 128, np.uint8), 1) == 0, "A plain grey image has 0 faces."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert face_counts == {"knn_examples/test/kit_with_rose.jpg": 2, "knn_examples/test/obama1.jpg": 1, "two_people.jpg": 2}
-
+kit = shrink("knn_examples/test/kit_with_rose.jpg", 300)
+assert (count_faces(kit, 0), count_faces(kit, 1)) == (1, 2)
+pair = shrink("two_people.jpg", 300)
+assert (count_faces(pair, 0), count_faces(pair, 1)) == (0, 2)
 
 # %% [raw]
 # # END TESTS
@@ -125,9 +161,9 @@ assert face_counts == {"knn_examples/test/kit_with_rose.jpg": 2, "knn_examples/t
 # %% [markdown]
 # ## Question 3: detection rate
 #
-# Write `detection_rate(counts)` that takes a list of per-image face counts and returns the share
-# of images (a float from 0 to 1) with **at least one** face. An empty list has no rate: raise
-# `ValueError`.
+# Write `detection_rate(counts)` that takes a list of per-image face counts (as `count_faces`
+# returns them) and returns the share of images, a number from 0 to 1, with **at least one**
+# face. An empty list has no rate: raise `ValueError`.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -154,7 +190,22 @@ def detection_rate(counts):
 # # BEGIN TESTS
 
 # %%
-assert detection_rate([1, 0, 2, 1]) == 0.75
+assert abs(detection_rate([1, 0, 2, 1]) - 0.75) < 1e-9, \
+    "Counts [1, 0, 2, 1]: 3 of 4 images have at least one face, so the rate is 0.75."
+
+# %%
+assert abs(detection_rate([0, 3, 0, 0]) - 0.25) < 1e-9, \
+    "Counts [0, 3, 0, 0]: only 1 of 4 images has a face (three faces in one image still count once), so 0.25."
+
+# %%
+try:
+    detection_rate([])
+    raised = "nothing"
+except ValueError:
+    raised = "ValueError"
+except Exception as exc:  # noqa: BLE001 - the check names what was raised instead
+    raised = type(exc).__name__
+assert raised == "ValueError", f"detection_rate([]) should raise ValueError (an empty list has no rate); it raised {raised}."
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -162,12 +213,7 @@ hidden: true
 """ # END TEST CONFIG
 assert detection_rate([0, 0]) == 0.0
 assert detection_rate(np.array([3])) == 1.0
-try:
-    detection_rate([])
-    ok = False
-except ValueError:
-    ok = True
-assert ok
+assert abs(detection_rate([1] * 99 + [0]) - 0.99) < 1e-9
 
 # %% [raw]
 # # END TESTS
@@ -177,16 +223,17 @@ assert ok
 
 # %% [markdown]
 # ## Question 4 (written): who is missed?
-#
-# Detectors miss small, turned, dark or partly covered faces more often. In three to five
-# sentences: in a face-search system used by police, who is harmed when the detector misses a face
-# in the gallery, and who when it misses a face in the probe photo? Is a missed face "safer"?
 
 # %% [raw]
 # # BEGIN QUESTION
 # name: q4
 # manual: true
 # points: 2
+
+# %% [markdown]
+# Detectors miss small, turned, dark or partly covered faces more often. In three to five
+# sentences: in a face-search system used by police, who is harmed when the detector misses a face
+# in the gallery, and who when it misses a face in the probe photo? Is a missed face "safer"?
 
 # %% [raw]
 # # BEGIN SOLUTION

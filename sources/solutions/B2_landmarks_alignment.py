@@ -12,29 +12,53 @@
 #
 # **Why this matters.** Alignment is what lets a face system ignore pose and scale.
 #
-# **Learning objectives.** Compute geometry from landmarks; check what alignment does.
+# **Learning objectives.** Get landmarks with `face_recognition` yourself, compute eye centres and
+# the head's roll with NumPy, and level a face by rotating the image.
 #
 # **Prerequisites.** `lessons/B2_landmarks_alignment.ipynb`.
 #
-# **Estimated time.** 20 minutes.
+# **Estimated time.** 30 minutes.
 
 # %%
+import warnings
+
 import numpy as np
+from PIL import Image
 
-from facecourse import data, faces
-from facecourse.images import load_image
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", UserWarning)  # face_recognition_models still imports pkg_resources
+    import face_recognition
 
-photo = load_image(data.example_path("obama.jpg"))
-box = faces.detect(photo)[0].box
-points = faces.landmarks(photo, box, points=68)
+from facecourse import data
+
+
+def shrink(name, width):
+    """The example photo ``name`` resized to ``width`` pixels wide (aspect ratio kept), as an RGB array."""
+    img = face_recognition.load_image_file(data.example_path(name))
+    height = round(img.shape[0] * width / img.shape[1])
+    return np.asarray(Image.fromarray(img).resize((width, height), Image.BILINEAR))
+
+
+def rotate(img, degrees):
+    """``img`` turned counter-clockwise by ``degrees`` about its centre (Pillow's convention), same size."""
+    return np.asarray(Image.fromarray(img).rotate(degrees, resample=Image.BICUBIC))
+
+
+photo = shrink("obama.jpg", 300)  # one upright face
+tilted = rotate(photo, 15)  # the same photo turned 15 degrees counter-clockwise
+pair = shrink("two_people.jpg", 450)  # two faces
+blank = np.full((120, 160, 3), 128, np.uint8)  # no face
+landmarks = face_recognition.face_landmarks(photo)[0]
+sorted(landmarks)
 
 
 # %% [markdown]
 # ## Question 1: eye centres
 #
-# In the 68-point scheme, rows 36-41 of `points` are the right eye (image left) and rows 42-47 the
-# left eye. Write `eye_centres(points)` returning a tuple `(right_eye, left_eye)` of two NumPy
-# arrays `[x, y]`, each the mean of its six points.
+# `landmarks` is a face_recognition landmarks dictionary (as in the lesson). Write
+# `eye_centres(face)` that takes such a dictionary and returns a tuple `(left, right)`: the centre
+# of the **image-left** eye (`face["left_eye"]`) and of the **image-right** eye
+# (`face["right_eye"]`), each a NumPy array `[x, y]` that is the mean of the eye's points.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -45,10 +69,9 @@ points = faces.landmarks(photo, box, points=68)
 # # BEGIN SOLUTION
 
 # %%
-def eye_centres(points):
+def eye_centres(face):
     # BEGIN SOLUTION
-    points = np.asarray(points, dtype=float)
-    return points[36:42].mean(axis=0), points[42:48].mean(axis=0)
+    return np.mean(face["left_eye"], axis=0), np.mean(face["right_eye"], axis=0)
     # END SOLUTION
 
 
@@ -59,19 +82,24 @@ def eye_centres(points):
 # # BEGIN TESTS
 
 # %%
-r, l = eye_centres(points)
-assert r.shape == (2,) and l.shape == (2,)
-assert r[0] < l[0], "the right eye is on the image's left"
+made_up = {"left_eye": [(0, 0), (2, 0), (4, 1), (4, 3), (2, 4), (0, 3)],
+           "right_eye": [(10, 2), (12, 1), (14, 2), (14, 5), (12, 6), (11, 5)]}
+centres = eye_centres(made_up)
+assert len(centres) == 2 and all(np.shape(c) == (2,) for c in centres), \
+    "eye_centres should return two [x, y] points: (image-left centre, image-right centre)."
+assert np.allclose(centres[0], [2, 11 / 6]) and np.allclose(centres[1], [73 / 6, 3.5]), \
+    "Each centre is the mean of the eye's points, image-left eye (face['left_eye']) first."
+
+# %%
+left, right = eye_centres(landmarks)
+assert left[0] < right[0], "In photo the image-left eye centre should have the smaller x."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-fake = np.zeros((68, 2))
-fake[36:42] = [1, 2]
-fake[42:48] = [5, 6]
-r, l = eye_centres(fake)
-assert np.allclose(r, [1, 2]) and np.allclose(l, [5, 6])
+l, r = eye_centres({"left_eye": [(1, 1), (3, 5)], "right_eye": [(7, 2), (9, 2), (11, 5)]})
+assert np.allclose(l, [2, 3]) and np.allclose(r, [9, 3])
 
 # %% [raw]
 # # END TESTS
@@ -80,23 +108,34 @@ assert np.allclose(r, [1, 2]) and np.allclose(l, [5, 6])
 # # END QUESTION
 
 # %% [markdown]
-# ## Question 2: inter-ocular distance
+# ## Question 2: the head's roll
 #
-# The distance between the eye centres, in pixels, is a standard measure of face size (NIST asks
-# for at least 90 pixels in a good-quality portrait). Compute it for this photo as a float
-# `interocular`.
+# Write `roll_degrees(img)` that finds the landmarks of the face in the RGB array `img` with
+# `face_recognition.face_landmarks` and returns its roll in **degrees**: the angle of the line from
+# the image-left eye centre to the image-right eye centre, `np.degrees(np.arctan2(dy, dx))` with
+# image coordinates (y grows downwards). If the image has no face, or more than one, raise
+# `ValueError` (the roll of "the face" is then undefined).
+#
+# Try it on `photo`, on `tilted`, on `pair` and on `blank`.
 
 # %% [raw]
 # # BEGIN QUESTION
 # name: q2
-# points: 1
+# points: 2
 
 # %% [raw]
 # # BEGIN SOLUTION
 
 # %%
-interocular = float(np.linalg.norm(np.subtract(*eye_centres(points))))  # SOLUTION
-interocular
+def roll_degrees(img):
+    # BEGIN SOLUTION
+    found = face_recognition.face_landmarks(img)
+    if len(found) != 1:
+        raise ValueError(f"expected one face, found {len(found)}")
+    (x1, y1), (x2, y2) = eye_centres(found[0])
+    return float(np.degrees(np.arctan2(y2 - y1, x2 - x1)))
+    # END SOLUTION
+
 
 # %% [raw]
 # # END SOLUTION
@@ -105,14 +144,38 @@ interocular
 # # BEGIN TESTS
 
 # %%
-assert isinstance(interocular, float) and interocular > 20
+upright = roll_degrees(photo)
+assert abs(upright) < 5, \
+    "The face in photo is nearly upright: measured from image-left to image-right eye, its roll is within 5 degrees of 0."
+
+# %%
+assert abs(roll_degrees(tilted) - upright + 15) < 2, \
+    "Turning the photo 15 degrees counter-clockwise (tilted) should lower the roll by about 15 degrees (in degrees, y downwards)."
+
+
+# %%
+def raises_value_error(img):
+    try:
+        roll_degrees(img)
+    except ValueError:
+        return "ValueError"
+    except Exception as exc:  # noqa: BLE001 - the check names what was raised instead
+        return type(exc).__name__
+    return "nothing"
+
+
+assert raises_value_error(blank) == "ValueError", \
+    f"roll_degrees(blank) should raise ValueError, as the image has no face; it raised {raises_value_error(blank)}."
+assert raises_value_error(pair) == "ValueError", \
+    f"roll_degrees(pair) should raise ValueError, as the image has two faces; it raised {raises_value_error(pair)}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-expected = float(np.linalg.norm(points[36:42].mean(0) - points[42:48].mean(0)))
-assert abs(interocular - expected) < 1e-6
+other = shrink("biden.jpg", 300)
+assert 10 < roll_degrees(other) < 15
+assert abs(roll_degrees(rotate(photo, -25)) - roll_degrees(photo) - 25) < 2
 
 # %% [raw]
 # # END TESTS
@@ -121,12 +184,11 @@ assert abs(interocular - expected) < 1e-6
 # # END QUESTION
 
 # %% [markdown]
-# ## Question 3: what alignment standardises
+# ## Question 3: level the eyes
 #
-# Make the aligned chip of this face with `faces.aligned_chip(photo, box)`, compute the 68
-# landmarks on the chip (the whole chip is the box: `faces.Box(0, 150, 150, 0)`), and store the
-# chip's inter-ocular distance in `chip_interocular`. Alignment sets the face's scale, so this
-# number is about the same for every face, however large it was in the photo.
+# Write `level(img)` that returns `img` (an RGB array with one face) rotated with Pillow,
+# `Image.fromarray(img).rotate(angle, resample=Image.BICUBIC, center=...)`, so that the eyes are
+# level, as a NumPy array. Use your `roll_degrees`, and rotate about the midpoint between the eyes.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -137,10 +199,14 @@ assert abs(interocular - expected) < 1e-6
 # # BEGIN SOLUTION
 
 # %%
-chip = faces.aligned_chip(photo, box)  # SOLUTION
-chip_points = faces.landmarks(chip, faces.Box(0, 150, 150, 0), points=68)  # SOLUTION
-chip_interocular = float(np.linalg.norm(np.subtract(*eye_centres(chip_points))))  # SOLUTION
-chip_interocular
+def level(img):
+    # BEGIN SOLUTION
+    roll = roll_degrees(img)
+    left, right = eye_centres(face_recognition.face_landmarks(img)[0])
+    centre = tuple((left + right) / 2)
+    return np.asarray(Image.fromarray(img).rotate(roll, resample=Image.BICUBIC, center=centre))
+    # END SOLUTION
+
 
 # %% [raw]
 # # END SOLUTION
@@ -149,13 +215,22 @@ chip_interocular
 # # BEGIN TESTS
 
 # %%
-assert 30 < chip_interocular < 80
+levelled = level(tilted)
+assert isinstance(levelled, np.ndarray) and levelled.ndim == 3, \
+    "level should return the rotated image as an RGB NumPy array (np.asarray of the Pillow image)."
+try:
+    after = roll_degrees(levelled)
+except ValueError:
+    after = None
+assert after is not None, "The face detector finds no single upright face in level(tilted): was it turned too far?"
+assert abs(after) < 1.5, "After level(tilted) the eyes should be level: roll_degrees of the result within 1.5 degrees of 0."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert chip_interocular < interocular
+assert abs(roll_degrees(level(rotate(photo, -25)))) < 1.5
+assert abs(roll_degrees(level(shrink("biden.jpg", 300)))) < 1.5
 
 # %% [raw]
 # # END TESTS
@@ -165,16 +240,17 @@ assert chip_interocular < interocular
 
 # %% [markdown]
 # ## Question 4 (written): can alignment fix everything?
-#
-# In three to five sentences: which differences between two photos of a person does alignment
-# remove, and which remain for the embedding network to cope with? Give one example of a photo a
-# police user might upload where alignment cannot help.
 
 # %% [raw]
 # # BEGIN QUESTION
 # name: q4
 # manual: true
 # points: 2
+
+# %% [markdown]
+# In three to five sentences: which differences between two photos of a person does alignment
+# remove, and which remain for the embedding network to cope with? Give one example of a photo a
+# police user might upload where alignment cannot help.
 
 # %% [raw]
 # # BEGIN SOLUTION

@@ -13,21 +13,28 @@
 # **Why this matters.** Knowing how an accuracy figure is computed is the only defence against
 # being impressed by it.
 #
-# **Learning objectives.** Compute pair accuracy, fit a threshold on training folds, and explain
-# a published figure.
+# **Learning objectives.** Compute pair accuracy, FMR and FNMR with numpy; fit a threshold on
+# training folds only (the View 2 protocol); draw a DET curve with altair; explain a published
+# figure.
 #
 # **Prerequisites.** `lessons/B4_verification.ipynb`.
 #
-# **Estimated time.** 30 minutes.
+# **Estimated time.** 40 minutes.
 
 # %%
+import altair as alt
 import numpy as np
 import pandas as pd
 
-from facecourse import data, embeddings
+from facecourse import data
+from facecourse.matching import metrics, precomputed
 
-table, emb = embeddings.load()
-pairs = embeddings.pair_distances(table, emb, data.read_pairs())
+alt.renderers.enable("mimetype")  # charts as Vega-Lite specs: JupyterLab draws them offline
+
+table, emb = precomputed.load()
+pairs = precomputed.pair_distances(table, emb, data.read_pairs())
+genuine = pairs.loc[pairs["same"], "distance"].to_numpy()
+impostor = pairs.loc[~pairs["same"], "distance"].to_numpy()
 pairs.head(3)
 
 
@@ -35,7 +42,9 @@ pairs.head(3)
 # ## Question 1: accuracy at a threshold
 #
 # Write `pair_accuracy(distances, same, threshold)`: the share of pairs classified correctly when
-# a pair is called "same person" if its distance is at most `threshold`.
+# a pair is called "same person" if its distance is **at most** `threshold` (a distance equal to
+# the threshold counts as "same person"). `distances` and `same` may be lists, numpy arrays or
+# pandas Series. Return a number between 0 and 1.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -60,14 +69,25 @@ def pair_accuracy(distances, same, threshold):
 # # BEGIN TESTS
 
 # %%
-assert pair_accuracy([0.2, 0.9, 0.5, 0.7], [True, False, False, True], 0.6) == 0.5
+acc = pair_accuracy([0.2, 0.9, 0.5, 0.7, 0.3], [True, False, False, True, True], 0.6)
+assert abs(acc - 0.6) < 1e-9, f"Expected 0.6 (3 of 5 pairs right: 0.2 and 0.3 matched, 0.9 rejected), got {acc}."
+
+# %%
+assert abs(pair_accuracy([0.6, 0.8], [True, False], 0.6) - 1.0) < 1e-9, "A distance equal to the threshold must count as 'same person' (use <=, not <)."
+
+# %%
+acc = pair_accuracy([0.2, 0.9, 0.5, 0.7, 0.3], [True, False, False, True, True], 0.8)
+assert abs(acc - 0.8) < 1e-9, f"At the threshold 0.8 expected 0.8 (4 of 5 pairs right), got {acc}: use the threshold argument, not a fixed 0.6."
+
+# %%
+assert abs(pair_accuracy(pd.Series([0.1, 0.7]), pd.Series([True, True]), 0.5) - 0.5) < 1e-9, "pair_accuracy must accept pandas Series and return a share between 0 and 1, not a count or a percentage."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert pair_accuracy([0.6], [True], 0.6) == 1.0
 assert pair_accuracy(np.array([0.1, 0.2]), np.array([False, False]), 0.05) == 1.0
+assert abs(pair_accuracy(pairs["distance"], pairs["same"], 0.55) - metrics.accuracy(pairs["distance"], pairs["same"], 0.55)) < 1e-12
 
 # %% [raw]
 # # END TESTS
@@ -76,10 +96,13 @@ assert pair_accuracy(np.array([0.1, 0.2]), np.array([False, False]), 0.05) == 1.
 # # END QUESTION
 
 # %% [markdown]
-# ## Question 2: fold 1 at the fixed threshold
+# ## Question 2: FMR and FNMR at a threshold
 #
-# `pairs["fold"]` numbers the folds 0 to 9. Store in `fold0_fixed` the accuracy on fold 0 at the
-# fixed threshold 0.6.
+# Write `fmr_fnmr(genuine, impostor, threshold)` returning the tuple `(fmr, fnmr)` **in that
+# order**: the false match rate (share of impostor distances `<= threshold`) and the false
+# non-match rate (share of genuine distances `> threshold`), as shares between 0 and 1. Then
+# store in `rates_06` the two rates of LFW View 2 at the threshold 0.6 (the arrays `genuine` and
+# `impostor` are defined above).
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -90,9 +113,15 @@ assert pair_accuracy(np.array([0.1, 0.2]), np.array([False, False]), 0.05) == 1.
 # # BEGIN SOLUTION
 
 # %%
-fold0 = pairs[pairs["fold"] == 0]  # SOLUTION
-fold0_fixed = pair_accuracy(fold0["distance"], fold0["same"], 0.6)  # SOLUTION
-fold0_fixed
+def fmr_fnmr(genuine, impostor, threshold):
+    # BEGIN SOLUTION
+    genuine, impostor = np.asarray(genuine), np.asarray(impostor)
+    return float(np.mean(impostor <= threshold)), float(np.mean(genuine > threshold))
+    # END SOLUTION
+
+
+rates_06 = fmr_fnmr(genuine, impostor, 0.6)  # SOLUTION
+rates_06
 
 # %% [raw]
 # # END SOLUTION
@@ -101,15 +130,23 @@ fold0_fixed
 # # BEGIN TESTS
 
 # %%
-assert 0.9 < fold0_fixed <= 1.0
+r = fmr_fnmr([0.1, 0.3, 0.7, 0.8], [0.4, 0.9, 1.0, 1.1, 1.2], 0.5)
+assert len(r) == 2 and abs(r[0] - 0.2) < 1e-9 and abs(r[1] - 0.5) < 1e-9, f"For genuine [0.1, 0.3, 0.7, 0.8] and impostor [0.4, 0.9, 1.0, 1.1, 1.2] at 0.5 expected (fmr, fnmr) = (0.2, 0.5) in that order, got {r}."
+
+# %%
+r = fmr_fnmr([0.5, 0.7], [0.5, 0.9], 0.5)
+assert abs(r[0] - 0.5) < 1e-9 and abs(r[1] - 0.5) < 1e-9, "An impostor at exactly the threshold is a false match and a genuine pair at exactly the threshold is not a false non-match (match means distance <= threshold)."
+
+# %%
+ref = metrics.rates_at(genuine, impostor, [0.6]).iloc[0]
+assert abs(rates_06[0] - ref["fmr"]) < 1e-9 and abs(rates_06[1] - ref["fnmr"]) < 1e-9, "rates_06 should hold (fmr, fnmr) of the View 2 genuine and impostor distances at the threshold 0.6."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-f0 = pairs[pairs["fold"] == 0]
-assert abs(fold0_fixed - np.mean((f0["distance"] <= 0.6) == f0["same"])) < 1e-12
-
+r = fmr_fnmr(np.array([0.2, 0.4, 0.6]), pd.Series([0.3, 0.5, 0.7, 0.9]), 0.45)
+assert abs(r[0] - 0.25) < 1e-9 and abs(r[1] - 1 / 3) < 1e-9
 
 # %% [raw]
 # # END TESTS
@@ -118,12 +155,14 @@ assert abs(fold0_fixed - np.mean((f0["distance"] <= 0.6) == f0["same"])) < 1e-12
 # # END QUESTION
 
 # %% [markdown]
-# ## Question 3: fit a threshold on nine folds
+# ## Question 3: fit on nine folds, test on the tenth
 #
 # Write `fit_threshold(distances, same)` that returns the threshold with the best accuracy on the
-# given pairs. Trying every observed distance as a candidate is enough here. Then store in
-# `fold0_fitted` the accuracy on fold 0 of the threshold fitted on folds 1-9: this is one step of
-# the View 2 protocol.
+# given pairs (trying every observed distance, or every midpoint between neighbours, as a
+# candidate is enough). Then write `held_out(pairs, k)` for a DataFrame with columns `fold`,
+# `distance` and `same`: fit the threshold on the pairs of **every fold except k**, and return the
+# tuple `(threshold, accuracy on fold k)`. Folds are labelled as in the DataFrame (0-9 for LFW).
+# Finally store in `view2_mean` the mean of the ten held-out accuracies of LFW View 2.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -143,9 +182,16 @@ def fit_threshold(distances, same):
     # END SOLUTION
 
 
-train = pairs[pairs["fold"] != 0]  # SOLUTION
-fold0_fitted = pair_accuracy(fold0["distance"], fold0["same"], fit_threshold(train["distance"], train["same"]))  # SOLUTION
-fold0_fitted
+def held_out(pairs, k):
+    # BEGIN SOLUTION
+    train, test = pairs[pairs["fold"] != k], pairs[pairs["fold"] == k]
+    t = fit_threshold(train["distance"], train["same"])
+    return t, pair_accuracy(test["distance"], test["same"], t)
+    # END SOLUTION
+
+
+view2_mean = np.mean([held_out(pairs, k)[1] for k in range(10)])  # SOLUTION
+view2_mean
 
 # %% [raw]
 # # END SOLUTION
@@ -154,19 +200,36 @@ fold0_fitted
 # # BEGIN TESTS
 
 # %%
-assert 0.3 <= fit_threshold([0.2, 0.3, 0.8, 0.9], [True, True, False, False]) < 0.8
+t = fit_threshold([0.1, 0.2, 0.3, 0.4], [True, True, False, False])
+assert 0.2 <= t < 0.3, f"On genuine distances 0.1, 0.2 and impostor distances 0.3, 0.4 the best threshold lies in [0.2, 0.3), got {t}: fit it on the data, do not hard-code 0.6."
+
+# %%
+toy = pd.DataFrame({"fold": [0] * 12 + [1] * 4 + [2] * 4,
+                    "distance": [0.5, 0.51, 0.52, 0.53, 0.54, 0.55, 0.6, 0.61, 0.62, 0.63, 0.64, 0.65,
+                                 0.1, 0.2, 0.3, 0.4, 0.12, 0.22, 0.32, 0.42],
+                    "same": [True] * 6 + [False] * 6 + [True, True, False, False] * 2})
+t, a = held_out(toy, 0)
+assert 0.2 <= t < 0.3, f"held_out(toy, 0) must fit the threshold on folds 1 and 2 only (best threshold there is in [0.2, 0.3)), got {t}: never fit on the held-out fold."
+assert abs(a - 0.5) < 1e-9, f"With that threshold fold 0 has 6 of 12 pairs right (accuracy 0.5), got {a}."
+
+# %%
+assert 0.985 < view2_mean < 0.995, f"view2_mean should be the mean of the ten held-out accuracies of LFW View 2 (about 0.99), got {view2_mean}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-from facecourse import metrics
-tr = pairs[pairs["fold"] != 0]
-te = pairs[pairs["fold"] == 0]
+tr = pairs[pairs["fold"] != 3]
 t_ref = metrics.best_threshold(tr["distance"], tr["same"])
 assert abs(metrics.accuracy(tr["distance"], tr["same"], fit_threshold(tr["distance"], tr["same"]))
            - metrics.accuracy(tr["distance"], tr["same"], t_ref)) < 1e-9
-assert abs(fold0_fitted - metrics.accuracy(te["distance"], te["same"], fit_threshold(tr["distance"], tr["same"]))) < 1e-9
+ref = metrics.lfw_view2(pairs["distance"], pairs["same"], pairs["fold"])
+assert abs(view2_mean - ref["accuracy"].mean()) < 0.001
+other = pd.DataFrame({"fold": [7] * 8 + [5] * 4 + [6] * 4,
+                      "distance": [0.45, 0.47, 0.49, 0.5, 0.7, 0.72, 0.74, 0.76, 0.05, 0.15, 0.35, 0.45, 0.08, 0.18, 0.38, 0.48],
+                      "same": [True] * 4 + [False] * 4 + [True, True, False, False] * 2})
+t, a = held_out(other, 7)
+assert 0.18 <= t < 0.35 and abs(a - 0.5) < 1e-9
 
 # %% [raw]
 # # END TESTS
@@ -175,7 +238,92 @@ assert abs(fold0_fitted - metrics.accuracy(te["distance"], te["same"], fit_thres
 # # END QUESTION
 
 # %% [markdown]
-# ## Question 4 (written): one paragraph for a procurement report
+# ## Question 4: a DET curve with altair
+#
+# The DataFrame `det` below holds, for 241 thresholds, the FMR and FNMR of View 2. Build an altair
+# chart `det_plot` of it, as the lesson did: a **line** mark; `fmr` on the x axis and `fnmr` on the
+# y axis, both quantitative and both on a **log** scale; a tooltip that shows the `threshold`; a
+# title; and a description (the alt text). Leave out the rows where a rate is 0 (a log axis
+# cannot show 0).
+
+# %%
+thresholds = np.linspace(0.3, 0.9, 241)
+det = pd.DataFrame({"threshold": thresholds,
+                    "fmr": (impostor[None, :] <= thresholds[:, None]).mean(axis=1),
+                    "fnmr": (genuine[None, :] > thresholds[:, None]).mean(axis=1)})
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q4
+# points: 2
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+# BEGIN SOLUTION
+drawable = det[(det["fmr"] > 0) & (det["fnmr"] > 0)]
+det_plot = alt.Chart(drawable).mark_line().encode(
+    x=alt.X("fmr:Q", scale=alt.Scale(type="log"), title="false match rate (log scale)"),
+    y=alt.Y("fnmr:Q", scale=alt.Scale(type="log"), title="false non-match rate (log scale)"),
+    tooltip=["threshold:Q", "fmr:Q", "fnmr:Q"],
+).properties(title="DET curve of LFW View 2",
+             description="FNMR against FMR on log axes; the curve falls from upper left to lower right.")
+det_plot
+# END SOLUTION
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+spec = det_plot.to_dict()
+mark = spec.get("mark")
+assert (mark.get("type") if isinstance(mark, dict) else mark) == "line", f"det_plot should use a line mark (mark_line), got {mark!r}."
+
+# %%
+enc = det_plot.to_dict()["encoding"]
+assert enc["x"]["field"] == "fmr" and enc["y"]["field"] == "fnmr", "Put fmr on the x axis and fnmr on the y axis."
+assert enc["x"].get("type") == "quantitative" and enc["y"].get("type") == "quantitative", "Both rates are numbers: encode them as quantitative (':Q')."
+
+# %%
+enc = det_plot.to_dict()["encoding"]
+assert enc["x"].get("scale", {}).get("type") == "log" and enc["y"].get("scale", {}).get("type") == "log", "A DET curve uses a log scale on both axes: alt.Scale(type='log')."
+
+# %%
+enc = det_plot.to_dict()["encoding"]
+tips = enc.get("tooltip", [])
+tips = tips if isinstance(tips, list) else [tips]
+assert any(isinstance(t, dict) and t.get("field") == "threshold" for t in tips), "Add a tooltip that shows the threshold of each point."
+
+# %%
+spec = det_plot.to_dict()
+title = spec.get("title")
+title = title.get("text") if isinstance(title, dict) else title
+assert title and spec.get("description"), "Give the chart a title and a description (the alt text) with .properties(title=..., description=...)."
+
+# %%
+spec = det_plot.to_dict()
+rows = [r for v in spec.get("datasets", {}).values() for r in v]
+assert rows and min(min(r["fmr"], r["fnmr"]) for r in rows) > 0, "Leave out the rows where fmr or fnmr is 0: a log axis cannot show them."
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+hidden_rows = [r for v in det_plot.to_dict().get("datasets", {}).values() for r in v]
+assert len(hidden_rows) == int(((det["fmr"] > 0) & (det["fnmr"] > 0)).sum())
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Question 5 (written): one paragraph for a procurement report
 #
 # A vendor's brochure says its face matcher is "99.4% accurate". Using what you measured, write
 # four to six sentences for a city council: what that figure measures, what it leaves out, and
@@ -183,7 +331,7 @@ assert abs(fold0_fitted - metrics.accuracy(te["distance"], te["same"], fit_thres
 
 # %% [raw]
 # # BEGIN QUESTION
-# name: q4
+# name: q5
 # manual: true
 # points: 2
 
@@ -192,14 +340,15 @@ assert abs(fold0_fitted - metrics.accuracy(te["distance"], te["same"], fit_thres
 
 # %% [markdown]
 # A figure like 99.4% is usually LFW View 2 accuracy: the share of 6,000 photo pairs, half of them
-# the same person, that the system labels correctly, averaged over ten folds. It measures
-# one-to-one comparisons of mostly good-quality news photos of adult public figures, most of them
-# white men. It says nothing about searching one photo against millions (where false matches
-# multiply with gallery size), about low-quality CCTV or phone images, or about how errors differ
-# between demographic groups. I would ask for the false match rate and false non-match rate at
-# the threshold the police will actually use, measured on images like theirs, ideally from NIST's
-# FRVT 1:N and demographic tests, and for the false-positive identification rate at the gallery
-# size they will search.
+# the same person, that the system labels correctly, averaged over ten folds with a threshold
+# fitted on the other nine. It measures one-to-one comparisons of mostly good-quality news photos
+# of adult public figures, most of them white men. It says nothing about searching one photo
+# against millions (where false matches multiply with gallery size), about low-quality CCTV or
+# phone images, or about how errors differ between demographic groups, and 3,000 impostor pairs
+# cannot measure a false match rate below about 1 in 3,000. I would ask for the false match rate
+# and false non-match rate at the threshold the police will actually use, measured on images like
+# theirs, ideally from NIST's FRTE 1:N and demographic tests, and for the false-positive
+# identification rate at the gallery size they will search.
 
 # %% [raw]
 # # END SOLUTION

@@ -13,12 +13,14 @@
 # **Why this matters.** The base-rate calculation is the single most important number for judging
 # a mass face search, and it fits on one line.
 #
-# **Learning objectives.** Compute expected false candidates, the probability of any false
-# candidate, and the FMR a gallery size demands.
+# **Learning objectives.** Compute the probability of any false candidate without losing
+# precision, the FMR a gallery size demands, the impostor pairs needed to measure it, and the
+# probability that a returned candidate is the right person; chart the scale arithmetic with
+# altair on a log scale.
 #
 # **Prerequisites.** `lessons/B6_scale_base_rates.ipynb`.
 #
-# **Estimated time.** 20 minutes.
+# **Estimated time.** 40 minutes.
 
 # %%
 import math
@@ -29,10 +31,11 @@ import numpy as np
 # %% [markdown]
 # ## Question 1: probability of at least one false candidate
 #
-# If each of N comparisons falsely matches independently with probability `fmr`, the probability
-# that a search returns at least one false candidate is 1 - (1 - fmr)^N. Write
-# `p_any_false(fmr, n)`. It must stay accurate for tiny `fmr` and huge `n` (hint: `math.log1p` and
-# `math.expm1`; plain `(1 - fmr) ** n` loses precision when fmr is 1e-12).
+# If each of `n` comparisons falsely matches independently with probability `fmr`, the probability
+# that a search returns at least one false candidate is 1 - (1 - fmr)^n. Write `p_any_false(fmr, n)`.
+# It must stay accurate for tiny `fmr` and huge `n`: the plain `1 - (1 - fmr) ** n` loses precision
+# (for fmr = 1e-17 it returns 0), so use `np.log1p` and `np.expm1` (or `math.log1p`/`math.expm1`)
+# as in the lesson. Raise `ValueError` if `fmr` is not between 0 and 1.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -45,7 +48,9 @@ import numpy as np
 # %%
 def p_any_false(fmr, n):
     # BEGIN SOLUTION
-    if fmr >= 1:
+    if not 0 <= fmr <= 1:
+        raise ValueError("fmr is a rate between 0 and 1")
+    if fmr == 1:
         return 1.0
     return -math.expm1(n * math.log1p(-fmr))
     # END SOLUTION
@@ -58,16 +63,39 @@ def p_any_false(fmr, n):
 # # BEGIN TESTS
 
 # %%
-assert abs(p_any_false(0.001, 200) - 0.181) < 0.001  # Daugman's worked example
+p = p_any_false(0.001, 200)
+assert abs(p - 0.18143) < 1e-4, f"p_any_false(0.001, 200) should be about 0.1814 (Daugman's worked example), got {p}."
+
+# %%
+p = p_any_false(0.5, 2)
+assert abs(p - 0.75) < 1e-12, f"p_any_false(0.5, 2) is exactly 1 - 0.5**2 = 0.75, got {p}: compute 1 - (1 - fmr)**n, not an approximation."
+
+# %%
+for fmr, n in ((1e-17, 1e6), (1e-20, 1000)):
+    p = p_any_false(fmr, n)
+    assert abs(p - fmr * n) / (fmr * n) < 1e-9, f"p_any_false({fmr}, {n:g}) should be {fmr * n:g} to 9 digits, got {p}: 1 - (1 - fmr)**n and 1 - exp(...) lose the tiny fmr; use -expm1(n * log1p(-fmr))."
+
+# %%
+p = p_any_false(1e-12, 1000)
+assert abs(p - 1e-9) / 1e-9 < 1e-7, f"p_any_false(1e-12, 1000) should be 9.9999999995e-10 to 7 digits, got {p}: the naive formula is off in the fifth digit; use log1p and expm1."
+
+# %%
+for bad in (1.5, -0.1):
+    try:
+        p_any_false(bad, 10)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError(f"p_any_false({bad}, 10) must raise ValueError: an FMR is between 0 and 1.")
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
 assert abs(p_any_false(0.001, 2000) - 0.865) < 0.001
-assert abs(p_any_false(1e-12, 1000) - 1e-9) / 1e-9 < 1e-3
 assert p_any_false(0.0, 10**10) == 0.0
-
+assert p_any_false(1.0, 3) == 1.0
+assert abs(p_any_false(np.float64(1e-10), np.int64(3_000_000_000)) - 0.2591817793) < 1e-9
 
 # %% [raw]
 # # END TESTS
@@ -79,9 +107,10 @@ assert p_any_false(0.0, 10**10) == 0.0
 # ## Question 2: how small must the FMR be?
 #
 # Write `fmr_for(expected_false, gallery_size)`: the false match rate at which a search of
-# `gallery_size` faces returns `expected_false` false candidates on average. Then store in
-# `fmr_30b` the FMR needed for **0.01** expected false candidates per search in a gallery of 30
-# billion (one stranger in a hundred searches).
+# `gallery_size` images returns `expected_false` false candidates on average (expected false
+# candidates = FMR x gallery size). Raise `ValueError` if `gallery_size` is not positive or
+# `expected_false` is negative. Then store in `fmr_30b` the FMR needed for **0.01** expected false
+# candidates per search in a gallery of **30 billion** images (one stranger in a hundred searches).
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -93,7 +122,11 @@ assert p_any_false(0.0, 10**10) == 0.0
 
 # %%
 def fmr_for(expected_false, gallery_size):
-    return expected_false / gallery_size  # SOLUTION
+    # BEGIN SOLUTION
+    if gallery_size <= 0 or expected_false < 0:
+        raise ValueError("gallery_size must be positive and expected_false not negative")
+    return expected_false / gallery_size
+    # END SOLUTION
 
 
 fmr_30b = fmr_for(0.01, 30e9)  # SOLUTION
@@ -106,14 +139,26 @@ fmr_30b
 # # BEGIN TESTS
 
 # %%
-assert fmr_for(1, 1000) == 0.001
+assert abs(fmr_for(1, 1000) - 0.001) < 1e-15 and abs(fmr_for(5, 1e6) - 5e-6) < 1e-18, "fmr_for(1, 1000) should be 0.001 and fmr_for(5, 1e6) 5e-6: expected false candidates divided by gallery size."
+
+# %%
+for args in ((1, 0), (1, -5), (-1, 1000)):
+    try:
+        fmr_for(*args)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError(f"fmr_for{args} must raise ValueError (gallery_size must be positive, expected_false not negative).")
+
+# %%
+assert abs(fmr_30b * 30e9 - 0.01) < 1e-9, f"fmr_30b times 30 billion should give 0.01 expected false candidates, got {fmr_30b * 30e9:.3g}: check the gallery size (30e9) and the target (0.01)."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
 assert abs(fmr_30b - 1e-2 / 3e10) / (1e-2 / 3e10) < 1e-9
-
+assert fmr_for(0, 10) == 0
 
 # %% [raw]
 # # END TESTS
@@ -153,13 +198,18 @@ lfw_ratio
 # # BEGIN TESTS
 
 # %%
-assert pairs_needed(0.01) == 10_000
+assert abs(pairs_needed(0.01) - 10_000) < 1e-6, f"pairs_needed(0.01) should be 10,000 (100 errors at 1 in 100), got {pairs_needed(0.01)}."
+
+# %%
+assert abs(pairs_needed(1e-6, errors=10) - 1e7) < 1e-3, "pairs_needed(1e-6, errors=10) should be 10 million: use the errors argument."
+
+# %%
+assert abs(lfw_ratio - pairs_needed(fmr_30b) / 3000) / lfw_ratio < 1e-9 and lfw_ratio > 1e9, "lfw_ratio should be pairs_needed(fmr_30b) divided by LFW's 3,000 impostor pairs (a number far above 1)."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert pairs_needed(1e-6, errors=10) == 1e7
 assert abs(lfw_ratio - (100 / (1e-2 / 3e10)) / 3000) / lfw_ratio < 1e-9
 
 # %% [raw]
@@ -169,7 +219,171 @@ assert abs(lfw_ratio - (100 / (1e-2 / 3e10)) / 3000) / lfw_ratio < 1e-9
 # # END QUESTION
 
 # %% [markdown]
-# ## Question 4 (written): gallery images, not gallery people
+# ## Question 4: is the returned candidate the right person?
+#
+# Write `ppv(prior, hit_rate, false_alarm_rate)`: the probability that a returned candidate is the
+# person searched for, by Bayes' rule as in the lesson, where `prior` is the probability that the
+# person is in the gallery at all, `hit_rate` the probability an enrolled person is returned, and
+# `false_alarm_rate` the probability a search for someone not enrolled returns a stranger (FPIR).
+# Then store in `ppv_rare` that probability for a prior of 0.01, a hit rate of 0.99 and the FPIR of
+# a 3-billion-image gallery at an FMR of 1e-10 (use `p_any_false`).
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q4
+# points: 2
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+def ppv(prior, hit_rate, false_alarm_rate):
+    # BEGIN SOLUTION
+    hits = prior * hit_rate
+    return hits / (hits + (1 - prior) * false_alarm_rate)
+    # END SOLUTION
+
+
+ppv_rare = ppv(0.01, 0.99, p_any_false(1e-10, 3e9))  # SOLUTION
+ppv_rare
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+v = ppv(0.5, 0.9, 0.1)
+assert abs(v - 0.9) < 1e-9, f"ppv(0.5, 0.9, 0.1) = 0.45 / (0.45 + 0.05) = 0.9, got {v}."
+
+# %%
+v = ppv(0.1, 0.9, 0.1)
+assert abs(v - 0.5) < 1e-9, f"ppv(0.1, 0.9, 0.1) = 0.09 / (0.09 + 0.09) = 0.5, got {v}: weigh the hit rate by the prior and the false alarms by 1 - prior."
+
+# %%
+v = ppv(0.2, 0.5, 0.25)
+assert abs(v - 1 / 3) < 1e-9, f"ppv(0.2, 0.5, 0.25) = 0.1 / (0.1 + 0.2) = 1/3, got {v}."
+
+# %%
+assert abs(ppv_rare - ppv(0.01, 0.99, p_any_false(1e-10, 3e9))) < 1e-9 and 0.03 < ppv_rare < 0.045, f"ppv_rare should be ppv(0.01, 0.99, p_any_false(1e-10, 3e9)), about 0.037, got {ppv_rare}."
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+assert abs(ppv(0.9, 0.99, 0.2591817793) - 0.9717) < 1e-3
+assert abs(ppv(np.float64(0.3), 1.0, 0.0) - 1.0) < 1e-12
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Question 5: the chart, with altair
+#
+# The cell below measures the FMR at five thresholds on 500,000 random pairs of different LFW
+# people (seeded, as in the lesson) and builds `scale`: one row per threshold and gallery size,
+# with the expected false candidates per search. Build an altair chart `strangers_plot` of `scale`,
+# as the lesson did: a **line** mark; `threshold` on the x axis (quantitative); `expected false
+# candidates` on the y axis (quantitative, on a **log** scale: the values span several powers of
+# ten); one colour per `gallery` (nominal); a tooltip that shows the gallery and the expected false
+# candidates; a title; and a description (the alt text).
+
+# %%
+import altair as alt
+import pandas as pd
+
+from facecourse.matching import precomputed
+
+alt.renderers.enable("mimetype")  # charts as Vega-Lite specs: JupyterLab draws them offline
+table, emb = precomputed.load()
+rng = np.random.default_rng(2020)
+a, b = rng.integers(0, len(emb), 600_000), rng.integers(0, len(emb), 600_000)
+keep = table["person"].to_numpy()[a] != table["person"].to_numpy()[b]
+a, b = a[keep][:500_000], b[keep][:500_000]
+impostor = np.concatenate([np.linalg.norm(emb[a[k:k + 100_000]] - emb[b[k:k + 100_000]], axis=1)
+                           for k in range(0, len(a), 100_000)])
+thresholds = [0.45, 0.5, 0.55, 0.6]
+fmr_table = pd.DataFrame({"threshold": thresholds, "fmr": [np.mean(impostor <= t) for t in thresholds]})
+galleries = pd.DataFrame({"gallery": ["3 billion", "10 billion", "30 billion"], "images": [3e9, 1e10, 3e10]})
+scale = fmr_table.merge(galleries, how="cross")
+scale["expected false candidates"] = scale["fmr"] * scale["images"]
+scale.head()
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q5
+# points: 2
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+# BEGIN SOLUTION
+strangers_plot = alt.Chart(scale).mark_line(point=True).encode(
+    x=alt.X("threshold:Q", title="distance threshold"),
+    y=alt.Y("expected false candidates:Q", scale=alt.Scale(type="log"), title="expected false candidates (log scale)"),
+    color=alt.Color("gallery:N"),
+    tooltip=["gallery:N", "threshold:Q", alt.Tooltip("expected false candidates:Q", format=",.0f")],
+).properties(title="Expected strangers per search", description="Three rising lines on a log scale, one per gallery size.")
+strangers_plot.properties(width=460, height=260)  # shown wider; strangers_plot itself is graded
+# END SOLUTION
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+spec5 = strangers_plot.to_dict()
+mark5 = spec5.get("mark")
+assert (mark5.get("type") if isinstance(mark5, dict) else mark5) == "line", f"strangers_plot should use a line mark (mark_line), got {mark5!r}."
+
+# %%
+enc5 = strangers_plot.to_dict()["encoding"]
+assert enc5["x"].get("field") == "threshold" and enc5["x"].get("type") == "quantitative", "Put threshold on the x axis, as a quantitative field (':Q')."
+assert enc5["y"].get("field") == "expected false candidates" and enc5["y"].get("type") == "quantitative", "Put 'expected false candidates' on the y axis, as a quantitative field (':Q')."
+
+# %%
+enc5 = strangers_plot.to_dict()["encoding"]
+assert enc5["y"].get("scale", {}).get("type") == "log", "The expected false candidates span several powers of ten: use a log scale on y, alt.Scale(type='log')."
+
+# %%
+enc5 = strangers_plot.to_dict()["encoding"]
+assert enc5.get("color", {}).get("field") == "gallery" and enc5["color"].get("type") == "nominal", "Give each gallery size its own colour: color='gallery:N'."
+tips5 = enc5.get("tooltip", [])
+tips5 = tips5 if isinstance(tips5, list) else [tips5]
+assert {"gallery", "expected false candidates"} <= {t.get("field") for t in tips5 if isinstance(t, dict)}, "Add a tooltip that shows the gallery and the expected false candidates."
+
+# %%
+spec5 = strangers_plot.to_dict()
+title5 = spec5.get("title")
+title5 = title5.get("text") if isinstance(title5, dict) else title5
+assert title5 and spec5.get("description"), "Give the chart a title and a description (the alt text) with .properties(title=..., description=...)."
+
+# %%
+rows5 = [r for v in strangers_plot.to_dict().get("datasets", {}).values() for r in v]
+assert len(rows5) == len(scale), f"Chart all {len(scale)} rows of scale (every threshold for every gallery size), got {len(rows5)}."
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+hidden5 = strangers_plot.to_dict()
+assert sorted({r["gallery"] for v in hidden5["datasets"].values() for r in v}) == sorted(galleries["gallery"])
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Question 6 (written): gallery images, not gallery people
 #
 # Clearview counts photos, and one person can appear in hundreds of them. In four to six
 # sentences: how does this change the FMR x N estimate, and does it make a false match of an
@@ -177,7 +391,7 @@ assert abs(lfw_ratio - (100 / (1e-2 / 3e10)) / 3000) / lfw_ratio < 1e-9
 
 # %% [raw]
 # # BEGIN QUESTION
-# name: q4
+# name: q6
 # manual: true
 # points: 2
 

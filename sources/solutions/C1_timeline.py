@@ -11,16 +11,20 @@
 # # Exercise C1: reading the timeline
 #
 # **Why this matters.** Numbers about surveillance get repeated until nobody remembers who said
-# them. These questions make you compute from the sourced table and keep its doubts.
+# them. These questions make you compute from the sourced table, draw it honestly, and keep its
+# doubts.
 #
 # **Learning objectives.** Filter and count a dated facts table; compare amounts within one
-# currency; compute growth from claims; say what a flag means for how a number may be used.
+# currency; compute growth from claims; summarise events with a pivot table; build an altair chart
+# with typed encodings, a tooltip that carries the source, a title and a description; say what a
+# flag means for how a number may be used.
 #
-# **Prerequisites.** `lessons/C1_timeline.ipynb`.
+# **Prerequisites.** `lessons/C1_timeline.ipynb` (it shows every pandas and altair call used here).
 #
-# **Estimated time.** 20 minutes.
+# **Estimated time.** 35 minutes.
 
 # %%
+import altair as alt
 import pandas as pd
 
 from facecourse.breach import facts
@@ -56,7 +60,12 @@ events_2020, letters_2020
 # # BEGIN TESTS
 
 # %%
-assert isinstance(events_2020, int) and 0 < events_2020 < len(events)
+assert events_2020 == events["date"].str.startswith("2020").sum(), \
+    "events_2020 must count the timeline rows dated in 2020 (and only those)"
+
+# %%
+assert letters_2020 == len(events.query("year == 2020 and event_type == 'platform_cease_and_desist'")), \
+    "letters_2020 must count the 2020 rows whose event_type is 'platform_cease_and_desist'"
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -72,10 +81,14 @@ assert letters_2020 == 4
 # # END QUESTION
 
 # %% [markdown]
-# ## Question 2: the largest euro fine
+# ## Question 2: the largest fines, currency by currency
 #
-# Using `fines`, keep only rows of kind `"fine"` in euros. Store the largest amount in
-# `largest_eur` (a number) and the country that imposed it in `largest_eur_country`.
+# Using `fines`, keep only rows of kind `"fine"` (not provisional amounts, daily penalties or
+# collections). Store in `largest_by_currency` a dict mapping each currency to its **largest**
+# fine (for example `{"EUR": ..., "GBP": ..., ...}`), and in `largest_eur_country` the country
+# that imposed the largest euro fine.
+#
+# *Hint:* `groupby("currency")["amount"].max()` and `Series.idxmax()`, as in the lesson.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -86,10 +99,11 @@ assert letters_2020 == 4
 # # BEGIN SOLUTION
 
 # %%
-eur = fines[(fines["kind"] == "fine") & (fines["currency"] == "EUR")]  # SOLUTION
-largest_eur = float(eur["amount"].max())  # SOLUTION
+decided = fines[fines["kind"] == "fine"]  # SOLUTION
+largest_by_currency = decided.groupby("currency")["amount"].max().to_dict()  # SOLUTION
+eur = decided[decided["currency"] == "EUR"]  # SOLUTION
 largest_eur_country = eur.loc[eur["amount"].idxmax(), "country"]  # SOLUTION
-largest_eur, largest_eur_country
+largest_by_currency, largest_eur_country
 
 # %% [raw]
 # # END SOLUTION
@@ -98,13 +112,23 @@ largest_eur, largest_eur_country
 # # BEGIN TESTS
 
 # %%
-assert isinstance(largest_eur_country, str)
+_decided = fines.query("kind == 'fine'")
+assert set(largest_by_currency) == set(_decided["currency"]), \
+    "largest_by_currency needs one entry per currency of the fines of kind 'fine'"
+assert largest_by_currency["GBP"] == _decided.query("currency == 'GBP'")["amount"].max(), \
+    "largest_by_currency['GBP'] is wrong: keep only rows of kind 'fine' (the GBP 17m was provisional)"
+assert all(largest_by_currency[c] == _decided.query("currency == @c")["amount"].max() for c in largest_by_currency), \
+    "each value of largest_by_currency must be the LARGEST fine in that currency, not a sum or a first value"
+
+# %%
+assert largest_eur_country == _decided.sort_values("amount").query("currency == 'EUR'")["country"].iloc[-1], \
+    "largest_eur_country must be the country whose euro fine is the largest"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert largest_eur == 30_500_000
+assert largest_by_currency == {"EUR": 30_500_000, "GBP": 7_552_800, "SEK": 2_500_000}
 assert largest_eur_country == "Netherlands"
 
 # %% [raw]
@@ -116,10 +140,10 @@ assert largest_eur_country == "Netherlands"
 # %% [markdown]
 # ## Question 3: how fast did the claims grow?
 #
-# Using `sizes`, and only the rows of kind `"claimed size"`: store in `growth` the ratio of the
-# largest claimed size to the size claimed in the New York Times report of January 2020 (the row
-# dated `2020-01-18`), and in `years` the number of years between those two claims as a float
-# (days / 365.25).
+# Using `sizes`, and only the rows of kind `"claimed size"` (a target is not a size): store in
+# `growth` the ratio of the largest claimed size to the size claimed in the New York Times report
+# of January 2020 (the row dated `2020-01-18`), and in `years` the number of years between those
+# two claims as a float (days / 365.25).
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -144,7 +168,14 @@ growth, years
 # # BEGIN TESTS
 
 # %%
-assert growth > 1 and years > 1
+_claims = sizes.query("kind == 'claimed size'").sort_values("images")
+_start = sizes.set_index("date").loc["2020-01-18"]
+assert abs(growth - _claims["images"].iloc[-1] / _start["images"]) < 1e-9, \
+    "growth must be the largest CLAIMED size (not the target) divided by the January 2020 claim"
+
+# %%
+assert abs(years - (_claims["when"].iloc[-1] - _start["when"]).days / 365.25) < 1e-6, \
+    "years must be the days between the January 2020 claim and the largest claim, divided by 365.25"
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -160,7 +191,150 @@ assert abs(years - 5.78) < 0.01
 # # END QUESTION
 
 # %% [markdown]
-# ## Question 4 (written): a claim is a fact about a claim
+# ## Question 4: who acted, and when (a pivot table)
+#
+# Build `regulator_years`: a pivot table of the timeline's **regulator** events (`event_type`
+# equal to `"regulator"`), with one row per `jurisdiction` code, one column per `year`, and the
+# number of events in each cell (0, not NaN, where there were none).
+#
+# *Hint:* `DataFrame.pivot_table(index=..., columns=..., values=..., aggfunc="count", fill_value=0)`.
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q4
+# points: 2
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+regulator_years = None  # your pivot table replaces this
+# BEGIN SOLUTION
+regulator_years = events[events["event_type"] == "regulator"].pivot_table(
+    index="jurisdiction", columns="year", values="headline", aggfunc="count", fill_value=0)
+# END SOLUTION
+regulator_years
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+_reg = events[events["event_type"] == "regulator"]
+assert isinstance(regulator_years, pd.DataFrame), "regulator_years must be a DataFrame (a pivot table)"
+assert not regulator_years.isna().any().any(), "empty cells must hold 0, not NaN: use fill_value=0"
+assert set(regulator_years.index) == set(_reg["jurisdiction"]) and set(regulator_years.columns) == set(_reg["year"]), \
+    "rows must be the jurisdictions and columns the years of the regulator events only"
+
+# %%
+assert regulator_years.to_numpy().sum() == len(_reg), \
+    "the cells must count regulator events (their total is the number of regulator rows)"
+assert regulator_years.loc["NL", 2024] == ((_reg["jurisdiction"] == "NL") & (_reg["year"] == 2024)).sum(), \
+    "each cell must count the regulator events of that jurisdiction in that year"
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+assert regulator_years.loc["CA", 2021] == 3
+assert regulator_years.loc["FR"].sum() == 4
+assert regulator_years.shape == (11, 5)
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Question 5: draw the fines honestly
+#
+# Build `fines_bars`, an altair chart of the fines of kind `"fine"` (only those rows), with
+#
+# * bars (`mark_bar`), one per decision;
+# * `x`: the `amount` as a quantitative field; `y`: the `country` as a nominal field;
+# * `color`: the `currency` as a nominal field (amounts in different currencies must not look alike);
+# * a `tooltip` that includes `fined` (who was fined: not always Clearview) and `source_url`;
+# * a title and a description (alt text) set with `.properties(title=..., description=...)`.
+#
+# The lesson built its charts the same way (`alt.Chart(df).mark_...().encode(...)`).
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q5
+# points: 3
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+fines_bars = None  # your chart replaces this
+# BEGIN SOLUTION
+_decided_rows = fines[fines["kind"] == "fine"]
+fines_bars = alt.Chart(_decided_rows).mark_bar().encode(
+    x=alt.X("amount:Q", title="amount (in the currency of the decision)"),
+    y=alt.Y("country:N", sort="-x", title=None),
+    color=alt.Color("currency:N"),
+    tooltip=["country:N", "fined:N", "date:N", alt.Tooltip("amount:Q", format=",.0f"), "currency:N",
+             "source_url:N"],
+).properties(title="Fines decided by regulators, by currency (not converted)",
+             description="Bar chart: one bar per fine decision, length is the amount in the currency of the "
+                         "decision, coloured by currency; the Swedish fine was imposed on the police.")
+# END SOLUTION
+fines_bars
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+_spec = fines_bars.to_dict()
+_mark = _spec["mark"]["type"] if isinstance(_spec["mark"], dict) else _spec["mark"]
+_enc = _spec.get("encoding", {})
+assert _mark == "bar", f"fines_bars must draw bars (mark_bar), not {_mark!r}"
+
+# %%
+assert _enc.get("x", {}).get("field") == "amount" and _enc["x"].get("type") == "quantitative", \
+    "x must encode the field 'amount' as quantitative ('amount:Q')"
+assert _enc.get("y", {}).get("field") == "country" and _enc["y"].get("type") in ("nominal", "ordinal"), \
+    "y must encode the field 'country' as nominal ('country:N')"
+assert _enc.get("color", {}).get("field") == "currency" and _enc["color"].get("type") == "nominal", \
+    "color must encode the field 'currency' as nominal, so that different currencies do not look alike"
+
+# %%
+_tips = _enc.get("tooltip", [])
+_tips = [_tips] if isinstance(_tips, dict) else _tips
+_tip_fields = {t["field"] if isinstance(t, dict) else str(t).split(":")[0] for t in _tips}
+assert {"fined", "source_url"} <= _tip_fields, "the tooltip must include 'fined' and 'source_url'"
+
+# %%
+assert _spec.get("title") and _spec.get("description"), \
+    "the chart needs a title and a description (alt text): .properties(title=..., description=...)"
+
+# %%
+_rows = next(iter(_spec.get("datasets", {}).values()), [])
+assert len(_rows) == (fines["kind"] == "fine").sum() and {r["kind"] for r in _rows} == {"fine"}, \
+    "the chart's data must be exactly the rows of kind 'fine'"
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+assert sorted(r["amount"] for r in _rows) == sorted(fines.loc[fines["kind"] == "fine", "amount"])
+assert "SE" in {r["jurisdiction"] for r in _rows}
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Question 6 (written): a claim is a fact about a claim
 #
 # The 60-billion figure comes from the company, repeated by a complainant and by the press. In
 # three to five sentences: how should a journalist or a regulator use such a number, and why did
@@ -168,7 +342,7 @@ assert abs(years - 5.78) < 0.01
 
 # %% [raw]
 # # BEGIN QUESTION
-# name: q4
+# name: q6
 # manual: true
 # points: 2
 

@@ -14,17 +14,21 @@
 # client list is a handful of pandas operations. Doing it yourself shows how much such a list gives
 # away.
 #
-# **Learning objectives.** Summarise a client list by group; measure concentration; relate
-# accounts to searches; say what the list reveals.
+# **Learning objectives.** Summarise a client list by group with `groupby` and `pivot_table`;
+# measure concentration; relate accounts to searches; wire an ipywidgets control to a label with
+# `observe`; draw the list with altair on log scales; say what the list reveals.
 #
-# **Prerequisites.** `lessons/C2_what_leaked.ipynb`.
+# **Prerequisites.** `lessons/C2_what_leaked.ipynb` (it shows every pandas and ipywidgets call used here).
 #
-# **Estimated time.** 25 minutes.
+# **Estimated time.** 45 minutes.
 #
 # **All data in this exercise is SYNTHETIC**: generated from published aggregates, not the real
 # client list, not real organisations.
 
 # %%
+import altair as alt
+import ipywidgets as widgets
+import numpy as np
 import pandas as pd
 
 from facecourse.breach import clients, explore
@@ -58,7 +62,12 @@ us_trial_share
 # # BEGIN TESTS
 
 # %%
-assert 0 <= us_trial_share <= 1
+assert 0 <= us_trial_share <= 1, "us_trial_share must be a share between 0 and 1, not a percentage"
+
+# %%
+_us = synthetic.query("sector == 'US public'")
+assert abs(us_trial_share - _us["searches"].where(_us["plan"] == "trial", 0).sum() / _us["searches"].sum()) < 1e-9, \
+    "us_trial_share must be the trial plans' SEARCHES divided by all searches of the US public sector"
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -108,7 +117,20 @@ top1
 # # BEGIN TESTS
 
 # %%
-assert abs(top_percent_share(synthetic, 100) - 1) < 1e-9
+assert abs(top_percent_share(synthetic, 100) - 1) < 1e-9, "the top 100% of organisations made all the searches"
+
+# %%
+_toy = pd.DataFrame({"searches": [5, 1, 1, 1, 1, 1, 1, 1, 30, 8]})  # 50 searches by 10 organisations
+assert abs(top_percent_share(_toy, 10) - 30 / 50) < 1e-9, \
+    "the heaviest 10% of 10 organisations is the ONE with the most searches (30 of 50)"
+assert abs(top_percent_share(_toy, 20) - 38 / 50) < 1e-9, \
+    "the heaviest 20% of 10 organisations are the two largest (30 + 8 of 50 searches)"
+
+# %%
+assert abs(top_percent_share(_toy, 1) - 30 / 50) < 1e-9, \
+    "1% of 10 organisations rounds to 0: take at least one organisation"
+assert abs(top_percent_share(_toy, 17) - 38 / 50) < 1e-9, \
+    "17% of 10 organisations is 1.7: round to the nearest whole number (2), do not cut it down"
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -129,8 +151,8 @@ assert abs(top1 - explore.top_share(synthetic, 0.01)) < 1e-9
 # ## Question 3: searches per account
 #
 # Add a column `per_account` (searches divided by accounts) to a copy of `synthetic` called
-# `ratio`, then store in `busiest_sector` the sector with the **highest median** searches per
-# account.
+# `ratio`. Store in `sector_medians` a Series with the **median** of `per_account` for each
+# sector (index: the sector), and in `busiest_sector` the sector with the highest median.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -142,8 +164,9 @@ assert abs(top1 - explore.top_share(synthetic, 0.01)) < 1e-9
 
 # %%
 ratio = synthetic.assign(per_account=synthetic["searches"] / synthetic["accounts"])  # SOLUTION
-busiest_sector = ratio.groupby("sector")["per_account"].median().idxmax()  # SOLUTION
-busiest_sector
+sector_medians = ratio.groupby("sector")["per_account"].median()  # SOLUTION
+busiest_sector = sector_medians.idxmax()  # SOLUTION
+sector_medians, busiest_sector
 
 # %% [raw]
 # # END SOLUTION
@@ -152,7 +175,21 @@ busiest_sector
 # # BEGIN TESTS
 
 # %%
-assert "per_account" in ratio.columns and len(ratio) == len(synthetic)
+assert "per_account" in ratio.columns and len(ratio) == len(synthetic), \
+    "ratio must be a copy of synthetic (every row) with a new column per_account"
+assert "per_account" not in synthetic.columns, "add the column to a copy (synthetic.assign(...)), not to synthetic"
+assert np.allclose(ratio["per_account"] * synthetic["accounts"], synthetic["searches"]), \
+    "per_account must be searches divided by accounts, row by row"
+
+# %%
+_med = {s: np.median(synthetic.loc[synthetic["sector"] == s, "searches"] / synthetic.loc[synthetic["sector"] == s, "accounts"])
+        for s in synthetic["sector"].unique()}
+assert set(sector_medians.index) == set(_med), "sector_medians needs one value per sector, indexed by sector"
+assert all(abs(sector_medians[s] - _med[s]) < 1e-9 for s in _med), \
+    "sector_medians must hold the MEDIAN of per_account in each sector (not the mean, nor a ratio of totals)"
+
+# %%
+assert busiest_sector == max(_med, key=_med.get), "busiest_sector must be the sector with the HIGHEST median"
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -160,7 +197,7 @@ hidden: true
 """ # END TEST CONFIG
 _r = synthetic["searches"] / synthetic["accounts"]
 assert (ratio["per_account"] - _r).abs().max() < 1e-9
-assert busiest_sector == _r.groupby(synthetic["sector"]).median().idxmax()
+assert busiest_sector == _r.groupby(synthetic["sector"]).median().idxmax() == "other"
 
 # %% [raw]
 # # END TESTS
@@ -169,7 +206,232 @@ assert busiest_sector == _r.groupby(synthetic["sector"]).median().idxmax()
 # # END QUESTION
 
 # %% [markdown]
-# ## Question 4 (written): who is harmed by the leak of a client list?
+# ## Question 4: trials and paid plans, sector by sector (a pivot table)
+#
+# Build `plan_pivot` with `pivot_table`: one row per `sector`, one column per `plan`, and in each
+# cell the **total searches**, 0 where there are none. Then store in `trial_share_by_sector` a
+# Series (index: sector) with the share of each sector's searches made on the `"trial"` plan.
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q4
+# points: 2
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+plan_pivot = trial_share_by_sector = None  # your answers replace these
+# BEGIN SOLUTION
+plan_pivot = synthetic.pivot_table(index="sector", columns="plan", values="searches", aggfunc="sum", fill_value=0)
+trial_share_by_sector = plan_pivot["trial"] / plan_pivot.sum(axis=1)
+# END SOLUTION
+plan_pivot, trial_share_by_sector
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+assert set(plan_pivot.index) == set(synthetic["sector"]) and set(plan_pivot.columns) == set(synthetic["plan"]), \
+    "plan_pivot needs one row per sector and one column per plan"
+assert not plan_pivot.isna().any().any(), "empty cells must hold 0, not NaN: use fill_value=0"
+
+# %%
+assert plan_pivot.loc["US public", "paid"] == synthetic.query("sector == 'US public' and plan == 'paid'")["searches"].sum(), \
+    "each cell must hold the total SEARCHES of that sector on that plan (aggfunc='sum', values='searches')"
+assert plan_pivot.to_numpy().sum() == synthetic["searches"].sum(), "the cells must add up to all searches"
+
+# %%
+_ts = {s: g.loc[g["plan"] == "trial", "searches"].sum() / g["searches"].sum() for s, g in synthetic.groupby("sector")}
+assert all(abs(trial_share_by_sector[s] - v) < 1e-9 for s, v in _ts.items()) and len(trial_share_by_sector) == len(_ts), \
+    "trial_share_by_sector must be each sector's trial searches divided by that sector's searches"
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+assert plan_pivot.loc["US public"].sum() == 340_000
+assert abs(trial_share_by_sector["US public"] - us_trial_share) < 1e-12
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Question 5: a sector picker (ipywidgets)
+#
+# Write `build_explorer(df)` that returns a pair `(picker, total)`:
+#
+# * `picker`: a `widgets.Dropdown` whose options are the sectors of `df`, **sorted** alphabetically;
+# * `total`: a `widgets.Label` whose `value` reads `"<sector>: <searches> searches (SYNTHETIC)"`
+#   for the sector currently picked, with the searches written with thousands separators
+#   (`f"{n:,}"`), for example `"other: 46,096 searches (SYNTHETIC)"`;
+# * the label is correct from the start, and updates whenever `picker.value` changes: register a
+#   callback with `picker.observe(callback, names="value")`, as in the lesson.
+#
+# Use the `df` you are given, not `synthetic`: the checks build the explorer on other tables too.
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q5
+# points: 3
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+def build_explorer(df):
+    # BEGIN SOLUTION
+    picker = widgets.Dropdown(options=sorted(df["sector"].unique()), description="sector")
+    total = widgets.Label()
+
+    def show(change=None):
+        n = int(df.loc[df["sector"] == picker.value, "searches"].sum())
+        total.value = f"{picker.value}: {n:,} searches (SYNTHETIC)"
+
+    picker.observe(show, names="value")
+    show()
+    return picker, total
+    # END SOLUTION
+
+
+explorer = build_explorer(synthetic)  # (picker, total)
+widgets.VBox(list(explorer)) if explorer else explorer
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+_toy = pd.DataFrame({"sector": ["b", "a", "b", "c"], "searches": [1200, 5, 300, 7]})
+_picker, _total = build_explorer(_toy)
+assert isinstance(_picker, widgets.Dropdown) and isinstance(_total, widgets.Label), \
+    "build_explorer must return (a widgets.Dropdown, a widgets.Label)"
+assert list(_picker.options) == ["a", "b", "c"], "the picker's options must be the sectors of df, sorted, each once"
+
+# %%
+_picker.value = "a"
+assert _total.value == "a: 5 searches (SYNTHETIC)", \
+    f"after picking 'a' the label must read 'a: 5 searches (SYNTHETIC)', it reads {_total.value!r}"
+_picker.value = "b"
+assert _total.value == "b: 1,500 searches (SYNTHETIC)", \
+    f"after picking 'b' the label must update to 'b: 1,500 searches (SYNTHETIC)' (sum, thousands separator), it reads {_total.value!r}"
+
+# %%
+_picker2, _total2 = build_explorer(_toy)
+assert _total2.value == "a: 5 searches (SYNTHETIC)", \
+    "the label must show the first sector's total as soon as the explorer is built, before anyone picks"
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+_p, _t = build_explorer(synthetic)
+_p.value = "US public"
+assert _t.value == "US public: 340,000 searches (SYNTHETIC)"
+_p.value = "non-US public"
+assert _t.value == "non-US public: 14,000 searches (SYNTHETIC)"
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Question 6: accounts against searches (altair, log scales)
+#
+# Build `usage_chart`, an altair chart of `usage` (the cell below keeps the columns the chart needs:
+# the date columns of `synthetic` cannot be sent to the chart as they are) with one mark per
+# organisation:
+#
+# * points (`mark_point` or `mark_circle`);
+# * `x`: `accounts` and `y`: `searches`, both quantitative **on log scales** (both are heavy-tailed);
+# * `color`: `sector` as a nominal field;
+# * a `tooltip` that includes `org_id`;
+# * a title that contains the word `SYNTHETIC`, and a description (alt text).
+
+# %%
+usage = synthetic[["org_id", "sector", "accounts", "searches"]]
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q6
+# points: 3
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+usage_chart = None  # your chart replaces this
+# BEGIN SOLUTION
+usage_chart = alt.Chart(usage).mark_circle(opacity=0.5).encode(
+    x=alt.X("accounts:Q", scale=alt.Scale(type="log"), title="accounts (log scale)"),
+    y=alt.Y("searches:Q", scale=alt.Scale(type="log"), title="searches (log scale)"),
+    color=alt.Color("sector:N"),
+    tooltip=["org_id:N", "sector:N", "accounts:Q", "searches:Q"],
+).properties(title="Accounts and searches per organisation (SYNTHETIC data)",
+             description="Scatter plot, both axes on log scales: one point per organisation of the synthetic "
+                         "client list, accounts against searches, coloured by sector.")
+# END SOLUTION
+usage_chart
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+_spec = usage_chart.to_dict()
+_mark = _spec["mark"]["type"] if isinstance(_spec["mark"], dict) else _spec["mark"]
+_enc = _spec.get("encoding", {})
+assert _mark in ("point", "circle"), f"usage_chart must draw one point per organisation (mark_point or mark_circle), not {_mark!r}"
+
+# %%
+assert _enc.get("x", {}).get("field") == "accounts" and _enc.get("y", {}).get("field") == "searches", \
+    "x must encode 'accounts' and y must encode 'searches'"
+assert _enc["x"].get("type") == "quantitative" and _enc["y"].get("type") == "quantitative", \
+    "accounts and searches are numbers: encode them as quantitative (':Q')"
+
+# %%
+assert _enc["x"].get("scale", {}).get("type") == "log" and _enc["y"].get("scale", {}).get("type") == "log", \
+    "both axes need a log scale: alt.Scale(type='log')"
+
+# %%
+assert _enc.get("color", {}).get("field") == "sector" and _enc["color"].get("type") == "nominal", \
+    "color must encode 'sector' as nominal"
+_tips = _enc.get("tooltip", [])
+_tips = [_tips] if isinstance(_tips, dict) else _tips
+assert "org_id" in {t["field"] if isinstance(t, dict) else str(t).split(":")[0] for t in _tips}, \
+    "the tooltip must include 'org_id'"
+
+# %%
+assert "SYNTHETIC" in str(_spec.get("title", "")), "the title must say the data is SYNTHETIC"
+assert _spec.get("description"), "the chart needs a description (alt text): .properties(description=...)"
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+_rows = next(iter(_spec["datasets"].values()))
+assert len(_rows) == len(synthetic)
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Question 7 (written): who is harmed by the leak of a client list?
 #
 # In four to six sentences: name two groups harmed when a face-search vendor's client list leaks
 # (think beyond the vendor), and say how. Then say what the course had to do, and why, to let you
@@ -177,7 +439,7 @@ assert busiest_sector == _r.groupby(synthetic["sector"]).median().idxmax()
 
 # %% [raw]
 # # BEGIN QUESTION
-# name: q4
+# name: q7
 # manual: true
 # points: 2
 

@@ -19,7 +19,7 @@
 #
 # **Prerequisites.** `lessons/C3_access_control_lab.ipynb`.
 #
-# **Estimated time.** 30 minutes.
+# **Estimated time.** 35 minutes.
 #
 # The portal serves **SYNTHETIC** data on 127.0.0.1 only.
 
@@ -35,10 +35,15 @@ clients = synthetic_clients()
 # %% [markdown]
 # ## Question 1: run the exploit
 #
-# Start the vulnerable portal (`policy=portal.authenticated_only`), log in as **ben**
-# (password `lab-pass-ben`), and use the listing endpoint to store in `leaked_count` the number of
-# organisations ben can read and in `leaked_searches` the total of their `searches`. Stop the
-# portal when you are done (a `with` block does it for you).
+# Write `run_exploit(url, username, password)`: log in to the portal at `url` with
+# `portal.login`, call the listing endpoint `GET /api/clients` with `requests` (send the token
+# with `headers=portal.bearer(token)`), and return a pair `(count, searches)`: the number of
+# organisations the response contains and the total of their `searches`. Use only HTTP: the checks
+# run your function against another portal whose client list you do not have.
+#
+# Then start the vulnerable portal (`policy=portal.authenticated_only`) and store
+# `leaked_count, leaked_searches = run_exploit(<its url>, "ben", "lab-pass-ben")`. Stop the portal
+# when you are done (a `with` block does it for you).
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -49,13 +54,18 @@ clients = synthetic_clients()
 # # BEGIN SOLUTION
 
 # %%
+def run_exploit(url, username, password):
+    # BEGIN SOLUTION
+    token = portal.login(url, username, password)
+    listing = requests.get(url + "/api/clients", headers=portal.bearer(token), timeout=10).json()
+    return len(listing["clients"]), sum(c["searches"] for c in listing["clients"])
+    # END SOLUTION
+
+
 leaked_count = leaked_searches = None  # your answers replace these
 # BEGIN SOLUTION
 with portal.Portal(policy=portal.authenticated_only, clients=clients) as vulnerable:
-    token = portal.login(vulnerable.url, "ben", "lab-pass-ben")
-    listing = requests.get(vulnerable.url + "/api/clients", headers=portal.bearer(token), timeout=10).json()
-leaked_count = listing["count"]
-leaked_searches = sum(c["searches"] for c in listing["clients"])
+    leaked_count, leaked_searches = run_exploit(vulnerable.url, "ben", "lab-pass-ben")
 # END SOLUTION
 leaked_count, leaked_searches
 
@@ -66,7 +76,21 @@ leaked_count, leaked_searches
 # # BEGIN TESTS
 
 # %%
-assert leaked_count > 1, "ben should be able to read more than his own organisation"
+_other_list = synthetic_clients(seed=7).sample(n=40, random_state=3)
+_exploit_log = portal.AuditLog()
+with portal.Portal(policy=portal.authenticated_only, clients=_other_list, audit=_exploit_log) as _lab:
+    _found = run_exploit(_lab.url, "ben", "lab-pass-ben")
+assert tuple(int(x) for x in _found) == (40, int(_other_list["searches"].sum())), \
+    f"on a portal serving 40 organisations run_exploit must return (40, their searches), it returned {_found}"
+
+# %%
+_seen = _exploit_log.table()
+assert ((_seen["user"] == "ben") & (_seen["action"] == "list")).any(), \
+    "run_exploit must log in as the user it is given and call GET /api/clients (the portal's audit log shows no such request)"
+
+# %%
+assert (leaked_count, leaked_searches) == (len(clients), clients["searches"].sum()), \
+    "leaked_count and leaked_searches must come from running the exploit as ben on the vulnerable portal"
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -86,9 +110,11 @@ assert leaked_searches == 500_000
 # ## Question 2: the server-side check
 #
 # The vendor now has three roles: `"customer"` (sees only their own organisation), `"staff"`
-# (sees every organisation) and `"suspended"` (a customer whose contract ended: sees nothing).
-# Write `my_policy(user, org_id)` returning `True` or `False`. Refuse anything you do not
-# recognise, including `user=None` and unknown roles: a policy must fail closed.
+# (sees every organisation) and `"suspended"` (a customer whose contract ended: sees nothing, not
+# even their own organisation). A user is a `portal.User(username, org_id, role)`. Write
+# `my_policy(user, org_id)` returning `True` or `False` (Python bools: the portal refuses anything
+# else). Refuse anything you do not recognise, including `user=None` and unknown roles: a policy
+# must fail closed.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -118,22 +144,49 @@ def my_policy(user, org_id):
 # # BEGIN TESTS
 
 # %%
+_U = portal.User
+assert my_policy(_U("ann", "SYN-0005", "customer"), "SYN-0005") is True, \
+    "a customer must be allowed to read their own organisation"
+assert my_policy(_U("ann", "SYN-0005", "customer"), "SYN-0006") is False, \
+    "a customer must NOT read another organisation"
+
+# %%
+assert my_policy(_U("sue", "SYN-0001", "staff"), "SYN-0042") is True, "vendor staff must be allowed to read every organisation"
+
+# %%
+assert my_policy(_U("sid", "SYN-0005", "suspended"), "SYN-0005") is False, \
+    "a suspended account must not read anything, not even its own organisation"
+assert my_policy(_U("sid", "SYN-0005", "suspended"), "SYN-0006") is False, "a suspended account must not read anything"
+
+# %%
+for _role in ("admin", "Staff", "", "customer "):
+    assert my_policy(_U("x", "SYN-0005", _role), "SYN-0005") is False, \
+        f"an unknown role ({_role!r}) must be refused: fail closed"
+try:
+    _none = my_policy(None, "SYN-0005")
+except Exception as _e:
+    _none = _e
+assert _none is False, f"my_policy(None, ...) must give False (nobody is logged in), not {_none!r}"
+
+# %%
 with portal.Portal(policy=my_policy, clients=clients) as _fixed:
     _ben = portal.login(_fixed.url, "ben", "lab-pass-ben")
     _r = requests.get(_fixed.url + "/api/clients/SYN-0001", headers=portal.bearer(_ben), timeout=10)
-assert _r.status_code == 403, "ben must not read organisation SYN-0001"
+    _own = requests.get(_fixed.url + "/api/clients/SYN-0002", headers=portal.bearer(_ben), timeout=10)
+assert _r.status_code == 403 and _own.status_code == 200, \
+    "on the portal, ben must be refused SYN-0001 (403) and allowed his own SYN-0002 (200)"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-_U = portal.User
-assert my_policy(_U("x", "SYN-0005", "customer"), "SYN-0005") is True
-assert my_policy(_U("x", "SYN-0005", "customer"), "SYN-0006") is False
-assert my_policy(_U("x", "SYN-0005", "staff"), "SYN-0006") is True
-assert my_policy(_U("x", "SYN-0005", "suspended"), "SYN-0005") is False
-assert my_policy(_U("x", "SYN-0005", "admin"), "SYN-0005") is False
-assert my_policy(None, "SYN-0005") is False
+_H = portal.User
+assert my_policy(_H("y", "SYN-0100", "customer"), "SYN-0100") is True
+assert my_policy(_H("y", "SYN-0100", "customer"), "SYN-0101") is False
+assert my_policy(_H("y", "SYN-0100", "staff"), "SYN-0999") is True
+assert my_policy(_H("y", "SYN-0100", "suspended"), "SYN-0101") is False
+assert my_policy(_H("y", "SYN-0100", "root"), "SYN-0100") is False
+assert my_policy(_H("y", "SYN-0100", "STAFF"), "SYN-0101") is False
 
 
 # %% [raw]
@@ -175,7 +228,22 @@ def enumeration_suspects(log, max_denied=5):
 
 # %%
 _log = pd.DataFrame({"user": ["eve"] * 7 + ["ana"], "allowed": [False] * 7 + [True]})
-assert enumeration_suspects(_log) == ["eve"]
+assert list(enumeration_suspects(_log)) == ["eve"], "eve has 7 refusals (more than 5): she is the only suspect"
+
+# %%
+_log = pd.DataFrame({"user": ["zoe"] * 6 + ["kim"] * 5 + ["amy"] * 9,
+                     "allowed": [False] * 6 + [False] * 5 + [True] * 9})
+assert list(enumeration_suspects(_log)) == ["zoe"], \
+    "exactly 5 refusals is not MORE than 5 (kim), and allowed decisions do not count (amy)"
+assert list(enumeration_suspects(_log, max_denied=4)) == ["kim", "zoe"], \
+    "with max_denied=4 both kim and zoe are suspects, returned as a sorted list"
+
+# %%
+_log = pd.DataFrame({"user": [None] * 8 + ["bob"] * 2, "allowed": [False] * 10})
+assert list(enumeration_suspects(_log, max_denied=1)) == ["bob"], \
+    "rows without a user (failed logins) must be ignored, not counted as a suspect"
+assert list(enumeration_suspects(_log.iloc[:0])) == [], "an empty log has no suspects: return an empty list"
+assert isinstance(enumeration_suspects(_log), list), "enumeration_suspects must return a list"
 
 # %%
 """ # BEGIN TEST CONFIG

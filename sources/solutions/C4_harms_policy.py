@@ -19,15 +19,18 @@
 #
 # **Prerequisites.** `lessons/C4_harms_policy.ipynb`.
 #
-# **Estimated time.** 20 minutes.
+# **Estimated time.** 25 minutes.
 
 # %%
 import hashlib
 
 import pandas as pd
 
-from facecourse import data, faces
+import numpy as np
+
+from facecourse import data
 from facecourse.breach import facts
+from facecourse.matching import faces
 
 events = facts.timeline()
 fines = facts.fines()
@@ -37,8 +40,9 @@ fines = facts.fines()
 #
 # Embed the two photos of Biden in the examples (`"knn_examples/train/biden/biden.jpg"` and
 # `"knn_examples/train/biden/biden2.jpg"`, through `data.example_path` and `faces.embed_single`).
-# Store their distance in `biden_distance` (a float) and whether they match at the 0.6 threshold
-# in `still_matches` (a bool).
+# Store their Euclidean distance in `biden_distance` (a number) and whether they match at the 0.6
+# threshold (a distance **at most** 0.6 is a match) in `still_matches` (True or False; a NumPy bool
+# is fine). Keep the two embeddings as `a` and `b`: question 2 uses them.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -54,7 +58,7 @@ a = b = biden_distance = still_matches = None  # your answers replace these
 a = faces.embed_single(data.example_path("knn_examples/train/biden/biden.jpg")).embedding
 b = faces.embed_single(data.example_path("knn_examples/train/biden/biden2.jpg")).embedding
 biden_distance = float(faces.distance(a, b))
-still_matches = bool(biden_distance < 0.6)
+still_matches = bool(biden_distance <= 0.6)
 # END SOLUTION
 biden_distance, still_matches
 
@@ -65,16 +69,23 @@ biden_distance, still_matches
 # # BEGIN TESTS
 
 # %%
-assert isinstance(still_matches, bool) and 0 <= biden_distance < 2
+_a = faces.embed_single(data.example_path("knn_examples/train/biden/biden.jpg")).embedding
+_b = faces.embed_single(data.example_path("knn_examples/train/biden/biden2.jpg")).embedding
+_d = float(np.linalg.norm(_a - _b))
+assert abs(biden_distance - _d) < 1e-4, \
+    f"biden_distance must be the Euclidean distance between the two Biden embeddings ({_d:.3f}), not {biden_distance!r}"
+
+# %%
+assert isinstance(still_matches, (bool, np.bool_)), "still_matches must be True or False"
+assert still_matches == (biden_distance <= 0.6), \
+    "still_matches must say whether the distance is at most 0.6 (a match), not the opposite"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-_a = faces.embed_single(data.example_path("knn_examples/train/biden/biden.jpg")).embedding
-_b = faces.embed_single(data.example_path("knn_examples/train/biden/biden2.jpg")).embedding
 assert abs(biden_distance - float(faces.distance(_a, _b))) < 1e-4
-assert still_matches is True
+assert bool(still_matches) is True
 
 
 # %% [raw]
@@ -113,15 +124,21 @@ same_hash
 # # BEGIN TESTS
 
 # %%
-assert len(template_hash(a)) == 64
+assert template_hash(np.zeros(2, np.float32)) == hashlib.sha256(bytes(8)).hexdigest(), \
+    "template_hash must return the full SHA-256 hex digest of embedding.tobytes()"
+assert template_hash(a) == hashlib.sha256(a.tobytes()).hexdigest(), \
+    "template_hash(a) must be hashlib.sha256(a.tobytes()).hexdigest() (64 hex digits)"
+
+# %%
+assert same_hash == (hashlib.sha256(a.tobytes()).digest() == hashlib.sha256(b.tobytes()).digest()), \
+    "same_hash must compare the hashes of the TWO different Biden embeddings a and b"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-import numpy as _np
-assert template_hash(_np.zeros(2, _np.float32)) == hashlib.sha256(bytes(8)).hexdigest()
-assert same_hash is False
+assert template_hash(np.ones(3)) == hashlib.sha256(np.ones(3).tobytes()).hexdigest()
+assert bool(same_hash) is False
 
 # %% [raw]
 # # END TESTS
@@ -130,11 +147,13 @@ assert same_hash is False
 # # END QUESTION
 
 # %% [markdown]
-# ## Question 3: fines by currency
+# ## Question 3: what has Clearview been fined, for certain?
 #
-# Store in `fine_totals` a dict mapping each currency to the **sum** of the amounts of kind
-# `"fine"` in that currency (for example `{"EUR": ..., ...}`), and in `eur_fined_countries` the
-# sorted list of countries that imposed a euro fine.
+# In `fines`, keep only the rows that are (a) of kind `"fine"`, (b) imposed on Clearview itself
+# (column `fined` equal to `"Clearview AI"`: Sweden fined its own police), and (c) not flagged as
+# not final (the `flag` column does not contain `"not final"`). Store in `fine_totals` a dict
+# mapping each remaining currency to the **sum** of its amounts, and in `eur_fined_countries` the
+# sorted list of the countries behind those euro fines, each once.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -145,9 +164,9 @@ assert same_hash is False
 # # BEGIN SOLUTION
 
 # %%
-final = fines[fines["kind"] == "fine"]  # SOLUTION
-fine_totals = final.groupby("currency")["amount"].sum().to_dict()  # SOLUTION
-eur_fined_countries = sorted(final.loc[final["currency"] == "EUR", "country"])  # SOLUTION
+settled = fines[(fines["kind"] == "fine") & (fines["fined"] == "Clearview AI") & ~fines["flag"].str.contains("not final")]  # SOLUTION
+fine_totals = settled.groupby("currency")["amount"].sum().to_dict()  # SOLUTION
+eur_fined_countries = sorted(set(settled.loc[settled["currency"] == "EUR", "country"]))  # SOLUTION
 fine_totals, eur_fined_countries
 
 # %% [raw]
@@ -157,13 +176,26 @@ fine_totals, eur_fined_countries
 # # BEGIN TESTS
 
 # %%
-assert set(fine_totals) >= {"EUR"}
+assert "SEK" not in fine_totals, "the SEK fine was imposed on the Swedish Police Authority, not on Clearview"
+assert "GBP" not in fine_totals, "no GBP amount may remain: the UK fine is flagged 'not final' and the GBP 17m was only provisional"
+assert set(fine_totals) == {"EUR"}, "after the three filters only euro fines remain"
+
+# %%
+_eur = [r.amount for r in fines.itertuples()
+        if r.kind == "fine" and r.fined == "Clearview AI" and r.currency == "EUR" and "not final" not in r.flag]
+assert abs(fine_totals["EUR"] - sum(_eur)) < 1e-6, \
+    "fine_totals['EUR'] must be the SUM of the euro fines of kind 'fine' (no daily penalties or collections)"
+
+# %%
+assert list(eur_fined_countries) == sorted({r.country for r in fines.itertuples()
+                                             if r.kind == "fine" and r.currency == "EUR"}), \
+    "eur_fined_countries must list each country with a euro fine once, sorted alphabetically"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert fine_totals == {"EUR": 90_500_000, "GBP": 7_552_800, "SEK": 2_500_000}
+assert fine_totals == {"EUR": 90_500_000}
 assert eur_fined_countries == ["France", "Greece", "Italy", "Netherlands"]
 
 # %% [raw]

