@@ -156,12 +156,15 @@ class Question:
     manual: bool
 
 
-def questions(assignment: str) -> list[Question]:
+def questions(assignment: str, folder: str | Path | None = None) -> list[Question]:
     """The questions of an assignment, read with a YAML parser from its solution's raw cells.
 
-    Example: ``[q.name for q in questions("B4_verification")]`` gives ``['q1', 'q2', 'q3', 'q4']``.
+    ``folder`` is the solutions folder (default: the repository's ``solutions/``; instructors
+    grade with a private copy). Raises ``ExerciseError`` when the assignment has no solution.
+
+    Example: ``[q.name for q in questions("B4_verification")]`` gives ``['q1', 'q2', 'q3', 'q4', 'q5']``.
     """
-    path = SOLUTIONS / f"{assignment}.ipynb"
+    path = (Path(folder) if folder is not None else SOLUTIONS) / f"{assignment}.ipynb"
     if not path.is_file():
         raise ExerciseError(f"no assignment called {assignment!r}")
     nb = json.loads(path.read_text(encoding="utf-8"))

@@ -58,7 +58,6 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
 from ..authoring.exercises import (EXERCISES, SOLUTIONS, ExerciseError, Question, assign, autograder_zip,
                                    questions)
@@ -102,14 +101,7 @@ def questions_for(assignment: str, solutions: str | Path | None = None) -> list[
     """The questions of ``assignment`` as declared in the chosen solutions folder."""
     if solutions is None:
         return questions(assignment)
-    nb = json.loads(_solution(assignment, solutions).read_text(encoding="utf-8"))
-    out = []
-    for cell in nb["cells"]:
-        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        if cell["cell_type"] == "raw" and src.strip().startswith("# BEGIN QUESTION"):
-            conf = yaml.safe_load(src.strip().split("\n", 1)[1]) or {}
-            out.append(Question(str(conf["name"]), float(conf.get("points", 1)), bool(conf.get("manual", False))))
-    return out
+    return questions(assignment, _solution(assignment, solutions).parent)
 
 
 _built: dict[tuple, tuple[bytes, list[str]]] = {}

@@ -1,0 +1,70 @@
+"""facecourse.authoring.exercises: exercises are generated from solutions and leak nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from facecourse import grading
+
+
+def _cells(nb_path: Path) -> list[dict]:
+    return json.loads(nb_path.read_text(encoding="utf-8"))["cells"]
+
+
+def _secret_lines(solution: Path) -> set[str]:
+    """Lines that must never reach a student: solution code and hidden-test code."""
+    secrets, in_block = set(), False
+    for cell in _cells(solution):
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "raw":
+            in_block = src.strip() == "# BEGIN SOLUTION" or (in_block and src.strip() != "# END SOLUTION")
+            continue
+        lines = src.splitlines()
+        if "# BEGIN TEST CONFIG" in src and "hidden: true" in src:
+            secrets.update(ln.strip() for ln in lines if "TEST CONFIG" not in ln and ln.strip() != "hidden: true")
+        if cell["cell_type"] == "markdown" and in_block:
+            secrets.update(ln.strip() for ln in lines)
+        inside = False
+        for ln in lines:
+            if ln.strip() == "# BEGIN SOLUTION":
+                inside = True
+            elif ln.strip() == "# END SOLUTION":
+                inside = False
+            elif inside or ln.rstrip().endswith("# SOLUTION"):
+                secrets.add(ln.replace("# SOLUTION", "").strip())
+    return {s for s in secrets if len(s) >= 12}
+
+
+SOLUTIONS = grading.solution_notebooks()
+
+
+def test_there_are_exercises():
+    assert SOLUTIONS, "solutions/ has no exercise sources"
+
+
+def test_committed_exercises_match_a_fresh_generation():
+    assert grading.check_exercises() == []
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
+def test_student_notebook_leaks_no_solution_or_hidden_test(solution):
+    student_text = (grading.EXERCISES / solution.name).read_text(encoding="utf-8")
+    student = json.loads(student_text)
+    secrets = _secret_lines(solution)
+    assert secrets, "the scanner found nothing to look for: it is broken"
+    leaked = sorted(s for s in secrets if s in student_text or json.dumps(s)[1:-1] in student_text)
+    assert leaked == []
+    for q in student["metadata"]["otter"]["tests"].values():
+        for suite in q["suites"]:
+            assert not any(case["hidden"] for case in suite["cases"])
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
+def test_each_exercise_has_three_autograded_questions_and_a_written_one(solution):
+    student = json.loads((grading.EXERCISES / solution.name).read_text(encoding="utf-8"))
+    assert len(student["metadata"]["otter"]["tests"]) >= 3
+    raw = "".join("".join(c["source"]) for c in _cells(solution) if c["cell_type"] == "raw")
+    assert "manual: true" in raw
