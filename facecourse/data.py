@@ -32,9 +32,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-ROOT = Path(__file__).resolve().parent.parent
-MANIFEST_DIR = ROOT / "datasets" / "manifests"
-SUBSET_DIR = ROOT / "datasets" / "subsets"
+from .paths import MANIFEST_DIR, ROOT, SUBSET_DIR, cache_dir  # noqa: F401 - re-exported (data.ROOT, data.cache_dir)
+
 DATASETS = ("lfw", "examples")
 LFW_SUBSETS = ("teaching", "pairs", "all")
 USER_AGENT = "facecourse-fetcher/1.0 (teaching course; verifies sha256)"
@@ -73,11 +72,6 @@ class Entry:
 
 
 # ----------------------------------------------------------------------------- paths
-
-
-def cache_dir() -> Path:
-    """Where fetched data lives (``FACECOURSE_DATA`` or ``datasets/cache``)."""
-    return Path(os.environ.get("FACECOURSE_DATA", ROOT / "datasets" / "cache")).resolve()
 
 
 def safe_relpath(path: str) -> str:

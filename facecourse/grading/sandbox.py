@@ -162,6 +162,7 @@ def _env(label: str = "") -> dict[str, str]:
     for k in ("FACECOURSE_DATA", "FACECOURSE_MIRROR", "VIRTUAL_ENV"):
         if os.environ.get(k):
             env[k] = os.environ[k]
+    env["FACECOURSE_LOCAL"] = f"{SANDBOX_HOME}/.facecourse-local"  # paths.local_dir(): the private folder
     return env
 
 
