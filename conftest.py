@@ -9,7 +9,10 @@ is compared: nbval's lax mode, chosen here by folder. (``--nbval-lax`` makes eve
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent
 #: notebooks in these folders have no stored outputs to compare
@@ -29,3 +32,21 @@ def pytest_collectstart(collector):
     # nbval's notebook collector reads this attribute when it yields the cells
     if type(collector).__name__ == "IPyNbFile" and not compares_outputs(collector.path):
         collector.compare_outputs = False
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    """A notebook's kernel (started by nbval in this step) gets the notebook's path as
+    ``JPY_SESSION_NAME``, as JupyterLab and ``course.py build`` give it: the crawlers name their
+    folders after the notebook, so two notebooks never share one and the outputs are the same."""
+    notebook = getattr(item.parent, "path", None) if type(item.parent).__name__ == "IPyNbFile" else None
+    old = os.environ.get("JPY_SESSION_NAME")
+    if notebook is not None:
+        os.environ["JPY_SESSION_NAME"] = str(notebook)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("JPY_SESSION_NAME", None)
+        else:
+            os.environ["JPY_SESSION_NAME"] = old

@@ -19,12 +19,13 @@ import sys
 from pathlib import Path
 
 from . import data
+from .paths import BUILD, ROOT
 
-ROOT = data.ROOT
 NOTEBOOK_DIRS = ("lessons", "exercises", "solutions")
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
 # environment variables that name paths; made absolute so child processes in ROOT agree
-PATH_VARIABLES = ("FACECOURSE_MIRROR", "FACECOURSE_DATA")
+PATH_VARIABLES = ("FACECOURSE_MIRROR", "FACECOURSE_DATA", "FACECOURSE_LOCAL")
+PATH_LIST_VARIABLES = ("FACECOURSE_OPTOUT",)  # several paths, separated by os.pathsep
 
 
 def _course():
@@ -347,7 +348,7 @@ def cmd_badges(args, extra=()) -> int:
 
 
 ACCEL_VENV = ROOT / ".venv-accel"
-WHEELS = ROOT / "build" / "wheels"
+WHEELS = BUILD / "wheels"
 
 
 def cmd_accel_dlib(args, extra=()) -> int:
@@ -513,6 +514,9 @@ def main(argv: list[str] | None = None) -> int:
     for var in PATH_VARIABLES:
         if os.environ.get(var):
             os.environ[var] = _absolute(os.environ[var])
+    for var in PATH_LIST_VARIABLES:
+        if os.environ.get(var):
+            os.environ[var] = os.pathsep.join(_absolute(p) for p in os.environ[var].split(os.pathsep) if p)
     args, extra = parse_args(sys.argv[1:] if argv is None else argv)
     return args.func(args, extra)
 

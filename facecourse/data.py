@@ -12,6 +12,13 @@ Command line (inside the course environment)::
     python -m facecourse.data verify [--subset ...]
 
 ``FACECOURSE_MIRROR`` sets the default mirror; ``FACECOURSE_DATA`` moves the cache.
+
+**Opt-out.** ``datasets/optout/<dataset>.csv`` lists people who asked to be left out of the course
+(columns ``identity``, ``date``, ``note``; see ``datasets/optout/README.md``), and ``FACECOURSE_OPTOUT``
+may name more such files (separated by ``os.pathsep``) without editing the repository. One function
+decides, :func:`opted_out`; the fetcher does not fetch their images and removes them from the cache,
+``verify`` reports them as excluded, the embeddings loader, galleries and search leave them out, and
+:func:`read_pairs` drops the LFW pairs that name them (with a warning, because the numbers change).
 """
 
 from __future__ import annotations
@@ -21,17 +28,20 @@ import csv
 import hashlib
 import io
 import os
+import shutil
 import socket
 import sys
 import tarfile
 import threading
 import urllib.error
 import urllib.request
+import warnings
 import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .paths import DATASETS as DATASETS_DIR
 from .paths import MANIFEST_DIR, ROOT, SUBSET_DIR, cache_dir  # noqa: F401 - re-exported (data.ROOT, data.cache_dir)
 
 DATASETS = ("lfw", "examples")
@@ -58,6 +68,144 @@ class SourceUnavailable(DataError):
 
 class MissingDataError(DataError):
     """Files the course needs are not in the cache (or are corrupt)."""
+
+
+class OptedOutError(DataError):
+    """The person asked to be left out of the course (the opt-out list): their data is not used."""
+
+
+# ----------------------------------------------------------------------------- opt-out
+
+OPTOUT_DIR = DATASETS_DIR / "optout"
+OPTOUT_COLUMNS = ("identity", "date", "note")
+
+
+def normalise_identity(name: str) -> str:
+    """A person's name as the opt-out list and erasure compare it: lower case, underscores as spaces,
+    single spaces. ``"Gordon_Brown"`` (an LFW folder) and ``"Gordon Brown"`` (a web page) are one person.
+
+    >>> normalise_identity("Gordon_Brown") == normalise_identity(" gordon  BROWN")
+    True
+    """
+    return " ".join(str(name).replace("_", " ").lower().split())
+
+
+def optout_files(dataset: str = "lfw") -> list[Path]:
+    """The opt-out lists that apply: the committed ``datasets/optout/<dataset>.csv`` (if it exists), then
+    every file named in ``FACECOURSE_OPTOUT`` (paths separated by ``os.pathsep``).
+
+    >>> [p.name for p in optout_files("lfw")][:1]
+    ['lfw.csv']
+    """
+    files = [OPTOUT_DIR / f"{dataset}.csv"]
+    files = [f for f in files if f.is_file()]
+    extra = os.environ.get("FACECOURSE_OPTOUT", "")
+    files += [Path(p).expanduser() for p in extra.split(os.pathsep) if p.strip()]
+    return files
+
+
+def read_optout_list(path: Path) -> list[dict]:
+    """The rows of one opt-out list (a CSV with columns identity, date, note), checked.
+
+    ``identity`` is the name as spelled in the dataset's folder names (LFW: ``Gordon_Brown``), ``date``
+    the day the request was received (``YYYY-MM-DD``), ``note`` free text (may be empty: never a reason
+    that identifies more than the name does). Lines starting with ``#`` are comments. Returns a list
+    of dicts. Raises ``DataError`` if the file is missing, lacks a column, or has a malformed row.
+    """
+    import datetime as _dt
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"the opt-out list {path} does not exist (check FACECOURSE_OPTOUT)")
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if not ln.lstrip().startswith("#")]
+    reader = csv.DictReader(lines)
+    missing = set(OPTOUT_COLUMNS) - set(reader.fieldnames or ())
+    if missing:
+        raise DataError(f"the opt-out list {path} lacks column(s) {sorted(missing)}; columns are {list(OPTOUT_COLUMNS)}")
+    rows = []
+    for n, row in enumerate(reader, start=2):
+        who = (row["identity"] or "").strip()
+        if not who or "/" in who or "\\" in who or who.startswith("."):
+            raise DataError(f"{path}, row {n}: {row['identity']!r} is not an identity as spelled in a folder name")
+        try:
+            _dt.date.fromisoformat((row["date"] or "").strip())
+        except ValueError:
+            raise DataError(f"{path}, row {n}: date {row['date']!r} is not YYYY-MM-DD") from None
+        rows.append({"identity": who, "date": row["date"].strip(), "note": (row["note"] or "").strip()})
+    return rows
+
+
+_OPTOUT_CACHE: dict[tuple, frozenset] = {}
+
+
+def opted_out(dataset: str = "lfw") -> frozenset[str]:
+    """The identities of ``dataset`` who asked to be left out: the one function the whole course asks.
+
+    Reads the committed list and any named in ``FACECOURSE_OPTOUT`` (see :func:`optout_files`); the
+    result is cached until a file changes. Returns a frozenset of identities as spelled in the lists
+    (LFW folder names). Raises ``DataError`` for a malformed list.
+
+    >>> opted_out("lfw")          # nobody has asked so far
+    frozenset()
+    """
+    files = optout_files(dataset)
+    stamp = (dataset,) + tuple((str(f), f.stat().st_mtime_ns if f.is_file() else None) for f in files)
+    if stamp not in _OPTOUT_CACHE:
+        _OPTOUT_CACHE[stamp] = frozenset(r["identity"] for f in files for r in read_optout_list(f))
+    return _OPTOUT_CACHE[stamp]
+
+
+def opted_out_keys(dataset: str = "lfw") -> frozenset[str]:
+    """:func:`opted_out` normalised with :func:`normalise_identity`, for comparing names spelled either way.
+
+    >>> opted_out_keys("lfw")
+    frozenset()
+    """
+    return frozenset(normalise_identity(n) for n in opted_out(dataset))
+
+
+def is_opted_out(identity: str | None, dataset: str = "lfw") -> bool:
+    """True if ``identity`` (``"Gordon_Brown"`` or ``"Gordon Brown"``) is on the opt-out list of ``dataset``.
+
+    >>> is_opted_out("Gordon Brown"), is_opted_out(None)
+    (False, False)
+    """
+    keys = opted_out_keys(dataset)
+    return bool(keys) and identity is not None and normalise_identity(identity) in keys
+
+
+def entry_identity(entry: Entry) -> str | None:
+    """The person an LFW image entry shows (its folder name), or None for other files."""
+    parts = entry.path.split("/")
+    return parts[1] if entry.dataset == "lfw" and len(parts) >= 3 and parts[0] == "images" else None
+
+
+def split_opted_out(entries: list[Entry]) -> tuple[list[Entry], list[Entry]]:
+    """``(kept, excluded)``: the entries whose person is on an opt-out list go to ``excluded``."""
+    keys = opted_out_keys("lfw")
+    if not keys:
+        return list(entries), []
+    kept, excluded = [], []
+    for e in entries:
+        who = entry_identity(e)
+        (excluded if who is not None and normalise_identity(who) in keys else kept).append(e)
+    return kept, excluded
+
+
+def remove_opted_out(root: Path | None = None) -> int:
+    """Delete from the cache every LFW image of a person on the opt-out list; returns how many files went.
+
+    ``fetch`` calls it, so an opt-out takes effect at the next ``python3 course.py data``.
+    """
+    keys = opted_out_keys("lfw")
+    images = Path(root or cache_dir()) / "lfw" / "images"
+    removed = 0
+    if keys and images.is_dir():
+        for folder in images.iterdir():
+            if folder.is_dir() and normalise_identity(folder.name) in keys:
+                removed += sum(1 for f in folder.rglob("*") if f.is_file())
+                shutil.rmtree(folder)
+    return removed
 
 
 @dataclass(frozen=True)
@@ -134,9 +282,14 @@ def _read_subset_list(name: str) -> list[str]:
     return [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
 
 
-def pairs_image_paths(pairs_file: Path) -> list[str]:
-    """Image paths (``images/<Person>/<Person>_NNNN.jpg``) named in an LFW pairs file."""
-    return sorted({lfw_image_relpath(p, i) for pair in read_pairs(pairs_file) for p, i in pair[:2]})
+def pairs_image_paths(pairs_file: Path, include_opted_out: bool = False) -> list[str]:
+    """Image paths (``images/<Person>/<Person>_NNNN.jpg``) named in an LFW pairs file.
+
+    Images of people on the opt-out list are left out unless ``include_opted_out``.
+    """
+    pairs = read_pairs(pairs_file, include_opted_out=True)
+    return sorted({lfw_image_relpath(p, i) for pair in pairs for p, i in pair[:2]
+                   if include_opted_out or not is_opted_out(p)})
 
 
 def select(dataset: str, subset: str = "all", manifest_dir: Path | None = None) -> list[Entry]:
@@ -144,9 +297,10 @@ def select(dataset: str, subset: str = "all", manifest_dir: Path | None = None) 
 
     LFW subsets always include the protocol files. ``pairs`` is every image that
     ``protocol/pairs.txt`` names (7,701); it needs that file in the cache first, and ``fetch``
-    takes care of that. ``examples`` has only ``all``.
+    takes care of that. ``examples`` has only ``all``. Images of people on the opt-out list
+    (:func:`opted_out`) are never selected.
     """
-    entries = load_manifest(dataset, manifest_dir)
+    entries = split_opted_out(load_manifest(dataset, manifest_dir))[0]
     if subset == "all":
         return entries
     if dataset != "lfw" or subset not in LFW_SUBSETS:
@@ -163,7 +317,7 @@ def select(dataset: str, subset: str = "all", manifest_dir: Path | None = None) 
             )
         wanted = set(pairs_image_paths(pairs))
     chosen = [e for e in entries if e.path in wanted]
-    unknown = wanted - {e.path for e in chosen}
+    unknown = wanted - {e.path for e in chosen} - {e.path for e in split_opted_out(load_manifest(dataset, manifest_dir))[1]}
     if unknown:
         raise ManifestError(f"subset {subset!r} names files not in the manifest: {sorted(unknown)[:5]}")
     return protocol + chosen
@@ -288,6 +442,7 @@ class Report:
     fetched: int = 0
     already_ok: int = 0
     problems: dict[str, str] = field(default_factory=dict)
+    excluded: int = 0  # files left out because their person is on the opt-out list
 
     @property
     def ok(self) -> bool:
@@ -298,6 +453,8 @@ class Report:
             f"{self.checked} files checked: {self.already_ok} already verified, "
             f"{self.fetched} fetched, {len(self.problems)} problem(s)"
         )
+        if self.excluded:
+            text += f"; {self.excluded} file(s) excluded: their people are on the opt-out list (datasets/optout/)"
         for path, what in sorted(self.problems.items()):
             text += f"\n  {path}: {what}"
         return text
@@ -442,15 +599,35 @@ def required_entries(subset: str = "teaching") -> list[Entry]:
 
 
 def fetch(subset: str = "teaching", mirror=None, progress: bool = True, workers: int = 8) -> Report:
-    """Fetch and verify the examples and the LFW ``subset``. Raises DataError on any problem."""
+    """Fetch and verify the examples and the LFW ``subset``. Raises DataError on any problem.
+
+    Images of people on the opt-out list are not fetched, and any already in the cache are deleted.
+    """
+    remove_opted_out()
     report = fetch_entries(load_manifest("examples"), mirror, progress=progress, workers=workers, desc="examples")
     if subset == "pairs":  # the subset is defined by a protocol file: get that first
         protocol = [e for e in load_manifest("lfw") if e.path.startswith("protocol/")]
         _merge(report, fetch_entries(protocol, mirror, progress=False, workers=workers))
     _merge(report, fetch_entries(select("lfw", subset), mirror, progress=progress, workers=workers, desc=f"lfw {subset}"))
+    report.excluded = _excluded_count(subset)
     if not report.ok:
         raise MissingDataError("some files could not be fetched and verified:\n" + report.summary())
     return report
+
+
+def _excluded_count(subset: str) -> int:
+    """How many LFW files of ``subset`` the opt-out list leaves out."""
+    if not opted_out_keys("lfw"):
+        return 0
+    excluded = split_opted_out(load_manifest("lfw"))[1]
+    if subset == "teaching":
+        wanted = set(_read_subset_list("teaching"))
+        excluded = [e for e in excluded if e.path in wanted]
+    elif subset == "pairs":
+        pairs = local_path(Entry("lfw", "protocol/pairs.txt", "", 0, ""))
+        wanted = set(pairs_image_paths(pairs, include_opted_out=True)) if pairs.is_file() else set()
+        excluded = [e for e in excluded if e.path in wanted]
+    return len(excluded)
 
 
 def _merge(total: Report, part: Report) -> None:
@@ -461,14 +638,23 @@ def _merge(total: Report, part: Report) -> None:
 
 
 def verify(subset: str = "teaching") -> Report:
-    """Verify the examples and the LFW ``subset`` in the cache (no fetching)."""
+    """Verify the examples and the LFW ``subset`` in the cache (no fetching).
+
+    Images of people on the opt-out list are counted in ``excluded``, not reported missing; one
+    still in the cache is a problem (``fetch`` deletes it).
+    """
     try:
         entries = required_entries(subset)
     except MissingDataError as exc:
         report = Report()
         report.problems["lfw/protocol/pairs.txt"] = str(exc)
         return report
-    return verify_entries(entries)
+    report = verify_entries(entries)
+    report.excluded = _excluded_count(subset)
+    for e in split_opted_out(load_manifest("lfw"))[1]:
+        if local_path(e).exists():
+            report.problems[f"lfw/{e.path}"] = "opted out but still in the cache: `python3 course.py data` deletes it"
+    return report
 
 
 # ----------------------------------------------------------------------------- loaders
@@ -496,7 +682,15 @@ def require(dataset: str, relpath: str) -> Path:
 
 
 def lfw_image_path(person: str, index: int) -> Path:
-    return require("lfw", lfw_image_relpath(person, index))
+    """Path of one LFW image in the cache, e.g. ``lfw_image_path("Gordon_Brown", 7)``.
+
+    Raises ``ValueError`` for a malformed name or index, ``OptedOutError`` if the person is on the
+    opt-out list, and ``MissingDataError`` (saying how to fetch it) if the image is not in the cache.
+    """
+    relpath = lfw_image_relpath(person, index)
+    if is_opted_out(person):
+        raise OptedOutError(f"{person} asked to be left out of the course (datasets/optout/): their photos are not used")
+    return require("lfw", relpath)
 
 
 def example_path(name: str) -> Path:
@@ -504,11 +698,17 @@ def example_path(name: str) -> Path:
     return require("examples", name)
 
 
-def read_pairs(pairs_file: Path | None = None) -> list[tuple]:
+def read_pairs(pairs_file: Path | None = None, include_opted_out: bool = False, warn: bool = True) -> list[tuple]:
     """Parse an LFW pairs file into ``((name1, i1), (name2, i2), same, fold)`` tuples.
 
     Works for View 2's ``pairs.txt`` (header ``10 300``: 10 folds of 300 matched then 300
-    mismatched pairs) and View 1's files (header ``N``: one fold).
+    mismatched pairs) and View 1's files (header ``N``: one fold). Pairs naming a person on the
+    opt-out list are dropped (unless ``include_opted_out``), with a ``UserWarning`` saying how many,
+    because results then differ from the published protocol. Raises ``DataError`` for a malformed file.
+
+    >>> pairs = read_pairs()                      # doctest: +SKIP
+    >>> len(pairs), pairs[0][2]                   # doctest: +SKIP
+    (6000, True)
     """
     pairs_file = Path(pairs_file or require("lfw", "protocol/pairs.txt"))
     lines = [ln.split("\t") for ln in pairs_file.read_text(encoding="utf-8").splitlines() if ln.strip()]
@@ -528,7 +728,24 @@ def read_pairs(pairs_file: Path | None = None) -> list[tuple]:
             out.append(((r[0], int(r[1])), (r[2], int(r[3])), False, fold))
         else:
             raise DataError(f"{pairs_file}: line {k + 2} is neither a matched nor a mismatched pair: {r}")
-    return out
+    return out if include_opted_out else drop_opted_out_pairs(out, warn=warn)
+
+
+def drop_opted_out_pairs(pairs: list[tuple], warn: bool = True) -> list[tuple]:
+    """The pairs ``((name1, i1), (name2, i2), same, fold)`` in which neither person is on the opt-out list.
+
+    With ``warn`` (default), a ``UserWarning`` says how many pairs were dropped, if any: accuracy and
+    error rates computed without them are not those of the published protocol.
+    """
+    keys = opted_out_keys("lfw")
+    if not keys:
+        return list(pairs)
+    kept = [p for p in pairs if normalise_identity(p[0][0]) not in keys and normalise_identity(p[1][0]) not in keys]
+    if warn and len(kept) < len(pairs):
+        warnings.warn(f"{len(pairs) - len(kept)} of {len(pairs)} LFW pairs left out: a person in them is on the "
+                      "opt-out list (datasets/optout/), so results differ from the published protocol",
+                      UserWarning, stacklevel=2)
+    return kept
 
 
 # ----------------------------------------------------------------------------- maintainer tools

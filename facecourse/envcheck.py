@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import data
+from .paths import ROOT
 
 # The packages the report shows (distribution names, as pip knows them). This is a view, not a
 # second list of dependencies: they are declared in pyproject.toml and pinned in requirements.lock
@@ -28,7 +29,7 @@ PACKAGES = (
     "setuptools", "jupyterlab", "ipywidgets", "altair", "vl-convert-python", "otter-grader",
     "nbval", "protego", "beautifulsoup4",
 )
-LOCK_FILES = (data.ROOT / "requirements.lock", data.ROOT / "requirements-nodeps.lock")
+LOCK_FILES = (ROOT / "requirements.lock", ROOT / "requirements-nodeps.lock")
 INSTALL_FIX = "python3 course.py install (it installs the locked packages)"
 
 

@@ -22,7 +22,7 @@ def client_list():
 
 def test_every_fact_has_a_source_and_a_parsable_date():
     t = facts.timeline()
-    assert len(t) == 98 and t["when"].is_monotonic_increasing
+    assert len(t) == 100 and t["when"].is_monotonic_increasing
     assert t["source_url"].str.match(r"https?://").all()
     assert set(t["precision"]) == {"year", "month", "day"}
     f = facts.figures()
@@ -34,6 +34,68 @@ def test_known_doubts_stay_flagged():
     assert t.loc[t["figure"] == 7552800, "flag"].str.contains("not final").all()
     assert t.loc[t["figure"] == 1e11, "flag"].str.contains("target").all()
     assert t.loc[t["event_type"] == "response_breakdown_derived", "flag"].str.contains("derived").all()
+
+
+ISO_DATE = r"\d{4}(-\d\d(-\d\d)?)?"
+# words of a flag whose status can change after the source was written: such a flag says when it held
+CHANGEABLE = ("not final", "pending", "unpaid", "not shown to be paid", "left to the courts")
+
+
+def _is_full_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return (parts.scheme in ("http", "https") and "." in parts.netloc and (parts.path.strip("/") or parts.query) != ""
+            and not any(c.isspace() for c in url) and "..." not in url and "\u2026" not in url)
+
+
+def test_facts_tables_carry_full_source_urls():
+    assert not _is_full_url("https://www.buzzfeednews.com/") and not _is_full_url("https://example.org/a...")
+    for name, table in (("timeline", facts.timeline()), ("published_figures", facts.figures()),
+                        ("legal_map", facts.legal_map())):
+        bad = table.loc[~table["source_url"].map(_is_full_url), "source_url"].tolist()
+        assert not bad, f"{name}.csv: source URLs that are not full addresses of a page: {bad}"
+
+
+def test_same_figure_from_the_same_source_has_the_same_date_in_both_tables():
+    t, f = facts.timeline(), facts.figures()
+    pairs = f.merge(t, left_on=["source_url", "value"], right_on=["source_url", "figure"])
+    dated = pairs[pairs["as_of"].str.fullmatch(r"\d{4}-\d\d-\d\d")]
+    assert len(dated) >= 20
+    bad = dated.loc[dated["as_of"] != dated["date"], ["metric", "category", "as_of", "date", "source_url"]]
+    assert bad.empty, f"published_figures.csv as_of disagrees with timeline.csv date:\n{bad}"
+    # the UK National Crime Agency figure: BuzzFeed News UK published it on 28 February 2020
+    nca = f[f["category"] == "UK National Crime Agency"]
+    assert nca["as_of"].tolist() == ["2020-02-28"]
+    assert t.loc[t["figure"].eq(500) & t["jurisdiction"].eq("GB"), "date"].tolist() == ["2020-02-28"]
+
+
+def test_every_status_that_can_change_says_when_it_held():
+    f, legal, t = facts.figures(), facts.legal_map(), facts.timeline()
+    assert f["as_of"].str.fullmatch(ISO_DATE).all(), f.loc[~f["as_of"].str.fullmatch(ISO_DATE), ["metric", "as_of"]]
+    assert legal["as_of"].str.fullmatch(ISO_DATE).all()
+    changeable = t[t["flag"].str.contains("|".join(CHANGEABLE))]
+    assert len(changeable) >= 3
+    for row in changeable.itertuples():
+        m = re.search(rf"\(as of ({ISO_DATE})\)", row.flag)
+        assert m, f"{row.date}: the flag {row.flag!r} can change but does not say '(as of YYYY-MM)'"
+        assert m.group(1) >= row.date[: len(m.group(1))], f"{row.date}: a status cannot hold before the event"
+    # the legal map is as recent as the timeline rows it summarises
+    bipa = legal.set_index("instrument").loc["Biometric Information Privacy Act (740 ILCS 14)"]
+    assert "one recovery per person" in bipa["what_it_says"] and "electronic signature" in bipa["what_it_says"]
+    amendment = t[(t["event_type"] == "legislation") & (t["jurisdiction"] == "US-IL")]
+    assert bipa["as_of"] == amendment["date"].max()[:7]
+    uk = legal[legal["jurisdiction"] == "GB"].iloc[0]
+    tribunals = t[(t["event_type"] == "tribunal") & (t["jurisdiction"] == "GB")]
+    assert uk["as_of"] == tribunals["date"].max()[:7] and len(tribunals) == 2
+
+
+def test_liquidated_penalty_is_not_called_paid():
+    fines = facts.fines()
+    assert "penalty collected" not in set(fines["kind"])
+    liquidated = fines[fines["kind"] == "liquidated penalty"]
+    assert liquidated["amount"].tolist() == [5_200_000] and liquidated["flag"].str.contains("not shown to be paid").all()
+    assert not facts.timeline()["headline"].str.contains(r"\bcollect(?:s|ed)\b.*penalt", case=False).any()
 
 
 def test_fines_and_size_claims():
@@ -288,3 +350,35 @@ def test_docstring_examples_run(module, client_list):
     result = doctest.testmod(mod, extraglobs={"facts": facts, "explore": explore, "clients": clients,
                                               "charts": breach_charts, "df": client_list}, verbose=False)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_facts_readme_row_counts_are_true():
+    from facecourse.data import ROOT
+
+    readme = (ROOT / "datasets" / "facts" / "README.md").read_text()
+    counts = dict(re.findall(r"^\| `(\w+)\.csv` \| (\d+) \|", readme, flags=re.M))
+    assert counts == {"timeline": str(len(facts.timeline())), "published_figures": str(len(facts.figures())),
+                      "legal_map": str(len(facts.legal_map()))}
+
+
+def test_small_figures_typed_in_track_c_prose_match_the_facts():
+    """Counts under 1,000 escape the general prose test above; the ones typed in C2 and C4 are checked here."""
+    import json
+
+    from facecourse.data import ROOT
+
+    def prose(name):
+        cells = json.loads((ROOT / "lessons" / f"{name}.ipynb").read_text())["cells"]
+        return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown") + "\n".join(
+            "".join(o.get("data", {}).get("text/markdown", "")) for c in cells for o in c.get("outputs", []))
+
+    c2 = prose("C2_what_leaked")
+    denied = re.search(r"about (\d+) agencies first denied use", c2)
+    assert denied and float(denied.group(1)) == facts.figure("behaviour", "initially_denied_then_confirmed")
+    assert re.search(rf"free {clients.TRIAL_DAYS}-day trials", c2)
+    c4 = prose("C4_harms_policy")
+    rcmp = facts.timeline().query("headline.str.contains('RCMP')", engine="python")
+    m = re.search(r"RCMP cited (\d+) cases, but only about (\d+)% .* about (\d+)% could not be accounted", c4)
+    assert m, "C4 must state the RCMP figures"
+    assert float(m.group(1)) in set(rcmp["figure"]) and float(m.group(3)) in set(rcmp["figure"])
+    assert rcmp["headline"].str.contains(f"about {m.group(2)}%").any()

@@ -38,7 +38,8 @@ def fresh_clone(tmp_path) -> Path:
     """The files ``--help`` may need, copied to a folder with no ``.venv``: a fresh clone's view."""
     clone = tmp_path / "clone"
     (clone / "facecourse").mkdir(parents=True)
-    for rel in ("course.py", "pyproject.toml", "facecourse/__init__.py", "facecourse/cli.py", "facecourse/data.py"):
+    for rel in ("course.py", "pyproject.toml", "facecourse/__init__.py", "facecourse/cli.py", "facecourse/data.py",
+                "facecourse/paths.py"):
         shutil.copyfile(ROOT / rel, clone / rel)
     return clone
 

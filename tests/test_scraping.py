@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 from email.utils import formatdate
@@ -169,6 +170,10 @@ def test_ledger_save_load_and_erasure_honoured_by_the_next_crawl(crawls, tmp_pat
         result = crawler.polite_crawler(site.url, ledger=again, folder=tmp_path / "again").crawl()
         photos_requested = [p for p in site.access_log()["path"] if p.startswith(f"/photos/{slug}/")]
     assert photos_requested == [] and who not in set(result.photos()["subject"])
+    saved = result.ledger.save(tmp_path / "after.csv")  # issue 15: the saved ledger must not name who was erased
+    text = (saved.read_text() + saved.with_suffix(".erased.txt").read_text()).lower()
+    assert slug not in text and who.lower() not in text
+    assert (result.ledger.table()["url"] == ledger.WITHHELD).sum() >= 1
     with pytest.raises(FileNotFoundError, match="no ledger"):
         ledger.Ledger.load(tmp_path / "missing.csv")
     with pytest.raises(ValueError, match="non-empty"):
@@ -305,3 +310,58 @@ def test_track_a_lessons_build_altair_charts_in_view_with_title_and_description(
                       and "description=" in "".join(c["source"]) and "title=" in "".join(c["source"])
                       for c in _lesson(name) if c["cell_type"] == "code")]
     assert len(in_view) >= 2, in_view
+
+
+def test_default_crawl_folders_are_in_the_local_data_folder_not_the_current_folder(tmp_path, monkeypatch):
+    """Issue 15: crawled photos used to land in `crawl-output/` under the lesson's folder."""
+    data.fetch("teaching", progress=False)
+    local, here = tmp_path / "local", tmp_path / "here"
+    here.mkdir()
+    monkeypatch.setenv("FACECOURSE_LOCAL", str(local))
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)  # not in a notebook
+    monkeypatch.chdir(here)
+    assert crawler.crawls_dir() == local.resolve() / "crawls"
+    with sandbox.SandboxSite() as site:
+        polite = crawler.polite_crawler(site.url, limits=crawler.Limits(max_requests=40)).crawl()
+        careless = crawler.careless_crawler(site.url, limits=crawler.Limits(max_requests=40)).crawl()
+    for result, name in ((polite, "polite"), (careless, "careless")):
+        assert result.folder == local.resolve() / "crawls" / "here" / name
+        files = [Path(f) for f in result.photos()["file"]]
+        assert files and all(f.is_file() and f.parent == result.folder for f in files), name
+    assert list(here.iterdir()) == [], "a crawl with default settings must write nothing in the current folder"
+    assert not list(polite.folder.glob(".*.part")), "photos are written whole, then renamed"
+    # runs from another folder (a solution beside its lesson) get their own photos: one's erasure spares the other
+    elsewhere = tmp_path / "solutions"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert crawler.default_folder("polite") == local.resolve() / "crawls" / "solutions" / "polite"
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_each_notebook_and_each_running_kernel_crawls_into_its_own_folder(tmp_path, monkeypatch):
+    """Two notebooks (or two kernels of one notebook) running at once never share a crawl folder,
+    so one's erasure cannot delete the photos the other is reading."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("FACECOURSE_LOCAL", str(tmp_path / "local"))
+    crawls = tmp_path / "local" / "crawls"
+    ask = "from facecourse.scraping import crawler; print(crawler.default_folder('polite'))"
+
+    def folder_in_another_kernel(notebook: str) -> str:
+        env = {**os.environ, "JPY_SESSION_NAME": notebook}
+        return subprocess.run([sys.executable, "-c", ask], env=env, capture_output=True, text=True,
+                              check=True, cwd=tmp_path).stdout.strip()
+
+    monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "lessons" / "A3_careless_vs_polite.ipynb"))
+    mine = crawler.default_folder("polite")
+    assert mine == (crawls / "lessons" / "A3_careless_vs_polite" / "polite").resolve()
+    assert crawler.default_folder("polite") == mine, "the same kernel gets the same folder back"
+    # another notebook, and the same notebook's twin in solutions/, get their own folders
+    assert folder_in_another_kernel(str(tmp_path / "lessons" / "A4_provenance_consent.ipynb")) == \
+        str((crawls / "lessons" / "A4_provenance_consent" / "polite").resolve())
+    assert folder_in_another_kernel(str(tmp_path / "solutions" / "A3_careless_vs_polite.ipynb")) == \
+        str((crawls / "solutions" / "A3_careless_vs_polite" / "polite").resolve())
+    # a second kernel of THIS notebook while this one holds its folder: polite-2
+    assert folder_in_another_kernel(str(tmp_path / "lessons" / "A3_careless_vs_polite.ipynb")) == \
+        str(mine.parent / "polite-2")

@@ -31,12 +31,12 @@ from pathlib import Path
 
 import yaml
 
-from ..data import ROOT
+from ..paths import BUILD, ROOT
 from .notebooks import dumps, normalise as _normalise
 
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
-AUTOGRADERS = ROOT / "build" / "autograder"
+AUTOGRADERS = BUILD / "autograder"
 
 
 class ExerciseError(RuntimeError):

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..data import ROOT
+from ..paths import ROOT
 
 SOURCES = ROOT / "sources"
 KINDS = ("lessons", "solutions")
@@ -139,13 +139,22 @@ def _committed(path: Path) -> dict | None:
         return None
 
 
-def execute(nb: dict, cwd: Path, timeout: int = 600) -> dict:
-    """Run every cell of ``nb`` in a fresh kernel with ``cwd`` as working folder; return it with outputs."""
+def execute(nb: dict, cwd: Path, timeout: int = 600, path: Path | None = None) -> dict:
+    """Run every cell of ``nb`` in a fresh kernel with ``cwd`` as working folder; return it with outputs.
+
+    ``path`` is the notebook's file: the kernel gets it as ``JPY_SESSION_NAME``, as Jupyter gives it
+    (and as ``conftest.py`` does under nbval), so code that names its own files after the notebook
+    (the crawlers' folders) writes the same outputs here, in JupyterLab and in the tests.
+    """
+    import os
+
     import nbformat
     from nbclient import NotebookClient
 
     node = nbformat.reads(json.dumps(nb), as_version=4)
-    NotebookClient(node, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    env = {**os.environ, **({"JPY_SESSION_NAME": str(path)} if path is not None else {})}
+    NotebookClient(node, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(cwd)}}).execute(env=env)
     return normalise(strip_image_outputs(json.loads(nbformat.writes(node))), keep_outputs=True)
 
 
@@ -164,7 +173,7 @@ def build(source: Path, execute_changed: bool = True, force: bool = False) -> tu
             nb = normalise(old, keep_outputs=True)
             what = "unchanged (outputs kept)"
         elif execute_changed:
-            nb = execute(nb, target.parent)
+            nb = execute(nb, target.parent, path=target)
             what = "executed"
         else:
             what = "written WITHOUT outputs (run `python3 course.py build --execute` before committing)"

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..data import ROOT
+from ..paths import ROOT
 
 TRACKS = {
     "0": "Start",

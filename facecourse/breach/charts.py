@@ -70,6 +70,7 @@ _EVENT_KINDS = {
     "tribunal": "courts and settlements", "criminal_complaint": "courts and settlements",
     "regulator": "governments and regulators", "government_action": "governments and regulators",
     "government_statement": "governments and regulators", "government_contract": "governments and regulators",
+    "legislation": "governments and regulators",
 }
 
 

@@ -140,10 +140,12 @@ def top_share(df: pd.DataFrame, fraction: float) -> float:
 def explorer(df: pd.DataFrame):
     """An ipywidgets explorer: filter the client list by sector, country, plan and minimum searches.
 
-    Three ``Dropdown`` controls and an ``IntSlider`` call ``filter_clients`` and ``summary`` through
-    ``observe`` callbacks and write the result into an ``HTML`` widget (the SYNTHETIC label on top).
-    Returns the ``VBox``; its ``last_table`` attribute holds the rows currently shown, so tests can
-    set a control's ``.value`` and check the table.
+    Three ``Dropdown`` controls and an ``IntSlider``, wired by the course's explorer helper
+    (:func:`facecourse.widgets.explorer`: an ``observe`` callback per control) to ``filter_clients``
+    and ``summary``; the result goes into an ``HTML`` widget, under the SYNTHETIC label. Returns the
+    ``VBox`` (label, two rows of controls, output); its ``last_table`` attribute holds the rows
+    currently shown, so tests can set a control's ``.value`` and check the table. Raises TypeError or
+    ValueError for a table that is not a client list.
 
     >>> box = explore.explorer(df); box.children[1].children[0].value = "non-US public"
     >>> len(box.last_table)
@@ -151,30 +153,29 @@ def explorer(df: pd.DataFrame):
     """
     import ipywidgets as w
 
+    from ..widgets import explorer as wire
+
     df = _check(df)
 
     def options(col):
         return [ALL] + sorted(set(df[col]))
 
-    sector = w.Dropdown(options=options("sector"), description="sector")
-    country = w.Dropdown(options=options("country"), description="country")
-    plan = w.Dropdown(options=options("plan"), description="plan")
-    min_searches = w.IntSlider(value=0, min=0, max=2000, step=50, description="min searches")
-    out = w.HTML()
-    box = w.VBox([w.HTML(f"<b>{LABEL}</b>"), w.HBox([sector, country]), w.HBox([plan, min_searches]), out])
-    box.last_table = None
+    controls = {"sector": w.Dropdown(options=options("sector"), description="sector"),
+                "country": w.Dropdown(options=options("country"), description="country"),
+                "plan": w.Dropdown(options=options("plan"), description="plan"),
+                "min_searches": w.IntSlider(value=0, min=0, max=2000, step=50, description="min searches")}
 
-    def refresh(*_):
-        rows = filter_clients(df, sector.value, country.value, plan.value, int(min_searches.value))
-        box.last_table = rows
+    def render(sector, country, plan, min_searches):
+        return filter_clients(df, sector, country, plan, int(min_searches))
+
+    def show(rows):
+        if not len(rows):
+            return "<p>No organisation matches these filters.</p>"
         facts = summary(rows)
         head = ", ".join(f"{k}: {v:.0%}" if isinstance(v, float) else f"{k}: {v:,}" for k, v in facts.items())
         top = rows.sort_values("searches", ascending=False).head(10)
-        out.value = (f"<p>{head}</p>" + top.to_html(index=False, escape=True, columns=[
+        return f"<p>{head}</p>" + top.to_html(index=False, escape=True, columns=[
             "org_id", "name", "sector", "country", "state", "accounts", "searches", "plan"])
-                     if len(rows) else "<p>No organisation matches these filters.</p>")
 
-    for ctl in (sector, country, plan, min_searches):
-        ctl.observe(refresh, names="value")
-    refresh()
-    return box
+    return wire(controls, render, show=show, rows=[["sector", "country"], ["plan", "min_searches"]],
+                header=f"<b>{LABEL}</b>")

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..data import ROOT, MissingDataError
+from ..data import MissingDataError
+from ..paths import FACTS_DIR
 
-FACTS = ROOT / "datasets" / "facts"
+FACTS = FACTS_DIR  # datasets/facts (facecourse.paths); tests point it elsewhere
 TIMELINE_COLUMNS = ["date", "event_type", "jurisdiction", "actor", "headline", "figure", "figure_unit", "flag",
                     "source_name", "source_title", "source_url"]
 FIGURE_COLUMNS = ["metric", "category", "value", "unit", "as_of", "scope", "note", "source_name",
@@ -114,8 +115,9 @@ def fines() -> pd.DataFrame:
 
     Columns: ``date, when, jurisdiction, country, fined, kind, amount, currency, flag, headline,
     source_name, source_url``. ``kind`` is ``"fine"``, ``"provisional"``, ``"daily penalty"``,
-    ``"maximum extra penalties"`` or ``"penalty collected"``; ``fined`` says who was fined (not
-    always Clearview); ``flag`` keeps doubts such as "not final".
+    ``"maximum extra penalties"`` or ``"liquidated penalty"`` (a periodic penalty made payable: an
+    order to pay, not a record that anything was paid); ``fined`` says who was fined (not always
+    Clearview); ``flag`` keeps doubts such as "not final" or "not shown to be paid".
 
     >>> f = fines()
     >>> float(f.loc[(f["kind"] == "fine") & (f["currency"] == "EUR"), "amount"].max())
@@ -129,7 +131,7 @@ def fines() -> pd.DataFrame:
     money.loc[money["figure_unit"].str.contains("per day"), "kind"] = "daily penalty"
     money.loc[money["figure_unit"].str.contains("max penalties"), "kind"] = "maximum extra penalties"
     money.loc[money["figure_unit"].str.contains("provisional"), "kind"] = "provisional"
-    money.loc[money["headline"].str.contains("collects", case=False), "kind"] = "penalty collected"
+    money.loc[money["figure_unit"].str.contains("liquidated penalty"), "kind"] = "liquidated penalty"
     money["country"] = money["jurisdiction"].map(jurisdiction_name)
     money["fined"] = "Clearview AI"
     money.loc[money["headline"].str.contains("Police Authority"), "fined"] = "Swedish Police Authority"
@@ -159,9 +161,18 @@ def database_size() -> pd.DataFrame:
 
 
 LEGAL_COLUMNS = ["instrument", "jurisdiction", "kind", "what_it_says", "why_it_matters_for_scraping", "source_name",
-                 "source_url"]
+                 "source_url", "as_of"]
 
 
 def legal_map() -> pd.DataFrame:
-    """The laws and rulings that bear on scraping faces (Track A), one row each, with a primary source."""
+    """The laws and rulings that bear on scraping faces (Track A), one row each, with a primary source.
+
+    Columns: ``instrument, jurisdiction, kind, what_it_says, why_it_matters_for_scraping, source_name,
+    source_url, as_of``. ``as_of`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) is the newest development a
+    row describes: laws are amended and rulings appealed, so a row says nothing about later changes.
+    Raises MissingDataError if the file is missing or truncated.
+
+    >>> legal_map().set_index("instrument").loc["Biometric Information Privacy Act (740 ILCS 14)", "as_of"]
+    '2024-08'
+    """
     return _read("legal_map.csv", LEGAL_COLUMNS)

@@ -14,6 +14,9 @@ person completely when asked.
     'Ann'
     >>> g.remove("Ann")                      # erasure: no search returns Ann afterwards
     1
+
+People on the course's opt-out list (``facecourse.data.opted_out``, ``datasets/optout/``) cannot be
+enrolled, are dropped when a saved gallery is loaded, and are never returned by a search.
 """
 
 from __future__ import annotations
@@ -26,10 +29,15 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from .. import data
 from . import THRESHOLD
 
 DIM = 128
 DEFAULT_THRESHOLD = THRESHOLD
+
+
+class OptedOutError(data.OptedOutError, ValueError):
+    """Enrolling a person on the opt-out list was refused (a ``ValueError`` and a ``data.OptedOutError``)."""
 
 
 @dataclass(frozen=True)
@@ -93,8 +101,8 @@ class Gallery:
         """Enrol one face. ``source`` (where the photo came from) is required: no provenance, no entry.
 
         Extra keyword arguments are stored as provenance columns (licence, hash, collected_at...).
-        Raises ``ValueError`` for an empty identity or source, or an embedding that is not 128
-        finite numbers.
+        Raises ``ValueError`` for an empty identity or source, an embedding that is not 128
+        finite numbers, or a person on the opt-out list (``data.OptedOutError``, a ``ValueError`` here too).
 
         >>> g = Gallery(); g.add("Ann", np.zeros(128), source="https://example.org/ann.jpg", licence="CC-BY")
         >>> g.records.loc[0, ["identity", "licence"]].tolist()
@@ -107,7 +115,7 @@ class Gallery:
         """Enrol many faces at once: equal-length lists of identities, (n, 128) embeddings and sources.
 
         ``provenance``, optional, is one dict per face. Raises ``ValueError`` as :meth:`add` does,
-        or if the lengths differ.
+        or if the lengths differ; nothing is enrolled if any identity is on the opt-out list.
 
         >>> g = Gallery(); g.add_many(["Ann", "Bob"], np.eye(128)[:2], ["a.jpg", "b.jpg"]); len(g)
         2
@@ -119,6 +127,10 @@ class Gallery:
         for name in identities:
             if not isinstance(name, str) or not name.strip():
                 raise ValueError(f"identity must be a non-empty string, got {name!r}")
+        refused = sorted({n for n in identities if data.is_opted_out(n)})
+        if refused:
+            raise OptedOutError(f"{', '.join(refused)} asked to be left out (the opt-out list, datasets/optout/): "
+                                "they cannot be enrolled")
         for src in sources:
             if not isinstance(src, str) or not src.strip():
                 raise ValueError("every face needs a source (URL or file) so matches can be traced back")
@@ -182,7 +194,7 @@ class Gallery:
 
         ``exclude_source`` leaves out the probe's own photo when it is also in the gallery. Ranking
         is ``np.argpartition`` for the k smallest, then a sort of those k (ties by row), as in
-        lesson B5. Returns a list of :class:`Match` (shorter than ``k`` if the threshold cuts it or
+        lesson B5. People put on the opt-out list after they were enrolled are never returned. Returns a list of :class:`Match` (shorter than ``k`` if the threshold cuts it or
         the gallery is smaller). Raises ``ValueError`` if ``k`` is not a positive int.
 
         >>> g = Gallery(); g.add_many(["Ann", "Bob", "Cy"], np.eye(128)[:3] * [[1], [2], [3]], ["a", "b", "c"])
@@ -193,11 +205,14 @@ class Gallery:
             raise ValueError(f"k must be a positive int, got {k!r}")
         if len(self) == 0:
             return []
+        hidden = self._opted_out_rows()
         if getattr(self, "_index", None) is not None:
-            return self._search_index(probe, k, threshold, exclude_source)
+            return self._search_index(probe, k, threshold, exclude_source, hidden)
         d = self.distances(probe)
         if exclude_source is not None:
             d = np.where(self.records["source"].to_numpy() == exclude_source, np.inf, d)
+        if hidden is not None:
+            d = np.where(hidden, np.inf, d)
         k_eff = min(k, len(d))
         idx = np.argpartition(d, k_eff - 1)[:k_eff] if k_eff < len(d) else np.arange(len(d))
         idx = idx[np.lexsort((idx, d[idx]))]
@@ -314,11 +329,21 @@ class Gallery:
             self._index, _ = ann.remove(self._index, self._keys[~keep])  # erasure reaches the index
         self._keys = self._keys[keep]
 
-    def _search_index(self, probe, k: int, threshold: float | None, exclude_source: str | None) -> list[Match]:
+    def _opted_out_rows(self) -> np.ndarray | None:
+        """A boolean mask of the rows whose identity is on the opt-out list, or None if there are none."""
+        keys = data.opted_out_keys("lfw")
+        if not keys or not len(self):
+            return None
+        mask = self.records["identity"].map(data.normalise_identity).isin(keys).to_numpy()
+        return mask if mask.any() else None
+
+    def _search_index(self, probe, k: int, threshold: float | None, exclude_source: str | None,
+                      hidden: np.ndarray | None = None) -> list[Match]:
         from . import index as ann
 
         p = _vector(probe, "probe")
         skip = 0 if exclude_source is None else int((self.records["source"] == exclude_source).sum())
+        skip += 0 if hidden is None else int(hidden.sum())
         dist, keys = ann.search(self._index, p, min(len(self), k + skip))
         out: list[Match] = []
         for d, key in zip(dist[0], keys[0]):
@@ -326,6 +351,8 @@ class Gallery:
                 break
             row = int(np.searchsorted(self._keys, key))  # keys are increasing along the rows
             if exclude_source is not None and self.records.at[row, "source"] == exclude_source:
+                continue
+            if hidden is not None and hidden[row]:
                 continue
             out.append(Match(len(out) + 1, self.records.at[row, "identity"], float(d), self.records.at[row, "source"], row))
             if len(out) == k:
@@ -348,8 +375,8 @@ class Gallery:
     def load(cls, path: str | os.PathLike) -> "Gallery":
         """Read a gallery written by :meth:`save` (``<path>.npz`` and ``<path>.csv``).
 
-        Raises ``FileNotFoundError`` if a file is missing and ``ValueError`` if they are unreadable
-        or disagree.
+        People on the opt-out list are dropped as the gallery is read. Raises ``FileNotFoundError`` if
+        a file is missing and ``ValueError`` if they are unreadable or disagree.
         """
         base = Path(path).with_suffix("")
         npz, csv = base.with_suffix(".npz"), base.with_suffix(".csv")
@@ -368,4 +395,7 @@ class Gallery:
         g._sq = np.einsum("ij,ij->i", g._emb, g._emb)
         g._init_index_state(len(g._emb))
         g.records = records
+        hidden = g._opted_out_rows()
+        if hidden is not None:
+            g.remove_where(hidden)
         return g

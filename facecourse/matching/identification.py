@@ -19,6 +19,8 @@ def lfw_gallery() -> Gallery:
     """A :class:`Gallery` of every precomputed LFW face (13,232), each with its official URL as its source.
 
     Each record also keeps ``path`` (e.g. ``images/Alan_Ball/Alan_Ball_0001.jpg``) and ``detector``.
+    People on the opt-out list are not in it (``precomputed.load`` drops them), and neither are they
+    in the probes, mates and distractors of :func:`closed_set_rank1` and :func:`open_set_false_alarms`.
     Raises ``data.MissingDataError`` if the committed embeddings are missing.
 
     >>> g = lfw_gallery()
@@ -122,9 +124,10 @@ def search_explorer(gallery: Gallery, people: list[str]):
     """An ipywidgets tool: choose a person and photo, move the threshold and k, see the candidates.
 
     Built like the slider in lesson B5: two Dropdowns (person, photo), an IntSlider (top k) and a
-    FloatSlider (threshold), each connected with ``observe`` to a function that calls
-    :func:`search_results` and writes the table into an ``HTML`` widget. Returns the ``VBox``;
-    its ``last_table`` attribute holds the DataFrame shown now (tests read it).
+    FloatSlider (threshold), wired by the course's explorer helper (:func:`facecourse.widgets.explorer`:
+    an ``observe`` callback per control) to :func:`search_results`, which writes the table into an
+    ``HTML`` widget. Choosing a person refills the photo list. Returns the ``VBox``; its
+    ``last_table`` attribute holds the DataFrame shown now (tests read it).
 
     >>> ui = search_explorer(g, ["Gordon_Brown", "Tony_Blair"])   # doctest: +SKIP
     >>> ui.children[1].children[1].value = 0.5                      # doctest: +SKIP
@@ -132,33 +135,30 @@ def search_explorer(gallery: Gallery, people: list[str]):
     """
     import ipywidgets as w
 
+    from ..widgets import explorer
+
     recs = gallery.records
-    person = w.Dropdown(options=people, value=people[0], description="person")
-    photo = w.Dropdown(description="photo")
-    k = w.IntSlider(value=5, min=1, max=20, description="top k")
-    threshold = w.FloatSlider(value=THRESHOLD, min=0.3, max=1.0, step=0.05, description="threshold", readout_format=".2f")
-    out = w.HTML()  # widget state only: no display messages, so it also works under nbval
-    box = w.VBox([w.HBox([person, photo]), w.HBox([k, threshold]), out])
-    box.last_table = None  # what the tool shows now (tests read it; nbval fires no callbacks)
 
     def photos_of(name):
         return sorted(recs.loc[recs["identity"] == name, "path"])
 
-    def refresh(*_):
-        if not photo.value:
-            return
-        box.last_table = search_results(gallery, photo.value, k=k.value, threshold=threshold.value)
-        out.value = (box.last_table.to_html(index=False, render_links=True, escape=True) if len(box.last_table)
-                     else f"<p>No candidate within {threshold.value:.2f}: nobody in the gallery is close enough.</p>")
+    person = w.Dropdown(options=people, value=people[0], description="person")
+    photo = w.Dropdown(options=photos_of(people[0]), description="photo")
+    threshold = w.FloatSlider(value=THRESHOLD, min=0.3, max=1.0, step=0.05, description="threshold", readout_format=".2f")
+    controls = {"person": person, "photo": photo, "k": w.IntSlider(value=5, min=1, max=20, description="top k"),
+                "threshold": threshold}
 
-    def on_person(change):
+    def on_person(change):  # registered before the explorer's callbacks, so the photo list is new first
         photo.options = photos_of(change["new"])
         photo.value = photo.options[0]
 
-    photo.options = photos_of(person.value)
-    photo.value = photo.options[0]
     person.observe(on_person, names="value")
-    for ctl in (photo, k, threshold):
-        ctl.observe(refresh, names="value")
-    refresh()
-    return box
+
+    def render(person, photo, k, threshold):  # person only chooses the photos; the photo is the probe
+        return search_results(gallery, photo, k=k, threshold=threshold)
+
+    def show(table):
+        return (table.to_html(index=False, render_links=True, escape=True) if len(table)
+                else f"<p>No candidate within {threshold.value:.2f}: nobody in the gallery is close enough.</p>")
+
+    return explorer(controls, render, show=show, rows=[["person", "photo"], ["k", "threshold"]])

@@ -31,11 +31,12 @@ import numpy as np
 import pandas as pd
 
 from .. import data
+from ..paths import BUILD, EMBEDDINGS_DIR
 from . import faces
 from .faces import Box, Face
 
-OUT_DIR = data.ROOT / "datasets" / "embeddings"
-SHARD_DIR = data.ROOT / "build" / "embeddings"
+OUT_DIR = EMBEDDINGS_DIR
+SHARD_DIR = BUILD / "embeddings"
 SHARD_SIZE = 250
 SETTINGS = faces.LFW
 #: where the LFW face sits in the 150 px images (scikit-learn's crop scaled by 0.6), a last resort
@@ -102,7 +103,7 @@ def build(workers: int | None = None, progress: bool = True, limit: int | None =
           out_dir: Path = OUT_DIR, shard_dir: Path = SHARD_DIR, shard_size: int = SHARD_SIZE) -> dict:
     """Embed every LFW image in the manifest (or the first ``limit``), in parallel; write ``out_dir``."""
     out_dir, shard_dir = Path(out_dir), Path(shard_dir)
-    entries = [e for e in data.load_manifest("lfw") if e.path.startswith("images/")]
+    entries = [e for e in data.split_opted_out(data.load_manifest("lfw"))[0] if e.path.startswith("images/")]
     report = data.verify_entries(entries)
     if not report.ok:
         raise data.MissingDataError(
@@ -154,7 +155,8 @@ def load() -> tuple[pd.DataFrame, np.ndarray]:
     """(table, embeddings) of the committed LFW embeddings; row i of the table is embeddings[i].
 
     ``table`` has columns path, person, index (the image number), detector (hog/cnn/fixed),
-    faces_found and the box; ``embeddings`` is a (13232, 128) float32 array. Raises
+    faces_found and the box; ``embeddings`` is a (13232, 128) float32 array. The rows of people on
+    the opt-out list (``data.opted_out``) are dropped: they are never loaded. Raises
     ``data.MissingDataError`` if the files are missing and ``data.DataError`` if they disagree.
 
     >>> table, emb = load()
@@ -170,6 +172,10 @@ def load() -> tuple[pd.DataFrame, np.ndarray]:
         emb = z["embeddings"]
     if emb.shape != (len(table), 128):
         raise data.DataError(f"{npz} holds {emb.shape} embeddings for {len(table)} rows: rebuild them")
+    keys = data.opted_out_keys("lfw")
+    if keys:
+        keep = ~table["person"].map(data.normalise_identity).isin(keys).to_numpy()
+        table, emb = table[keep].reset_index(drop=True), emb[keep]
     return table, emb
 
 
@@ -186,13 +192,15 @@ def pair_distances(table: pd.DataFrame, emb: np.ndarray, pairs: list[tuple]) -> 
     """Euclidean distances for LFW pairs ((name, i), (name, j), same, fold), from the precomputed table.
 
     Returns one row per pair: fold (0-9 for View 2), same (bool), distance, and the two image
-    names ``a`` and ``b``. Raises ``KeyError`` if a pair names an image that is not in ``table``.
+    names ``a`` and ``b``. Pairs naming a person on the opt-out list are dropped, with a warning
+    (``data.drop_opted_out_pairs``). Raises ``KeyError`` if a pair names an image that is not in ``table``.
 
     >>> table, emb = load()
     >>> pairs = pair_distances(table, emb, data.read_pairs())
     >>> len(pairs), sorted(pairs["fold"].unique()) == list(range(10))
     (6000, True)
     """
+    pairs = data.drop_opted_out_pairs(pairs)
     index = {(p, i): k for k, (p, i) in enumerate(zip(table["person"], table["index"]))}
     a = np.array([index[p1] for p1, _, _, _ in pairs])
     b = np.array([index[p2] for _, p2, _, _ in pairs])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import data
 from ..matching import faces
 from ..matching.gallery import Gallery
 from .ledger import Ledger
@@ -24,7 +25,9 @@ def gallery_from_ledger(ledger: Ledger, settings: faces.Settings = faces.DOCUMEN
     the ``subject`` named on its page, with its URL as ``source`` and the ledger's ``sha256``, ``licence``,
     ``consent``, ``fetched_at`` and ``referrer`` beside it, so every search result links back to its row.
 
-    Returns ``(gallery, problems)``: a ``Gallery`` and a DataFrame with columns ``url`` and ``problem``.
+    A person on the course's opt-out list (``data.opted_out``) is not enrolled: their photos are listed
+    in ``problems`` instead. Returns ``(gallery, problems)``: a ``Gallery`` and a DataFrame with
+    columns ``url`` and ``problem``.
     Raises ``TypeError`` if ``ledger`` is not a ``Ledger``.
 
     >>> gallery, problems = gallery_from_ledger(result.ledger)      # doctest: +SKIP
@@ -37,6 +40,9 @@ def gallery_from_ledger(ledger: Ledger, settings: faces.Settings = faces.DOCUMEN
     for row in ledger.photos().to_dict("records"):
         if not row["subject"]:
             problems.append({"url": row["url"], "problem": "no person named on the page"})
+            continue
+        if data.is_opted_out(row["subject"]):
+            problems.append({"url": row["url"], "problem": "on the course's opt-out list: not enrolled"})
             continue
         try:
             face = faces.embed_single(row["file"], settings=settings, source=row["url"], choose="central")

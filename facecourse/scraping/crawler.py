@@ -22,8 +22,10 @@ but 127.0.0.1: they are teaching tools for the sandbox, not for the web.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -36,15 +38,68 @@ from bs4 import BeautifulSoup
 from protego import Protego
 
 from ..images import ImageError, load_image
+from ..paths import local_dir
 from .ledger import Ledger
 
 POLITE_UA = "facecourse-polite-crawler/1.0 (teaching crawler; sandbox only)"
 CARELESS_UAS = [f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{v}.0 Safari/537.36"
                 for v in range(100, 140)]  # "rotating identities": one browser-like name after another
 CARELESS_UA = CARELESS_UAS[0]
-# Collected photos go under the current folder (a notebook's own folder; in grading, the submission's
-# sandboxed work folder, the only place it may write). Git ignores every `crawl-output/` folder.
-CRAWLS = Path("crawl-output")
+
+
+def crawls_dir() -> Path:
+    """The folder under which the crawlers write collected photos unless given a ``folder``:
+    ``crawls`` in the installation's own data folder, ``facecourse.paths.local_dir()`` (``datasets/local``,
+    which git ignores; ``FACECOURSE_LOCAL`` moves it, and the grading sandbox points it at the submission's
+    private folder). Never the current folder, so a lesson's folder stays clean. Read at call time, so a
+    changed ``FACECOURSE_LOCAL`` takes effect for the next crawler.
+
+    Returns a ``Path`` (not created here: a crawl creates its own sub-folder when it starts).
+
+    >>> crawls_dir().relative_to(local_dir()).as_posix()
+    'crawls'
+    """
+    return local_dir() / "crawls"
+
+
+_CLAIMED: dict[Path, int] = {}  # folders this process holds (path -> open lock file), kept until it exits
+
+
+def default_folder(kind: str) -> Path:
+    """Where a crawler of ``kind`` (``"polite"``, ``"careless"``, ``"crawl"``) writes when given no ``folder``:
+    ``crawls_dir() / <folder> / <notebook> / kind``, e.g. ``datasets/local/crawls/lessons/A2_polite_crawler/polite``
+    for lesson A2 (Jupyter tells the kernel its notebook in ``JPY_SESSION_NAME``); outside a notebook,
+    ``crawls_dir() / <name of the current folder> / kind``. Nothing is written in the current folder itself.
+
+    The folder belongs to this process while it runs (a lock file beside it, released by the system when
+    the process ends): a second kernel running the same notebook at the same time gets ``polite-2``,
+    so one notebook's erasure never deletes the photos another is reading. The same process always gets
+    the same folder back.
+
+    >>> default_folder("polite").name.startswith("polite")
+    True
+    >>> default_folder("polite") == default_folder("polite")
+    True
+    """
+    notebook = Path(os.environ.get("JPY_SESSION_NAME") or "")
+    if notebook.suffix == ".ipynb":
+        base = crawls_dir() / (notebook.parent.name or "root") / notebook.stem
+    else:
+        base = crawls_dir() / (Path.cwd().name or "root")
+    for n in range(1, 100):
+        folder = base / (kind if n == 1 else f"{kind}-{n}")
+        if folder in _CLAIMED:
+            return folder
+        base.mkdir(parents=True, exist_ok=True)
+        fd = os.open(base / f".{folder.name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        _CLAIMED[folder] = fd
+        return folder
+    raise RuntimeError(f"99 crawls from this folder are running at once under {base}; stop some, or pass folder=")
 
 
 @dataclass
@@ -125,8 +180,8 @@ class Crawler:
 
     Parameters: ``start_url`` (str, must be ``http://127.0.0.1...``), ``rules`` (``Rules``),
     ``limits`` (``Limits``), ``ledger`` (an existing ``Ledger`` to continue, e.g. one with erasure
-    requests), ``folder`` (where photos are written). Raises ``TypeError`` if ``start_url`` is not a
-    string and ``ValueError`` if it is not on 127.0.0.1 over http.
+    requests), ``folder`` (where photos are written; default ``default_folder("crawl")``). Raises
+    ``TypeError`` if ``start_url`` is not a string and ``ValueError`` if it is not on 127.0.0.1 over http.
     """
 
     def __init__(self, start_url: str, rules: Rules | None = None, limits: Limits | None = None,
@@ -142,7 +197,7 @@ class Crawler:
         self.rules = rules or Rules()
         self.limits = limits or Limits()
         self.ledger = ledger if ledger is not None else Ledger()
-        self.folder = (Path(folder) if folder is not None else CRAWLS / "crawl").absolute()
+        self.folder = (Path(folder) if folder is not None else default_folder("crawl")).absolute()
         self.session = requests.Session()
         self.session.headers["User-Agent"] = self.rules.user_agent
         self.robots: Protego | None = None
@@ -285,7 +340,7 @@ class Crawler:
                                    note="listed in the site's opt-out registry")
                 continue
             if self.rules.obey_optouts and self.ledger.is_erased(subject):
-                self.ledger.record(url, "skipped: erasure request", kind=kind, referrer=referrer)
+                self.ledger.record_withheld(url, "skipped: erasure request", kind=kind)
                 continue
             got = self.fetch(url)
             url = got.url  # after redirects
@@ -325,7 +380,7 @@ class Crawler:
             for link in soup.find_all("link", rel="opt-out-registry"):
                 self._load_optouts(urljoin(url, link.get("href", "")))
         if self.rules.obey_optouts and self.ledger.is_erased(subject):
-            self.ledger.record(url, "not kept: erasure request", **{**base, "sha256": None})
+            self.ledger.record_withheld(url, "not kept: erasure request", **base)
             return []
         self.ledger.record(url, "not kept: noindex" if noindex else "collected", subject=subject, licence=licence,
                            consent="not asked (public page)" if subject else None, **base)
@@ -366,7 +421,9 @@ class Crawler:
             return
         digest = base["sha256"]
         path = self.folder / f"{digest[:24]}.jpg"
-        path.write_bytes(got.body)
+        part = path.with_name(f".{path.name}.{os.getpid()}.part")  # write, then rename: a reader never
+        part.write_bytes(got.body)                                   # sees a half-written photo
+        os.replace(part, path)
         self.ledger.record(url, "collected", subject=meta.get("subject"), licence=meta.get("licence"),
                            consent="not asked (public page)", file=str(path),
                            note=f"{img.shape[1]}x{img.shape[0]} px", **base)
@@ -409,7 +466,8 @@ def polite_crawler(start_url: str, limits: Limits | None = None, ledger: Ledger 
     """A crawler with the polite rules: honest ``POLITE_UA``, robots.txt and its crawl delay obeyed (and at
     least ``min_delay``), ``Retry-After`` honoured, never logs in, nothing kept from ``noindex`` pages,
     opt-outs and erasure requests in ``ledger`` honoured. Photos go to ``folder`` (default
-    ``crawl-output/polite`` under the current folder). Call ``.crawl()`` on it.
+    ``default_folder("polite")``, e.g. ``datasets/local/crawls/lessons/polite``; never the current folder).
+    Call ``.crawl()`` on it; its ``folder`` attribute and the result's say where the photos went.
 
     Raises ``ValueError`` unless ``start_url`` is the sandbox on http://127.0.0.1.
 
@@ -418,17 +476,18 @@ def polite_crawler(start_url: str, limits: Limits | None = None, ledger: Ledger 
     >>> result.stopped                                                      # doctest: +SKIP
     'limit: 20 requests'
     """
-    return Crawler(start_url, Rules(min_delay=min_delay), limits, ledger, folder or CRAWLS / "polite")
+    return Crawler(start_url, Rules(min_delay=min_delay), limits, ledger, folder or default_folder("polite"))
 
 
 def careless_crawler(start_url: str, limits: Limits | None = None, folder: str | Path | None = None) -> Crawler:
     """The same machine with the rules off ("Clearview-style"): a browser-like User-Agent that changes after
     each 429, robots.txt never read, logs in with a made-up account, keeps ``noindex`` pages, ignores
     opt-outs, no delay. Still bound by hard limits and to 127.0.0.1 (``ValueError`` otherwise).
-    Photos go to ``folder`` (default ``crawl-output/careless``). Call ``.crawl()`` on it."""
+    Photos go to ``folder`` (default ``default_folder("careless")``, e.g.
+    ``datasets/local/crawls/lessons/careless``). Call ``.crawl()`` on it."""
     from .sandbox import LOGIN
 
     rules = Rules(user_agent=CARELESS_UA, obey_robots=False, honour_retry_after=False, obey_noindex=False,
                   obey_optouts=False, log_in=LOGIN, rotate_user_agents=True)
     limits = limits or Limits(max_page_bytes=60_000_000, max_bytes=200_000_000, max_retries=40)
-    return Crawler(start_url, rules, limits, None, folder or CRAWLS / "careless")
+    return Crawler(start_url, rules, limits, None, folder or default_folder("careless"))

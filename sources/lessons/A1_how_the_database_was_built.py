@@ -22,7 +22,9 @@
 #
 # The course's facts tables (`datasets/facts/`, each row with its source) record the claims about
 # the gallery and the platforms' reactions. The New York Times report that made the company public
-# described photos taken from Facebook, YouTube, Venmo and millions of other sites:
+# described photos taken from Facebook, YouTube, Venmo and millions of other sites. pandas cuts long
+# text in tables to 50 characters by default; setting the option `display.max_colwidth` to `None`
+# shows each source address whole, because the link is the evidence:
 
 # %%
 import pandas as pd
@@ -34,7 +36,9 @@ from facecourse.breach import facts
 from facecourse.scraping import sandbox
 
 events = facts.timeline()
-events.loc[events["event_type"].isin(["media_report", "database_size"]), ["date", "headline", "figure", "flag"]]
+pd.set_option("display.max_colwidth", None)  # show every source address whole: the link is the evidence
+events.loc[events["event_type"].isin(["media_report", "database_size"]), ["date", "headline", "figure", "flag",
+                                                                            "source_url"]]
 
 # %% [markdown]
 # Every size in that table is the company's own claim. Nobody outside it counted the photos; what
@@ -48,7 +52,7 @@ events.loc[events["event_type"].isin(["media_report", "database_size"]), ["date"
 
 # %%
 letters = events[events["event_type"].str.startswith("platform")]
-letters[["date", "actor", "event_type", "headline", "source_name"]]
+letters[["date", "actor", "event_type", "headline", "source_name", "source_url"]]
 
 # %% [markdown]
 # How soon after the story? `when` is a pandas timestamp, and subtracting two timestamps gives a
@@ -202,11 +206,12 @@ site.stop()
 # ## The legal map
 #
 # Which of these wishes is also law depends on where you are and whose faces you take. The course
-# keeps a short table, each row with a primary source:
+# keeps a short table, each row with its source and an `as_of` date: the newest development the row
+# describes (laws are amended and rulings appealed, so a row says nothing about what came after):
 
 # %%
 legal = facts.legal_map()
-legal[["instrument", "jurisdiction", "what_it_says"]]
+legal[["instrument", "jurisdiction", "what_it_says", "as_of", "source_url"]]
 
 # %% [markdown]
 # To find rows whose text mentions a word, whatever its case, use `str.contains(word, case=False)`;
@@ -216,16 +221,59 @@ legal[["instrument", "jurisdiction", "what_it_says"]]
 legal.loc[legal["what_it_says"].str.contains("damages", case=False), "instrument"].tolist()
 
 # %% [markdown]
+# ## The law moves
+#
+# The legal map is today's reading, and two of its rows changed while this story unfolded:
+# Illinois changed how BIPA damages are counted, and the UK fine went through two tribunals. The
+# timeline records each step with its source. Select the Illinois (`US-IL`) and UK (`GB`) rows
+# that are laws, rulings or decisions from 2022 on:
+
+# %%
+turns = events[events["jurisdiction"].isin(["US-IL", "GB"])
+               & events["event_type"].isin(["legislation", "court_ruling", "regulator", "tribunal"])
+               & (events["year"] >= 2022)]
+turns[["date", "actor", "headline", "flag", "source_url"]]
+
+# %%
+def day(when):
+    """A date as "2 August 2024" (no leading zero)."""
+    return f"{when.day} {when:%B %Y}"
+
+
+per_scan = turns[turns["event_type"] == "court_ruling"].iloc[0]
+amendment = turns[turns["event_type"] == "legislation"].iloc[0]
+ico = turns[(turns["jurisdiction"] == "GB") & (turns["event_type"] == "regulator")].iloc[0]
+first_tier, upper = turns[turns["event_type"] == "tribunal"].iloc[0], turns[turns["event_type"] == "tribunal"].iloc[1]
+upper_day = upper["flag"].split(";")[0].replace(" (", ": ").rstrip(")")  # the sources disagree on the day
+open_point, _, checked = amendment["flag"].partition(" (as of ")  # a flag that can change says when it held
+Markdown(
+    f"**Illinois.** In {per_scan['year']} the state's supreme court read BIPA as giving a new claim for every "
+    "scan, so damages could multiply with the number of photos. The amendment in force since "
+    f"{day(amendment['when'])} makes repeated collection of the same person's biometrics by the same method one "
+    "violation, with at most one recovery per person, and lets an electronic signature serve as the written "
+    "release. For a face-search company the exposure now grows with the number of people in its gallery, not "
+    f"with the number of their photos (one point was open as of {checked.rstrip(')')}: {open_point}).\n\n"
+    f"**United Kingdom.** The ICO fined Clearview GBP {ico['figure']:,.0f} on {day(ico['when'])}. On "
+    f"{day(first_tier['when'])} the First-tier Tribunal held that the ICO had no jurisdiction, because "
+    "Clearview's clients were foreign states' law-enforcement and national-security bodies. The Upper Tribunal "
+    f"reversed that in {upper['when']:%B %Y} ({upper_day}): monitoring people in the UK is enough, whoever the "
+    "clients are. The case went back to the First-tier Tribunal, so the fine is **not final** "
+    f"({ico['flag'].removeprefix('not final: ').replace(' (', ', ').rstrip(')')}).")
+
+# %% [markdown]
 # Three points carry most of the weight:
 #
 # * **"Public" does not mean "free to take".** In the US, hiQ v. LinkedIn suggests that scraping
 #   pages anyone can see is probably not computer crime, but contracts (terms of service) still
 #   bind, and logging in with made-up accounts is different.
 # * **Faces are special.** Illinois' BIPA requires written consent before a company collects face
-#   geometry, with damages per violation; the GDPR treats biometric identification data as a special
+#   geometry, with damages per violation (since August 2024 at most one recovery per person, however
+#   many times their face was scanned); the GDPR treats biometric identification data as a special
 #   category that needs an exception such as explicit consent.
-# * **Borders do not protect the collector.** European, British, Canadian and Australian regulators
-#   all ruled against a US company because it processed their residents' faces.
+# * **Borders do not protect the collector, but they are argued over.** European, Canadian and
+#   Australian regulators ruled against a US company because it processed their residents' faces.
+#   The UK regulator did too; whether selling only to foreign governments put the processing out of its
+#   reach went to two tribunals, and the fine is not final.
 #
 # ## Summary
 #
@@ -233,5 +281,5 @@ legal.loc[legal["what_it_says"].str.contains("damages", case=False), "instrument
 # * A site speaks to crawlers through robots.txt and robots meta tags, and to collectors through its terms and opt-out mechanisms.
 # * Parse robots.txt with a real parser (protego); honour the crawl delay, a widely used extension that RFC 9309 does not define.
 # * Read pages with requests and BeautifulSoup: links, photos and the robots meta tag.
-# * Law adds consent requirements for faces (BIPA, GDPR) that no robots.txt can express.
+# * Law adds consent requirements for faces (BIPA, GDPR) that no robots.txt can express, and it changes: date what you cite (BIPA's 2024 amendment, the UK tribunals).
 # * Exercise: `exercises/A1_how_the_database_was_built.ipynb`. Next lesson: `lessons/A2_polite_crawler.ipynb`.

@@ -155,6 +155,27 @@ result = crawler.polite_crawler(site.url).crawl()
 pd.Series(result.summary())
 
 # %% [markdown]
+# **Where the photos went.** Not into this folder. The crawlers save photos in the course's own
+# data folder for things an installation makes, `facecourse.paths.local_dir()` (`datasets/local/`,
+# which git ignores, so nobody commits crawled faces by accident; the grading sandbox points it at
+# a private folder), under `crawls/`, the notebook's folder and name, and the kind of crawler
+# (`crawler.default_folder`; a second copy of the same notebook running at the same time gets
+# `polite-2`, so one notebook's erasure never deletes photos another is reading). `result.folder` is the exact place; `Path.relative_to` shows it
+# from the repository's root, and the ledger's `file` column lists each saved photo:
+
+# %%
+from pathlib import Path
+
+from facecourse import paths
+
+where = result.folder.relative_to(paths.ROOT) if result.folder.is_relative_to(paths.ROOT) else result.folder
+saved = result.photos()["file"].map(Path)
+Markdown(f"The crawl saved {len(saved)} photos, all in `{where.as_posix()}/` "
+         f"({saved.map(lambda f: f.parent == result.folder).sum()} of them there, "
+         f"{sum(f.is_relative_to(Path.cwd()) for f in saved)} under this notebook's folder), each named "
+         "after the start of the SHA-256 of its bytes, so the same photo collected twice is stored once.")
+
+# %% [markdown]
 # Its ledger is the same kind of table as our receipts, with more columns (`ledger.COLUMNS`):
 # one row per URL considered. `groupby` counts its rows per `kind` of URL and `decision`:
 

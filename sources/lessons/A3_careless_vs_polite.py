@@ -9,6 +9,8 @@
 # 1. run a careless "Clearview-style" crawler and a polite one against the sandbox and compare what they collect;
 # 2. read a site's access log to see what a crawler did, including rate-limit evasion;
 # 3. say which people are harmed by the difference, and how, with a pandas `groupby` and an altair chart.
+# 4. wire a small ipywidgets explorer over a ledger by hand (`observe`), then use the course's
+#    ledger explorer, built on the helper `facecourse.widgets.explorer`.
 #
 # **Prerequisites.** `lessons/A2_polite_crawler.ipynb`.
 #
@@ -26,7 +28,7 @@
 # %%
 import altair as alt
 import pandas as pd
-from IPython.display import Markdown
+from IPython.display import HTML, Markdown
 
 from facecourse.scraping import crawler, sandbox
 
@@ -51,6 +53,19 @@ Markdown(f"The careless crawler kept {compare.loc['photos kept', 'careless'] - c
          f"more photos ({ratio['photos kept'] - 1:.0%} more) of {compare.loc['people', 'careless'] - compare.loc['people', 'polite']} "
          f"more people ({ratio['people'] - 1:.0%} more), and downloaded {ratio['MB downloaded']:.0f} times as much data, "
          "most of it the 50 MB page the polite crawler abandoned at its page limit.")
+
+# %% [markdown]
+# Both crawls saved their photos outside this folder, in the course's git-ignored local data
+# folder (`facecourse.paths.local_dir()`, lesson A2), one sub-folder per crawler. `folder` on each
+# result says where; `relative_to` shows it from the repository's root:
+
+# %%
+from facecourse import paths
+
+folders = pd.DataFrame({name: {"folder": r.folder.relative_to(paths.ROOT).as_posix() if r.folder.is_relative_to(paths.ROOT)
+                              else str(r.folder), "photo files": r.photos()["file"].nunique()}
+                       for name, r in (("polite", polite), ("careless", careless))}).T
+HTML(folders.to_html())  # to_html shows every path in full (the notebook's table view cuts at 50 characters)
 
 # %% [markdown]
 # ## What the site saw
@@ -138,8 +153,45 @@ setting_chart
 #
 # ## Look for yourself
 #
-# The explorer shows either crawl's ledger, filtered by kind of URL and by decision. Try the
-# careless crawl's photos, then the polite crawl's skipped pages.
+# A ledger is easier to read with a small explorer. An ipywidgets explorer has three parts: a
+# **control** (here a `Dropdown` of decisions), an **output** widget (an `HTML` widget, whose
+# `value` is a string of HTML), and a **callback** that recomputes the output.
+# `control.observe(callback, names="value")` calls the callback each time the control's `value`
+# changes; calling it once by hand fills the output before anyone picks.
+
+# %%
+import ipywidgets as widgets
+
+polite_table = polite.ledger.table()
+decision_picker = widgets.Dropdown(options=["collected", "skipped", "not kept"], description="decision")
+decision_output = widgets.HTML()
+
+
+def show_decision(change=None):
+    n = int(polite_table["decision"].fillna("").str.startswith(decision_picker.value).sum())
+    decision_output.value = f"{n} row(s) of the polite crawl's ledger: {decision_picker.value}"
+
+
+decision_picker.observe(show_decision, names="value")
+show_decision()
+widgets.VBox([decision_picker, decision_output])
+
+# %% [markdown]
+# The callback runs in the kernel, so code can drive the widget as a click would: set the control's
+# `value`, then read the output's `value`.
+
+# %%
+decision_picker.value = "skipped"
+decision_output.value
+
+# %% [markdown]
+# The course writes this wiring once, in the helper `facecourse.widgets.explorer(controls, render)`:
+# `controls` is a dict of named widgets, `render` a function called with their values as keyword
+# arguments; the helper connects each control with `observe`, writes what `render` returns into an
+# `HTML` widget (`.output`) and keeps it as `.result`. The explorer below is built on it: three
+# dropdowns (crawl, kind of URL, decision) are its controls, and its render function calls
+# `ledger.filter_rows`, the plain function the tests check. Try the careless crawl's photos, then
+# the polite crawl's skipped pages.
 
 # %%
 from facecourse.scraping.ledger import ledger_explorer

@@ -9,7 +9,8 @@
 # **Learning objectives.** After this lesson you can
 # 1. rank a gallery for a probe with `np.argsort` / `np.argpartition`, leaving the probe itself out;
 # 2. search several probes at once through a probe-by-gallery distance matrix;
-# 3. wire an ipywidgets control to a search by hand (`observe`), then use the course's explorer;
+# 3. wire an ipywidgets control to a search by hand (`observe`), then with the course's helper
+#    (`facecourse.widgets.explorer`) that the search explorer is built on;
 # 4. explain closed-set (rank-1 accuracy) and open-set (false alarm) identification, and measure
 #    how rank-1 accuracy falls as distractors are added.
 #
@@ -151,10 +152,42 @@ for t in (0.5, 0.6, 0.7):
 
 # %% [markdown]
 # `ipywidgets.interactive_output(f, {"threshold": slider})` is the other way to wire it: it calls
-# `f(threshold=...)` on each change and shows whatever `f` displays in an Output area. The course's
-# explorer, `identification.search_explorer(gallery, people)`, wires two dropdowns (person, photo)
-# and two sliders (k, threshold) with `observe` in the same way and shows the candidate table with
-# its links. (Widgets need a running kernel: run the notebook to use them.)
+# `f(threshold=...)` on each change and shows whatever `f` displays in an Output area.
+#
+# ## The course's explorer helper
+#
+# Every explorer in the course is this same wiring: controls, a function of their values, an output.
+# The course writes it once, in `facecourse.widgets.explorer(controls, render)`: `controls` is a dict
+# of named widgets, `render` a function called with their values as keyword arguments that returns
+# what to show (an HTML string, or a DataFrame shown as a table). The helper connects each control
+# with `observe`, writes the result into an `HTML` widget (`.output`), and keeps it as `.result`,
+# so code can read it just as you read `label.value` above. The threshold counter, through the helper:
+
+# %%
+from facecourse.widgets import explorer
+
+
+def count_within(threshold):
+    return f"{int(np.sum(d <= threshold))} candidates within {threshold:.2f}"
+
+
+counter = explorer({"threshold": widgets.FloatSlider(value=0.6, min=0.3, max=1.0, step=0.01,
+                                                     description="threshold")}, count_within)
+counter
+
+# %% [markdown]
+# Setting a control's `value` from code runs the callback, as a click would; `.result` is what the
+# render function returned (and `.output.value` the HTML shown):
+
+# %%
+counter.controls["threshold"].value = 0.5
+counter.result
+
+# %% [markdown]
+# The course's search explorer, `identification.search_explorer(gallery, people)`, is built with
+# that helper: two dropdowns (person, photo) and two sliders (k, threshold) are its controls,
+# its render function calls `identification.search_results`, and the output is the candidate table
+# with its links. (Widgets need a running kernel: run the notebook to use them.)
 
 # %%
 people = sorted(gallery.records["identity"].value_counts().loc[lambda s: s >= 10].index)

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # C1. The timeline: from a secret app to fines in six countries
+# # C1. The timeline: from a secret app to fines across Europe
 #
 # **Why this matters.** Clearview's story is unusual because so much of it is on the record:
 # newspaper investigations, leaked logs, cease-and-desist letters, court filings and regulators'
@@ -207,8 +207,8 @@ Markdown(f"*Figure: one bar per fine decision, length in millions of the decisio
 #
 # Two details are easy to miss. First, the Swedish fine (SEK 2.5m) was imposed on the Swedish
 # Police Authority for *using* Clearview, not on the company. Second, several fines are reported as
-# unpaid: a decision is not the same as a collected penalty. The table keeps the flags, the chart
-# shows them in its tooltip.
+# unpaid: a decision, even a penalty made payable, is not a payment. The table keeps the flags, the
+# chart shows them in its tooltip.
 #
 # ## How big is the gallery?
 #
@@ -291,6 +291,6 @@ with pd.option_context("display.max_colwidth", None):
 # * `groupby`, `agg` and `pivot_table` count and total a facts table; `idxmax` finds the row behind a maximum.
 # * An altair chart is data + mark + typed encodings + tooltip + title and description; a log scale shows growth by factors.
 # * A good timeline chart carries the source in every tooltip.
-# * Do not convert currencies silently; do not mix decided, collected and provisional amounts.
+# * Do not convert currencies silently; do not mix decided, provisional and liquidated (payable, not necessarily paid) amounts.
 # * Company claims, targets and derived numbers are facts *about claims*: flag them.
 # * Exercise: `exercises/C1_timeline.ipynb`. Next lesson: `lessons/C2_what_leaked.ipynb`.

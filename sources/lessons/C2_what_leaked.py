@@ -10,7 +10,8 @@
 # 1. state exactly which fields leaked and which aggregates were later published;
 # 2. explain why any per-organisation table in this course is synthetic, and check a synthetic table against the published totals;
 # 3. summarise a client list by sector, type and country with pandas, and measure how concentrated the searches are;
-# 4. wire an ipywidgets control to a label with `observe`, then use the course's explorer whose logic is a plain, tested function;
+# 4. wire an ipywidgets control to a label with `observe`, then use the course's explorer (built on the helper
+#    `facecourse.widgets.explorer`) whose logic is a plain, tested function;
 # 5. list what an attacker learns from such a list.
 #
 # **Prerequisites.** `lessons/C1_timeline.ipynb`.
@@ -213,14 +214,28 @@ sector_label.value
 #
 # ## The course's explorer
 #
-# The explorer below filters by sector, country, plan and a minimum number of searches. It is the
-# same pattern (three `Dropdown`s and an `IntSlider`, each with `observe`, writing into an `HTML`
-# widget), but its logic is two plain functions, `explore.filter_clients` and `explore.summary`, that
-# the tests call directly: a widget's callback is hard to test, a function is easy. The rest of the
-# course uses `explore.explorer` for that reason.
+# The course writes this wiring once, in the helper `facecourse.widgets.explorer(controls, render)`:
+# `controls` is a dict of named widgets and `render` a function called with their values as keyword
+# arguments; the helper connects each control with `observe`, writes what `render` returns into an
+# `HTML` widget (`.output`) and keeps it as `.result`. (Lesson B5 builds a small explorer with it.)
+#
+# The explorer below is built on that helper. It filters by sector, country, plan and a minimum
+# number of searches: three `Dropdown`s and an `IntSlider` are its controls, and its logic is two
+# plain functions, `explore.filter_clients` (the rows) and `explore.summary` (the line above the
+# table), that the tests call directly: a widget's callback is hard to test, a function is easy.
+# The rest of the course uses `explore.explorer` for that reason.
 
 # %%
-explore.explorer(synthetic)
+client_explorer = explore.explorer(synthetic)
+client_explorer
+
+# %% [markdown]
+# Code drives it as it drove the hand-wired picker: choose a sector, then read the rows the
+# explorer now shows (`.result`):
+
+# %%
+client_explorer.controls["sector"].value = "non-US public"
+explore.show(explore.summary(client_explorer.result), "the explorer's rows: non-US public bodies")
 
 # %% [markdown]
 # For example, the paid US public bodies with at least 500 searches:

@@ -73,22 +73,35 @@ rcmp = events[events["headline"].str.contains("RCMP")]
 rcmp[["date", "headline", "figure", "figure_unit"]]
 
 # %% [markdown]
-# The RCMP cited 15 cases, but only about 6% of its searches could be tied to child-exploitation
-# work and about 85% could not be accounted for at all. A claimed benefit is real evidence only
-# when there is a record of what each search was for: which is the audit log from lesson C3.
+# The numbers for the sentence below come from those rows: the `figure` of each, and the share tied
+# to child-exploitation cases, which the source gives only in words (a regular expression finds it).
+
+# %%
+import re
+
+cases = rcmp.loc[rcmp["figure_unit"] == "cases", "figure"].item()
+unaccounted = rcmp.loc[rcmp["figure_unit"].str.contains("unaccounted"), "figure"].item()
+tied = re.search(r"about (\d+)%", rcmp.loc[rcmp["figure_unit"].str.contains("unaccounted"), "headline"].item()).group(1)
+Markdown(f"The RCMP cited {cases:g} cases, but only about {tied}% of its searches could be tied to "
+         f"child-exploitation work and about {unaccounted:g}% could not be accounted for at all.")
+
+# %% [markdown]
+# A claimed benefit is real evidence only when there is a record of what each search was for:
+# which is the audit log from lesson C3.
 #
 # ## Who regulates what
 #
 # There is no single face-search law. Actions came under data-protection law (GDPR in the EU,
 # the UK GDPR, Canada's PIPEDA, Australia's Privacy Act), under a state biometric-privacy law in
-# Illinois (BIPA, enforced by lawsuits), and through contracts and terms of service (the platforms'
-# letters). Counting the regulators' and courts' timeline rows by jurisdiction needs care: one
-# action can take several rows (a decision, then an appeal ruling, then a penalty collected), so
-# the table counts **rows** and, next to them, the number of **different authorities or parties**
-# that acted (`nunique` on the `actor` column):
+# Illinois (BIPA, enforced by lawsuits, and amended in 2024 so that a person recovers at most once
+# however often their face was scanned), and through contracts and terms of service (the platforms'
+# letters). Counting the legislators', regulators' and courts' timeline rows by jurisdiction needs
+# care: one action can take several rows (a decision, then an appeal ruling, then a penalty made
+# payable), so the table counts **rows** and, next to them, the number of **different authorities or
+# parties** that acted (`nunique` on the `actor` column):
 
 # %%
-legal = events[events["event_type"].isin(["regulator", "tribunal", "court_ruling", "settlement",
+legal = events[events["event_type"].isin(["regulator", "tribunal", "court_ruling", "settlement", "legislation",
                                           "settlement_approved", "lawsuit", "criminal_complaint"])]
 by_place = legal.assign(jurisdiction=legal["jurisdiction"].map(facts.jurisdiction_name))
 (by_place.groupby("jurisdiction").agg(timeline_rows=("headline", "size"), actors=("actor", "nunique"))
@@ -96,7 +109,8 @@ by_place = legal.assign(jurisdiction=legal["jurisdiction"].map(facts.jurisdictio
 
 # %% [markdown]
 # Fines need the same care. `facts.fines()` keeps, for each money row, its `kind` (a fine, a
-# provisional amount, a daily penalty, a penalty collected), who was `fined` (Sweden fined its own
+# provisional amount, a daily penalty, a liquidated penalty: a daily penalty made payable, which is an
+# order to pay and not a payment), who was `fined` (Sweden fined its own
 # police authority for *using* Clearview, not the company) and a `flag` for decisions that are not
 # final. Totals per currency, kept apart:
 

@@ -84,7 +84,7 @@ assert letters_2020 == 4
 # ## Question 2: the largest fines, currency by currency
 #
 # Using `fines`, keep only rows of kind `"fine"` (not provisional amounts, daily penalties or
-# collections). Store in `largest_by_currency` a dict mapping each currency to its **largest**
+# liquidated penalties). Store in `largest_by_currency` a dict mapping each currency to its **largest**
 # fine (for example `{"EUR": ..., "GBP": ..., ...}`), and in `largest_eur_country` the country
 # that imposed the largest euro fine.
 #

@@ -184,7 +184,7 @@ assert set(fine_totals) == {"EUR"}, "after the three filters only euro fines rem
 _eur = [r.amount for r in fines.itertuples()
         if r.kind == "fine" and r.fined == "Clearview AI" and r.currency == "EUR" and "not final" not in r.flag]
 assert abs(fine_totals["EUR"] - sum(_eur)) < 1e-6, \
-    "fine_totals['EUR'] must be the SUM of the euro fines of kind 'fine' (no daily penalties or collections)"
+    "fine_totals['EUR'] must be the SUM of the euro fines of kind 'fine' (no daily or liquidated penalties)"
 
 # %%
 assert list(eur_fined_countries) == sorted({r.country for r in fines.itertuples()
