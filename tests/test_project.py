@@ -269,3 +269,30 @@ def test_a_changed_source_is_reported(tmp_path, monkeypatch):
     monkeypatch.setattr(notebooks, "ROOT", tmp_path)
     problems = notebooks.check()
     assert len(problems) == 1 and "differs from" in problems[0], problems
+
+
+def test_readme_syllabus_times_are_the_notebooks_own():
+    """The README's syllabus table shows each lesson's and exercise's estimated time as stated in the notebook."""
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| \w+ \| `(lessons/[\w.-]+\.ipynb)`.*$", README, re.M)}
+    for nb in syllabus.notebooks("lessons"):
+        row = rows.get(nb.relpath, "")
+        assert f"| {nb.minutes} min |" in row, f"README gives another time than {nb.relpath} ({nb.minutes} min)"
+        exercise = ROOT / "exercises" / Path(nb.relpath).name
+        if nb.relpath.endswith("00_start_here.ipynb"):
+            exercise = ROOT / "exercises" / "00_warmup.ipynb"
+        if exercise.is_file():
+            minutes = syllabus.describe(exercise).minutes
+            assert f"{minutes} min)" in row, f"README gives another time for {exercise.name} ({minutes} min)"
+
+
+def test_readme_facts_counts_are_the_tables_own():
+    import pandas as pd
+
+    text = " ".join(README.split())
+    for table, pattern in (("timeline", r"sourced timeline \((\d+) events\)"),
+                           ("published_figures", r"published figures of the leak \((\d+)\)"),
+                           ("legal_map", r"a legal map \((\d+)\)")):
+        found = re.search(pattern, text)
+        assert found, f"the README no longer states the size of datasets/facts/{table}.csv"
+        rows = len(pd.read_csv(ROOT / "datasets" / "facts" / f"{table}.csv"))
+        assert int(found.group(1)) == rows, f"README says {found.group(1)} rows for {table}.csv, which has {rows}"

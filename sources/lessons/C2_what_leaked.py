@@ -55,7 +55,7 @@ explore.show(synthetic.head(), "the first five rows")
 
 # %% [markdown]
 # Before we use a synthetic table we check it against what is known. Every row of this check
-# must agree; a test in `tests/test_breach.py` runs the same check on every commit.
+# must agree; a test in `tests/breach/test_breach.py` runs the same check on every commit.
 
 # %%
 check = clients.check_against_published(synthetic)

@@ -156,7 +156,7 @@ statuses = [get(f"/api/clients/SYN-{i:04d}").status_code for i in range(1, 51)]
 
 # %% [markdown]
 # One success (her own record) and 49 refusals. The same check runs on every commit in
-# `tests/test_breach.py`, against both versions of the portal: the exploit must work on the
+# `tests/breach/test_breach.py`, against both versions of the portal: the exploit must work on the
 # vulnerable one and fail on the fixed one.
 #
 # The audit log shows the attempt plainly:

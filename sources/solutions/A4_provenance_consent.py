@@ -14,11 +14,11 @@
 # a gallery that cannot forget cannot be lawful. Check both properties yourself.
 #
 # **Learning objectives.** Summarise a ledger for a datasheet; trace a search result to its
-# source; verify an erasure end to end.
+# source; verify an erasure end to end; keep an erasure list that a dictionary attack cannot read.
 #
 # **Prerequisites.** `lessons/A4_provenance_consent.ipynb`.
 #
-# **Estimated time.** 30 minutes.
+# **Estimated time.** 45 minutes.
 
 # %%
 import copy
@@ -283,6 +283,166 @@ assert fully_erased("Dee", _hl, _hg, _hw, k=1) == True
 
 # %% [raw]
 # # END SOLUTION
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Question 5: an erasure list that does not give names away
+#
+# The lesson recovered who asked to be forgotten from a plain SHA-256 of the name (a dictionary
+# attack), then stored the name as an HMAC-SHA256 under a secret key instead. Build both yourself,
+# with `hashlib` and `hmac` (not the ledger's `subject_key`). Before hashing, normalise a name exactly
+# as the lesson does, `" ".join(name.replace("_", " ").lower().split())` (lower case, underscores read
+# as spaces, every run of spaces made one), and encode it as UTF-8.
+#
+# 1. Write `recover(stored_digests, candidates)`, the attack. `stored_digests` is a list or a set of
+#    hex digests; `candidates` is any iterable of names (a list, a pandas Series, a generator). Return
+#    a **list** of the candidates whose plain SHA-256 hex digest (of the normalised name) is in
+#    `stored_digests`: each **as it was given** (not normalised), in the order of `candidates`, and
+#    only once (a name given twice is listed once). No match gives an empty list.
+# 2. Write `keyed_digest(name, key)`: the HMAC-SHA256 hex digest (all 64 lower-case hex digits) of the
+#    normalised `name` under `key` (bytes).
+# 3. The cell below makes a secret key, `secret_key`, and lists in `asked` two people who asked to be
+#    erased. (The key is derived from a fixed phrase so that the grader can check your list; a real
+#    installation draws it with `secrets.token_bytes(32)` and keeps it private, as the ledger does.)
+#    Store in `keyed_list` the keyed digests of `asked` under `secret_key` (one per name, in
+#    the same order), and in `found_without_key` what `recover` finds in `keyed_list` among `lfw_names`
+#    (LFW's folder names, like `"Gordon_Brown"`).
+
+# %%
+import hashlib
+import hmac
+
+lfw_names = sorted({e.path.split("/")[1] for e in data.load_manifest("lfw") if e.path.startswith("images/")})
+secret_key = hashlib.sha256(b"facecourse exercise A4: not a secret, only for grading").digest()  # 32 bytes
+asked = ["Gordon Brown", "Colin Powell"]
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q5
+# points: 3
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+def recover(stored_digests, candidates):
+    # BEGIN SOLUTION
+    stored = set(stored_digests)
+    found = []
+    for name in candidates:
+        normalised = " ".join(name.replace("_", " ").lower().split())
+        if hashlib.sha256(normalised.encode("utf-8")).hexdigest() in stored and name not in found:
+            found.append(name)
+    return found
+    # END SOLUTION
+
+
+def keyed_digest(name, key):
+    # BEGIN SOLUTION
+    normalised = " ".join(name.replace("_", " ").lower().split())
+    return hmac.new(key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()
+    # END SOLUTION
+
+
+keyed_list = [keyed_digest(name, secret_key) for name in asked]  # SOLUTION
+found_without_key = recover(keyed_list, lfw_names)  # SOLUTION
+keyed_list, found_without_key
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+_k5 = bytes(range(32))
+_d5 = keyed_digest("Ann Smith", _k5)
+assert isinstance(_d5, str) and len(_d5) == 64 and all(c in "0123456789abcdef" for c in _d5), \
+    "keyed_digest should return the whole HMAC-SHA256 hex digest: 64 lower-case hex digits, not cut short."
+
+# %%
+assert keyed_digest("Ann Smith", _k5) != keyed_digest("Ann Smith", bytes(32)), \
+    "Another key should give another digest: keyed_digest must hash under the key it is given."
+
+# %%
+_v5 = [keyed_digest(n, _k5) for n in ("Ann  Smith", "ann smith", " ANN_SMITH ")]
+assert isinstance(_v5[0], str) and _v5[0] == _v5[1] == _v5[2], \
+    "Spellings of one name ('Ann  Smith', 'ann smith', ' ANN_SMITH ') should give one digest: normalise the name first, as the lesson does."
+
+# %%
+import hashlib as _hl5
+import hmac as _hm5
+_norm5 = lambda n: " ".join(n.replace("_", " ").lower().split())
+for _n5 in ["Ann Smith", "Gordon Brown", "Zoë Ångström", "Colin_Powell"]:
+    assert keyed_digest(_n5, _k5) == _hm5.new(_k5, _norm5(_n5).encode("utf-8"), _hl5.sha256).hexdigest(), \
+        f"keyed_digest({_n5!r}, key) should be the HMAC-SHA256 of the normalised name in UTF-8 under key (hmac.new with hashlib.sha256)."
+
+# %%
+_plain5 = lambda n: _hl5.sha256(_norm5(n).encode("utf-8")).hexdigest()
+_stored5 = [_plain5("Bob Jones"), _plain5("Ann Smith")]
+_r5 = recover(_stored5, ["Cy Young", "Dee"])
+assert isinstance(_r5, list) and _r5 == [], \
+    "recover should return a list, an empty one when no candidate's plain SHA-256 is among the stored digests."
+
+# %%
+assert recover(_stored5, ["cy young", "bob jones", "dee", "ann smith"]) == ["bob jones", "ann smith"], \
+    "recover should return the matching candidate names themselves, in the order of candidates (here ['bob jones', 'ann smith'])."
+
+# %%
+_r5 = recover(_stored5, ["ANN  SMITH", "Cy", "Bob_Jones"])
+assert len(_r5) == 2, \
+    "recover should normalise each candidate before hashing it: 'ANN  SMITH' and 'Bob_Jones' are the stored 'ann smith' and 'bob jones'."
+assert _r5 == ["ANN  SMITH", "Bob_Jones"], \
+    "recover should return each name as it was given in candidates, not normalised."
+
+# %%
+assert recover(_stored5, ["Ann Smith", "Cy", "Ann Smith", "Bob Jones", "Bob Jones"]) == ["Ann Smith", "Bob Jones"], \
+    "A name given more than once among the candidates should be listed once, where it first appears."
+
+# %%
+try:
+    _r5 = (recover(set(_stored5), (n for n in ["Dee", "Bob Jones", "Ann Smith"])),
+           recover(_stored5, pd.Series(["Ann Smith", "Dee"])))
+except TypeError:
+    _r5 = None
+assert _r5 == (["Bob Jones", "Ann Smith"], ["Ann Smith"]), \
+    "recover should accept any iterable of candidates (a generator, a pandas Series) and a set of stored digests."
+
+# %%
+assert keyed_list == [_hm5.new(secret_key, _norm5(n).encode("utf-8"), _hl5.sha256).hexdigest() for n in asked], \
+    "keyed_list should hold keyed_digest(name, secret_key) for each name in asked, in that order."
+
+# %%
+assert recover([_plain5(n) for n in asked], lfw_names) == ["Colin_Powell", "Gordon_Brown"], \
+    "recover should find both people in asked among lfw_names when they are stored as plain SHA-256 digests."
+
+# %%
+assert found_without_key == recover(keyed_list, lfw_names) == [], \
+    "found_without_key should be recover(keyed_list, lfw_names), which finds nobody: without the key the attack fails."
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+import hashlib as _hh5
+import hmac as _hk5
+_hn5 = lambda n: " ".join(n.replace("_", " ").lower().split())
+_hkey5 = b"a different key, of another length"
+for _hx5 in ["Jean-Luc\tPicard", "  Ada_LOVELACE\n", "Ngũgĩ wa Thiong'o", "x"]:
+    assert keyed_digest(_hx5, _hkey5) == _hk5.new(_hkey5, _hn5(_hx5).encode("utf-8"), _hh5.sha256).hexdigest()
+    assert keyed_digest(_hx5, _hkey5) != keyed_digest(_hx5, _hkey5[:-1])
+_hp5 = lambda n: _hh5.sha256(_hn5(n).encode("utf-8")).hexdigest()
+assert recover([], ["Ann"]) == [] and recover({_hp5("Ann")}, []) == []
+assert recover({_hp5("ada lovelace"), _hp5("nobody here")}, ["Ada_Lovelace", "ada lovelace", "Ada_Lovelace", "Bo"]) \
+    == ["Ada_Lovelace", "ada lovelace"]
+_hmany5 = [f"Person_{i}" for i in range(2000)]
+assert recover([_hp5("person 1999"), _hp5("person 7")], _hmany5) == ["Person_7", "Person_1999"]
+assert recover([_hk5.new(_hkey5, _hn5(n).encode("utf-8"), _hh5.sha256).hexdigest() for n in _hmany5], _hmany5) == []
+
+# %% [raw]
+# # END TESTS
 
 # %% [raw]
 # # END QUESTION

@@ -89,6 +89,108 @@ def fully_erased(name, ledger, gallery, probe, k=10):
 colin_erased = fully_erased("Colin Powell", ledger3, gallery3, probe)
 ''',
     },
+    "q5": {
+        "sha256 of key + name instead of HMAC": '''
+def keyed_digest(name, key):
+    normalised = " ".join(name.replace("_", " ").lower().split())
+    return hashlib.sha256(key + normalised.encode("utf-8")).hexdigest()
+keyed_list = [keyed_digest(n, secret_key) for n in asked]
+found_without_key = recover(keyed_list, lfw_names)
+''',
+        "a 16-digit prefix, like the old erasure list": '''
+def keyed_digest(name, key):
+    normalised = " ".join(name.replace("_", " ").lower().split())
+    return hmac.new(key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+keyed_list = [keyed_digest(n, secret_key) for n in asked]
+found_without_key = recover(keyed_list, lfw_names)
+''',
+        "no normalisation before the HMAC": '''
+def keyed_digest(name, key):
+    return hmac.new(key, name.encode("utf-8"), hashlib.sha256).hexdigest()
+keyed_list = [keyed_digest(n, secret_key) for n in asked]
+found_without_key = recover(keyed_list, lfw_names)
+''',
+        "lower-cased only (spaces and underscores left as they are)": '''
+def keyed_digest(name, key):
+    return hmac.new(key, name.lower().encode("utf-8"), hashlib.sha256).hexdigest()
+''',
+        "the key ignored: a plain SHA-256": '''
+def keyed_digest(name, key):
+    normalised = " ".join(name.replace("_", " ").lower().split())
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+keyed_list = [keyed_digest(n, secret_key) for n in asked]
+found_without_key = recover(keyed_list, lfw_names)
+''',
+        "HMAC with MD5 (hmac's old default), not SHA-256": '''
+def keyed_digest(name, key):
+    normalised = " ".join(name.replace("_", " ").lower().split())
+    return hmac.new(key, normalised.encode("utf-8"), "md5").hexdigest()
+''',
+        "recover returns the digests instead of the names": '''
+def recover(stored_digests, candidates):
+    stored = set(stored_digests)
+    found = []
+    for name in candidates:
+        d = hashlib.sha256(" ".join(name.replace("_", " ").lower().split()).encode("utf-8")).hexdigest()
+        if d in stored and d not in found:
+            found.append(d)
+    return found
+''',
+        "recover hashes the candidates without normalising them": '''
+def recover(stored_digests, candidates):
+    stored = set(stored_digests)
+    found = []
+    for name in candidates:
+        if hashlib.sha256(name.encode("utf-8")).hexdigest() in stored and name not in found:
+            found.append(name)
+    return found
+''',
+        "recover returns the normalised names": '''
+def recover(stored_digests, candidates):
+    found = []
+    for name in candidates:
+        normalised = " ".join(name.replace("_", " ").lower().split())
+        if hashlib.sha256(normalised.encode("utf-8")).hexdigest() in stored_digests and normalised not in found:
+            found.append(normalised)
+    return found
+''',
+        "recover keeps duplicates (a plain list comprehension)": '''
+def recover(stored_digests, candidates):
+    return [n for n in candidates
+            if hashlib.sha256(" ".join(n.replace("_", " ").lower().split()).encode("utf-8")).hexdigest() in stored_digests]
+''',
+        "recover sorts the names instead of keeping their order": '''
+def recover(stored_digests, candidates):
+    return sorted({n for n in candidates
+                   if hashlib.sha256(" ".join(n.replace("_", " ").lower().split()).encode("utf-8")).hexdigest()
+                   in stored_digests})
+''',
+        "recover indexes the candidates (fails on a generator)": '''
+def recover(stored_digests, candidates):
+    found = []
+    for i in range(len(candidates)):
+        name = candidates[i]
+        normalised = " ".join(name.replace("_", " ").lower().split())
+        if hashlib.sha256(normalised.encode("utf-8")).hexdigest() in stored_digests and name not in found:
+            found.append(name)
+    return found
+''',
+        "recover returns a lazy filter instead of a list": '''
+def recover(stored_digests, candidates):
+    stored = set(stored_digests)
+    return filter(lambda n: hashlib.sha256(" ".join(n.replace("_", " ").lower().split()).encode("utf-8")).hexdigest()
+                  in stored, dict.fromkeys(candidates))
+''',
+        "keyed_list under a new random key, not secret_key": '''
+import secrets
+keyed_list = [keyed_digest(n, secrets.token_bytes(32)) for n in asked]
+found_without_key = recover(keyed_list, lfw_names)
+''',
+        "keyed_list as plain hashes: the attack finds everyone": '''
+keyed_list = [hashlib.sha256(" ".join(n.lower().split()).encode("utf-8")).hexdigest() for n in asked]
+found_without_key = recover(keyed_list, lfw_names)
+''',
+    },
 }
 
 # Right answers in another form that must PASS.
@@ -114,6 +216,38 @@ def fully_erased(name, ledger, gallery, probe, k=10):
     return np.bool_(ledger.is_erased(name) and name not in gallery.identities() and name not in hits
                     and not ledger.table()["subject"].eq(name).any())
 colin_erased = fully_erased("Colin Powell", ledger3, gallery3, probe)
+''',
+    },
+    "q5": {
+        "hmac.digest(...).hex(), a regex to normalise, dict.fromkeys to drop repeats": '''
+import re
+def _normalise(name):
+    return re.sub(r"\\s+", " ", name.replace("_", " ").lower()).strip()
+def keyed_digest(name, key):
+    return hmac.digest(key, _normalise(name).encode("utf-8"), "sha256").hex()
+def recover(stored_digests, candidates):
+    stored = set(stored_digests)
+    return [n for n in dict.fromkeys(candidates)
+            if hashlib.sha256(_normalise(n).encode("utf-8")).hexdigest() in stored]
+keyed_list = [keyed_digest(n, secret_key) for n in asked]
+found_without_key = recover(keyed_list, lfw_names)
+''',
+        "hmac.new then update, a seen-set, map over asked": '''
+def keyed_digest(name, key):
+    h = hmac.new(key, digestmod=hashlib.sha256)
+    h.update(" ".join(name.replace("_", " ").lower().split()).encode("utf-8"))
+    return h.hexdigest()
+def recover(stored_digests, candidates):
+    seen, out = set(), []
+    for c in candidates:
+        if c in seen:
+            continue
+        seen.add(c)
+        if hashlib.sha256(" ".join(c.replace("_", " ").lower().split()).encode()).hexdigest() in stored_digests:
+            out.append(c)
+    return out
+keyed_list = list(map(lambda n: keyed_digest(n, secret_key), asked))
+found_without_key = recover(keyed_list, lfw_names)
 ''',
     },
 }

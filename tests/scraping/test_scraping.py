@@ -269,8 +269,9 @@ def test_collected_by_setting_chart_is_typed_titled_and_described():
 def _lesson(name):
     import json
 
-    root = Path(__file__).resolve().parents[1]
-    return json.loads((root / "lessons" / f"{name}.ipynb").read_text())["cells"]
+    from facecourse.paths import ROOT
+
+    return json.loads((ROOT / "lessons" / f"{name}.ipynb").read_text())["cells"]
 
 
 def _rendered_markdown(cells):
