@@ -1,22 +1,33 @@
 """Exact vs approximate 1:N search side by side: numpy, FAISS flat, IVF-Flat, IVF-PQ and HNSW.
 
-    python benchmarks/index_search.py                  # 100k and 1M simulated faces (~15 min, one core)
-    python benchmarks/index_search.py --sizes 20000    # a smoke run
+    python benchmarks/index_search.py                      # 100k and 1M simulated faces (~15 min on a quiet 2-core machine)
+    python benchmarks/index_search.py --build-threads 1    # the same with reproducible builds (a few minutes more)
+    python benchmarks/index_search.py --sizes 20000        # a smoke run (~1 min)
     python benchmarks/index_search.py --from-log out.txt   # the table of an earlier run's printed rows
 
-Everything runs on ONE core (numpy's BLAS and FAISS's OpenMP limited to one thread), in one
-process, on galleries SIMULATED by :func:`facecourse.matching.index.simulate_gallery`: identity
-centres drawn from a Gaussian fitted to the LFW embeddings' identity centres, one face per
-identity, and each probe a second "photo" of a gallery identity with LFW's measured
-within-identity spread (500 probes). For every index setting it reports
+Every SEARCH runs on ONE core (numpy's BLAS and FAISS's OpenMP limited to one thread), in one
+process. Building the HNSW graph is the slow part (minutes at 1M), so index construction may use
+``--build-threads`` cores (default: all); searches are always timed on one. The galleries are
+SIMULATED by :func:`facecourse.matching.index.simulate_gallery` (identity centres drawn from the
+full covariance of LFW's identity centres with a calibrated lookalike spread, every gallery face
+a *photo* = centre + a real LFW within-identity deviation, each probe a second photo of a gallery
+identity; validated against real LFW identification at LFW's size, see ``tests/test_index.py``),
+2,000 probes (``--probes``). For every index setting it reports
 
-* build time (training + adding), query time per probe (500 probes searched as one batch; wall
-  time, best of two runs, and CPU time, which a busy shared machine inflates less), the share of probes whose true match is in the top 10, agreement of the first result
-  with exact search, and bytes per face (the serialised index / faces: codes, ids, cells, graph).
+* build time (training + adding), query time per probe (all probes searched as one batch; wall
+  time, best of two runs, and CPU time, which a busy shared machine inflates less), the share of
+  probes whose true match is in the top 10 (absolute, and as a share of exact search's), agreement
+  of the first result with exact search, and bytes per face (the serialised index / faces: codes,
+  ids, cells, codebooks, graph).
 
-Each row is printed as soon as it is measured. The last lines name the cheapest setting per size
-that finds the true match in the top 10 for at least 99% of probes within 2 ms per probe and 40
-bytes per face (the target of issue 16), and the same against 99% of exact search's own recall.
+Each row is printed as soon as it is measured; at the end the markdown table (with the machine,
+the load average before and after, and the versions) is printed and written to
+``benchmarks/results/index_search.md``, followed by the verdict on the target of issue 16: at 1M
+faces, the true match in the top 10 for >= 99% of probes within 2 ms per probe and 40 bytes per
+face. With a simulation validated against LFW, exact search itself finds the true match in the top
+10 for far fewer than 99% of probes at 1M (lookalikes), so no index can meet that target; the
+verdict also reports the cheapest setting that keeps >= 99% of exact search's rate within 2 ms and
+40 bytes (the most an index can be asked for).
 """
 
 from __future__ import annotations
@@ -24,9 +35,10 @@ from __future__ import annotations
 import os
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
+    os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
+import datetime  # noqa: E402
 import platform  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -40,8 +52,11 @@ import faiss  # noqa: E402
 
 from facecourse.matching import index  # noqa: E402
 
-PROBES = 500
+PROBES = 2000  # the 99%-of-exact question is about a few lost matches: 500 probes are too few to judge it
 K = 10
+SEED = 2020
+TARGET_RECALL, TARGET_MS, TARGET_BYTES = 0.99, 2.0, 40.0
+RESULTS = Path(__file__).resolve().parent / "results" / "index_search.md"
 
 
 def nlist_for(n: int) -> int:
@@ -50,34 +65,53 @@ def nlist_for(n: int) -> int:
 
 
 def plan(n: int) -> list[tuple[str, dict, str, list]]:
+    """(kind, build parameters, search knob, knob values): the settings measured at n faces.
+
+    IVF-PQ with 16-byte codes (m=16, 8 bits) is the largest code that stays within 40 bytes per face
+    with its 8-byte id; 32-byte codes (m=32, 40.7 bytes per face) show what the last 0.7 byte would
+    buy. nprobe goes up to 256 cells.
+    """
     nl = nlist_for(n)
-    probes = [8, 16, 32, 64, 128]
     return [
         ("flat", {}, "", [None]),
-        ("ivf-flat", {"nlist": nl}, "nprobe", probes),
-        ("ivf-pq", {"nlist": nl, "m": 8}, "nprobe", probes),
-        ("ivf-pq", {"nlist": nl, "m": 16}, "nprobe", probes),
-        ("ivf-pq", {"nlist": nl, "m": 32}, "nprobe", probes),
-        ("hnsw", {"hnsw_m": 16}, "efSearch", [16, 32, 64, 128]),
+        ("ivf-flat", {"nlist": nl}, "nprobe", [16, 32, 64, 128]),
+        ("ivf-pq", {"nlist": nl, "m": 16}, "nprobe", [16, 32, 64, 128, 256]),
+        ("ivf-pq", {"nlist": nl, "m": 32}, "nprobe", [32, 64, 128]),
+        ("hnsw", {"hnsw_m": 32}, "efSearch", [32, 64, 128, 256, 512]),
     ]
 
 
-def run_size(n: int, rows: list[dict]) -> None:
+def load() -> str:
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:  # pragma: no cover
+        return "n/a"
+
+
+def row(n, method, setting, build_s, ms, cpu, ids, sim, exact_ids, exact_recall, bpf) -> dict:
+    recall = index.recall_at_k(ids, sim.truth, K)
+    return {"faces": n, "probes": len(sim.truth), "method": method, "setting": setting, "build s": build_s, "ms/probe": ms, "cpu ms/probe": cpu,
+            "true match in top 10": recall, "of exact": recall / exact_recall if exact_recall else float("nan"),
+            "same top-1 as exact": index.top1_agreement(ids, exact_ids), "bytes/face": bpf}
+
+
+def run_size(n: int, rows: list[dict], build_threads: int, probes: int = PROBES) -> None:
     t0 = time.perf_counter()
-    sim = index.simulate_gallery(n, n_probes=PROBES, seed=2020)
+    sim = index.simulate_gallery(n, n_probes=probes, seed=SEED)
     print(f"# {n:,} simulated faces ready in {time.perf_counter() - t0:.0f} s", flush=True)
     t0, c0 = time.perf_counter(), time.process_time()
     _, exact_ids = index.exact_search(sim.gallery, sim.probes, k=K)
-    ms, cpu = 1000 * (time.perf_counter() - t0) / PROBES, 1000 * (time.process_time() - c0) / PROBES
-    rows.append({"faces": n, "method": "exact numpy", "setting": "", "build s": 0.0, "ms/probe": ms, "cpu ms/probe": cpu,
-                 "true match in top 10": index.recall_at_k(exact_ids, sim.truth, K),
-                 "same top-1 as exact": 1.0, "bytes/face": sim.gallery.nbytes / n})
+    ms, cpu = 1000 * (time.perf_counter() - t0) / probes, 1000 * (time.process_time() - c0) / probes
+    exact_recall = index.recall_at_k(exact_ids, sim.truth, K)
+    rows.append(row(n, "exact numpy", "", 0.0, ms, cpu, exact_ids, sim, exact_ids, exact_recall, sim.gallery.nbytes / n))
     print(rows[-1], flush=True)
     train_sample = sim.gallery[np.random.default_rng(1).choice(n, size=min(n, 100_000), replace=False)]
     for kind, params, knob, values in plan(n):
+        faiss.omp_set_num_threads(build_threads)
         t0 = time.perf_counter()
         idx = index.build(kind, sim.gallery, train_sample=train_sample, **params)
         build_s = time.perf_counter() - t0
+        faiss.omp_set_num_threads(1)
         bpf = index.bytes_per_face(idx)
         name = index.factory_string(kind, **params).replace("IDMap,", "")
         for v in values:
@@ -85,35 +119,35 @@ def run_size(n: int, rows: list[dict]) -> None:
                 index.set_search(idx, nprobe=v)
             elif knob == "efSearch":
                 index.set_search(idx, ef_search=v)
+            repeat = 1 if kind == "flat" else 2            # a flat search of 1M faces is slow: time it once
             c0 = time.process_time()
-            _, ids, ms = index.timed_search(idx, sim.probes, K, repeat=2)
-            cpu = 1000 * (time.process_time() - c0) / 2 / PROBES
-            rows.append({"faces": n, "method": f"FAISS {name}", "setting": f"{knob} {v}" if knob else "",
-                         "build s": build_s, "ms/probe": ms, "cpu ms/probe": cpu,
-                         "true match in top 10": index.recall_at_k(ids, sim.truth, K),
-                         "same top-1 as exact": index.top1_agreement(ids, exact_ids), "bytes/face": bpf})
+            _, ids, ms = index.timed_search(idx, sim.probes, K, repeat=repeat)
+            cpu = 1000 * (time.process_time() - c0) / repeat / probes
+            rows.append(row(n, f"FAISS {name}", f"{knob} {v}" if knob else "", build_s, ms, cpu, ids, sim, exact_ids,
+                            exact_recall, bpf))
             print(rows[-1], flush=True)
         del idx
 
 
 def table(rows: list[dict]) -> str:
     head = ("| faces | method | setting | build (s) | ms per probe (wall) | ms per probe (CPU) | true match in top 10 "
-            "| same top-1 as exact | bytes per face |")
-    out = [head, "|---|---|---|---|---|---|---|---|---|"]
+            "| as a share of exact search's | same top-1 as exact | bytes per face |")
+    out = [head, "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         cpu = f"{r['cpu ms/probe']:.3f}" if "cpu ms/probe" in r else "-"
+        share = f"{r['of exact']:.1%}" if "of exact" in r else "-"
         out.append(f"| {r['faces']:,} | {r['method']} | {r['setting']} | {r['build s']:.1f} | {r['ms/probe']:.3f} | {cpu} | "
-                   f"{r['true match in top 10']:.1%} | {r['same top-1 as exact']:.1%} | {r['bytes/face']:.1f} |")
+                   f"{r['true match in top 10']:.1%} | {share} | {r['same top-1 as exact']:.1%} | {r['bytes/face']:.1f} |")
     return "\n".join(out)
 
 
 def summary(rows: list[dict], sizes) -> list[str]:
-    """The cheapest setting per size meeting the absolute target of issue 16, and the relative one.
+    """The verdict per size on the absolute target of issue 16 and on the relative one.
 
-    Absolute: true match in the top 10 for >= 99% of probes, <= 2 ms per probe, <= 40 bytes per face.
-    If exact search itself finds fewer true matches than that (the simulation is fitted to LFW, so
-    lookalikes push some true matches out of the top 10 of a million), no index can meet it; the
-    relative target asks for >= 99% of exact search's recall within the same time and memory limits.
+    Absolute: true match in the top 10 for >= 99% of probes, <= 2 ms per probe (wall, or CPU time
+    when the machine was shared), <= 40 bytes per face. Exact search bounds what any index finds:
+    if it finds the true match for fewer than 99% of probes, no index can meet the absolute target,
+    and the relative target asks for >= 99% of exact search's rate within the same limits.
     """
     out = []
     for n in sizes:
@@ -121,19 +155,26 @@ def summary(rows: list[dict], sizes) -> list[str]:
         if not here:
             continue
         exact = next(r for r in here if r["method"] == "exact numpy")
-        small_fast = [r for r in here if r["ms/probe"] <= 2.0 and r["bytes/face"] <= 40.0]
-        for label, ok in (
-                ("absolute target (>= 99% true match in top 10)",
-                 [r for r in small_fast if r["true match in top 10"] >= 0.99]),
-                (f"relative target (>= 99% of exact search's {exact['true match in top 10']:.1%})",
-                 [r for r in small_fast if r["true match in top 10"] >= 0.99 * exact["true match in top 10"]])):
+        er = exact["true match in top 10"]
+        fast = [r for r in here if min(r["ms/probe"], r.get("cpu ms/probe", np.inf)) <= TARGET_MS
+                and r["bytes/face"] <= TARGET_BYTES]
+        out.append(f"{n:,} faces: exact search finds the true match in the top 10 for {er:.1%} of probes "
+                   f"({exact['ms/probe']:.1f} ms per probe, {exact['bytes/face']:.0f} bytes per face).")
+        for label, goal in ((f"absolute target (>= {TARGET_RECALL:.0%} of probes)", TARGET_RECALL),
+                            (f"relative target (>= {TARGET_RECALL:.0%} of exact search's {er:.1%}, i.e. "
+                             f">= {TARGET_RECALL * er:.1%})", TARGET_RECALL * er)):
+            ok = [r for r in fast if r["true match in top 10"] >= goal - 1e-12]
             if ok:
                 best = min(ok, key=lambda r: (r["bytes/face"], r["ms/probe"]))
-                out.append(f"{n:,} faces, {label}: met by {best['method']} {best['setting']}: "
-                           f"{best['true match in top 10']:.1%} in top 10, {best['ms/probe']:.2f} ms per probe, "
-                           f"{best['bytes/face']:.1f} bytes per face")
+                n_probes = best.get("probes", 500)  # rows printed before the count was logged used 500
+                out.append(f"  {label}: met by {best['method']} {best['setting']}: {best['true match in top 10']:.1%} in "
+                           f"top 10 ({round(best['true match in top 10'] * n_probes)} of {n_probes} probes; exact search "
+                           f"{round(er * n_probes)}), {best['ms/probe']:.2f} ms (CPU {best.get('cpu ms/probe', float('nan')):.2f} "
+                           f"ms) per probe, {best['bytes/face']:.1f} bytes per face")
+            elif goal > er:
+                out.append(f"  {label}: not reachable: exact search itself finds only {er:.1%}")
             else:
-                out.append(f"{n:,} faces, {label}: no setting within 2 ms per probe and 40 bytes per face")
+                out.append(f"  {label}: no setting within {TARGET_MS:g} ms per probe and {TARGET_BYTES:g} bytes per face")
     return out
 
 
@@ -147,26 +188,38 @@ def rows_from_log(path: str) -> list[dict]:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument("--probes", type=int, default=PROBES, help="probes per gallery size (default %(default)s)")
+    ap.add_argument("--build-threads", type=int, default=os.cpu_count() or 1,
+                    help="cores used to BUILD indexes (searches always use one); default: all")
     ap.add_argument("--from-log", help="re-render the table of an earlier run from its printed rows")
+    ap.add_argument("--out", default=None,
+                    help=f"where to write the markdown table (default for a run: {RESULTS.relative_to(RESULTS.parent.parent.parent)}; "
+                         "for --from-log: nowhere; '' for nowhere)")
     args = ap.parse_args(argv)
     if args.from_log:
         rows = rows_from_log(args.from_log)
         sizes = sorted({r["faces"] for r in rows})
+        header = f"Re-rendered from the rows printed by an earlier run ({Path(args.from_log).name})."
     else:
-        faiss.omp_set_num_threads(1)
+        load_before = load()
         rows = []
         started = time.perf_counter()
         for n in args.sizes:
-            run_size(n, rows)
+            run_size(n, rows, args.build_threads, args.probes)
         sizes = args.sizes
-        print()
-        print(f"faiss {faiss.__version__}, numpy {np.__version__}, Python {platform.python_version()}, one thread, "
-              f"{PROBES} probes, top {K}; total {time.perf_counter() - started:.0f} s")
+        header = (f"Run {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}, {platform.machine()} with "
+                  f"{os.cpu_count()} cores, load average (1, 5, 15 min) {load_before} before and {load()} after; "
+                  f"faiss {faiss.__version__}, numpy {np.__version__}, Python {platform.python_version()}; searches on "
+                  f"one thread, builds on {args.build_threads}; {args.probes} probes, top {K}, seed {SEED}; total "
+                  f"{time.perf_counter() - started:.0f} s.")
+    text = "\n".join([header, "", table(rows), "", *summary(rows, sizes)])
     print()
-    print(table(rows))
-    print()
-    for line in summary(rows, sizes):
-        print(line)
+    print(text)
+    out = args.out if args.out is not None else ("" if args.from_log else str(RESULTS))
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text + "\n")
+        print(f"\nwritten to {out}")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,9 @@ from facecourse.grading.collect import Submission  # noqa: E402
 
 TINY = "T0_tiny"
 HIDDEN_MARK = "double(-50505)"  # text that appears only in a hidden test
+# the exercise's provided cell: data and a helper the hidden test of q2 computes its expectation with
+PROVIDED = "import numpy as np\nBASE = 3\nWEIGHTS = [1.0]\n\n\ndef times_base(x):\n    return BASE * x * WEIGHTS[0]"
+LATE, LATE_TEST = "DOUBLE_BASE = double(BASE)", "assert DOUBLE_BASE == 6"  # a given cell after q1, a hidden case
 
 
 def _raw(text):
@@ -36,10 +39,11 @@ def _code(text):
     return nbformat.v4.new_code_cell(text)
 
 
-def _question(name, solution, public, hidden, points=1):
+def _question(name, solution, public, hidden, points=1, more_hidden=()):
     return [_raw(f"# BEGIN QUESTION\nname: {name}\npoints: {points}"), _raw("# BEGIN SOLUTION"), _code(solution),
             _raw("# END SOLUTION"), _raw("# BEGIN TESTS"), _code(public),
-            _code('""" # BEGIN TEST CONFIG\nhidden: true\n""" # END TEST CONFIG\n' + hidden),
+            *[_code('""" # BEGIN TEST CONFIG\nhidden: true\n""" # END TEST CONFIG\n' + h)
+              for h in (hidden, *more_hidden)],
             _raw("# END TESTS"), _raw("# END QUESTION")]
 
 
@@ -50,12 +54,13 @@ def tiny_solutions(tmp_path_factory):
     folder.mkdir()
     cells = [_raw(f"# ASSIGNMENT CONFIG\nname: {TINY}\ninit_cell: true\ncheck_all_cell: false\nexport_cell: false\n"
                   "tests:\n  files: false"),
-             nbformat.v4.new_markdown_cell("# Tiny"), _code("import numpy as np\nBASE = 3")]
+             nbformat.v4.new_markdown_cell("# Tiny"), _code(PROVIDED)]
     cells += _question("q1", "def double(x):\n    return 2 * x",
                        'assert double(2) == 4, "double(2) should be 4"',
-                       f"assert {HIDDEN_MARK} == -101010\nassert double(0.5) == 1.0")
+                       f"assert {HIDDEN_MARK} == -101010\nassert double(0.5) == 1.0", more_hidden=[LATE_TEST])
+    cells += [_code(LATE)]  # given code that uses the answer to q1: the grader runs it after the student's code
     cells += _question("q2", "answer = BASE * 14", 'assert isinstance(answer, int), "answer should be an int"',
-                       "assert answer == 42")
+                       "assert answer == times_base(14)")
     cells += _question("q3", "def total(xs):\n    return float(np.sum(xs))",
                        'assert total([1, 2]) == 3.0, "total([1, 2]) should be 3.0"',
                        "assert np.allclose(total(np.arange(4)), 6.0)\nassert total([]) == 0")
@@ -73,7 +78,7 @@ RIGHT = {"q1": "def double(x):\n    return 2 * x", "q2": "answer = BASE * 14",
 
 
 def _notebook(*cells: str) -> dict:
-    return nbformat.v4.new_notebook(cells=[_code("import numpy as np\nBASE = 3")] + [_code(c) for c in cells])
+    return nbformat.v4.new_notebook(cells=[_code(PROVIDED)] + [_code(c) for c in cells])
 
 
 def _grade(nb: dict, solutions: Path, tmp: Path, name: str, **kw) -> grading_run.Outcome:
@@ -211,6 +216,23 @@ FORGERIES = {
         "from IPython.core.interactiveshell import InteractiveShell\n"
         "InteractiveShell.run_cell = lambda self, *a, **k: None\n"
         "def double(x):\n    return 0\nanswer = 0\ndef total(xs):\n    return 0.0\n"),
+    # the kernel answers "ok" to every request without running it: full marks for the old grader
+    "replaced do_execute": (
+        "ip = get_ipython()\n"
+        "async def fake(*a, **k):\n"
+        "    return {'status': 'ok', 'execution_count': 1, 'user_expressions': {}, 'payload': []}\n"
+        "ip.kernel.do_execute = fake\n"
+        "def double(x):\n    return 0\nanswer = 0\ndef total(xs):\n    return 0.0\n"),
+    # the same, but the next request (the grader's probe of this cell) still runs: the nonces of the
+    # grader's later requests (restore, each test case) catch it
+    "do_execute replaced after the probe": (
+        "ip = get_ipython()\nreal, calls = ip.kernel.do_execute, []\n"
+        "async def fake(*a, **k):\n"
+        "    calls.append(1)\n"
+        "    if len(calls) == 1:\n        return await real(*a, **k)\n"
+        "    return {'status': 'ok', 'execution_count': 1, 'user_expressions': {}, 'payload': []}\n"
+        "ip.kernel.do_execute = fake\n"
+        "def double(x):\n    return 0\nanswer = 0\ndef total(xs):\n    return 0.0\n"),
     "results files and audit hooks": (
         "import json, os, sys, gc\n"
         "for d in ('.', '/tmp'):\n"
@@ -225,21 +247,101 @@ FORGERIES = {
 @needs_sandbox
 @pytest.mark.parametrize("name", sorted(FORGERIES))
 def test_code_left_behind_cannot_turn_a_failure_into_a_pass(tiny_solutions, tmp_path, name):
-    # A kernel whose run_cell is replaced only ever ends at the submission's time limit (0 points):
-    # 30 s for that one keeps the test from idling for the default 120 s; 60 s is plenty for the others.
-    limit = 30.0 if "run_cell" in FORGERIES[name] else 60.0
-    outcome = _grade(_notebook(FORGERIES[name]), tiny_solutions, tmp_path, "forger", total_timeout=limit)
+    # patched builtins break the kernel's replies: that cell ends at its time limit (+5 s for the
+    # interrupt), so it gets 5 s, not 10 (its code takes milliseconds)
+    cell_timeout = 5.0 if "builtins.isinstance" in FORGERIES[name] else 10.0
+    outcome = _grade(_notebook(FORGERIES[name]), tiny_solutions, tmp_path, "forger", total_timeout=60.0,
+                     cell_timeout=cell_timeout)
     points = _points(outcome)
-    # no answer is right; an int subclass is an int, so only q2's public type check (half of q2) may pass
-    expected = {"q1": 0.0, "q2": 0.5 if name == "always-true objects" else 0.0, "q3": 0.0}
+    if "run_cell" in FORGERIES[name] or "do_execute =" in FORGERIES[name]:
+        # noticed by the grader's nonces in seconds (not at the time limit)
+        assert any("IPython's execution replaced" in f for f in outcome.feedback), outcome.feedback
+    # no answer is right; an int subclass is an int, so only q2's public type check (half of q2) may pass;
+    # after the probe, the kernel was restarted and the cell replayed, then restore() undid the fake
+    # do_execute: the tests ran for real and `answer = 0` passes that type check as any int would
+    half = ("always-true objects", "do_execute replaced after the probe")
+    expected = {"q1": 0.0, "q2": 0.5 if name in half else 0.0, "q3": 0.0}
     assert points == expected, (points, outcome.feedback)
     assert all(r["points"] is None or r["points"] <= r["max"] for r in outcome.rows)
+
+
+# q2's hidden test computes its expectation with the exercise's data (BASE, WEIGHTS) and helper
+# (times_base): a wrong answer must not pass by changing them. (cells, q2's expected points)
+SHADOWING = {
+    "rebound data": (["BASE = 1\nanswer = 14"], 0.5),
+    "a fake helper": (["def times_base(x):\n    return 7\n\n\nanswer = 7"], 0.5),
+    "data changed in place": (["WEIGHTS[0] = 1 / 3\nanswer = 14"], 0.5),
+    "an edited provided cell": (["answer = BASE * 14"], 0.5),  # with BASE = 1 in the notebook's first cell
+    # copy.deepcopy disabled before the given cell, so that the student would hold the trusted list
+    "deepcopy patched, then data changed in place": (["WEIGHTS[0] = 1 / 3\nanswer = 14"], 0.5),
+    # q1 wrong only at 3 (its public case and first hidden case pass): the given cell after q1 computes
+    # DOUBLE_BASE from the student's double, whatever the notebook binds to that name (2 of 3 cases)
+    "a rebound result of given code": (["def double(x):\n    return 0 if x == 3 else 2 * x\n\n\nDOUBLE_BASE = 6",
+                                        "answer = BASE * 14"], 1.0),
+    "a failing given cell": (["def double(x):\n    if x == 3:\n        raise ValueError\n    return 2 * x\n\n\n"
+                              "DOUBLE_BASE = 6", "answer = BASE * 14"], 1.0),
+    # honest: the answer is right; reusing a provided name for scratch work afterwards costs nothing
+    "honest scratch work": (["answer = BASE * 14", "BASE = 100  # trying another base\nWEIGHTS.append(2)"], 1.0),
+}
+
+
+@pytest.fixture(scope="module")
+def shadowing(tiny_solutions, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("shadowing")
+    nbs = {}
+    for name, (cells, _) in SHADOWING.items():
+        nb = _notebook(*([] if "given c" in name else [RIGHT["q1"]]), *cells, RIGHT["q3"])
+        if name == "an edited provided cell":
+            nb.cells[0].source = PROVIDED.replace("BASE = 3", "BASE = 1")
+        if name.startswith("deepcopy patched"):
+            nb.cells.insert(0, _code("import copy\ncopy.deepcopy = lambda value, memo=None: value"))
+        nbs[name] = nb
+    with ThreadPoolExecutor(2) as pool:
+        futures = {n: pool.submit(_grade, nb, tiny_solutions, tmp, n.replace(" ", "_")) for n, nb in nbs.items()}
+        return {n: f.result() for n, f in futures.items()}
+
+
+@needs_sandbox
+@pytest.mark.parametrize("name", sorted(SHADOWING))
+def test_tests_see_the_exercises_own_data_and_helpers(shadowing, name):
+    points = _points(shadowing[name])
+    q1 = round(2 / 3, 4) if "given c" in name else 1.0
+    assert points == {"q1": q1, "q2": SHADOWING[name][1], "q3": 1.0}, (points, shadowing[name].feedback)
+
+
+def test_the_grader_tells_provided_cells_from_answers():
+    from facecourse.grading.worker import provided_plan
+
+    reference = ["import otter\ngrader = otter.Notebook('x.ipynb')", "import numpy as np\ndata = np.arange(3)",
+                 "def f(x):\n    ...\n\n\nvalue = ...", "grader.check('q1')", "shown = f(data)\nlabel = 'ok'",
+                 "more = shown + 1", "other = data * 2", "..."]
+    flags = [False, False, True, False, False, False, False, True]
+    answers, early, late = provided_plan(reference, flags, ["def f(x):\n    return x", "chart = 1"])
+    assert answers == {"f", "value", "chart"}
+    assert [k for k, _ in early] == [1, 6]  # run before the student's code
+    assert [k for k, _ in late] == [4, 5]  # use answers (directly or through `shown`): run after it
+    assert provided_plan(reference, None) == (set(), [], [])  # no flags: the old behaviour
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
+def test_no_exercise_both_gives_and_asks_for_a_name(solution):
+    """A name bound by a given cell and by an answer would reach the tests as the student's value."""
+    from facecourse.grading.worker import _bound, provided_plan
+
+    _, reference = grading_run.autograder_for(solution.stem)
+    answers, early, late = provided_plan(reference["reference_sources"], reference["reference_answer"],
+                                         reference["solution_sources"])
+    assert answers and early, "the grader found no answer or no given cell in this exercise"
+    given = set().union(*[_bound(src) for _, src in early + late])
+    assert not answers & given, f"names both given and answered: {sorted(answers & given)}"
 
 
 @needs_sandbox
 def test_a_looping_answer_costs_only_its_question_and_no_process_survives(tiny_solutions, tmp_path):
     looping = "def double(x):\n    while True:\n        pass"
-    outcome = _grade(_notebook(looping, RIGHT["q2"], RIGHT["q3"]), tiny_solutions, tmp_path, "loop")
+    # the given cell that calls double() after the student's code loops too: stopped at cell_timeout
+    outcome = _grade(_notebook(looping, RIGHT["q2"], RIGHT["q3"]), tiny_solutions, tmp_path, "loop",
+                     cell_timeout=5.0)
     assert _points(outcome) == {"q1": 0.0, "q2": 1.0, "q3": 1.0}, outcome.feedback
     assert _sandbox_processes() == []
 

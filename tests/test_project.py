@@ -296,3 +296,12 @@ def test_readme_facts_counts_are_the_tables_own():
         assert found, f"the README no longer states the size of datasets/facts/{table}.csv"
         rows = len(pd.read_csv(ROOT / "datasets" / "facts" / f"{table}.csv"))
         assert int(found.group(1)) == rows, f"README says {found.group(1)} rows for {table}.csv, which has {rows}"
+
+
+def test_readme_shows_the_committed_index_benchmark():
+    """The README's FAISS table is the one `benchmarks/index_search.py` last wrote, line for line."""
+    results = (ROOT / "benchmarks" / "results" / "index_search.md").read_text(encoding="utf-8")
+    rows = [line for line in results.splitlines() if line.startswith("| ")]
+    assert len(rows) > 10, "benchmarks/results/index_search.md holds no results table"
+    missing = [r for r in rows if r not in README]
+    assert not missing, f"README lacks {len(missing)} rows of benchmarks/results/index_search.md, e.g. {missing[0]}"

@@ -8,7 +8,6 @@ decisions that are not final) instead of being dropped or silently "fixed".
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 

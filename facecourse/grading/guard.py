@@ -18,28 +18,56 @@ results with code left behind in its kernel:
   back as the snapshot had it (so a patched ``doctest``, ``numpy.testing``, ``numpy.allclose``,
   ``pandas.Series.__eq__``, ``builtins.isinstance``, ``IPython``'s ``run_cell``... are gone),
   stops tracing/profiling and timers, and reports what it had to undo.
+* ``harness.provide(k, code, names)`` runs provided cell ``k`` of the INSTRUCTOR'S blank exercise
+  (sent by the worker, never taken from the submission) in a trusted namespace: the cells that use
+  no answer before any student code, the others after ``restore()`` on the student's answers
+  (``take_answers``). ``harness.adopt(k)`` serves a student's unchanged copy of such a cell: deep
+  copies of the trusted values made before any student code (functions rebuilt on the student's
+  globals), so the cell is not computed twice and the student's code never holds a trusted
+  object. ``harness.ping(nonce)`` is the worker's probe that the kernel still executes code.
 * ``harness.case(code)`` runs one test case (already turned from doctest into plain code by the
-  grader) in a copy of the student's namespace whose ``__builtins__`` are the real builtins and
-  whose module aliases (``np``, ``pd``, ``portal``...) are the real modules. The case's syntax
-  tree is rewritten so that every comparison, ``assert``, ``not``, ``and``/``or``, ``if`` test and
-  ``in`` first checks that its operands are plain values: Python built-ins (containers checked
-  element by element), and objects of classes defined by the course's libraries (numpy, pandas,
-  facecourse...) as they were before the student's code ran. An object of a class the student
-  defined (an always-true ``__eq__``, a float subclass, an object array of them) makes the case
-  fail with a plain message instead of passing. ``is``/``is not`` compare identities and need
-  no check. A case passes only if it ends without an exception.
+  grader) in a copy of the student's namespace, overlaid with the trusted provided names (the
+  exercise's data and helpers as the exercise defines them) and then with the student's answer
+  names, whose ``__builtins__`` are the real builtins and whose module aliases (``np``, ``pd``,
+  ``portal``...) are the real modules. The case's syntax tree is rewritten so that every
+  comparison, ``assert``, ``not``, ``and``/``or``, ``if`` test and ``in`` first checks that its
+  operands are plain values: Python built-ins (containers checked element by element), and
+  objects of classes defined by the course's libraries (numpy, pandas, facecourse...) as they
+  were before the student's code ran. An object of a class the student defined (an always-true
+  ``__eq__``, a float subclass, an object array of them) makes the case fail with a plain message
+  instead of passing. ``is``/``is not`` compare identities and need no check. A case passes only
+  if it ends without an exception.
 
 What this cannot stop (and the sandbox makes harmless to everyone else): code written to attack
 this harness in its own kernel by deliberately reaching its objects (replacing the harness found
-under its random name among the globals, reading the test's frame from a function the test calls,
-or C-level tampering without ``ctypes``) could still fake its own result. Closing that needs the
-tests evaluated outside the kernel on values the kernel sends back as plain data (a change of the
-test format), which is not done. The grader records what ``restore`` undid, so such attempts show in the feedback.
+under its random name among the globals, or the trusted namespace through the harness's closures,
+reading the test's frame from a function the test calls, a replaced ``do_execute`` written to
+echo the nonce the worker puts in each request, or C-level tampering without ``ctypes``) could
+still fake its own result. Also not covered: a provided object that cannot be deep-copied
+(a live server, a lock) is shared with the student's namespace and could be changed in place;
+a provided cell's effects outside its namespace (global random state, files) are those of the
+one trusted run; module-level caches a library keeps are not reset by ``restore``.
+
+Evaluating the tests OUTSIDE the kernel (issue 13's ideal), assessed: the course's tests call the
+student's functions, build the expected value from the exercise's data with course code
+(``metrics.accuracy(pairs...)``), call ``to_dict()`` on altair charts and set widget values; all of
+that must run in the kernel, so a worker-side comparison only helps when the worker knows the
+expected value without the kernel. A kernel that has beaten this harness returns whatever operands
+make the comparison pass whenever the expected value is computed in the kernel or written in the
+code sent to it (``abs(r[0] - 0.25) < 1e-9`` shows 0.25 to the kernel). A sound design therefore
+needs (1) expected values computed in a SECOND, trusted kernel that runs the exercise and the
+reference parts of each test but no student code, and (2) a test format that marks which
+expressions are the student's (sent to the student's kernel, their values returned as JSON or
+``.npy`` bytes, never pickle) and compares them in the worker with the tolerance stated in the
+test. That changes every test cell of the 16 assignments and doubles the kernels per submission;
+it is not done. What is done instead: the trusted provided names above (expected values no longer
+depend on names the student can rebind or change in place), plain-operand comparisons, and the
+record of what ``restore`` undid, so attempts show in the grader's results.
 """
 
 PRELUDE = r'''
-def __facecourse_prelude(preimports, aliases):
-    import ast, builtins, importlib, operator, signal, sys, threading
+def __facecourse_prelude(preimports, aliases, answers):
+    import ast, builtins, copy, importlib, operator, signal, sys, threading, types
     for _name in preimports:
         try:
             importlib.import_module(_name)
@@ -208,9 +236,74 @@ def __facecourse_prelude(preimports, aliases):
             return node
 
     snapshot_builtins = modules["builtins"][1]
+    answer_names = frozenset(answers)
+    # the exercise's provided cells, run by the grader from the instructor's exercise (see `provide`)
+    given = {"__builtins__": builtins, "__name__": "__main__"}
+    bound = {}  # provided cell index -> the names it bound in `given`
+    unbound = set()  # names a provided cell should have bound but did not (it failed)
+    out = state["sys"]["stdout"]
+
+    def plain_name(name):
+        return not (name.startswith("__") and name.endswith("__"))
+
+    copies = {}  # provided cell index -> the student's copies of its values
+
+    def student_copies(names):
+        # deep copies, so the student's code never holds a trusted object (one that cannot be copied,
+        # a live server or a lock, is shared); functions rebuilt on the student's globals
+        memo, out_ = {}, {}
+        for n in names:
+            v = given[n]
+            if type(v) is types.FunctionType and v.__globals__ is given:
+                f = types.FunctionType(v.__code__, shell.user_ns, v.__name__, v.__defaults__, v.__closure__)
+                f.__kwdefaults__, f.__doc__, f.__qualname__ = v.__kwdefaults__, v.__doc__, v.__qualname__
+                v = f
+            else:
+                try:
+                    v = copy.deepcopy(v, memo)
+                except Exception:
+                    pass
+            out_[n] = v
+        return out_
 
     class Harness:
         namespaces = {}
+
+        def ping(self, nonce):
+            # the worker's probe: proof that the kernel still executes code (see worker.Runner.probe)
+            out.write(nonce + "\n")
+            out.flush()
+
+        def provide(self, k, code, names, early=False):
+            # run provided cell k of the INSTRUCTOR'S exercise in the trusted namespace; `names` are the
+            # names it binds (from its syntax), removed from the tests' view if the cell fails. `early`
+            # (before any student code): also prepare the student's copies of its values now, while
+            # copy.deepcopy and the libraries' __deepcopy__ are still as the prelude found them
+            before = dict(given)
+            try:
+                exec(builtins.compile(shell.transform_cell(code), f"<provided cell {k}>", "exec"), given)
+            except BaseException:
+                unbound.update(n for n in names if n not in given or given[n] is before.get(n))
+                raise
+            finally:
+                bound[k] = [n for n in given if plain_name(n) and (n not in before or given[n] is not before[n])]
+            unbound.difference_update(bound[k])
+            if early:
+                copies[k] = student_copies(bound[k])
+            return True
+
+        def adopt(self, k):
+            # the student's copy of provided cell k, unchanged: bind the copies of the trusted values
+            # prepared before any student code instead of computing them again
+            shell.user_ns.update(copies[k])
+            return True
+
+        def take_answers(self):
+            # before the provided cells that use answers run again: the student's answers, as left
+            for n in answer_names:
+                if n in shell.user_ns:
+                    given[n] = shell.user_ns[n]
+            return True
 
         def restore(self):
             undone = []
@@ -291,7 +384,13 @@ def __facecourse_prelude(preimports, aliases):
             # a copy of the student's: a case cannot change what another question sees
             ns = self.namespaces.get(question)
             if ns is None:
+                # the student's names, then the provided ones as the exercise defines them (whatever the
+                # notebook bound to those names later), then the student's answers
                 ns = self.namespaces[question] = dict(shell.user_ns)
+                for n in unbound:
+                    ns.pop(n, None)
+                ns.update({n: v for n, v in given.items() if n not in answer_names and plain_name(n)})
+                ns.update({n: shell.user_ns[n] for n in answer_names if n in shell.user_ns})
             ns["__builtins__"] = builtins
             for alias, (modname, attr) in aliases.items():
                 entry = modules.get(modname)
@@ -312,7 +411,12 @@ def __facecourse_prelude(preimports, aliases):
 '''
 
 
-def prelude(harness_name: str, preimports: list[str], aliases: dict[str, tuple[str, str | None]]) -> str:
-    """The first cell the kernel runs: the prelude, leaving the harness as ``harness_name``."""
-    return (PRELUDE + f"\n{harness_name} = __facecourse_prelude({sorted(preimports)!r}, {aliases!r})\n"
-            "del __facecourse_prelude\n")
+def prelude(harness_name: str, preimports: list[str], aliases: dict[str, tuple[str, str | None]],
+            answers: list[str] | tuple = ()) -> str:
+    """The first cell the kernel runs: the prelude, leaving the harness as ``harness_name``.
+
+    ``answers``: the names the exercise's answers bind; every other name a provided cell binds is
+    shown to the tests as the trusted run of the exercise made it.
+    """
+    return (PRELUDE + f"\n{harness_name} = __facecourse_prelude({sorted(preimports)!r}, {aliases!r}, "
+            f"{sorted(answers)!r})\ndel __facecourse_prelude\n")

@@ -104,12 +104,17 @@ def questions_for(assignment: str, solutions: str | Path | None = None) -> list[
     return questions(assignment, _solution(assignment, solutions).parent)
 
 
-_built: dict[tuple, tuple[bytes, list[str]]] = {}
+_built: dict[tuple, tuple[bytes, dict]] = {}
 _lock = threading.Lock()
 
 
-def autograder_for(assignment: str, solutions: str | Path | None = None) -> tuple[bytes, list[str]]:
-    """(autograder zip bytes, code cells of the blank exercise) for ``assignment``; built once per run.
+def autograder_for(assignment: str, solutions: str | Path | None = None) -> tuple[bytes, dict]:
+    """(autograder zip bytes, the exercise for the worker) for ``assignment``; built once per run.
+
+    The second item holds ``reference_sources`` (code cells of the blank exercise),
+    ``reference_answer`` (which of them are answer cells) and ``solution_sources`` (the code cells
+    of the master's solution blocks): the worker runs the exercise's provided cells itself and
+    tells answer names from provided ones (:func:`.worker.provided_plan`).
 
     With a private ``solutions`` folder the autograder is built in a temp folder that is removed at
     once (the bytes stay in memory): the hidden tests never sit on disk outside that folder.
@@ -125,10 +130,30 @@ def autograder_for(assignment: str, solutions: str | Path | None = None) -> tupl
                 with tempfile.TemporaryDirectory(prefix="facecourse-autograder-") as tmp:
                     student, zip_path = assign(sol, Path(tmp), run_tests=False)
                     zip_bytes = zip_path.read_bytes()
-            sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-                       for c in student.get("cells", []) if c.get("cell_type") == "code"]
-            _built[key] = (zip_bytes, sources)
+            code = [c for c in student.get("cells", []) if c.get("cell_type") == "code"]
+            _built[key] = (zip_bytes, {
+                "reference_sources": [_text(c.get("source", "")) for c in code],
+                "reference_answer": ["otter_answer_cell" in c.get("metadata", {}).get("tags", []) for c in code],
+                "solution_sources": _solution_blocks(json.loads(sol.read_text(encoding="utf-8")))})
         return _built[key]
+
+
+def _text(source) -> str:
+    return "".join(source) if isinstance(source, list) else source
+
+
+def _solution_blocks(master: dict) -> list[str]:
+    """Code cells between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` raw cells of a master notebook."""
+    out, inside = [], False
+    for c in master.get("cells", []):
+        text = _text(c.get("source", "")).strip()
+        if c.get("cell_type") == "raw" and text.startswith("# BEGIN SOLUTION"):
+            inside = True
+        elif c.get("cell_type") == "raw" and text.startswith("# END SOLUTION"):
+            inside = False
+        elif inside and c.get("cell_type") == "code":
+            out.append(_text(c.get("source", "")))
+    return out
 
 
 def label_of(sub: Submission) -> str:
@@ -153,7 +178,7 @@ def _grade_one(sub: Submission, work_root: Path | None = None, private: list[str
         zip_bytes, reference = autograder_for(sub.assignment, solutions)
         job = {"notebook_b64": base64.b64encode(Path(sub.notebook).read_bytes()).decode(),
                "notebook_name": f"{sub.assignment}.ipynb", "autograder_b64": base64.b64encode(zip_bytes).decode(),
-               "reference_sources": reference, "cell_timeout": float(cell_timeout),
+               **reference, "cell_timeout": float(cell_timeout),
                "test_timeout": float(test_timeout or min(cell_timeout, 30.0)), "total_timeout": float(total_timeout),
                "sandbox": bool(sandbox), "label": label_of(sub), "limits": {"cpu_seconds": int(total_timeout) + 60}}
         status, results = _run_worker(job, total_timeout)

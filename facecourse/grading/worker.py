@@ -7,16 +7,34 @@ messages; this process decides every result from those answers and writes it to 
 
 Order (see :mod:`.guard` for what runs inside the kernel):
 
-1. start the sandboxed kernel; run the prelude (imports, snapshots, audit hook);
+1. start the sandboxed kernel; run the prelude (imports, snapshots, audit hook); then the
+   exercise's PROVIDED cells that use no answer, taken from the instructor's blank exercise (not
+   from the submission) into a trusted namespace, before any student code (:func:`provided_plan`);
 2. run the student's code cells one by one, each with ``cell_timeout`` (interrupt, then kill and
    restart if the kernel ignores the interrupt); the student's own ``grader.check`` cells are
-   skipped (every test runs once, at the end). Errors are recorded for feedback;
-3. ``restore()``: undo what the student's code changed in the interpreter;
+   skipped (every test runs once, at the end). A cell identical to a provided cell is not run
+   again: the student's namespace gets copies of the trusted values (so honest notebooks do not
+   pay twice for loading data). After each cell a probe (a request that must print a fresh nonce)
+   checks that the kernel still executes code: a cell that replaced IPython's ``run_cell`` or the
+   kernel's ``do_execute`` is noticed in seconds (a request that ends "idle" without a reply, or
+   a reply without the nonce) and skipped like a crash. Every later request of the grader
+   (restore, given cells, each test case) ends with its own nonce too, so a kernel that answers
+   "ok" without running a test (replaced after the probe) is restarted, never credited. Errors are
+   recorded for feedback;
+3. ``restore()``: undo what the student's code changed in the interpreter; then the provided
+   cells that use answers run again in the trusted namespace, on the student's answers;
 4. the PUBLIC test cases of every question, one kernel request per case, each with
    ``test_timeout`` (a looping answer costs that case only); their failure messages go to the
    feedback. Hidden tests are still outside the kernel at this point, so nothing the student's
    code prints can contain them;
 5. the HIDDEN test cases, same way; only pass/fail is kept, never their text or messages.
+
+Every test case sees the student's namespace, overlaid with the trusted provided names (data,
+helpers given in the exercise), overlaid with the student's answer names: rebinding ``pairs`` or
+a given helper, editing a provided cell or changing provided data in place cannot make a wrong
+answer meet a wrong expectation. Decision for honest scratch work: a notebook that reuses a provided
+name for its own purposes after answering loses nothing (the tests use the exercise's value); an
+answer VALUE computed from altered data is judged against the exercise's data, as the question asks.
 
 A kernel that dies (a C-level crash, the memory limit) or ignores an interrupt is killed with its
 whole sandbox and a fresh one replays the cells that had finished (skipping the cell that crashed
@@ -40,6 +58,9 @@ import time
 import zipfile
 
 MAX_RESTARTS = 3
+PROBE_TIMEOUT = 10.0  # seconds a kernel may take to run the grader's probe after a student's cell
+RESTORE_TIMEOUT = 30.0
+IDLE_GRACE = 2.0  # seconds between a request's "idle" and its reply, beyond which the kernel is broken
 CHECK_CELL = re.compile(r"^grader\.(check(_all)?|export)\([^()]*\)$")
 # otter's init cell: the grader needs no otter in the kernel (importing it costs seconds per submission)
 INIT_CELL = re.compile(r"^(# Initialize Otter\s*)?import otter\s+grader = otter\.Notebook\([^()]*\)$")
@@ -133,6 +154,67 @@ def _imports(sources: list[str]) -> tuple[set[str], dict[str, tuple[str, str | N
     return mods, aliases
 
 
+def _bound(src: str) -> set[str]:
+    """Names a cell binds in its namespace (assignments, imports, definitions; not inside functions)."""
+    try:
+        tree = ast.parse(src)
+    except SyntaxError:
+        return set()
+    names = set()
+
+    def visit(node):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(child.name)
+                continue
+            if isinstance(child, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                continue
+            if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
+                names.add(child.id)
+            elif isinstance(child, (ast.Import, ast.ImportFrom)):
+                names.update((a.asname or a.name).split(".")[0] for a in child.names if a.name != "*")
+            visit(child)
+
+    visit(tree)
+    return names
+
+
+def _loads(src: str) -> set[str]:
+    """Every name a cell reads (anywhere in it, function bodies included)."""
+    try:
+        tree = ast.parse(src)
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def provided_plan(reference: list[str], answer_flags: list[bool] | None, solution_sources: list[str] = ()) \
+        -> tuple[set[str], list[tuple[int, str]], list[tuple[int, str]]]:
+    """(answer names, provided cells run before the student's code, provided cells run after it).
+
+    ``reference``: the code cells of the instructor's blank exercise; ``answer_flags``: which of them
+    are answer cells; ``solution_sources``: the code of the master's solution blocks. The answer
+    names are the names those answer cells and solution blocks bind. A provided cell that reads an
+    answer name (or a name such a cell binds) runs after the student's code, on the student's answers;
+    the others run before any student code, so nothing the student did can change them.
+    """
+    if answer_flags is None or len(answer_flags) != len(reference):
+        return set(), [], []
+    answers = set().union(*[_bound(s) for s, a in zip(reference, answer_flags) if a],
+                          *[_bound(s) for s in solution_sources])
+    early, late, late_names = [], [], set()
+    for k, (src, is_answer) in enumerate(zip(reference, answer_flags)):
+        text = src.strip()
+        if is_answer or not text or CHECK_CELL.match(text) or INIT_CELL.match(text):
+            continue
+        if _loads(src) & (answers | late_names):
+            late.append((k, src))
+            late_names |= _bound(src)
+        else:
+            early.append((k, src))
+    return answers, early, late
+
+
 class Runner:
     def __init__(self, job: dict):
         from .sandbox import Kernel, Limits
@@ -146,6 +228,11 @@ class Runner:
         self.restarts = 0
         self.notes: list[str] = []
         self.undone: dict = {}
+        self.answers, self.early, self.late = provided_plan(job.get("reference_sources", []),
+                                                            job.get("reference_answer"),
+                                                            job.get("solution_sources", []))
+        self.adoptable: dict[str, int] = {}
+        self._nonce: str | None = None
 
     # -- the kernel ---------------------------------------------------------------------------
     def start(self, preimports, aliases) -> None:
@@ -155,61 +242,144 @@ class Runner:
                                   sandboxed=self.job["sandbox"], label=self.job.get("label", ""),
                                   attempt=self.restarts,
                                   start_timeout=min(120.0, max(5.0, self.deadline - time.monotonic())))
-        status, err = self.execute(prelude(self.harness, preimports, aliases), 300)
+        status, err = self.execute(prelude(self.harness, preimports, aliases, sorted(self.answers)), 300)
         if status != "ok":
             raise RuntimeError(f"the grader's prelude failed in the kernel: {err}")
+        # the exercise's own provided cells, from the instructor's exercise, before any student code:
+        # the tests see these values whatever the notebook later binds to the same names
+        self.adoptable = {}
+        for k, src in self.early:
+            names = sorted(_bound(src))
+            status, err = self.execute(f"{self.harness}.provide({k}, {src!r}, {names!r}, early=True)",
+                                       self.job["cell_timeout"])
+            if status == "ok":
+                self.adoptable[src.strip()] = k
+            elif len(self.notes) < 20:
+                self.notes.append(f"provided cell {k + 1} of the exercise failed in the grader's run: {err[:200]}")
 
     def stop(self) -> None:
         if self.kernel is not None:
             self.kernel.kill()
             self.kernel = None
 
-    def execute(self, code: str, timeout: float, output: list | None = None) -> tuple[str, str]:
+    def run_cell(self, src: str) -> tuple[str, str]:
+        """One cell of the student's notebook; an unchanged provided cell binds copies of the trusted values."""
+        k = self.adoptable.get(src.strip())
+        if k is not None:
+            status, err = self.execute(f"{self.harness}.adopt({k})", self.job["cell_timeout"])
+            if status == "ok":
+                return status, err
+        return self.execute(src, self.job["cell_timeout"])
+
+    def execute(self, code: str, timeout: float, output: list | None = None, nonce: str | None = None,
+                interrupt: bool = True) -> tuple[str, str]:
         """Run ``code``; return (status, 'Ename: message'). Status: ok, error, timeout. KernelGone if it died.
 
         ``output``, if given, receives the text the request printed (only used for the grader's own code).
+        ``nonce``: text the request must print (see :meth:`probe`). A kernel that reports the request
+        finished (status idle) but sends no reply within ``IDLE_GRACE`` s, or finishes without the
+        nonce, has had its execution machinery replaced: KernelGone at once instead of waiting for a
+        time limit. ``interrupt=False``: at ``timeout`` give up at once (KernelGone), no interrupt.
         """
         kc = self.kernel.client
         msg_id = kc.execute(code, silent=False, store_history=False, allow_stdin=False)
         limit = min(time.monotonic() + timeout, self.deadline)
-        interrupted_at = None
+        interrupted_at = idle_at = None
         reply = None
+        seen = [nonce is None]
         while True:
             now = time.monotonic()
             if not self.kernel.alive():
                 raise KernelGone("the kernel stopped (crash or memory limit)")
             if now > limit and interrupted_at is None:
+                if not interrupt:
+                    raise KernelGone(f"the kernel did not answer the grader's probe within {timeout:.0f} s")
                 self.kernel.interrupt()
                 interrupted_at = now
             if interrupted_at is not None and now > interrupted_at + 5:
                 raise KernelGone(f"ran for more than {timeout:.0f} s and ignored the interrupt")
             if now > self.deadline + 5:
                 raise KernelGone("the submission's total time ran out")
+            if idle_at is not None and now > idle_at + IDLE_GRACE:
+                raise KernelGone("the kernel finished a request without running it or answering "
+                                 "(was IPython's execution replaced?)")
+            if self._read_iopub(msg_id, output, seen, 0.0):
+                idle_at = idle_at or now
             try:
-                msg = kc.get_shell_msg(timeout=0.2)
+                msg = kc.get_shell_msg(timeout=0.05)
             except queue.Empty:
                 continue
             if msg.get("parent_header", {}).get("msg_id") == msg_id and msg["msg_type"] == "execute_reply":
                 reply = msg["content"]
                 break
-        self._drain_iopub(msg_id, output)
+        if idle_at is None:
+            self._drain_iopub(msg_id, output, seen)
+        else:
+            self._read_iopub(msg_id, output, seen, 0.0)
         if reply.get("status") == "ok":
+            if not seen[0]:
+                raise KernelGone("the kernel answered the grader's request without running it "
+                                 "(was IPython's execution replaced?)")
             return "ok", ""
         err = f"{reply.get('ename', 'Error')}: {reply.get('evalue', '')}"
         if interrupted_at is not None:
             return "timeout", err
         return "error", err
 
-    def _drain_iopub(self, msg_id: str, output: list | None) -> None:
+    def _read_iopub(self, msg_id: str, output: list | None, seen: list, timeout: float) -> bool:
+        """Read the waiting iopub messages (at most 500): collect output, note the nonce; True once idle."""
         kc = self.kernel.client
-        while True:
+        idle = False
+        for _ in range(500):
             try:
-                msg = kc.get_iopub_msg(timeout=0.01)
+                msg = kc.get_iopub_msg(timeout=timeout)
             except queue.Empty:
+                break
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
+                idle = True
+            elif msg["msg_type"] == "stream":
+                text = msg["content"].get("text", "")
+                if self._nonce is not None and self._nonce in text:
+                    seen[0] = True
+                if output is not None and sum(map(len, output)) < 20000:
+                    output.append(text)
+        return idle
+
+    def _drain_iopub(self, msg_id: str, output: list | None, seen: list | None = None) -> None:
+        """After the reply: read what the request printed until it reports idle (1 s at most)."""
+        end = time.monotonic() + 1.0
+        seen = seen if seen is not None else [True]
+        while time.monotonic() < end:
+            if self._read_iopub(msg_id, output, seen, 0.01):
                 return
-            if output is not None and msg.get("parent_header", {}).get("msg_id") == msg_id \
-                    and msg["msg_type"] == "stream" and sum(map(len, output)) < 20000:
-                output.append(msg["content"].get("text", ""))
+
+    def probe(self) -> None:
+        """Raise KernelGone unless the kernel still runs code: a request with a nonce that must come back.
+
+        A cell that replaced IPython's ``run_cell`` (or the kernel's ``do_execute``) leaves a kernel
+        that answers late, never, or without running anything; this finds out in a moment (at most
+        ``PROBE_TIMEOUT`` s), so such a cell is skipped like one that crashed the kernel.
+        """
+        self._nonce = secrets.token_hex(12)
+        try:
+            status, err = self.execute(f"{self.harness}.ping({self._nonce!r})", PROBE_TIMEOUT, nonce=self._nonce,
+                                       interrupt=False)
+        finally:
+            self._nonce = None
+        if status != "ok":
+            raise KernelGone(f"the kernel failed the grader's probe ({err[:100]})")
+
+    def checked(self, code: str, timeout: float, output: list | None = None) -> tuple[str, str]:
+        """``execute`` for the grader's own requests after the student's code: ``code`` ends by printing
+        a fresh nonce, so a reply "ok" without it (a kernel whose execution was replaced, even after the
+        last probe) is KernelGone, never a pass."""
+        self._nonce = secrets.token_hex(12)
+        try:
+            return self.execute(f"{code}\n{self.harness}.ping({self._nonce!r})", timeout, output, nonce=self._nonce)
+        finally:
+            self._nonce = None
 
     # -- grading ------------------------------------------------------------------------------
     def run(self) -> dict:
@@ -237,13 +407,14 @@ class Runner:
             self.start(preimports, aliases)
             for j in range(upto):
                 if j not in skip:
-                    self.execute(cells[j], self.job["cell_timeout"])
+                    self.run_cell(cells[j])
 
         self.start(preimports, aliases)
         i = 0
         while i < len(cells):
             try:
-                status, err = self.execute(cells[i], self.job["cell_timeout"])
+                status, err = self.run_cell(cells[i])
+                self.probe()
                 if status == "timeout":
                     skip.add(i)
                     errors.append(f"cell {i + 1}: stopped after {self.job['cell_timeout']:.0f} s ({err[:100]})")
@@ -262,22 +433,53 @@ class Runner:
         restored = False
         order = [(q, k, False) for q in tests for k, c in enumerate(tests[q]["cases"]) if not c[1]] + \
                 [(q, k, True) for q in tests for k, c in enumerate(tests[q]["cases"]) if c[1]]
+        failed_late: set[int] = set()
+
+        def prepare() -> None:
+            """restore(), then the provided cells that use answers, run again on the student's answers."""
+            printed = []
+            status, err = self.checked(f"print(__import__('json').dumps({self.harness}.restore()))",
+                                       RESTORE_TIMEOUT, printed)
+            if status != "ok":
+                self.notes.append("the grader could not reset the kernel before the tests")
+            elif self.restarts == 0 or not self.undone:
+                try:
+                    self.undone = json.loads([ln for ln in "".join(printed).splitlines() if ln.startswith("{")][-1])
+                except (ValueError, IndexError):
+                    self.undone = {}
+            if self.late:
+                self.checked(f"{self.harness}.take_answers()", RESTORE_TIMEOUT)
+            for k, src in self.late:
+                if k in failed_late:
+                    status, err = self.checked(f"{self.harness}.provide({k}, 'raise RuntimeError', "
+                                               f"{sorted(_bound(src))!r})", RESTORE_TIMEOUT)
+                    continue
+                try:
+                    status, err = self.checked(f"{self.harness}.provide({k}, {src!r}, {sorted(_bound(src))!r})",
+                                               self.job["cell_timeout"])
+                except KernelGone:
+                    failed_late.add(k)
+                    raise
+                if status != "ok":
+                    failed_late.add(k)
+                    first = src.strip().splitlines()[0][:60]
+                    errors.append(f"the exercise's given cell `{first}` (it uses your answers), run again by the "
+                                  f"grader: {err[:ERROR_CHARS]}")
+
         for q, k, hidden in order:
             code = tests[q]["cases"][k][0]
-            try:
-                if not restored:
-                    printed = []
-                    status, err = self.execute(f"print(__import__('json').dumps({self.harness}.restore()))", 60,
-                                               printed)
+            while not restored:
+                try:
+                    prepare()
                     restored = True
-                    if status != "ok":
-                        self.notes.append("the grader could not reset the kernel before the tests")
-                    elif self.restarts == 0 or not self.undone:
-                        try:
-                            self.undone = json.loads("".join(printed).strip().splitlines()[-1])
-                        except (ValueError, IndexError):
-                            self.undone = {}
-                status, err = self.execute(f"{self.harness}.case({code!r}, {q!r})", self.job["test_timeout"])
+                except KernelGone as exc:
+                    errors.append(f"the kernel stopped while the grader prepared the tests ({exc})")
+                    try:
+                        replay(len(cells))
+                    except (KernelGone, TimeoutError, RuntimeError) as exc2:
+                        return self._finish(tests, results, errors, f"kernel failed during the tests: {exc2}")
+            try:
+                status, err = self.checked(f"{self.harness}.case({code!r}, {q!r})", self.job["test_timeout"])
                 if status == "ok":
                     results[(q, k)] = (True, "")
                 elif status == "timeout":

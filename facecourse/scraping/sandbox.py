@@ -23,7 +23,6 @@ Nothing in Track A touches a real website. The sandbox imitates what a scraper m
 from __future__ import annotations
 
 import html
-import json
 import threading
 import time
 from collections import defaultdict, deque

@@ -22,11 +22,11 @@
 #
 # **Estimated time.** 30 minutes.
 #
-# The gallery below is **simulated** as in the lesson (`index.simulate_gallery`: identities drawn
-# from a Gaussian fitted to LFW's identity centres; each probe a second "photo" of a gallery
-# identity; `truth[i]` is the gallery row of probe `i`'s identity). This time the photos are of
-# poorer quality than LFW's: the within-identity variance is 1.5 times LFW's, so even exact search
-# misses some people. Everything runs on one core.
+# The gallery below is **simulated** as in the lesson (`index.simulate_gallery`: fitted to LFW's
+# identity centres and to the way real LFW photos of one person differ, and checked against real
+# LFW identification; each probe is a second "photo" of a gallery identity; `truth[i]` is the
+# gallery row of probe `i`'s identity). With 20,000 faces even exact search misses some people.
+# Everything runs on one core.
 
 # %%
 import faiss
@@ -36,7 +36,6 @@ from facecourse.matching import index
 
 faiss.omp_set_num_threads(1)
 stats = index.lfw_statistics()
-stats["within"] = 1.5 * stats["within"]          # poorer photos than LFW's
 sim = index.simulate_gallery(20_000, n_probes=200, seed=11, stats=stats)
 gallery, probes, truth = sim.gallery, sim.probes, sim.truth
 print(gallery.shape, gallery.dtype, probes.shape, truth[:5])
@@ -134,7 +133,7 @@ ivf = faiss.IndexIVFFlat(faiss.IndexFlatL2(128), 128, 64)
 ivf.train(gallery)
 ivf.add(gallery)
 settings = [1, 2, 4, 8, 16, 32, 64]
-target = 0.95
+target = 0.94
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -286,9 +285,9 @@ assert abs(index_memory_gb(1000, 8, 0) - 1e-6) < 1e-12
 # compares compressed codes, so it returns the k most similar faces it happened to look at; with a
 # false match rate of about 1% at dlib's threshold, 3 billion faces hold tens of millions of
 # strangers within the threshold of any probe, so the list is mostly lookalikes ranked as
-# confidently as a true match. It misses the true person in about 1 search in 100 even when they are
-# enrolled, and misses more as the gallery grows, and nothing in the output says which case you are
-# in. I would ask for the recall of the true match and the false-positive identification rate
+# confidently as a true match. It misses the true person in some searches even when they are
+# enrolled (exact search does too, because lookalikes push them out of the top k), misses more as
+# the gallery grows, and nothing in the output says which case you are in. I would ask for the recall of the true match and the false-positive identification rate
 # measured at the deployed gallery size, k and threshold, on probe images like ours, and for
 # how the index is re-ranked with full vectors.
 
