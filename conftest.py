@@ -15,6 +15,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent
+#: the longest test files (one xdist work unit each): scheduled first, so no worker is left with one
+#: of them at the end while the others idle
+LONGEST_FIRST = ("tests/test_public_checks.py", "tests/grading/test_round_trip.py", "tests/test_grading.py",
+                 "tests/grading/test_hostile_submissions.py", "tests/test_browser.py", "tests/test_grade_folder.py",
+                 "tests/test_exercises.py")
 #: notebooks in these folders have no stored outputs to compare
 LAX_FOLDERS = ("exercises", "solutions")
 
@@ -50,3 +55,9 @@ def pytest_runtest_setup(item):
             os.environ.pop("JPY_SESSION_NAME", None)
         else:
             os.environ["JPY_SESSION_NAME"] = old
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the longest test files first (a stable sort: every file keeps its own order)."""
+    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))

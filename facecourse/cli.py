@@ -130,14 +130,16 @@ def test_paths(paths: list[str]) -> list[str]:
 
 
 def _parallel_options(options: list[str], paths: list[str]) -> list[str]:
-    """``-n auto --dist loadfile`` (one file per worker, whole notebooks on one kernel), unless the
+    """``-n <cores + 1> --dist loadfile`` (one file per worker, whole notebooks on one kernel; one worker
+    more than cores, because the track A notebooks and the grading tests spend seconds waiting on
+    the sandbox site's Crawl-delay, and the extra worker fills those waits), unless the
     user chose (``-n``, ``-p no:xdist``), is debugging (``--pdb``, ``--trace``) or runs one file."""
     chosen = {o.split("=")[0] for o in options} | {o[:2] for o in options if o.startswith("-n")}
     if chosen & {"-n", "--numprocesses", "--pdb", "--trace"} or "no:xdist" in options:
         return []
     if len(paths) == 1 and Path(paths[0].partition("::")[0]).is_file():
         return []
-    return ["-n", "auto", "--dist", "loadfile"]
+    return ["-n", str((os.cpu_count() or 1) + 1), "--dist", "loadfile"]
 
 
 def _pytest(args: list[str]) -> int:

@@ -221,12 +221,12 @@ def test_solutions_run_lax_and_lessons_strict_in_one_session(tmp_path):
 
 
 def test_parallel_unless_the_user_chose_or_runs_one_file():
-    assert cli._parallel_options([], []) == ["-n", "auto", "--dist", "loadfile"]
+    assert cli._parallel_options([], []) == ["-n", str((os.cpu_count() or 1) + 1), "--dist", "loadfile"]
     assert cli._parallel_options(["-n", "0"], []) == []
     assert cli._parallel_options(["-n2"], []) == []
     assert cli._parallel_options(["--pdb"], []) == []
     assert cli._parallel_options([], [str(ROOT / "tests" / "test_data.py")]) == []
-    assert cli._parallel_options([], [str(ROOT / "tests")]) == ["-n", "auto", "--dist", "loadfile"]
+    assert cli._parallel_options([], [str(ROOT / "tests")]) == ["-n", str((os.cpu_count() or 1) + 1), "--dist", "loadfile"]
 
 
 def _course_module():
