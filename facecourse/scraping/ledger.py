@@ -72,13 +72,18 @@ def erasure_key() -> bytes:
     path = key_path()
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
+        # written whole under a private name, then linked into place: a process starting at the same
+        # moment either links its own first or reads this one, never a half-written file
+        tmp = path.with_name(f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_bytes(KEY_BYTES).hex() + "\n")
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(tmp, path)
         except FileExistsError:
             pass  # another process made it first: read theirs
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_bytes(KEY_BYTES).hex() + "\n")
+        finally:
+            tmp.unlink()
     try:
         key = bytes.fromhex(path.read_text().strip())
     except ValueError:
