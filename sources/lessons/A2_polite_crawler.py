@@ -275,6 +275,27 @@ status_chart = alt.Chart(per_status).mark_bar().encode(
 status_chart
 
 # %% [markdown]
+# An altair chart is a description, not a picture: `chart.to_dict()` returns the Vega-Lite
+# specification altair wrote (the mark, each encoding's field and type, the title, the
+# description, the data rows), and JupyterLab draws the chart from it.
+
+# %%
+spec = status_chart.to_dict()
+spec["mark"], spec["encoding"]["y"]
+
+# %% [markdown]
+# The exercises' checks read your charts from that dictionary, through
+# `facecourse.charts.spec_summary`, which turns it into plain values: the mark type, each channel's
+# field, type and scale, the tooltip's fields, the title, the description and the rows the chart
+# embeds. When a check says a chart is wrong, this is what it looked at:
+
+# %%
+from facecourse.charts import spec_summary
+
+summary = spec_summary(status_chart)
+summary["mark"], summary["encoding"]["y"], sorted(summary["tooltip"]), len(summary["rows"])
+
+# %% [markdown]
 # ## Summary
 #
 # * Honest User-Agent, robots.txt through protego, the crawl delay (an extension RFC 9309 does not define, honoured anyway), `Retry-After` in both forms: restraint is a few lines of code.
@@ -282,5 +303,6 @@ status_chart
 # * Record every decision, with a content hash, licence and consent, in a ledger: a pandas DataFrame that `groupby` summarises.
 # * Limit pages, bytes, page size, redirects and time, so hostile pages end as ledger rows.
 # * The site's access log, charted with altair, checks the crawler's claims from the other side.
+* `chart.to_dict()` is the chart's Vega-Lite specification; `facecourse.charts.spec_summary` reads it as the exercises' checks do.
 # * `facecourse.scraping.crawler` bundles these steps so later lessons can crawl in one line; its ledger is the table you built by hand.
 # * Exercise: `exercises/A2_polite_crawler.ipynb`. Next lesson: `lessons/A3_careless_vs_polite.ipynb`.

@@ -85,7 +85,8 @@ per_year_chart
 
 # %% [markdown]
 # `chart.to_dict()` shows the Vega-Lite specification altair wrote: the mark, each encoding with
-# its field and type, the title and the description. The exercise checks your charts this way.
+# its field and type, the title and the description. The exercise checks your charts this way,
+# through `facecourse.charts.spec_summary` (lesson A2).
 
 # %%
 spec = per_year_chart.to_dict()

@@ -279,41 +279,32 @@ det_plot
 # # BEGIN TESTS
 
 # %%
-spec = det_plot.to_dict()
-mark = spec.get("mark")
-assert (mark.get("type") if isinstance(mark, dict) else mark) == "line", f"det_plot should use a line mark (mark_line), got {mark!r}."
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(det_plot, "det_plot")
+assert _s["mark"] == "line", f"det_plot should use a line mark (mark_line), got {_s['mark']!r}."
 
 # %%
-enc = det_plot.to_dict()["encoding"]
-assert enc["x"]["field"] == "fmr" and enc["y"]["field"] == "fnmr", "Put fmr on the x axis and fnmr on the y axis."
-assert enc["x"].get("type") == "quantitative" and enc["y"].get("type") == "quantitative", "Both rates are numbers: encode them as quantitative (':Q')."
+_x, _y = _s["encoding"].get("x", {}), _s["encoding"].get("y", {})
+assert _x.get("field") == "fmr" and _y.get("field") == "fnmr", "Put fmr on the x axis and fnmr on the y axis."
+assert _x["type"] == "quantitative" and _y["type"] == "quantitative", "Both rates are numbers: encode them as quantitative (':Q')."
 
 # %%
-enc = det_plot.to_dict()["encoding"]
-assert enc["x"].get("scale", {}).get("type") == "log" and enc["y"].get("scale", {}).get("type") == "log", "A DET curve uses a log scale on both axes: alt.Scale(type='log')."
+assert _x["scale"] == "log" and _y["scale"] == "log", "A DET curve uses a log scale on both axes: alt.Scale(type='log')."
 
 # %%
-enc = det_plot.to_dict()["encoding"]
-tips = enc.get("tooltip", [])
-tips = tips if isinstance(tips, list) else [tips]
-assert any(isinstance(t, dict) and t.get("field") == "threshold" for t in tips), "Add a tooltip that shows the threshold of each point."
+assert "threshold" in _s["tooltip"], "Add a tooltip that shows the threshold of each point."
 
 # %%
-spec = det_plot.to_dict()
-title = spec.get("title")
-title = title.get("text") if isinstance(title, dict) else title
-assert title and spec.get("description"), "Give the chart a title and a description (the alt text) with .properties(title=..., description=...)."
+assert _s["title"] and _s["description"], "Give the chart a title and a description (the alt text) with .properties(title=..., description=...)."
 
 # %%
-spec = det_plot.to_dict()
-rows = [r for v in spec.get("datasets", {}).values() for r in v]
-assert rows and min(min(r["fmr"], r["fnmr"]) for r in rows) > 0, "Leave out the rows where fmr or fnmr is 0: a log axis cannot show them."
+assert _s["rows"] and min(min(r["fmr"], r["fnmr"]) for r in _s["rows"]) > 0, "Leave out the rows where fmr or fnmr is 0: a log axis cannot show them."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-hidden_rows = [r for v in det_plot.to_dict().get("datasets", {}).values() for r in v]
+hidden_rows = spec_summary(det_plot, "det_plot")["rows"]
 assert len(hidden_rows) == int(((det["fmr"] > 0) & (det["fnmr"] > 0)).sum())
 
 # %% [raw]

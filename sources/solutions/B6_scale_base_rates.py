@@ -339,42 +339,34 @@ strangers_plot.properties(width=460, height=260)  # shown wider; strangers_plot 
 # # BEGIN TESTS
 
 # %%
-spec5 = strangers_plot.to_dict()
-mark5 = spec5.get("mark")
-assert (mark5.get("type") if isinstance(mark5, dict) else mark5) == "line", f"strangers_plot should use a line mark (mark_line), got {mark5!r}."
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s5 = spec_summary(strangers_plot, "strangers_plot")
+assert _s5["mark"] == "line", f"strangers_plot should use a line mark (mark_line), got {_s5['mark']!r}."
 
 # %%
-enc5 = strangers_plot.to_dict()["encoding"]
-assert enc5["x"].get("field") == "threshold" and enc5["x"].get("type") == "quantitative", "Put threshold on the x axis, as a quantitative field (':Q')."
-assert enc5["y"].get("field") == "expected false candidates" and enc5["y"].get("type") == "quantitative", "Put 'expected false candidates' on the y axis, as a quantitative field (':Q')."
+_x5, _y5 = _s5["encoding"].get("x", {}), _s5["encoding"].get("y", {})
+assert _x5.get("field") == "threshold" and _x5["type"] == "quantitative", "Put threshold on the x axis, as a quantitative field (':Q')."
+assert _y5.get("field") == "expected false candidates" and _y5["type"] == "quantitative", "Put 'expected false candidates' on the y axis, as a quantitative field (':Q')."
 
 # %%
-enc5 = strangers_plot.to_dict()["encoding"]
-assert enc5["y"].get("scale", {}).get("type") == "log", "The expected false candidates span several powers of ten: use a log scale on y, alt.Scale(type='log')."
+assert _y5["scale"] == "log", "The expected false candidates span several powers of ten: use a log scale on y, alt.Scale(type='log')."
 
 # %%
-enc5 = strangers_plot.to_dict()["encoding"]
-assert enc5.get("color", {}).get("field") == "gallery" and enc5["color"].get("type") == "nominal", "Give each gallery size its own colour: color='gallery:N'."
-tips5 = enc5.get("tooltip", [])
-tips5 = tips5 if isinstance(tips5, list) else [tips5]
-assert {"gallery", "expected false candidates"} <= {t.get("field") for t in tips5 if isinstance(t, dict)}, "Add a tooltip that shows the gallery and the expected false candidates."
+_c5 = _s5["encoding"].get("color", {})
+assert _c5.get("field") == "gallery" and _c5["type"] == "nominal", "Give each gallery size its own colour: color='gallery:N'."
+assert {"gallery", "expected false candidates"} <= _s5["tooltip"], "Add a tooltip that shows the gallery and the expected false candidates."
 
 # %%
-spec5 = strangers_plot.to_dict()
-title5 = spec5.get("title")
-title5 = title5.get("text") if isinstance(title5, dict) else title5
-assert title5 and spec5.get("description"), "Give the chart a title and a description (the alt text) with .properties(title=..., description=...)."
+assert _s5["title"] and _s5["description"], "Give the chart a title and a description (the alt text) with .properties(title=..., description=...)."
 
 # %%
-rows5 = [r for v in strangers_plot.to_dict().get("datasets", {}).values() for r in v]
-assert len(rows5) == len(scale), f"Chart all {len(scale)} rows of scale (every threshold for every gallery size), got {len(rows5)}."
+assert len(_s5["rows"]) == len(scale), f"Chart all {len(scale)} rows of scale (every threshold for every gallery size), got {len(_s5['rows'])}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-hidden5 = strangers_plot.to_dict()
-assert sorted({r["gallery"] for v in hidden5["datasets"].values() for r in v}) == sorted(galleries["gallery"])
+assert sorted({r["gallery"] for r in spec_summary(strangers_plot, "strangers_plot")["rows"]}) == sorted(galleries["gallery"])
 
 # %% [raw]
 # # END TESTS

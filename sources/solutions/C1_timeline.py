@@ -292,31 +292,28 @@ fines_bars
 # # BEGIN TESTS
 
 # %%
-_spec = fines_bars.to_dict()
-_mark = _spec["mark"]["type"] if isinstance(_spec["mark"], dict) else _spec["mark"]
-_enc = _spec.get("encoding", {})
-assert _mark == "bar", f"fines_bars must draw bars (mark_bar), not {_mark!r}"
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(fines_bars, "fines_bars")
+_enc = _s["encoding"]
+assert _s["mark"] == "bar", f"fines_bars must draw bars (mark_bar), not {_s['mark']!r}"
 
 # %%
-assert _enc.get("x", {}).get("field") == "amount" and _enc["x"].get("type") == "quantitative", \
+assert _enc.get("x", {}).get("field") == "amount" and _enc["x"]["type"] == "quantitative", \
     "x must encode the field 'amount' as quantitative ('amount:Q')"
-assert _enc.get("y", {}).get("field") == "country" and _enc["y"].get("type") in ("nominal", "ordinal"), \
+assert _enc.get("y", {}).get("field") == "country" and _enc["y"]["type"] in ("nominal", "ordinal"), \
     "y must encode the field 'country' as nominal ('country:N')"
-assert _enc.get("color", {}).get("field") == "currency" and _enc["color"].get("type") == "nominal", \
+assert _enc.get("color", {}).get("field") == "currency" and _enc["color"]["type"] == "nominal", \
     "color must encode the field 'currency' as nominal, so that different currencies do not look alike"
 
 # %%
-_tips = _enc.get("tooltip", [])
-_tips = [_tips] if isinstance(_tips, dict) else _tips
-_tip_fields = {t["field"] if isinstance(t, dict) else str(t).split(":")[0] for t in _tips}
-assert {"fined", "source_url"} <= _tip_fields, "the tooltip must include 'fined' and 'source_url'"
+assert {"fined", "source_url"} <= _s["tooltip"], "the tooltip must include 'fined' and 'source_url'"
 
 # %%
-assert _spec.get("title") and _spec.get("description"), \
+assert _s["title"] and _s["description"], \
     "the chart needs a title and a description (alt text): .properties(title=..., description=...)"
 
 # %%
-_rows = next(iter(_spec.get("datasets", {}).values()), [])
+_rows = _s["rows"]
 assert len(_rows) == (fines["kind"] == "fine").sum() and {r["kind"] for r in _rows} == {"fine"}, \
     "the chart's data must be exactly the rows of kind 'fine'"
 
@@ -324,6 +321,7 @@ assert len(_rows) == (fines["kind"] == "fine").sum() and {r["kind"] for r in _ro
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+_rows = spec_summary(fines_bars, "fines_bars")["rows"]
 assert sorted(r["amount"] for r in _rows) == sorted(fines.loc[fines["kind"] == "fine", "amount"])
 assert "SE" in {r["jurisdiction"] for r in _rows}
 

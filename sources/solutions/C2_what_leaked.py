@@ -390,39 +390,35 @@ usage_chart
 # # BEGIN TESTS
 
 # %%
-_spec = usage_chart.to_dict()
-_mark = _spec["mark"]["type"] if isinstance(_spec["mark"], dict) else _spec["mark"]
-_enc = _spec.get("encoding", {})
-assert _mark in ("point", "circle"), f"usage_chart must draw one point per organisation (mark_point or mark_circle), not {_mark!r}"
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(usage_chart, "usage_chart")
+_enc = _s["encoding"]
+assert _s["mark"] in ("point", "circle"), f"usage_chart must draw one point per organisation (mark_point or mark_circle), not {_s['mark']!r}"
 
 # %%
 assert _enc.get("x", {}).get("field") == "accounts" and _enc.get("y", {}).get("field") == "searches", \
     "x must encode 'accounts' and y must encode 'searches'"
-assert _enc["x"].get("type") == "quantitative" and _enc["y"].get("type") == "quantitative", \
+assert _enc["x"]["type"] == "quantitative" and _enc["y"]["type"] == "quantitative", \
     "accounts and searches are numbers: encode them as quantitative (':Q')"
 
 # %%
-assert _enc["x"].get("scale", {}).get("type") == "log" and _enc["y"].get("scale", {}).get("type") == "log", \
+assert _enc["x"]["scale"] == "log" and _enc["y"]["scale"] == "log", \
     "both axes need a log scale: alt.Scale(type='log')"
 
 # %%
-assert _enc.get("color", {}).get("field") == "sector" and _enc["color"].get("type") == "nominal", \
+assert _enc.get("color", {}).get("field") == "sector" and _enc["color"]["type"] == "nominal", \
     "color must encode 'sector' as nominal"
-_tips = _enc.get("tooltip", [])
-_tips = [_tips] if isinstance(_tips, dict) else _tips
-assert "org_id" in {t["field"] if isinstance(t, dict) else str(t).split(":")[0] for t in _tips}, \
-    "the tooltip must include 'org_id'"
+assert "org_id" in _s["tooltip"], "the tooltip must include 'org_id'"
 
 # %%
-assert "SYNTHETIC" in str(_spec.get("title", "")), "the title must say the data is SYNTHETIC"
-assert _spec.get("description"), "the chart needs a description (alt text): .properties(description=...)"
+assert "SYNTHETIC" in _s["title"], "the title must say the data is SYNTHETIC"
+assert _s["description"], "the chart needs a description (alt text): .properties(description=...)"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-_rows = next(iter(_spec["datasets"].values()))
-assert len(_rows) == len(synthetic)
+assert len(spec_summary(usage_chart, "usage_chart")["rows"]) == len(synthetic)
 
 # %% [raw]
 # # END TESTS
