@@ -1,6 +1,6 @@
-"""Exact vs approximate 1:N search side by side: numpy, FAISS flat, IVF-Flat, IVF-PQ and HNSW.
+"""Exact vs approximate 1:N search side by side: numpy, FAISS flat, IVF-Flat, IVF-PQ (plain and with re-ranking) and HNSW.
 
-    python benchmarks/index_search.py                      # 100k and 1M simulated faces (~15 min on a quiet 2-core machine)
+    python benchmarks/index_search.py                      # 100k and 1M simulated faces (~12 min on a quiet 2-core machine)
     python benchmarks/index_search.py --build-threads 1    # the same with reproducible builds (a few minutes more)
     python benchmarks/index_search.py --sizes 20000        # a smoke run (~1 min)
     python benchmarks/index_search.py --from-log out.txt   # the table of an earlier run's printed rows
@@ -18,7 +18,8 @@ identity; validated against real LFW identification at LFW's size, see ``tests/t
   time, best of two runs, and CPU time, which a busy shared machine inflates less), the share of
   probes whose true match is in the top 10 (absolute, and as a share of exact search's), agreement
   of the first result with exact search, and bytes per face (the serialised index / faces: codes,
-  ids, cells, codebooks, graph).
+  ids, cells, codebooks, graph; plus any table FAISS keeps in memory only, see
+  :func:`facecourse.matching.index.bytes_per_face`).
 
 Each row is printed as soon as it is measured; at the end the markdown table (with the machine,
 the load average before and after, and the versions) is printed and written to
@@ -67,9 +68,10 @@ def nlist_for(n: int) -> int:
 def plan(n: int) -> list[tuple[str, dict, str, list]]:
     """(kind, build parameters, search knob, knob values): the settings measured at n faces.
 
-    IVF-PQ with 16-byte codes (m=16, 8 bits) is the largest code that stays within 40 bytes per face
-    with its 8-byte id; 32-byte codes (m=32, 40.7 bytes per face) show what the last 0.7 byte would
-    buy. nprobe goes up to 256 cells.
+    IVF-PQ with 16-byte codes (m=16, 8 bits) is the largest plain PQ code that stays within 40
+    bytes per face with its 8-byte id; 32-byte codes (m=32, 40.7 bytes per face) show what the last
+    0.7 byte would buy. "ivf-pq+r" spends the same 30 bytes differently (:func:`build_refined`).
+    nprobe goes up to 256 cells.
     """
     nl = nlist_for(n)
     return [
@@ -77,8 +79,37 @@ def plan(n: int) -> list[tuple[str, dict, str, list]]:
         ("ivf-flat", {"nlist": nl}, "nprobe", [16, 32, 64, 128]),
         ("ivf-pq", {"nlist": nl, "m": 16}, "nprobe", [16, 32, 64, 128, 256]),
         ("ivf-pq", {"nlist": nl, "m": 32}, "nprobe", [32, 64, 128]),
+        ("ivf-pq+r", {"nlist": nl}, "nprobe", [16, 32, 48, 64, 96] if n >= 500_000 else [8, 16, 32, 64]),
         ("hnsw", {"hnsw_m": 32}, "efSearch", [32, 64, 128, 256, 512]),
     ]
+
+
+#: IVF-PQ with re-ranking codes: the faces of the nearest cells ranked by a first 15-byte code,
+#: the best K_FACTOR x k re-ranked with a second 15-byte code of the residual the first left
+REFINED = "OPQ30_120,IVF{nlist},PQ15+15"
+K_FACTOR = 8
+
+
+def build_refined(gallery, train_sample, nlist: int, seed: int = 1234):
+    """IVF-PQ with re-ranking ("IVFADC+R", Jegou et al., ICASSP 2011), FAISS's ``IndexIVFPQR``.
+
+    OPQ rotates the 128 dimensions and keeps 120 (so that 15 sub-vectors of 8 dimensions fit), an
+    IVF cell holds each face, a first 15-byte PQ code of the face's offset from its cell ranks the
+    faces of the ``nprobe`` nearest cells, and the best ``K_FACTOR x k`` are re-ranked with a second
+    15-byte code of what the first code missed: 30 bytes of code and the 8-byte id per face. FAISS's
+    table of precomputed distances is turned off (bytes per face counts it otherwise). FAISS cannot
+    remove a face from this index (``remove_ids`` is not implemented), so erasure means rebuilding
+    it: one reason the course's ``Gallery`` offers plain IVF-PQ.
+    """
+    idx = faiss.index_factory(index.DIM, REFINED.format(nlist=nlist), faiss.METRIC_L2)
+    ivf = faiss.downcast_index(faiss.extract_index_ivf(idx))
+    ivf.do_polysemous_training = False
+    ivf.use_precomputed_table = -1
+    ivf.cp.seed = ivf.pq.cp.seed = int(seed)
+    idx.train(index.as_vectors(train_sample))
+    idx.add(index.as_vectors(gallery))
+    ivf.k_factor = K_FACTOR
+    return idx
 
 
 def load() -> str:
@@ -109,13 +140,19 @@ def run_size(n: int, rows: list[dict], build_threads: int, probes: int = PROBES)
     for kind, params, knob, values in plan(n):
         faiss.omp_set_num_threads(build_threads)
         t0 = time.perf_counter()
-        idx = index.build(kind, sim.gallery, train_sample=train_sample, **params)
+        if kind == "ivf-pq+r":
+            idx = build_refined(sim.gallery, train_sample, **params)
+            name = REFINED.format(**params) + f" (re-rank {K_FACTOR}k)"
+        else:
+            idx = index.build(kind, sim.gallery, train_sample=train_sample, **params)
+            name = index.factory_string(kind, **params).replace("IDMap,", "")
         build_s = time.perf_counter() - t0
         faiss.omp_set_num_threads(1)
         bpf = index.bytes_per_face(idx)
-        name = index.factory_string(kind, **params).replace("IDMap,", "")
         for v in values:
-            if knob == "nprobe":
+            if kind == "ivf-pq+r":
+                faiss.extract_index_ivf(idx).nprobe = v
+            elif knob == "nprobe":
                 index.set_search(idx, nprobe=v)
             elif knob == "efSearch":
                 index.set_search(idx, ef_search=v)
@@ -171,6 +208,8 @@ def summary(rows: list[dict], sizes) -> list[str]:
                            f"top 10 ({round(best['true match in top 10'] * n_probes)} of {n_probes} probes; exact search "
                            f"{round(er * n_probes)}), {best['ms/probe']:.2f} ms (CPU {best.get('cpu ms/probe', float('nan')):.2f} "
                            f"ms) per probe, {best['bytes/face']:.1f} bytes per face")
+                if "+" in best["method"].split(",")[-1]:
+                    out.append("    (FAISS cannot remove a face from an index with re-ranking codes: erasure means rebuilding it)")
             elif goal > er:
                 out.append(f"  {label}: not reachable: exact search itself finds only {er:.1%}")
             else:

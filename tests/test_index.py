@@ -130,6 +130,21 @@ def test_pq_is_small_and_hnsw_improves_with_ef(sim):
     assert index.bytes_per_face(hnsw) > 512  # vectors plus graph links
 
 
+def test_bytes_per_face_counts_the_table_faiss_keeps_in_memory_and_the_course_index_keeps_none(sim):
+    # FAISS's IVF-PQ precomputes nlist x m x 256 float distances unless told not to; they are never
+    # serialised, so a size read from the file alone would leave them out
+    course = index.build("ivf-pq", sim.gallery, nlist=16, m=8)
+    assert faiss.downcast_index(course).precomputed_table.size() == 0
+    raw = faiss.index_factory(128, "IVF16,PQ8")
+    raw.do_polysemous_training = False
+    raw.train(sim.gallery)
+    raw.add(sim.gallery)
+    table = raw.precomputed_table.size() * 4
+    assert table == 16 * 8 * 256 * 4
+    assert index.bytes_per_face(raw) == pytest.approx(faiss.serialize_index(raw).nbytes / raw.ntotal + table / raw.ntotal)
+    assert index.bytes_per_face(course) == pytest.approx(faiss.serialize_index(course).nbytes / course.ntotal)
+
+
 @pytest.mark.parametrize("kind", index.KINDS)
 def test_removal_removes(kind, sim):
     params = {"nlist": 16} if kind.startswith("ivf") else {}

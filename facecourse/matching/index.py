@@ -139,6 +139,10 @@ def new_index(kind: str, **params):
         # the factory turns on "polysemous" training, which costs minutes and is only needed for
         # Hamming-distance filtering; a plain IndexIVFPQ (as built in lesson B7) does without it
         index.do_polysemous_training = False
+        # FAISS would also keep, beside the codes, a table of nlist x m x 256 precomputed distances
+        # (16 MB for IVF1024,PQ16) to save a little time per search: more memory than the codes of
+        # a million faces' ids. The course's IVF-PQ does without it (bytes_per_face counts it when present).
+        index.use_precomputed_table = -1
     return index
 
 
@@ -354,7 +358,9 @@ def bytes_per_face(index) -> float:
     """Memory per stored face: the serialised index (codes, ids, cells, codebooks, graph) / faces.
 
     This counts everything the index must keep, so it is a little above the code size alone
-    (an IVF-PQ index with ``m=16`` stores 16 bytes of code plus an 8-byte id per face).
+    (an IVF-PQ index with ``m=16`` stores 16 bytes of code plus an 8-byte id per face). It also
+    counts what a search keeps in memory without saving it: the precomputed-distance table FAISS's
+    IVF-PQ builds unless told not to (:func:`new_index` tells it not to).
     Raises ``ValueError`` for an empty index.
 
     >>> x = np.random.default_rng(0).normal(size=(1000, 128)).astype("float32")
@@ -364,7 +370,14 @@ def bytes_per_face(index) -> float:
     faiss = _faiss()
     if index.ntotal == 0:
         raise ValueError("the index is empty: add vectors before measuring bytes per face")
-    return float(faiss.serialize_index(index).nbytes) / index.ntotal
+    size = faiss.serialize_index(index).nbytes
+    try:
+        ivf = faiss.downcast_index(faiss.extract_index_ivf(index))
+    except RuntimeError:  # not an IVF index
+        ivf = None
+    if isinstance(ivf, faiss.IndexIVFPQ):
+        size += ivf.precomputed_table.size() * 4  # float32, rebuilt in memory, never serialised
+    return float(size) / index.ntotal
 
 
 def recall_at_k(found_ids, truth, k: int = 10) -> float:

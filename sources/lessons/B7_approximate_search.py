@@ -163,16 +163,21 @@ Markdown(f"Time and memory both grow in proportion to the gallery (twice the fac
          f"straight-line fit extrapolates the time to Clearview's sizes (one core of this machine):")
 
 # %%
+def duration(seconds):
+    """A time in words: '45 seconds' up to 90 seconds, then '3 minutes'."""
+    return f"{seconds:.0f} seconds" if seconds < 90 else f"{seconds / 60:.0f} minutes"
+
+
 claims = {"3 billion": 3e9, "30 billion": 3e10}
 for name, n in claims.items():
     print(f"{name}: {n * 512 / 1e12:,.1f} TB of float32 vectors; one probe = "
-          f"{slope_ms * n / 1000 / 60:.0f} minutes of one core")
+          f"{duration(slope_ms * n / 1000)} of one core")
 
 # %% [markdown]
-# Terabytes of vectors that must sit in memory, and many core-minutes per probe. Splitting the
-# gallery over machines (sharding) divides the time but not the total work or memory. Approximate
-# indexes attack both: look at a small part of the gallery (IVF, HNSW) and store each face in a few
-# bytes (PQ).
+# Terabytes of vectors that must sit in memory, and that much core time for every single probe.
+# Splitting the gallery over machines (sharding) divides the time but not the total work or
+# memory. Approximate indexes attack both: look at a small part of the gallery (IVF, HNSW) and
+# store each face in a few bytes (PQ).
 #
 # ## Idea 1: inverted lists (IVF)
 #
@@ -339,10 +344,15 @@ borders = alt.Chart(pd.DataFrame({"dimension": np.arange(16, 128, 16)})).mark_ru
 # The decoded face is only close to the original, so distances computed from codes are estimates:
 # with more bytes (`m` = 16 or 32) they get better. **IVF-PQ** combines both ideas: cells to look
 # at few faces, codes to store them small. We reuse the trained cell centres of the IVF index (so
-# only the codebooks are trained) and use `m = 16` bytes per face.
+# only the codebooks are trained) and use `m = 16` bytes per face. Left to itself, FAISS would also
+# keep a table of distances between cell centres and codebook entries (nlist x m x 256 float32
+# numbers: 256 x 16 x 256 x 4 bytes = 4 MiB here, never saved to disk) to save a little time per
+# search; `index.bytes_per_face` counts such a table, and we turn it off so that the bytes
+# measured are what the faces cost.
 
 # %%
 ivfpq = faiss.IndexIVFPQ(quantizer, 128, nlist, 16, 8)   # same 256 cells; 16 bytes per code
+ivfpq.use_precomputed_table = -1                          # no table of precomputed distances
 ivfpq.train(sim.gallery[:20_000])                         # the cells are trained already: learns the codebooks
 ivfpq.add(sim.gallery)
 pq_table = nprobe_sweep(ivfpq, "IVF256,PQ16")
@@ -354,8 +364,10 @@ Markdown(f"IVF-PQ stores **{pq_table['bytes per face'].iloc[0]:.1f} bytes per fa
          f"a share of the centres and codebooks) instead of {ivf_table['bytes per face'].iloc[0]:.0f}, and with "
          f"{best_pq['setting']} finds the true match in the top 10 for {best_pq['true match in top 10']:.1%} of probes. "
          f"But its first result agrees with exact search for only {best_pq['same top-1 as exact']:.1%}: the compressed "
-         f"distances reorder near neighbours. Real systems therefore re-rank the short list with full vectors, "
-         f"which are kept on disk.")
+         f"distances reorder near neighbours. Real systems therefore re-rank the short list with full vectors "
+         f"kept on disk or, where that is too slow, with a second short code of what the first one missed "
+         f"(FAISS's `IndexIVFPQR`; `benchmarks/index_search.py` measures it at a million faces). FAISS cannot remove "
+         f"a face from that index: erasure there means rebuilding it.")
 
 # %% [markdown]
 # ## Idea 3: a graph of neighbours (HNSW)
@@ -522,7 +534,7 @@ Markdown(
 
 # %%
 for name, n in claims.items():
-    print(f"{name}: exact search, one core: {slope_ms * n / 1000 / 60:.0f} minutes per probe; "
+    print(f"{name}: exact search, one core: {duration(slope_ms * n / 1000)} per probe; "
           f"IVF-PQ16 at the same share of the gallery: about "
           f"{slope_ms * n * share / 1000:.0f} seconds of comparisons on one core (before spreading over servers)")
 
