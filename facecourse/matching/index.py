@@ -139,9 +139,9 @@ def new_index(kind: str, **params):
         # the factory turns on "polysemous" training, which costs minutes and is only needed for
         # Hamming-distance filtering; a plain IndexIVFPQ (as built in lesson B7) does without it
         index.do_polysemous_training = False
-        # FAISS would also keep, beside the codes, a table of nlist x m x 256 precomputed distances
-        # (16 MB for IVF1024,PQ16) to save a little time per search: more memory than the codes of
-        # a million faces' ids. The course's IVF-PQ does without it (bytes_per_face counts it when present).
+        # FAISS would also keep, beside the codes, a table of nlist x m x 256 precomputed float32
+        # distances to save a little time per search: 16 MiB for IVF1024,PQ16, as much as the codes
+        # of a million faces. The course's IVF-PQ does without it (bytes_per_face counts it when present).
         index.use_precomputed_table = -1
     return index
 

@@ -365,9 +365,38 @@ Markdown(f"IVF-PQ stores **{pq_table['bytes per face'].iloc[0]:.1f} bytes per fa
          f"{best_pq['setting']} finds the true match in the top 10 for {best_pq['true match in top 10']:.1%} of probes. "
          f"But its first result agrees with exact search for only {best_pq['same top-1 as exact']:.1%}: the compressed "
          f"distances reorder near neighbours. Real systems therefore re-rank the short list with full vectors "
-         f"kept on disk or, where that is too slow, with a second short code of what the first one missed "
-         f"(FAISS's `IndexIVFPQR`; `benchmarks/index_search.py` measures it at a million faces). FAISS cannot remove "
-         f"a face from that index: erasure there means rebuilding it.")
+         f"kept on disk, or with a second short code.")
+
+# %% [markdown]
+# ### Re-ranking with a second code
+#
+# When even the full vectors on disk are too slow to fetch, a second short code can re-rank the
+# list instead (IVFADC+R, Jegou et al., "Searching in one billion vectors: re-rank with source
+# coding", ICASSP 2011). Each face gets a first PQ code, as above, and a second PQ code of what
+# the first one missed (the face minus its cell centre minus its decoded first code). The first
+# code ranks the faces of the visited cells; the best `k_factor x k` of them are ranked again
+# with both codes. FAISS calls it `IndexIVFPQR`; here with two 16-byte codes and the same cells.
+
+# %%
+ivfpqr = faiss.IndexIVFPQR(quantizer, 128, nlist, 16, 8, 16, 8)  # cells; 16-byte code; 16-byte re-ranking code
+ivfpqr.use_precomputed_table = -1
+ivfpqr.train(sim.gallery[:20_000])                              # learns both codebooks
+ivfpqr.add(sim.gallery)
+ivfpqr.k_factor = 8                                             # re-rank the best 8 x 10 of each probe
+pqr_table = nprobe_sweep(ivfpqr, "IVF256,PQ16+16")
+pqr_table.round(3)
+
+# %%
+pq_at, pqr_at = pq_table.set_index("setting"), pqr_table.set_index("setting")
+setting = best_pq["setting"]
+Markdown(f"With {setting}, the first result agrees with exact search for "
+         f"{pqr_at.loc[setting, 'same top-1 as exact']:.1%} of probes after re-ranking, against "
+         f"{pq_at.loc[setting, 'same top-1 as exact']:.1%} with the first code alone, and the true match is in the "
+         f"top 10 for {pqr_at.loc[setting, 'true match in top 10']:.1%} (first code alone: "
+         f"{pq_at.loc[setting, 'true match in top 10']:.1%}), for {pqr_table['bytes per face'].iloc[0]:.1f} bytes "
+         f"per face. FAISS cannot remove a face from this index (`remove_ids` is not implemented), so a gallery "
+         f"that honours erasure would have to rebuild it after every request: the course's `Gallery` keeps plain "
+         f"IVF-PQ. `benchmarks/index_search.py` measures a 30-byte version at a million faces (see the README).")
 
 # %% [markdown]
 # ## Idea 3: a graph of neighbours (HNSW)
@@ -550,6 +579,9 @@ for name, n in claims.items():
 # * IVF visits a few cells (`nprobe`), PQ stores a few bytes per face (`m`), HNSW walks a graph
 #   (`efSearch`). All trade recall for speed and memory; measure recall against the **true match**
 #   and agreement against **exact search**, and remember FAISS's squared distances.
+* PQ's compressed distances reorder near neighbours; re-ranking (full vectors on disk, or a second
+  code as in `IndexIVFPQR`) puts them back in order. FAISS cannot erase a face from
+  `IndexIVFPQR`, which is why the course's `Gallery` keeps plain IVF-PQ.
 # * An approximate index makes billion-face search feasible; it does not make it accurate. Expected
 #   false candidates = FMR x gallery size still holds, and some true matches fall out of the list.
 # * Exercise: `exercises/B7_approximate_search.ipynb`.
