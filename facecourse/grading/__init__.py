@@ -18,7 +18,7 @@ import shutil
 import signal
 import stat
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -201,15 +201,20 @@ def grade_folder(folder: str | Path, out: str | Path, assignment: str | None = N
 
         earlier = set(_children())  # processes the caller had already started are never touched
         pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1)
-        finished = False
+        finished, futures = False, []
         try:
-            futures = [pool.submit(grade, s) for s in gradable]
+            for s in gradable:
+                futures.append(pool.submit(grade, s))
             outcomes = [f.result() for f in futures]
             finished = True
         finally:
             if not finished:  # interrupted: end the running submissions before removing their folders
                 pool.shutdown(wait=False, cancel_futures=True)
-                _stop_children(earlier)
+                # a worker may be just starting a submission's process: keep ending new children
+                # until every worker has returned (otherwise the grader would wait for that submission)
+                while not all(f.done() for f in futures):
+                    _stop_children(earlier)
+                    wait(futures, timeout=0.05)
             pool.shutdown(wait=True)
         # every worker has ended: only now are the outputs written
         rows, answers, notes = [], {}, {}

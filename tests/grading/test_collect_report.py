@@ -135,12 +135,13 @@ def test_collection_copies_read_only_with_unique_keys(tmp_path):
 
 
 STUB = """
-import ctypes, signal, subprocess, sys
+import ctypes, signal, subprocess, sys, time
 from pathlib import Path
 from facecourse import grading
 
 def slow(sub, *a, **k):  # stands for a submission being graded: a child process that takes a while
     Path(sys.argv[3]).write_text("started")
+    time.sleep(float(sys.argv[4]))  # > 0: the grader is interrupted before the child process exists
     subprocess.run(["sleep", "120"], start_new_session=True,
                    preexec_fn=lambda: ctypes.CDLL(None).prctl(1, signal.SIGKILL))  # dies with the grader
     raise AssertionError("the grader was interrupted: not reached")
@@ -150,10 +151,13 @@ grading.grade_folder(sys.argv[1], sys.argv[2], assignment="00_warmup", workers=1
 """
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
-def test_temp_folder_is_removed_when_the_grader_is_killed(tmp_path, sig):
+@pytest.mark.parametrize("sig, delay", [(signal.SIGTERM, 0), (signal.SIGINT, 0), (signal.SIGKILL, 0),
+                                        (signal.SIGINT, 1), (signal.SIGTERM, 1)])
+def test_temp_folder_is_removed_when_the_grader_is_killed(tmp_path, sig, delay):
+    # delay 1: the signal arrives while a worker is about to start its submission's process; the
+    # grader must end that process too, not wait the 120 s it would take
     subs, out, flag = _folder(tmp_path), tmp_path / "out", tmp_path / "started"
-    proc = subprocess.Popen([sys.executable, "-c", STUB, str(subs), str(out), str(flag)],
+    proc = subprocess.Popen([sys.executable, "-c", STUB, str(subs), str(out), str(flag), str(delay)],
                             cwd=grading.SOLUTIONS.parent, stderr=subprocess.DEVNULL)  # Ctrl-C prints a traceback
     try:
         deadline = time.monotonic() + 120
