@@ -139,6 +139,10 @@ import ctypes, signal, subprocess, sys, time
 from pathlib import Path
 from facecourse import grading
 
+# Ctrl-C as in a terminal: a shell's background job (some CI runners) starts with SIGINT ignored,
+# which Python keeps ignoring, and the SIGINT case would then test nothing
+signal.signal(signal.SIGINT, signal.default_int_handler)
+
 def slow(sub, *a, **k):  # stands for a submission being graded: a child process that takes a while
     Path(sys.argv[3]).write_text("started")
     time.sleep(float(sys.argv[4]))  # > 0: the grader is interrupted before the child process exists
