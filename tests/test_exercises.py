@@ -15,16 +15,23 @@ def _cells(nb_path: Path) -> list[dict]:
 
 
 def _secret_lines(solution: Path) -> set[str]:
-    """Lines that must never reach a student: solution code and hidden-test code."""
-    secrets, in_block = set(), False
+    """Lines that must never reach a student: solution code and hidden-test code.
+
+    A hidden test may repeat a line of a public test of its question (each test case runs on its
+    own, so it imports and prepares what it uses again): such a line is public, not a secret.
+    """
+    secrets, in_block, in_tests, public = set(), False, False, set()
     for cell in _cells(solution):
         src = "".join(cell["source"])
         if cell["cell_type"] == "raw":
             in_block = src.strip() == "# BEGIN SOLUTION" or (in_block and src.strip() != "# END SOLUTION")
+            in_tests = src.strip() == "# BEGIN TESTS" or (in_tests and src.strip() != "# END TESTS")
             continue
         lines = src.splitlines()
         if "# BEGIN TEST CONFIG" in src and "hidden: true" in src:
             secrets.update(ln.strip() for ln in lines if "TEST CONFIG" not in ln and ln.strip() != "hidden: true")
+        elif in_tests and cell["cell_type"] == "code":
+            public.update(ln.strip() for ln in lines)
         if cell["cell_type"] == "markdown" and in_block:
             secrets.update(ln.strip() for ln in lines)
         inside = False
@@ -35,7 +42,7 @@ def _secret_lines(solution: Path) -> set[str]:
                 inside = False
             elif inside or ln.rstrip().endswith("# SOLUTION"):
                 secrets.add(ln.replace("# SOLUTION", "").strip())
-    return {s for s in secrets if len(s) >= 12}
+    return {s for s in secrets - public if len(s) >= 12}
 
 
 SOLUTIONS = grading.solution_notebooks()

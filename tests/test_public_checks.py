@@ -117,7 +117,9 @@ def __fc_try(answer, tests, seconds):
                 return print("__FC__" + _json.dumps(["answer-raised", f"{type(exc).__name__}: {exc}"]))
         for i, test in enumerate(tests):
             try:
-                exec(compile(test, f"<public test {i + 1}>", "exec"), g)
+                # each case in its own copy of the namespace, as otter's grader.check runs it (doctest
+                # copies the globals for every case): a case cannot use a name an earlier case made
+                exec(compile(test, f"<public test {i + 1}>", "exec"), dict(g))
             except AssertionError as exc:
                 return print("__FC__" + _json.dumps(["assert", str(exc), i + 1]))
             except BaseException as exc:

@@ -79,7 +79,6 @@ assert days_to_object["Twitter"] == 3
 assert days_to_object == {"Twitter": 3, "Google / YouTube": 17, "Facebook / Instagram": 18, "Venmo (PayPal)": 18,
                           "LinkedIn (Microsoft)": 19}
 
-
 # %% [raw]
 # # END TESTS
 
@@ -126,6 +125,7 @@ assert allowed_paths(_rtxt, "BadBot", ["/", "/people/x"]) == [], \
     "A crawler named in its own group must obey that group: BadBot may fetch nothing here."
 
 # %%
+_rtxt = "User-agent: BadBot\nDisallow: /\n\nUser-agent: *\nDisallow: /members/\nAllow: /members/public\n"
 assert allowed_paths(_rtxt, "nice", ["/people/x", "/members/x", "/members/public"]) == ["/people/x", "/members/public"], \
     "Other crawlers follow the '*' group, where the longer 'Allow: /members/public' beats 'Disallow: /members/'."
 

@@ -97,7 +97,6 @@ assert page_permissions("<html><head><meta name='Robots' content=' NOINDEX '></h
 assert page_permissions("<meta name='robots' content='index, follow'>") == {"index": True, "follow": True}
 assert page_permissions("<p>noindex</p>") == {"index": True, "follow": True}
 
-
 # %% [raw]
 # # END TESTS
 
@@ -153,13 +152,28 @@ except Exception as _e:
 assert abs(_w - 30) < 1, "An HTTP date 30 s after `now` means wait about 30 s: subtract `now` (not the current clock)."
 
 # %%
+_now = 1_700_000_000
+try:
+    _w = wait_seconds(formatdate(_now + 30, usegmt=True), now=_now)
+except Exception as _e:
+    raise AssertionError(f"wait_seconds raised {type(_e).__name__} for an HTTP date; parse it with parsedate_to_datetime.")
 assert wait_seconds(formatdate(_now - 30, usegmt=True), now=_now) == 0.0, \
     "A date already in the past means no wait: return 0.0, never a negative number."
 
 # %%
+_now = 1_700_000_000
+try:
+    _w = wait_seconds(formatdate(_now + 30, usegmt=True), now=_now)
+except Exception as _e:
+    raise AssertionError(f"wait_seconds raised {type(_e).__name__} for an HTTP date; parse it with parsedate_to_datetime.")
 assert wait_seconds(None, now=_now, default=2.5) == 2.5, "Without a Retry-After value, return the `default` you were given."
 
 # %%
+_now = 1_700_000_000
+try:
+    _w = wait_seconds(formatdate(_now + 30, usegmt=True), now=_now)
+except Exception as _e:
+    raise AssertionError(f"wait_seconds raised {type(_e).__name__} for an HTTP date; parse it with parsedate_to_datetime.")
 try:
     _w = wait_seconds("later, maybe", now=_now, default=4.0)
 except Exception as _e:
@@ -234,14 +248,20 @@ _t = pd.DataFrame({"kind": ["page", "photo", "photo", "page", "photo"],
 assert isinstance(decision_counts(_t), dict), "decision_counts should return a dict (a Series has .to_dict())."
 
 # %%
+_t = pd.DataFrame({"kind": ["page", "photo", "photo", "page", "photo"],
+                   "decision": ["collected", "collected", "collected", "skipped: opted out", "not fetched: crawl stopped"]})
 assert decision_counts(_t) == {"collected": 3, "skipped: opted out": 1, "not fetched: crawl stopped": 1}, \
     "decision_counts(table) should count the rows of each decision."
 
 # %%
+_t = pd.DataFrame({"kind": ["page", "photo", "photo", "page", "photo"],
+                   "decision": ["collected", "collected", "collected", "skipped: opted out", "not fetched: crawl stopped"]})
 assert decision_counts(_t, "photo") == {"collected": 2, "not fetched: crawl stopped": 1}, \
     "decision_counts(table, 'photo') should count only the rows whose kind is 'photo'."
 
 # %%
+_t = pd.DataFrame({"kind": ["page", "photo", "photo", "page", "photo"],
+                   "decision": ["collected", "collected", "collected", "skipped: opted out", "not fetched: crawl stopped"]})
 assert decision_counts(_t, "robots") == {}, "A kind with no rows should give an empty dict."
 
 # %%
@@ -249,6 +269,8 @@ assert isinstance(stopped_reason, str) and "20 requests" in stopped_reason, \
     "stopped_reason should be the crawl's `stopped` text, which names the 20-request limit."
 
 # %%
+_t = pd.DataFrame({"kind": ["page", "photo", "photo", "page", "photo"],
+                   "decision": ["collected", "collected", "collected", "skipped: opted out", "not fetched: crawl stopped"]})
 assert isinstance(small_table, pd.DataFrame) and (small_table["decision"] == "not fetched: crawl stopped").any(), \
     "small_table should be the ledger table of the 20-request crawl, with its 'not fetched: crawl stopped' rows."
 
@@ -260,6 +282,8 @@ assert not_fetched == (small_table["decision"] == "not fetched: crawl stopped").
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+_t = pd.DataFrame({"kind": ["page", "photo", "photo", "page", "photo"],
+                   "decision": ["collected", "collected", "collected", "skipped: opted out", "not fetched: crawl stopped"]})
 assert stopped_reason == "limit: 20 requests"
 _t2 = pd.DataFrame({"kind": ["attempt", "attempt", "page"], "decision": ["redirected", "redirected", "collected"],
                     "url": ["a", "b", "c"]})

@@ -92,6 +92,7 @@ assert found == face_recognition.face_locations(group, 1), \
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+box = rect_to_box(dlib.rectangle(10, 20, 110, 140))  # dlib.rectangle(left, top, right, bottom)
 assert tuple(rect_to_box(dlib.rectangle(-5, 3, 40, 60))) == (3, 40, 60, -5)
 assert tuple(rect_to_box(dlib.rectangle(0, 0, 0, 0))) == (0, 0, 0, 0)
 

@@ -149,9 +149,9 @@ assert abs(upright) < 5, \
     "The face in photo is nearly upright: measured from image-left to image-right eye, its roll is within 5 degrees of 0."
 
 # %%
+upright = roll_degrees(photo)
 assert abs(roll_degrees(tilted) - upright + 15) < 2, \
     "Turning the photo 15 degrees counter-clockwise (tilted) should lower the roll by about 15 degrees (in degrees, y downwards)."
-
 
 # %%
 def raises_value_error(img):
@@ -173,6 +173,7 @@ assert raises_value_error(pair) == "ValueError", \
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+upright = roll_degrees(photo)
 other = shrink("biden.jpg", 300)
 assert 10 < roll_degrees(other) < 15
 assert abs(roll_degrees(rotate(photo, -25)) - roll_degrees(photo) - 25) < 2

@@ -94,6 +94,7 @@ assert abs(same_person - 0.351) < 0.005, \
     "Obama in pair (pair_boxes[0]) and the Obama portrait are about 0.351 apart (the Euclidean distance, not its square)."
 
 # %%
+same_person = pair_distance(pair, pair_boxes[0], obama, obama_box)
 assert abs(pair_distance(pair, pair_boxes[1], obama, obama_box) - 0.856) < 0.005, \
     "Biden (pair_boxes[1]) and the Obama portrait are about 0.856 apart: encode the face in the box you are given."
 
@@ -101,6 +102,7 @@ assert abs(pair_distance(pair, pair_boxes[1], obama, obama_box) - 0.856) < 0.005
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+same_person = pair_distance(pair, pair_boxes[0], obama, obama_box)
 assert abs(pair_distance(obama, obama_box, pair, pair_boxes[1]) - 0.856) < 0.005
 assert pair_distance(obama, obama_box, obama, obama_box) < 1e-6
 biden = shrink("biden.jpg", 300)
@@ -147,6 +149,7 @@ assert np.shape(D) == (3, 5), \
     "distance_matrix(A, B) has one row per row of A and one column per row of B: shape (3, 5) for X[:3] and X[3:8]."
 
 # %%
+D = distance_matrix(X[:3], X[3:8])
 assert np.allclose(D[1], face_recognition.face_distance(X[3:8], X[1]), atol=1e-5), \
     "Row i should hold the Euclidean distances from A[i] to every row of B, as face_recognition.face_distance(B, A[i])."
 
@@ -220,6 +223,9 @@ assert (len(genuine), len(impostor)) == (135, 300), \
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+toy = np.array([[0, 1, 2, 4], [1, 0, 3, 5], [2, 3, 0, 6], [4, 5, 6, 0]], dtype=float)
+toy_genuine, toy_impostor = split_pairs(toy, np.array(["a", "a", "b", "b"]))
+genuine, impostor = split_pairs(distance_matrix(X, X), labels)
 gg, ii = split_pairs(distance_matrix(X, X), labels)
 assert np.mean(gg) < np.mean(ii) and min(gg) > 0
 g2, i2 = split_pairs(np.zeros((3, 3)), ["x", "y", "z"])

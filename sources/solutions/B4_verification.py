@@ -219,6 +219,10 @@ assert 0.985 < view2_mean < 0.995, f"view2_mean should be the mean of the ten he
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+toy = pd.DataFrame({"fold": [0] * 12 + [1] * 4 + [2] * 4,
+                    "distance": [0.5, 0.51, 0.52, 0.53, 0.54, 0.55, 0.6, 0.61, 0.62, 0.63, 0.64, 0.65,
+                                 0.1, 0.2, 0.3, 0.4, 0.12, 0.22, 0.32, 0.42],
+                    "same": [True] * 6 + [False] * 6 + [True, True, False, False] * 2})
 tr = pairs[pairs["fold"] != 3]
 t_ref = metrics.best_threshold(tr["distance"], tr["same"])
 assert abs(metrics.accuracy(tr["distance"], tr["same"], fit_threshold(tr["distance"], tr["same"]))
@@ -284,26 +288,41 @@ _s = spec_summary(det_plot, "det_plot")
 assert _s["mark"] == "line", f"det_plot should use a line mark (mark_line), got {_s['mark']!r}."
 
 # %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(det_plot, "det_plot")
 _x, _y = _s["encoding"].get("x", {}), _s["encoding"].get("y", {})
 assert _x.get("field") == "fmr" and _y.get("field") == "fnmr", "Put fmr on the x axis and fnmr on the y axis."
 assert _x["type"] == "quantitative" and _y["type"] == "quantitative", "Both rates are numbers: encode them as quantitative (':Q')."
 
 # %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(det_plot, "det_plot")
+_x, _y = _s["encoding"].get("x", {}), _s["encoding"].get("y", {})
 assert _x["scale"] == "log" and _y["scale"] == "log", "A DET curve uses a log scale on both axes: alt.Scale(type='log')."
 
 # %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(det_plot, "det_plot")
 assert "threshold" in _s["tooltip"], "Add a tooltip that shows the threshold of each point."
 
 # %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(det_plot, "det_plot")
 assert _s["title"] and _s["description"], "Give the chart a title and a description (the alt text) with .properties(title=..., description=...)."
 
 # %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(det_plot, "det_plot")
 assert _s["rows"] and min(min(r["fmr"], r["fnmr"]) for r in _s["rows"]) > 0, "Leave out the rows where fmr or fnmr is 0: a log axis cannot show them."
+_n = int(((det["fmr"] > 0) & (det["fnmr"] > 0)).sum())
+assert len(_s["rows"]) == _n, f"Chart every row of det where fmr and fnmr are both above 0 ({_n} rows, selected in pandas before alt.Chart), not {len(_s['rows'])}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(det_plot, "det_plot")
 hidden_rows = spec_summary(det_plot, "det_plot")["rows"]
 assert len(hidden_rows) == int(((det["fmr"] > 0) & (det["fnmr"] > 0)).sum())
 

@@ -82,16 +82,21 @@ assert M.shape == (1, 2), f"One probe and two gallery faces give a (1, 2) matrix
 assert np.allclose(M, [[5.0, 1.0]]), f"The distance from (0, 0) to (3, 4) is 5 (the square root of the sum of squares), got {M[0, 0]}."
 
 # %%
+M = np.asarray(distance_matrix([[0.0, 0.0]], [[3.0, 4.0], [0.0, 1.0]]))
 M = np.asarray(distance_matrix(np.eye(3)[:2], np.eye(3)))
 assert M.shape == (2, 3) and np.allclose(M, [[0, 2 ** 0.5, 2 ** 0.5], [2 ** 0.5, 0, 2 ** 0.5]]), "For probes e1, e2 and gallery e1, e2, e3 expected [[0, 1.414, 1.414], [1.414, 0, 1.414]]."
 
 # %%
+M = np.asarray(distance_matrix([[0.0, 0.0]], [[3.0, 4.0], [0.0, 1.0]]))
+M = np.asarray(distance_matrix(np.eye(3)[:2], np.eye(3)))
 assert np.shape(D) == (200, 1200) and abs(float(np.asarray(D)[0, 0]) - float(np.linalg.norm(probe_embs[0] - gallery_embs[0]))) < 1e-5, "D should be distance_matrix(probe_embs, gallery_embs), of shape (200, 1200)."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+M = np.asarray(distance_matrix([[0.0, 0.0]], [[3.0, 4.0], [0.0, 1.0]]))
+M = np.asarray(distance_matrix(np.eye(3)[:2], np.eye(3)))
 ref = np.sqrt(((probe_embs[:, None, :].astype(float) - gallery_embs[None, :, :]) ** 2).sum(axis=2))
 assert np.allclose(D, ref, atol=1e-5)
 
@@ -164,6 +169,7 @@ for bad_k, args in ((0, ([0.1, 0.2],)), (3, ([0.0, 0.4, 0.2],))):
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+r = [int(i) for i in top_k(np.array([0.5, 0.1, 0.9, 0.3, 0.2]), 3)]
 rng = np.random.default_rng(5)
 x = rng.random(1000)
 assert [int(i) for i in top_k(x, 10, exclude=int(np.argmin(x)))] == list(np.argsort(x)[1:11])
@@ -216,6 +222,8 @@ h1, h2 = hit_rate(toy_D, ["a", "c", "b"], ["a", "b", "c"], 1), hit_rate(toy_D, [
 assert abs(h1 - 0.0) < 1e-9 and abs(h2 - 2 / 3) < 1e-9, f"On the 3 x 3 example expected a rank-1 hit rate of 0 and a rank-2 hit rate of 2/3, got {h1} and {h2}: take exactly the k nearest (smallest distances) of each row."
 
 # %%
+toy_D = [[0.2, 0.1, 0.9], [0.8, 0.3, 0.4], [0.5, 0.6, 0.1]]
+h1, h2 = hit_rate(toy_D, ["a", "c", "b"], ["a", "b", "c"], 1), hit_rate(toy_D, ["a", "c", "b"], ["a", "b", "c"], 2)
 assert abs(hit_rate(toy_D, ["b", "c", "c"], ["a", "b", "c"], 1) - 2 / 3) < 1e-9, "A probe counts as a hit when its label is among the k nearest gallery labels; the result is a share of probes, between 0 and 1."
 
 # %%
@@ -298,12 +306,24 @@ slider.value = 0.6
 assert _count_shown() == int(np.sum(probe_d <= 0.6)), f"At 0.6 the label should start with {int(np.sum(probe_d <= 0.6))} (candidates with distance <= 0.6), got {label.value!r}."
 
 # %%
+def _count_shown():
+    words = str(label.value).split()
+    return int(words[0]) if words and words[0].isdigit() else None
+slider.value = 0.6
 for t in (0.5, 0.7, 0.9):
     slider.value = t
     assert _count_shown() == int(np.sum(probe_d <= t)), f"After slider.value = {t} the label should start with {int(np.sum(probe_d <= t))}, got {label.value!r}: update the label in a function connected with slider.observe(..., names='value'), using the new value."
 slider.value = 0.6
 
 # %%
+def _count_shown():
+    words = str(label.value).split()
+    return int(words[0]) if words and words[0].isdigit() else None
+slider.value = 0.6
+for t in (0.5, 0.7, 0.9):
+    slider.value = t
+    assert _count_shown() == int(np.sum(probe_d <= t)), f"After slider.value = {t} the label should start with {int(np.sum(probe_d <= t))}, got {label.value!r}: update the label in a function connected with slider.observe(..., names='value'), using the new value."
+slider.value = 0.6
 edge = float(np.sort(probe_d)[40])
 slider.value = edge
 assert _count_shown() == 41, f"A face exactly at the threshold is a candidate (distance <= threshold): at {edge:.6f} expected 41, got {label.value!r}."
@@ -313,6 +333,17 @@ slider.value = 0.6
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+def _count_shown():
+    words = str(label.value).split()
+    return int(words[0]) if words and words[0].isdigit() else None
+slider.value = 0.6
+for t in (0.5, 0.7, 0.9):
+    slider.value = t
+    assert _count_shown() == int(np.sum(probe_d <= t)), f"After slider.value = {t} the label should start with {int(np.sum(probe_d <= t))}, got {label.value!r}: update the label in a function connected with slider.observe(..., names='value'), using the new value."
+slider.value = 0.6
+edge = float(np.sort(probe_d)[40])
+slider.value = edge
+slider.value = 0.6
 for thr in (0.35, 0.55, 0.65, 1.0, 0.6):
     slider.value = thr
     shown = str(label.value).split()

@@ -344,28 +344,41 @@ _s5 = spec_summary(strangers_plot, "strangers_plot")
 assert _s5["mark"] == "line", f"strangers_plot should use a line mark (mark_line), got {_s5['mark']!r}."
 
 # %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s5 = spec_summary(strangers_plot, "strangers_plot")
 _x5, _y5 = _s5["encoding"].get("x", {}), _s5["encoding"].get("y", {})
 assert _x5.get("field") == "threshold" and _x5["type"] == "quantitative", "Put threshold on the x axis, as a quantitative field (':Q')."
 assert _y5.get("field") == "expected false candidates" and _y5["type"] == "quantitative", "Put 'expected false candidates' on the y axis, as a quantitative field (':Q')."
 
 # %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s5 = spec_summary(strangers_plot, "strangers_plot")
+_x5, _y5 = _s5["encoding"].get("x", {}), _s5["encoding"].get("y", {})
 assert _y5["scale"] == "log", "The expected false candidates span several powers of ten: use a log scale on y, alt.Scale(type='log')."
 
 # %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s5 = spec_summary(strangers_plot, "strangers_plot")
 _c5 = _s5["encoding"].get("color", {})
 assert _c5.get("field") == "gallery" and _c5["type"] == "nominal", "Give each gallery size its own colour: color='gallery:N'."
 assert {"gallery", "expected false candidates"} <= _s5["tooltip"], "Add a tooltip that shows the gallery and the expected false candidates."
 
 # %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s5 = spec_summary(strangers_plot, "strangers_plot")
 assert _s5["title"] and _s5["description"], "Give the chart a title and a description (the alt text) with .properties(title=..., description=...)."
 
 # %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s5 = spec_summary(strangers_plot, "strangers_plot")
 assert len(_s5["rows"]) == len(scale), f"Chart all {len(scale)} rows of scale (every threshold for every gallery size), got {len(_s5['rows'])}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s5 = spec_summary(strangers_plot, "strangers_plot")
 assert sorted({r["gallery"] for r in spec_summary(strangers_plot, "strangers_plot")["rows"]}) == sorted(galleries["gallery"])
 
 # %% [raw]

@@ -92,6 +92,11 @@ assert isinstance(ivf_check, faiss.IndexIVF) and ivf_check.nlist == 32, "build_i
 assert ivf_check.is_trained and ivf_check.ntotal == 5000, f"The index should be trained and hold all 5000 vectors, not {ivf_check.ntotal}."
 
 # %%
+try:
+    ivf_check = build_ivf(gallery[:5000], 32)
+except Exception as exc:
+    raise AssertionError(f"build_ivf(gallery[:5000], 32) failed with {type(exc).__name__}: an IVF index must be "
+                         "trained (index.train(vectors)) before vectors are added.") from None
 ivf_check.nprobe = 32                     # visit every cell: the search is then exact
 d_check, i_check = search_euclidean(ivf_check, probes[:20], 3)
 assert np.shape(d_check) == (20, 3) and np.shape(i_check) == (20, 3), f"search_euclidean(index, 20 probes, k=3) must return two (20, 3) arrays (distances, ids), got shapes {np.shape(d_check)} and {np.shape(i_check)}."
@@ -100,6 +105,14 @@ direct = np.linalg.norm(gallery[:5000][np.asarray(i_check)[:, 0]] - probes[:20],
 assert np.allclose(np.asarray(d_check)[:, 0], direct, atol=1e-3), "The distances must be Euclidean: FAISS's L2 indexes return squared distances, take their square root (and return (distances, ids) in that order)."
 
 # %%
+try:
+    ivf_check = build_ivf(gallery[:5000], 32)
+except Exception as exc:
+    raise AssertionError(f"build_ivf(gallery[:5000], 32) failed with {type(exc).__name__}: an IVF index must be "
+                         "trained (index.train(vectors)) before vectors are added.") from None
+ivf_check.nprobe = 32                     # visit every cell: the search is then exact
+d_check, i_check = search_euclidean(ivf_check, probes[:20], 3)
+direct = np.linalg.norm(gallery[:5000][np.asarray(i_check)[:, 0]] - probes[:20], axis=1)
 exact_rows = np.argsort(np.linalg.norm(gallery[:5000][None, :, :] - probes[:20, None, :], axis=2), axis=1)[:, 0]
 assert np.array_equal(np.asarray(i_check)[:, 0], exact_rows), "With nprobe equal to nlist the first id should be the exact nearest gallery row: add all vectors, in order, so that ids are row numbers."
 
@@ -107,6 +120,15 @@ assert np.array_equal(np.asarray(i_check)[:, 0], exact_rows), "With nprobe equal
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+try:
+    ivf_check = build_ivf(gallery[:5000], 32)
+except Exception as exc:
+    raise AssertionError(f"build_ivf(gallery[:5000], 32) failed with {type(exc).__name__}: an IVF index must be "
+                         "trained (index.train(vectors)) before vectors are added.") from None
+ivf_check.nprobe = 32                     # visit every cell: the search is then exact
+d_check, i_check = search_euclidean(ivf_check, probes[:20], 3)
+direct = np.linalg.norm(gallery[:5000][np.asarray(i_check)[:, 0]] - probes[:20], axis=1)
+exact_rows = np.argsort(np.linalg.norm(gallery[:5000][None, :, :] - probes[:20, None, :], axis=2), axis=1)[:, 0]
 ivf_h = build_ivf(gallery[:3000].astype(np.float64), 16)
 assert ivf_h.nlist == 16 and ivf_h.ntotal == 3000
 d_h, i_h = search_euclidean(ivf_h, probes[:5], 7)
@@ -174,6 +196,9 @@ r = recall_at_10(toy_ids, np.array([3, 11, 5, 2]))
 assert abs(r - 0.5) < 1e-9, f"Probe 0's match is 10th (found), probe 1's is 11th (not in the top 10), probe 2's is 1st (found), probe 3's is absent: the recall is 0.5, got {r}."
 
 # %%
+toy_ids = np.array([[4, 8, 15, 16, 23, 42, 7, 9, 11, 3, 99, 98], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+                    [5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6]])
+r = recall_at_10(toy_ids, np.array([3, 11, 5, 2]))
 assert sorted(recalls) == settings, f"recalls needs one entry for each nprobe in {settings}."
 ref_recalls = {}
 for _p in settings:
@@ -190,6 +215,13 @@ assert all(recalls[p] < target for p in settings if p < chosen_nprobe), f"chosen
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+toy_ids = np.array([[4, 8, 15, 16, 23, 42, 7, 9, 11, 3, 99, 98], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+                    [5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6]])
+r = recall_at_10(toy_ids, np.array([3, 11, 5, 2]))
+ref_recalls = {}
+for _p in settings:
+    ivf.nprobe = _p
+    ref_recalls[_p] = float(np.mean((ivf.search(probes, 10)[1] == truth[:, None]).any(axis=1)))
 assert recall_at_10([[1] * 10, [2] * 10], [1, 3]) == 0.5
 assert chosen_nprobe == min(p for p in settings if ref_recalls[p] >= target)
 

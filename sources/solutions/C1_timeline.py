@@ -121,6 +121,7 @@ assert all(largest_by_currency[c] == _decided.query("currency == @c")["amount"].
     "each value of largest_by_currency must be the LARGEST fine in that currency, not a sum or a first value"
 
 # %%
+_decided = fines.query("kind == 'fine'")
 assert largest_eur_country == _decided.sort_values("amount").query("currency == 'EUR'")["country"].iloc[-1], \
     "largest_eur_country must be the country whose euro fine is the largest"
 
@@ -174,6 +175,8 @@ assert abs(growth - _claims["images"].iloc[-1] / _start["images"]) < 1e-9, \
     "growth must be the largest CLAIMED size (not the target) divided by the January 2020 claim"
 
 # %%
+_claims = sizes.query("kind == 'claimed size'").sort_values("images")
+_start = sizes.set_index("date").loc["2020-01-18"]
 assert abs(years - (_claims["when"].iloc[-1] - _start["when"]).days / 365.25) < 1e-6, \
     "years must be the days between the January 2020 claim and the largest claim, divided by 365.25"
 
@@ -229,6 +232,7 @@ assert set(regulator_years.index) == set(_reg["jurisdiction"]) and set(regulator
     "rows must be the jurisdictions and columns the years of the regulator events only"
 
 # %%
+_reg = events[events["event_type"] == "regulator"]
 assert regulator_years.to_numpy().sum() == len(_reg), \
     "the cells must count regulator events (their total is the number of regulator rows)"
 assert regulator_years.loc["NL", 2024] == ((_reg["jurisdiction"] == "NL") & (_reg["year"] == 2024)).sum(), \
@@ -298,6 +302,9 @@ _enc = _s["encoding"]
 assert _s["mark"] == "bar", f"fines_bars must draw bars (mark_bar), not {_s['mark']!r}"
 
 # %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(fines_bars, "fines_bars")
+_enc = _s["encoding"]
 assert _enc.get("x", {}).get("field") == "amount" and _enc["x"]["type"] == "quantitative", \
     "x must encode the field 'amount' as quantitative ('amount:Q')"
 assert _enc.get("y", {}).get("field") == "country" and _enc["y"]["type"] in ("nominal", "ordinal"), \
@@ -306,21 +313,33 @@ assert _enc.get("color", {}).get("field") == "currency" and _enc["color"]["type"
     "color must encode the field 'currency' as nominal, so that different currencies do not look alike"
 
 # %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(fines_bars, "fines_bars")
 assert {"fined", "source_url"} <= _s["tooltip"], "the tooltip must include 'fined' and 'source_url'"
 
 # %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(fines_bars, "fines_bars")
 assert _s["title"] and _s["description"], \
     "the chart needs a title and a description (alt text): .properties(title=..., description=...)"
 
 # %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(fines_bars, "fines_bars")
 _rows = _s["rows"]
 assert len(_rows) == (fines["kind"] == "fine").sum() and {r["kind"] for r in _rows} == {"fine"}, \
     "the chart's data must be exactly the rows of kind 'fine'"
+_want = fines[fines["kind"] == "fine"]
+assert sorted((r["country"], r["currency"], float(r["amount"])) for r in _rows) == \
+    sorted(zip(_want["country"], _want["currency"], _want["amount"].astype(float))), \
+    "each fine must keep its own amount and currency, as in fines: do not convert or relabel them"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(fines_bars, "fines_bars")
 _rows = spec_summary(fines_bars, "fines_bars")["rows"]
 assert sorted(r["amount"] for r in _rows) == sorted(fines.loc[fines["kind"] == "fine", "amount"])
 assert "SE" in {r["jurisdiction"] for r in _rows}

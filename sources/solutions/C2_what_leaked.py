@@ -73,9 +73,9 @@ assert abs(us_trial_share - _us["searches"].where(_us["plan"] == "trial", 0).sum
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+_us = synthetic.query("sector == 'US public'")
 _us = synthetic[synthetic["sector"] == "US public"]
 assert abs(us_trial_share - _us.loc[_us["plan"] == "trial", "searches"].sum() / 340_000) < 1e-9
-
 
 # %% [raw]
 # # END TESTS
@@ -127,6 +127,7 @@ assert abs(top_percent_share(_toy, 20) - 38 / 50) < 1e-9, \
     "the heaviest 20% of 10 organisations are the two largest (30 + 8 of 50 searches)"
 
 # %%
+_toy = pd.DataFrame({"searches": [5, 1, 1, 1, 1, 1, 1, 1, 30, 8]})  # 50 searches by 10 organisations
 assert abs(top_percent_share(_toy, 1) - 30 / 50) < 1e-9, \
     "1% of 10 organisations rounds to 0: take at least one organisation"
 assert abs(top_percent_share(_toy, 17) - 38 / 50) < 1e-9, \
@@ -136,6 +137,7 @@ assert abs(top_percent_share(_toy, 17) - 38 / 50) < 1e-9, \
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+_toy = pd.DataFrame({"searches": [5, 1, 1, 1, 1, 1, 1, 1, 30, 8]})  # 50 searches by 10 organisations
 _toy = pd.DataFrame({"searches": [1, 1, 1, 7]})
 assert abs(top_percent_share(_toy, 25) - 0.7) < 1e-9
 assert abs(top_percent_share(_toy, 1) - 0.7) < 1e-9
@@ -189,6 +191,8 @@ assert all(abs(sector_medians[s] - _med[s]) < 1e-9 for s in _med), \
     "sector_medians must hold the MEDIAN of per_account in each sector (not the mean, nor a ratio of totals)"
 
 # %%
+_med = {s: np.median(synthetic.loc[synthetic["sector"] == s, "searches"] / synthetic.loc[synthetic["sector"] == s, "accounts"])
+        for s in synthetic["sector"].unique()}
 assert busiest_sector == max(_med, key=_med.get), "busiest_sector must be the sector with the HIGHEST median"
 
 # %%
@@ -317,6 +321,8 @@ assert isinstance(_picker, widgets.Dropdown) and isinstance(_total, widgets.Labe
 assert list(_picker.options) == ["a", "b", "c"], "the picker's options must be the sectors of df, sorted, each once"
 
 # %%
+_toy = pd.DataFrame({"sector": ["b", "a", "b", "c"], "searches": [1200, 5, 300, 7]})
+_picker, _total = build_explorer(_toy)
 _picker.value = "a"
 assert _total.value == "a: 5 searches (SYNTHETIC)", \
     f"after picking 'a' the label must read 'a: 5 searches (SYNTHETIC)', it reads {_total.value!r}"
@@ -325,6 +331,8 @@ assert _total.value == "b: 1,500 searches (SYNTHETIC)", \
     f"after picking 'b' the label must update to 'b: 1,500 searches (SYNTHETIC)' (sum, thousands separator), it reads {_total.value!r}"
 
 # %%
+_toy = pd.DataFrame({"sector": ["b", "a", "b", "c"], "searches": [1200, 5, 300, 7]})
+_picker, _total = build_explorer(_toy)
 _picker2, _total2 = build_explorer(_toy)
 assert _total2.value == "a: 5 searches (SYNTHETIC)", \
     "the label must show the first sector's total as soon as the explorer is built, before anyone picks"
@@ -396,28 +404,49 @@ _enc = _s["encoding"]
 assert _s["mark"] in ("point", "circle"), f"usage_chart must draw one point per organisation (mark_point or mark_circle), not {_s['mark']!r}"
 
 # %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(usage_chart, "usage_chart")
+_enc = _s["encoding"]
 assert _enc.get("x", {}).get("field") == "accounts" and _enc.get("y", {}).get("field") == "searches", \
     "x must encode 'accounts' and y must encode 'searches'"
 assert _enc["x"]["type"] == "quantitative" and _enc["y"]["type"] == "quantitative", \
     "accounts and searches are numbers: encode them as quantitative (':Q')"
 
 # %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(usage_chart, "usage_chart")
+_enc = _s["encoding"]
 assert _enc["x"]["scale"] == "log" and _enc["y"]["scale"] == "log", \
     "both axes need a log scale: alt.Scale(type='log')"
 
 # %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(usage_chart, "usage_chart")
+_enc = _s["encoding"]
 assert _enc.get("color", {}).get("field") == "sector" and _enc["color"]["type"] == "nominal", \
     "color must encode 'sector' as nominal"
 assert "org_id" in _s["tooltip"], "the tooltip must include 'org_id'"
 
 # %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(usage_chart, "usage_chart")
 assert "SYNTHETIC" in _s["title"], "the title must say the data is SYNTHETIC"
 assert _s["description"], "the chart needs a description (alt text): .properties(description=...)"
+
+# %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(usage_chart, "usage_chart")
+assert len(_s["rows"]) == len(usage) and {r["org_id"] for r in _s["rows"]} == set(usage["org_id"]), \
+    f"usage_chart must draw one point per organisation: all {len(usage)} rows of usage, not {len(_s['rows'])} rows"
+assert sorted(r["searches"] for r in _s["rows"]) == sorted(usage["searches"]), \
+    "each point must show the organisation's own accounts and searches from usage, not aggregated or transformed values"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(usage_chart, "usage_chart")
 assert len(spec_summary(usage_chart, "usage_chart")["rows"]) == len(synthetic)
 
 # %% [raw]

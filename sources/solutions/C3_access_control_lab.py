@@ -84,6 +84,10 @@ assert tuple(int(x) for x in _found) == (40, int(_other_list["searches"].sum()))
     f"on a portal serving 40 organisations run_exploit must return (40, their searches), it returned {_found}"
 
 # %%
+_other_list = synthetic_clients(seed=7).sample(n=40, random_state=3)
+_exploit_log = portal.AuditLog()
+with portal.Portal(policy=portal.authenticated_only, clients=_other_list, audit=_exploit_log) as _lab:
+    _found = run_exploit(_lab.url, "ben", "lab-pass-ben")
 _seen = _exploit_log.table()
 assert ((_seen["user"] == "ben") & (_seen["action"] == "list")).any(), \
     "run_exploit must log in as the user it is given and call GET /api/clients (the portal's audit log shows no such request)"
@@ -98,7 +102,6 @@ hidden: true
 """ # END TEST CONFIG
 assert leaked_count == len(clients)
 assert leaked_searches == 500_000
-
 
 # %% [raw]
 # # END TESTS
@@ -151,14 +154,17 @@ assert my_policy(_U("ann", "SYN-0005", "customer"), "SYN-0006") is False, \
     "a customer must NOT read another organisation"
 
 # %%
+_U = portal.User
 assert my_policy(_U("sue", "SYN-0001", "staff"), "SYN-0042") is True, "vendor staff must be allowed to read every organisation"
 
 # %%
+_U = portal.User
 assert my_policy(_U("sid", "SYN-0005", "suspended"), "SYN-0005") is False, \
     "a suspended account must not read anything, not even its own organisation"
 assert my_policy(_U("sid", "SYN-0005", "suspended"), "SYN-0006") is False, "a suspended account must not read anything"
 
 # %%
+_U = portal.User
 for _role in ("admin", "Staff", "", "customer "):
     assert my_policy(_U("x", "SYN-0005", _role), "SYN-0005") is False, \
         f"an unknown role ({_role!r}) must be refused: fail closed"
@@ -180,6 +186,10 @@ assert _r.status_code == 403 and _own.status_code == 200, \
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+with portal.Portal(policy=my_policy, clients=clients) as _fixed:
+    _ben = portal.login(_fixed.url, "ben", "lab-pass-ben")
+    _r = requests.get(_fixed.url + "/api/clients/SYN-0001", headers=portal.bearer(_ben), timeout=10)
+    _own = requests.get(_fixed.url + "/api/clients/SYN-0002", headers=portal.bearer(_ben), timeout=10)
 _H = portal.User
 assert my_policy(_H("y", "SYN-0100", "customer"), "SYN-0100") is True
 assert my_policy(_H("y", "SYN-0100", "customer"), "SYN-0101") is False
@@ -187,7 +197,6 @@ assert my_policy(_H("y", "SYN-0100", "staff"), "SYN-0999") is True
 assert my_policy(_H("y", "SYN-0100", "suspended"), "SYN-0101") is False
 assert my_policy(_H("y", "SYN-0100", "root"), "SYN-0100") is False
 assert my_policy(_H("y", "SYN-0100", "STAFF"), "SYN-0101") is False
-
 
 # %% [raw]
 # # END TESTS
@@ -231,6 +240,7 @@ _log = pd.DataFrame({"user": ["eve"] * 7 + ["ana"], "allowed": [False] * 7 + [Tr
 assert list(enumeration_suspects(_log)) == ["eve"], "eve has 7 refusals (more than 5): she is the only suspect"
 
 # %%
+_log = pd.DataFrame({"user": ["eve"] * 7 + ["ana"], "allowed": [False] * 7 + [True]})
 _log = pd.DataFrame({"user": ["zoe"] * 6 + ["kim"] * 5 + ["amy"] * 9,
                      "allowed": [False] * 6 + [False] * 5 + [True] * 9})
 assert list(enumeration_suspects(_log)) == ["zoe"], \
@@ -239,6 +249,9 @@ assert list(enumeration_suspects(_log, max_denied=4)) == ["kim", "zoe"], \
     "with max_denied=4 both kim and zoe are suspects, returned as a sorted list"
 
 # %%
+_log = pd.DataFrame({"user": ["eve"] * 7 + ["ana"], "allowed": [False] * 7 + [True]})
+_log = pd.DataFrame({"user": ["zoe"] * 6 + ["kim"] * 5 + ["amy"] * 9,
+                     "allowed": [False] * 6 + [False] * 5 + [True] * 9})
 _log = pd.DataFrame({"user": [None] * 8 + ["bob"] * 2, "allowed": [False] * 10})
 assert list(enumeration_suspects(_log, max_denied=1)) == ["bob"], \
     "rows without a user (failed logins) must be ignored, not counted as a suspect"
@@ -249,6 +262,10 @@ assert isinstance(enumeration_suspects(_log), list), "enumeration_suspects must 
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
+_log = pd.DataFrame({"user": ["eve"] * 7 + ["ana"], "allowed": [False] * 7 + [True]})
+_log = pd.DataFrame({"user": ["zoe"] * 6 + ["kim"] * 5 + ["amy"] * 9,
+                     "allowed": [False] * 6 + [False] * 5 + [True] * 9})
+_log = pd.DataFrame({"user": [None] * 8 + ["bob"] * 2, "allowed": [False] * 10})
 _log = pd.DataFrame({"user": ["eve"] * 5 + ["mal"] * 6 + [None] * 9 + ["ana"] * 3,
                      "allowed": [False] * 20 + [True] * 3})
 assert enumeration_suspects(_log) == ["mal"]

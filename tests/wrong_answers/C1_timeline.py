@@ -98,6 +98,11 @@ regulator_years = events[events["event_type"] == "regulator"].pivot_table(
 ''',
     },
     "q5": {
+        "every fine relabelled as euros": '''
+fines_bars = alt.Chart(fines[fines["kind"] == "fine"].assign(currency="EUR")).mark_bar().encode(
+    x="amount:Q", y="country:N", color="currency:N", tooltip=["fined:N", "source_url:N"]
+).properties(title="Fines", description="One bar per fine.")
+''',
         "points instead of bars": '''
 fines_bars = alt.Chart(fines[fines["kind"] == "fine"]).mark_point().encode(
     x="amount:Q", y="country:N", color="currency:N", tooltip=["fined:N", "source_url:N"]

@@ -197,6 +197,16 @@ def build_explorer(df):
 
 _OK = dict(title="Accounts and searches (SYNTHETIC data)", description="Scatter plot, log scales.")
 WRONG["q6"] = {
+    "one point per sector (summed)": '''
+usage_chart = alt.Chart(usage.groupby("sector", as_index=False)[["accounts", "searches"]].sum().assign(org_id="all")).mark_circle().encode(
+    x=alt.X("accounts:Q", scale=alt.Scale(type="log")), y=alt.Y("searches:Q", scale=alt.Scale(type="log")),
+    color="sector:N", tooltip=["org_id:N"]).properties(title="SYNTHETIC client list", description="Scatter plot.")
+''',
+    "only the first 100 organisations": '''
+usage_chart = alt.Chart(usage.head(100)).mark_circle().encode(
+    x=alt.X("accounts:Q", scale=alt.Scale(type="log")), y=alt.Y("searches:Q", scale=alt.Scale(type="log")),
+    color="sector:N", tooltip=["org_id:N"]).properties(title="SYNTHETIC client list", description="Scatter plot.")
+''',
     "linear scales": f'''
 usage_chart = alt.Chart(usage).mark_circle().encode(
     x="accounts:Q", y="searches:Q", color="sector:N", tooltip=["org_id:N"]).properties(**{_OK!r})
