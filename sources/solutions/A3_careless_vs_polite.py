@@ -312,6 +312,13 @@ assert _s["title"] and _s["description"], \
     "Give the chart a title and a description (alt text) with .properties(title=..., description=...)."
 
 # %%
+from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+_s = spec_summary(status_chart, "status_chart")
+assert sorted((r["crawler"], int(r["status"]), int(r["requests"])) for r in _s["rows"]) == \
+    sorted(zip(status_counts["crawler"], status_counts["status"].astype(int), status_counts["requests"].astype(int))), \
+    "Chart the rows of status_counts, all of them and unchanged: one bar per crawler and status, its number of requests."
+
+# %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG

@@ -316,6 +316,10 @@ _s = spec_summary(det_plot, "det_plot")
 assert _s["rows"] and min(min(r["fmr"], r["fnmr"]) for r in _s["rows"]) > 0, "Leave out the rows where fmr or fnmr is 0: a log axis cannot show them."
 _n = int(((det["fmr"] > 0) & (det["fnmr"] > 0)).sum())
 assert len(_s["rows"]) == _n, f"Chart every row of det where fmr and fnmr are both above 0 ({_n} rows, selected in pandas before alt.Chart), not {len(_s['rows'])}."
+_keep = det[(det["fmr"] > 0) & (det["fnmr"] > 0)]
+assert np.allclose(sorted(r["fnmr"] for r in _s["rows"]), sorted(_keep["fnmr"])) and \
+    np.allclose(sorted(r["fmr"] for r in _s["rows"]), sorted(_keep["fmr"])), \
+    "Chart det's own fmr and fnmr values, unchanged (the DET curve plots the false non-match rate itself)."
 
 # %%
 """ # BEGIN TEST CONFIG

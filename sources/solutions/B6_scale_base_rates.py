@@ -372,6 +372,8 @@ assert _s5["title"] and _s5["description"], "Give the chart a title and a descri
 from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
 _s5 = spec_summary(strangers_plot, "strangers_plot")
 assert len(_s5["rows"]) == len(scale), f"Chart all {len(scale)} rows of scale (every threshold for every gallery size), got {len(_s5['rows'])}."
+assert np.allclose(sorted(r["expected false candidates"] for r in _s5["rows"]), sorted(scale["expected false candidates"])), \
+    "Chart scale's own 'expected false candidates' column (FMR x gallery size), unchanged."
 
 # %%
 """ # BEGIN TEST CONFIG

@@ -78,6 +78,11 @@ harmed_settings = {}
 ''',
     },
     "q4": {
+        "the careless crawler only": _CHART_OK + '''
+status_chart = alt.Chart(status_counts[status_counts["crawler"] == "careless"]).mark_bar().encode(
+    x="status:N", y="requests:Q", color="crawler:N", tooltip=["crawler", "status", "requests"]
+).properties(title="Requests per status", description="Requests per HTTP status for each crawler.")
+''',
         "a line chart": _CHART_OK + '''
 status_chart = alt.Chart(status_counts).mark_line().encode(
     x="status:N", y="requests:Q", color="crawler:N", tooltip=["crawler", "status", "requests"]

@@ -116,6 +116,11 @@ view2_mean = np.mean([held_out(pairs, k)[1] for k in range(10)])
 ''',
     },
     "q4": {
+        "true accept rate (1 - FNMR) on the y axis": '''
+det_plot = alt.Chart(det[(det["fmr"] > 0) & (det["fnmr"] > 0)].assign(fnmr=lambda d: 1 - d["fnmr"])).mark_line().encode(
+    x=alt.X("fmr:Q", scale=alt.Scale(type="log")), y=alt.Y("fnmr:Q", scale=alt.Scale(type="log")),
+    tooltip=["threshold:Q"]).properties(title="DET", description="DET curve")
+''',
         "drops most of the curve (only FMR above 1%)": '''
 det_plot = alt.Chart(det[(det["fmr"] > 0.01) & (det["fnmr"] > 0)]).mark_line().encode(
     x=alt.X("fmr:Q", scale=alt.Scale(type="log")), y=alt.Y("fnmr:Q", scale=alt.Scale(type="log")),

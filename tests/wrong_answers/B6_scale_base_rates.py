@@ -124,6 +124,11 @@ ppv_rare = ppv(0.1, 0.99, p_any_false(1e-10, 3e9))
 ''',
     },
     "q5": {
+        "wrong formula: FMR divided by the gallery size": '''
+strangers_plot = alt.Chart(scale.assign(**{"expected false candidates": scale["fmr"] / scale["images"]})).mark_line().encode(
+    x="threshold:Q", y=alt.Y("expected false candidates:Q", scale=alt.Scale(type="log")), color="gallery:N",
+    tooltip=["gallery:N", "expected false candidates:Q"]).properties(title="Strangers", description="Lines")
+''',
         "bars instead of lines": '''
 strangers_plot = alt.Chart(scale).mark_bar().encode(
     x="threshold:Q", y=alt.Y("expected false candidates:Q", scale=alt.Scale(type="log")), color="gallery:N",
