@@ -286,8 +286,13 @@ def exact_search(gallery, probes, k: int = 10, chunk: int | None = None) -> tupl
     """The reference: exact k nearest neighbours with numpy (Euclidean), ids = gallery row numbers.
 
     Same return format as :func:`search`. Works in chunks of probes so memory stays at
-    ``chunk x len(gallery)`` distances (default: about 20 million, 80 MB). Ties are broken by
+    ``chunk x len(gallery)`` distances (default: about 4 million, 16 MB). Ties are broken by
     the smaller row number.
+
+    The same answer on every machine: a float32 matrix product (fast, but its last bits depend
+    on the CPU's BLAS kernel and thread count) picks the nearest ``k + 16`` rows of each probe,
+    and those are ranked by their distance computed again in float64 from the differences,
+    which every machine computes alike.
 
     >>> exact_search(np.eye(128)[:3] * [[1], [2], [3]], np.zeros(128), k=2)[1].tolist()
     [[0, 1]]
@@ -297,17 +302,22 @@ def exact_search(gallery, probes, k: int = 10, chunk: int | None = None) -> tupl
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be a positive int, got {k!r}")
     k = min(int(k), len(g))
+    shortlist = min(len(g), k + 16)
     chunk = int(chunk or max(1, min(256, 4_000_000 // max(1, len(g)))))
     g_sq = np.einsum("ij,ij->i", g, g)
     out_d, out_i = np.empty((len(q), k), np.float32), np.empty((len(q), k), np.int64)
     for s in range(0, len(q), chunk):
         p = q[s:s + chunk]
-        d2 = g_sq[None, :] - 2.0 * (p @ g.T) + np.einsum("ij,ij->i", p, p)[:, None]
-        part = np.argpartition(d2, k - 1, axis=1)[:, :k] if k < len(g) else np.tile(np.arange(len(g)), (len(p), 1))
-        pd2 = np.take_along_axis(d2, part, axis=1)
-        order = np.lexsort((part, pd2), axis=1)
+        if shortlist < len(g):
+            d2 = g_sq[None, :] - 2.0 * (p @ g.T) + np.einsum("ij,ij->i", p, p)[:, None]
+            part = np.argpartition(d2, shortlist - 1, axis=1)[:, :shortlist]
+        else:
+            part = np.tile(np.arange(len(g)), (len(p), 1))
+        diff = g[part].astype(np.float64) - p[:, None, :].astype(np.float64)
+        pd2 = np.sum(diff * diff, axis=2)
+        order = np.lexsort((part, pd2), axis=1)[:, :k]
         out_i[s:s + chunk] = np.take_along_axis(part, order, axis=1)
-        out_d[s:s + chunk] = np.sqrt(np.maximum(np.take_along_axis(pd2, order, axis=1), 0.0))
+        out_d[s:s + chunk] = np.sqrt(np.take_along_axis(pd2, order, axis=1))
     return out_d, out_i
 
 
@@ -436,7 +446,9 @@ def lfw_statistics(table=None, emb=None) -> dict:
 
     * ``"mean"``, ``"between"``: mean and covariance (full 128 x 128) of the identity centres of
       the people with at least two photos, the covariance corrected for the photo noise a centre
-      of n photos still carries (minus ``within / n`` on average);
+      of n photos still carries (minus ``within / n`` on average). dlib's embeddings span fewer
+      than 128 directions, so both covariances are singular: :func:`simulate_gallery` gives each
+      empty direction a variance of ``1e-8`` (a standard deviation of 0.0001);
     * ``"within"``: the pooled within-identity covariance (how photos of one person scatter);
     * ``"residuals"``: the real within-identity deviations themselves, one row per photo of a
       person with at least two photos (photo minus that person's mean photo, scaled by
@@ -464,10 +476,10 @@ def lfw_statistics(table=None, emb=None) -> dict:
     centres = sums[keep] / n_i[keep, None]
     resid = x - (sums / np.maximum(n_i, 1)[:, None])[inv_m]
     dof = float((n_i[keep] - 1).sum())
-    within = resid.T @ resid / dof
-    between = np.cov(centres, rowvar=False) - within * float(np.mean(1.0 / n_i[keep]))
-    w, v = np.linalg.eigh(between)
-    between = (v * np.maximum(w, 1e-8)) @ v.T
+    # covariances with einsum, not BLAS: the same bits on every CPU and thread count (see _correlated)
+    within = np.einsum("ni,nj->ij", resid, resid) / dof
+    dev = centres - centres.mean(axis=0)
+    between = np.einsum("ni,nj->ij", dev, dev) / (len(centres) - 1) - within * float(np.mean(1.0 / n_i[keep]))
     residuals = resid * np.sqrt(n_i[inv_m] / (n_i[inv_m] - 1.0))[:, None]
     return {"mean": centres.mean(axis=0), "between": between, "within": within,
             "residuals": residuals.astype(np.float32), "people": int(keep.sum()), "images": int(multi.sum())}
@@ -499,6 +511,43 @@ def lfw_one_photo_gallery(table, emb, seed: int = 0) -> SimulatedGallery:
     truth = inv[probe_rows].astype(np.int64)                    # gallery rows are sorted by person code
     return SimulatedGallery(emb[gallery_rows], emb[probe_rows], truth,
                             {"real": "LFW", "seed": seed, "people": len(gallery_rows)})
+
+
+#: The grid :func:`simulate_gallery` rounds its correlated draws to (2**-20, about 1e-6: far below the
+#: 0.4 that separates two photos of a person, far above a last-bit difference of 1e-17).
+SNAP = 2.0 ** -20
+
+
+def _cholesky(a, floor: float = 1e-8) -> np.ndarray:
+    """Lower-triangular ``L`` with ``L @ L.T == a`` (positive semi-definite ``a``), the same bits everywhere.
+
+    Written out (Cholesky-Banachiewicz) with numpy sums instead of LAPACK, whose blocked
+    factorisation changes its last bits with the BLAS kernel and the thread count (by 1e-14 here).
+    A pivot below ``floor`` (a direction the data do not vary in) is raised to ``floor``.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    low = np.zeros_like(a)
+    for j in range(len(a)):
+        pivot = max(float(a[j, j] - np.sum(low[j, :j] * low[j, :j])), floor)
+        low[j, j] = np.sqrt(pivot)
+        low[j + 1:, j] = (a[j + 1:, j] - np.sum(low[j + 1:, :j] * low[j, :j], axis=1)) / low[j, j]
+    return low
+
+
+def _correlated(z, chol, scale=None) -> np.ndarray:
+    """``(z @ chol.T) * scale[:, None]`` as float32 with the same bits on every CPU and thread count.
+
+    A BLAS matrix product's last bits depend on the CPU's kernel (AVX2, AVX-512...) and on how
+    many threads share it, and k-means amplifies a one-bit difference in one vector into other
+    cells (lesson B7). So the product is an ``einsum`` (numpy's own loop, one summation order on
+    every machine) in float64, and the result is rounded to the :data:`SNAP` grid, which also
+    absorbs a last-bit difference in the maths library's ``log``/``exp`` behind the chi-square
+    ``scale``.
+    """
+    out = np.einsum("nk,jk->nj", np.asarray(z, dtype=np.float64), np.asarray(chol, dtype=np.float64))
+    if scale is not None:
+        out *= np.asarray(scale, dtype=np.float64)[:, None]
+    return (np.round(out / SNAP) * SNAP).astype(np.float32)
 
 
 def simulate_gallery(n: int, n_probes: int = 500, seed: int = 0, stats: dict | None = None,
@@ -547,15 +596,15 @@ def simulate_gallery(n: int, n_probes: int = 500, seed: int = 0, stats: dict | N
     n, n_probes = int(n), int(n_probes)
     stats = stats or lfw_statistics()
     rng = np.random.default_rng(seed)
-    lb = np.linalg.cholesky(stats["between"] + 1e-9 * np.eye(DIM)).astype(np.float32)
-    lw = np.linalg.cholesky(stats["within"] + 1e-9 * np.eye(DIM)).astype(np.float32)
+    lb = _cholesky(stats["between"])
+    lw = _cholesky(stats["within"])
     pool = stats.get("residuals")
     pool = None if pool is None else np.asarray(pool, dtype=np.float32)
 
     def photo_noise(k: int) -> np.ndarray:
         if pool is not None:
             return pool[rng.integers(0, len(pool), k)]
-        return rng.standard_normal((k, DIM), dtype=np.float32) @ lw.T
+        return _correlated(rng.standard_normal((k, DIM), dtype=np.float32), lw)
 
     mean = stats["mean"].astype(np.float32)
     truth = np.sort(rng.choice(n, size=n_probes, replace=False)).astype(np.int64)
@@ -563,10 +612,9 @@ def simulate_gallery(n: int, n_probes: int = 500, seed: int = 0, stats: dict | N
     probes = np.empty((n_probes, DIM), np.float32)
     for s in range(0, n, chunk):
         e = min(n, s + chunk)
-        spread = rng.standard_normal((e - s, DIM), dtype=np.float32) @ lb.T
-        if lookalike_df is not None:
-            spread *= np.sqrt(rng.chisquare(lookalike_df, e - s) / lookalike_df).astype(np.float32)[:, None]
-        centres = mean + spread
+        z = rng.standard_normal((e - s, DIM), dtype=np.float32)
+        scale = None if lookalike_df is None else np.sqrt(rng.chisquare(lookalike_df, e - s) / lookalike_df)
+        centres = mean + _correlated(z, lb, scale)
         gallery[s:e] = centres + photo_noise(e - s)
         here = truth[(truth >= s) & (truth < e)]
         if len(here):

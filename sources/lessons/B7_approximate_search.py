@@ -26,10 +26,22 @@
 # ## Exact search, measured
 #
 # We use FAISS (Facebook AI Similarity Search, `pip install faiss-cpu`), the open-source library
-# most large vector searches are built on. Everything here runs on **one core**
-# (`faiss.omp_set_num_threads(1)`): timings are then comparable and FAISS's results reproducible.
-# Timings depend on the machine, so the notebook prints them but computes every conclusion that is
-# stored in it from counts (how many vectors a probe is compared with), which do not.
+# most large vector searches are built on. Timings depend on the machine, so the notebook prints
+# them but computes every conclusion that is stored in it from counts (how many vectors a probe is
+# compared with), which do not.
+#
+# **Reproducible on every machine.** Training an index runs k-means, and k-means amplifies the
+# tiniest rounding difference: if one face sits almost exactly between two cell centres, a
+# difference in the 8th digit of a distance sends it to the other cell, that cell's centre moves,
+# and after a few rounds the cells differ. FAISS computes distances differently depending on the
+# CPU (generic code, AVX2 or AVX-512 instructions, each adding the 128 products in another order),
+# on the number of threads, and, for large batches, in the machine's BLAS library, whose kernels
+# differ by CPU too. So this lesson fixes all three: **one thread**, FAISS's **generic code
+# path** (the same instructions on every x86-64 CPU) and FAISS's **own distance loops** instead
+# of BLAS. It costs speed (a few times slower here), and buys the same cells, codes and results on
+# every machine (`tests/matching/test_reproducible.py` checks it with 1, 2 and 4 threads and each
+# code path). A production system does the opposite: it trains once, saves the index, and loads
+# the saved copy everywhere.
 
 # %%
 import time
@@ -43,7 +55,11 @@ from IPython.display import Markdown
 from facecourse.matching import THRESHOLD, index, precomputed
 
 alt.renderers.enable("mimetype")  # charts as Vega-Lite specs: JupyterLab draws them offline
-faiss.omp_set_num_threads(1)
+faiss.omp_set_num_threads(1)                              # one thread
+faiss.SIMDConfig.set_level(faiss.SIMDLevel_NONE)          # the generic code path, not AVX2 / AVX-512
+faiss.cvar.distance_compute_blas_threshold = 2**31 - 1    # FAISS's own distance loops, never BLAS
+print("FAISS", faiss.__version__, "on", faiss.omp_get_max_threads(), "thread, code path",
+      faiss.SIMDConfig.get_level_name())
 table, emb = precomputed.load()
 print(f"LFW: {len(emb):,} embeddings of {table['person'].nunique():,} people, {emb.dtype}, "
       f"{emb.nbytes / 1e6:.1f} MB")
@@ -527,6 +543,8 @@ Markdown(f"*Figure 4. Alt text: two rising curves that reach the exact-search le
 
 # %%
 fmr = float(np.mean(lfw_impostor <= THRESHOLD))
+n_strangers = len(lfw_impostor)
+fmr_margin = 1.96 * np.sqrt(fmr * (1 - fmr) / n_strangers)     # 95% sampling margin of that share
 share = first_pq["vectors compared per probe"] / len(sim.gallery)
 server_gb = 512
 scale = pd.DataFrame([{
@@ -549,11 +567,17 @@ Markdown(
     f"and, visiting the same share of the gallery as here, compares about {n3 * share / 1e6:,.0f} million codes per "
     f"probe instead of 3,000 million (an upper bound: billion-scale indexes use far more cells, so a probe visits a "
     f"smaller share). "
-    f"At 30 billion, multiply by ten. That is why a search of billions can answer in seconds: it reads "
-    f"a small fraction of compact codes, spread over many machines.\n\n"
+    f"At 30 billion, multiply by ten. Compact codes are what make such a search possible at all: "
+    f"{scale.loc['3 billion', 'exact: servers']} servers' worth of full vectors shrink to "
+    f"{scale.loc['3 billion', 'IVF-PQ16: servers']}. Fast is another matter: the cell after this one prices "
+    f"those comparisons in seconds of one core of this machine. To answer in about a second, a system needs "
+    f"about that many cores working on each probe at once, or an index with far more cells, so that each "
+    f"probe reads a much smaller share of the codes (real systems do both).\n\n"
     f"What it returns is the other half of the story. With the FMR of dlib's model at 0.6 measured above "
-    f"({fmr:.2%} of stranger pairs), B6's arithmetic gives {fmr * n3:,.0f} strangers within the threshold "
-    f"of any probe at 3 billion. The index does not filter them: it returns the top k of them, the "
+    f"({fmr:.2%} of the {n_strangers:,} stranger pairs among 20,000 random LFW pairs; a sample this "
+    f"size is good to about ±{fmr_margin:.2%}, which is why lesson B6, with 2 million pairs, finds a slightly "
+    f"different share), B6's "
+    f"arithmetic gives {fmr * n3:,.0f} strangers within the threshold of any probe at 3 billion. The index does not filter them: it returns the top k of them, the "
     f"closest lookalikes, ranked as confidently as a true match. And what it misses: in this simulation "
     f"the true match was not in the top 10 for {1 - first_pq['true match in top 10']:.1%} of probes "
     f"whose person *is* in the gallery ({1 - exact_recall:.1%} for exact search), and at 3 billion there "
@@ -569,8 +593,9 @@ for name, n in claims.items():
 
 # %% [markdown]
 # The time estimate is rough: it prices a compressed code at the cost of a full-vector comparison
-# (PQ comparisons are cheaper), and real deployments spread one probe over many servers. The
-# memory and work counts above do not depend on this machine.
+# (PQ comparisons are cheaper), and it visits the same share of the gallery as our 256 cells do.
+# Divide it by the number of cores that share a probe to see what answering within a second
+# takes. The memory and work counts above do not depend on this machine; the times do.
 #
 # ## Summary
 #
@@ -579,9 +604,11 @@ for name, n in claims.items():
 # * IVF visits a few cells (`nprobe`), PQ stores a few bytes per face (`m`), HNSW walks a graph
 #   (`efSearch`). All trade recall for speed and memory; measure recall against the **true match**
 #   and agreement against **exact search**, and remember FAISS's squared distances.
-* PQ's compressed distances reorder near neighbours; re-ranking (full vectors on disk, or a second
-  code as in `IndexIVFPQR`) puts them back in order. FAISS cannot erase a face from
-  `IndexIVFPQR`, which is why the course's `Gallery` keeps plain IVF-PQ.
+# * PQ's compressed distances reorder near neighbours; re-ranking (full vectors on disk, or a second
+#   code as in `IndexIVFPQR`) puts them back in order. FAISS cannot erase a face from
+#   `IndexIVFPQR`, which is why the course's `Gallery` keeps plain IVF-PQ.
+# * k-means magnifies rounding differences: results are the same on every machine only when the
+#   thread count, FAISS's code path and its distance loops are fixed (or the trained index is saved).
 # * An approximate index makes billion-face search feasible; it does not make it accurate. Expected
 #   false candidates = FMR x gallery size still holds, and some true matches fall out of the list.
 # * Exercise: `exercises/B7_approximate_search.ipynb`.
