@@ -36,6 +36,11 @@ def line_chart(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_tit
                       description)
 
 
+class ChartSpec(dict):
+    """A chart's Vega-Lite specification as the grader receives it from a student's kernel
+    (``chart.to_dict()``, made in the kernel): a plain ``dict`` that :func:`spec_summary` reads."""
+
+
 def spec_summary(chart, name: str = "the chart") -> dict:
     """What an altair chart draws, read from its Vega-Lite spec (``chart.to_dict()``), in plain values.
 
@@ -50,8 +55,10 @@ def spec_summary(chart, name: str = "the chart") -> dict:
     - ``rows``: the data rows the chart embeds (a list of dicts; filtered data shows as fewer rows).
 
     A layered chart (``line + points``) is read from its first layer with a mark, plus the
-    encodings its layers share. ``name`` is used in the error raised (``TypeError``) when ``chart`` is
-    not an altair chart, e.g. a DataFrame, or None because a cell only displayed the chart.
+    encodings its layers share. ``chart`` may also be its specification (a :class:`ChartSpec`, as the
+    grader receives a chart from a student's kernel). ``name`` is used in the error raised
+    (``facecourse.checks.AnswerError``, a ``TypeError``) when ``chart`` is not an altair chart, e.g.
+    a DataFrame, or None because a cell only displayed the chart.
 
     >>> import altair as alt, pandas as pd
     >>> df = pd.DataFrame({"a": [1, 2, 3], "b": [10, 100, 1000]})
@@ -64,10 +71,16 @@ def spec_summary(chart, name: str = "the chart") -> dict:
     >>> s["title"], len(s["rows"])
     ('Growth', 3)
     """
-    if not isinstance(chart, alt.TopLevelMixin):
-        raise TypeError(f"{name} should be an altair chart (alt.Chart(...).mark_...().encode(...)), "
-                        f"not {type(chart).__name__}: assign the chart itself to the name.")
-    spec = chart.to_dict()
+    if isinstance(chart, ChartSpec):
+        spec = chart
+    elif isinstance(chart, alt.TopLevelMixin):
+        spec = chart.to_dict()
+    else:
+        kind = getattr(getattr(chart, "__class__", type(chart)), "__name__", type(chart).__name__)
+        from .checks import AnswerError
+
+        raise AnswerError(f"{name} should be an altair chart (alt.Chart(...).mark_...().encode(...)), "
+                        f"not {kind}: assign the chart itself to the name.")
     part = spec
     encoding = dict(spec.get("encoding", {}))
     for layer in spec.get("layer", []):           # line + points: the first layer with a mark

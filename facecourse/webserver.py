@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
@@ -119,7 +120,13 @@ def _handler(app: App, quiet: bool = True):
 
 
 class LoopbackServer:
-    """Serve ``app`` on 127.0.0.1 (a free port unless ``port`` is given) in a daemon thread."""
+    """Serve ``app`` on 127.0.0.1 (a free port unless ``port`` is given) in a daemon thread.
+
+    ``LoopbackServer.live`` holds the servers running in this process (the grader bridges them
+    into a student's sandboxed kernel: :mod:`facecourse.grading.trusted`).
+    """
+
+    live: "weakref.WeakSet[LoopbackServer]" = weakref.WeakSet()
 
     def __init__(self, app: App, port: int = 0):
         if not callable(app):
@@ -152,11 +159,13 @@ class LoopbackServer:
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"facecourse-server-{self.port}", daemon=True)
         self._thread.start()
+        LoopbackServer.live.add(self)
         return self
 
     def stop(self) -> None:
         if not self._httpd:
             return
+        LoopbackServer.live.discard(self)
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)

@@ -1,21 +1,27 @@
-"""The public checks check: every wrong answer a weak student would give fails its public check.
+"""The public checks check, and speak plainly, run exactly as a student's ``grader.check`` runs them.
 
 ``tests/wrong_answers/<assignment>.py`` holds, per auto-graded question, wrong answers written as
 a weak student would write them (``WRONG``) and right answers in other forms that must pass
 (``RIGHT``, e.g. numpy scalars where the question does not ask for a Python type).
 
-For each solution notebook this test starts one real kernel in ``solutions/`` (as a student's
-exercise runs) and walks the notebook in order. Right after a question's solution cells it
+For each exercise this test starts one real kernel in ``exercises/`` (where a student's notebook
+runs) and walks the GENERATED exercise notebook cell by cell, its answer cells filled with the
+solution's answers; its first cell makes the course's checker (``facecourse.checks.Notebook``),
+which reads the public cases from the notebook's own metadata and runs each case on its own. At
+each ``grader.check("qN")`` cell it
 
-1. runs that question's public tests: the correct answer must pass them;
+1. runs the check as the cell would: every public case must pass on the solution's answers;
 2. for each wrong answer: executes it on top of the namespace (it rebinds the names the question
-   asks for), runs the public tests, and requires that one of them fails with an
-   ``AssertionError`` carrying a plain-sentence message (any other exception, or a bare
-   ``assert``, would show the student a traceback instead of saying what is wrong); then
-   restores the namespace;
-3. for each right answer in another form: the public tests must pass.
+   asks for), runs ``grader.check("qN")``, and requires that a case fails with a plain sentence
+   (at most 5 lines, no traceback, no interpreter path, no "not answered yet"); then restores the
+   namespace;
+3. for each right answer in another form: the check must pass.
 
-Hidden tests are not used here: a student sees only the public ones.
+A second walk runs the exercise notebook as generated (nothing answered): every auto-graded
+question's check must say only "qN is not answered yet: ...", in one line.
+
+Hidden tests are not used here: a student sees only the public ones (the round trip in
+``tests/grading/test_round_trip.py`` grades with them).
 """
 
 from __future__ import annotations
@@ -23,66 +29,28 @@ from __future__ import annotations
 import importlib.util
 import json
 import queue
+import re
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
+EXERCISES = ROOT / "exercises"
 WRONG_DIR = Path(__file__).resolve().parent / "wrong_answers"
 #: at least this many wrong answers per auto-graded question, by track letter (issue 12)
 MINIMUM = {"B": 4}
 DEFAULT_MINIMUM = 3
 MUTANT_SECONDS = 60
+CHECK = re.compile(r'^grader\.check\("(\w+)"\)$')
+NOISE = ("Traceback", 'File "', "Error at line", "site-packages", "Trying:", "Expecting", "<ipython-input",
+         )
 
 
 def _src(cell: dict) -> str:
     s = cell.get("source", "")
     return "".join(s) if isinstance(s, list) else s
-
-
-def parse_solution(path: Path) -> list[tuple]:
-    """The notebook as a list of steps: ("run", code) and ("question", name, manual, public_tests)."""
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    steps: list[tuple] = []
-    question = None
-    mode = None  # None, "solution", "tests"
-    public: list[str] = []
-    for cell in cells:
-        src = _src(cell)
-        head = src.strip()
-        if cell["cell_type"] == "raw":
-            if head.startswith("# BEGIN QUESTION"):
-                conf = yaml.safe_load(head.split("\n", 1)[1]) or {}
-                question = (str(conf["name"]), bool(conf.get("manual", False)))
-                public = []
-            elif head == "# BEGIN SOLUTION":
-                mode = "solution"
-            elif head == "# END SOLUTION":
-                mode = None
-            elif head == "# BEGIN TESTS":
-                mode = "tests"
-            elif head == "# END TESTS":
-                mode = None
-            elif head == "# END QUESTION":
-                if question is not None:
-                    steps.append(("question", question[0], question[1], list(public)))
-                question = None
-            continue
-        if cell["cell_type"] != "code":
-            continue
-        if mode == "tests":
-            if "# BEGIN TEST CONFIG" in src:
-                conf_text = src.split('""" # BEGIN TEST CONFIG', 1)[1].split('""" # END TEST CONFIG', 1)[0]
-                if (yaml.safe_load(conf_text) or {}).get("hidden", False):
-                    continue
-                src = src.split('""" # END TEST CONFIG', 1)[1]
-            public.append(src)
-        else:
-            steps.append(("run", src))
-    return steps
 
 
 def load_answers(assignment: str) -> tuple[dict, dict]:
@@ -95,11 +63,37 @@ def load_answers(assignment: str) -> tuple[dict, dict]:
     return getattr(mod, "WRONG", {}), getattr(mod, "RIGHT", {})
 
 
+def exercise_cells(assignment: str, answered: bool) -> list[tuple[str, str | None]]:
+    """The exercise's code cells as (code, question checked there or None), answers filled in if asked."""
+    from facecourse import grading
+
+    nb = json.loads((EXERCISES / f"{assignment}.ipynb").read_text(encoding="utf-8"))
+    fills = []
+    if answered:
+        ref = grading.reference_submission(assignment)
+        fills = [_src(c) for c in ref["cells"] if c["cell_type"] == "code"
+                 and "otter_assign_solution_cell" in c["metadata"].get("tags", [])]
+    out, k = [], 0
+    for c in nb["cells"]:
+        if c["cell_type"] != "code":
+            continue
+        src = _src(c)
+        if "otter_answer_cell" in c["metadata"].get("tags", []):
+            src = fills[k] if answered else src
+            k += 1
+        m = CHECK.match(src.strip())
+        out.append((src, m.group(1) if m else None))
+    if answered and k != len(fills):
+        raise AssertionError(f"{assignment}: {k} answer cells but {len(fills)} solution cells")
+    return out
+
+
 ASSIGNMENTS = sorted(p.stem for p in SOLUTIONS.glob("*.ipynb"))
 
-# Runs inside the kernel: try one answer against the public tests, then restore the namespace.
+# Runs inside the kernel: try one answer against the question's public cases, as grader.check does
+# (the course's Notebook), then restore the namespace.
 _TRY = r'''
-def __fc_try(answer, tests, seconds):
+def __fc_try(answer, question, seconds):
     import json as _json, signal as _signal
     g = globals()
     saved = dict(g)
@@ -115,16 +109,10 @@ def __fc_try(answer, tests, seconds):
                 exec(compile(answer, "<answer>", "exec"), g)
             except BaseException as exc:
                 return print("__FC__" + _json.dumps(["answer-raised", f"{type(exc).__name__}: {exc}"]))
-        for i, test in enumerate(tests):
-            try:
-                # each case in its own copy of the namespace, as otter's grader.check runs it (doctest
-                # copies the globals for every case): a case cannot use a name an earlier case made
-                exec(compile(test, f"<public test {i + 1}>", "exec"), dict(g))
-            except AssertionError as exc:
-                return print("__FC__" + _json.dumps(["assert", str(exc), i + 1]))
-            except BaseException as exc:
-                return print("__FC__" + _json.dumps(["error", f"{type(exc).__name__}: {exc}", i + 1]))
-        print("__FC__" + _json.dumps(["passed", ""]))
+        result = g["grader"].check(question)
+        print("__FC__" + _json.dumps(["checked", [[r.kind, r.sentence] for r in result.results], str(result)]))
+    except BaseException as exc:
+        print("__FC__" + _json.dumps(["check-raised", f"{type(exc).__name__}: {exc}"]))
     finally:
         _signal.alarm(0)
         _signal.signal(_signal.SIGALRM, old)
@@ -171,45 +159,49 @@ def _result(lines: list[str]) -> list:
     return ["no-result", "\n".join(lines[-5:])]
 
 
-@lru_cache(maxsize=None)
-def outcomes(assignment: str) -> dict:
-    """Run one assignment's solution with every wrong and right answer; return what happened."""
-    wrong, right = load_answers(assignment)
-    steps = parse_solution(SOLUTIONS / f"{assignment}.ipynb")
+def walk(assignment: str, answered: bool, tries: dict | None = None) -> dict:
+    """Run the exercise in a kernel in exercises/; at each check cell, the check (and ``tries``)."""
     result = {"questions": {}, "setup_error": None}
-    kernel = Kernel(SOLUTIONS)
+    kernel = Kernel(EXERCISES)
     try:
         kernel.run(_TRY)
-        for step in steps:
-            if step[0] == "run":
-                status, _ = kernel.run(step[1])
-                if status != "ok":
-                    result["setup_error"] = f"the solution notebook failed while running: {status}"
+        for code, question in exercise_cells(assignment, answered):
+            if question is None:
+                status, _ = kernel.run(code)
+                if status != "ok" and answered:
+                    result["setup_error"] = f"the exercise failed while running: {status}"
                     return result
                 continue
-            _, name, manual, public = step
-            if manual:
-                continue
-            q = {"public_tests": len(public), "correct": None, "wrong": {}, "right": {}}
             call = "__fc_try({!r}, {!r}, {})"
-            q["correct"] = _result(kernel.run(call.format(None, public, MUTANT_SECONDS))[1])
-            for label, code in wrong.get(name, {}).items():
-                q["wrong"][label] = _result(kernel.run(call.format(code, public, MUTANT_SECONDS))[1])
-            for label, code in right.get(name, {}).items():
-                q["right"][label] = _result(kernel.run(call.format(code, public, MUTANT_SECONDS))[1])
-            result["questions"][name] = q
+            q = {"correct": _result(kernel.run(call.format(None, question, MUTANT_SECONDS))[1]),
+                 "wrong": {}, "right": {}}
+            for kind in ("wrong", "right"):
+                for label, answer in (tries or {}).get(kind, {}).get(question, {}).items():
+                    q[kind][label] = _result(kernel.run(call.format(answer, question, MUTANT_SECONDS))[1])
+            result["questions"][question] = q
     finally:
         kernel.close()
     return result
 
 
-def _cases():
-    for a in ASSIGNMENTS:
-        yield pytest.param(a, id=a)
+@lru_cache(maxsize=None)
+def outcomes(assignment: str) -> dict:
+    wrong, right = load_answers(assignment)
+    return walk(assignment, True, {"wrong": wrong, "right": right})
+
+
+def plain(sentence: str) -> str | None:
+    """Why ``sentence`` is not a plain sentence a student can act on (None: it is)."""
+    if not sentence.strip():
+        return "it is empty"
+    if len(sentence.splitlines()) > 5:
+        return f"it has {len(sentence.splitlines())} lines (at most 5)"
+    noise = [n for n in NOISE if n in sentence]
+    return f"it shows {noise}" if noise else None
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("assignment", list(_cases()))
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_public_checks_pass_the_solution_and_fail_every_wrong_answer(assignment):
     res = outcomes(assignment)
     assert res["setup_error"] is None, res["setup_error"]
@@ -217,40 +209,54 @@ def test_public_checks_pass_the_solution_and_fail_every_wrong_answer(assignment)
     problems = []
     minimum = MINIMUM.get(assignment[0], DEFAULT_MINIMUM)
     for name, q in res["questions"].items():
-        if q["public_tests"] == 0:
-            problems.append(f"{name}: has no public test at all")
-        if q["correct"][0] != "passed":
-            problems.append(f"{name}: the solution itself fails its public tests: {q['correct']}")
+        correct = q["correct"]
+        if correct[0] != "checked" or not correct[1] or any(kind != "passed" for kind, _ in correct[1]):
+            problems.append(f"{name}: the solution itself does not pass its public checks: {correct}")
         if len(wrong.get(name, {})) < minimum:
             problems.append(f"{name}: tests/wrong_answers/{assignment}.py holds {len(wrong.get(name, {}))} wrong "
                             f"answers; at least {minimum} are required")
         for label, r in q["wrong"].items():
-            kind = r[0]
-            if kind == "passed":
-                problems.append(f"{name}: wrong answer ACCEPTED by the public checks: {label}")
-            elif kind == "answer-raised":
+            if r[0] == "answer-raised":
                 problems.append(f"{name}: the wrong answer '{label}' itself raised {r[1]}: write it so that it runs")
-            elif kind == "error":
-                problems.append(f"{name}: wrong answer '{label}' fails public test {r[2]} with {r[1]!r} instead "
-                                "of an assert with a plain-sentence message")
-            elif kind == "assert" and not r[1].strip():
-                problems.append(f"{name}: wrong answer '{label}' fails public test {r[2]} on a bare assert: "
-                                "add a message saying what is wrong")
-            elif kind == "no-result":
-                problems.append(f"{name}: wrong answer '{label}': the harness got no result ({r[1]})")
+                continue
+            if r[0] != "checked":
+                problems.append(f"{name}: wrong answer '{label}': grader.check raised or gave nothing: {r[1]}")
+                continue
+            failing = [(kind, s) for kind, s in r[1] if kind != "passed"]
+            if not failing:
+                problems.append(f"{name}: wrong answer ACCEPTED by the public checks: {label}")
+                continue
+            kind, sentence = failing[0]
+            why = plain(sentence)
+            if kind == "unanswered" or kind == "not run":
+                problems.append(f"{name}: wrong answer '{label}' is told it is not answered yet")
+            elif why:
+                problems.append(f"{name}: wrong answer '{label}': the failure is not a plain sentence ({why}): "
+                                f"{sentence[:300]!r}")
+            for ln in r[2].splitlines():
+                if any(n in ln for n in NOISE[:4]):
+                    problems.append(f"{name}: wrong answer '{label}': the check shows {ln[:200]!r}")
         for label, r in q["right"].items():
-            if r[0] != "passed":
-                problems.append(f"{name}: a right answer in another form is REJECTED ({label}): {r[1]}")
+            if r[0] != "checked" or any(kind != "passed" for kind, _ in r[1]):
+                problems.append(f"{name}: a right answer in another form is REJECTED ({label}): {r[1:]}")
     unknown = (set(wrong) | set(right)) - set(res["questions"])
     for name in sorted(unknown):
-        problems.append(f"{name}: wrong_answers lists a question the solution does not have (or a manual one)")
+        problems.append(f"{name}: wrong_answers lists a question the exercise does not check (or a manual one)")
     assert not problems, f"{assignment}:\n  " + "\n  ".join(problems)
 
 
-def test_the_parser_finds_public_tests_and_skips_hidden_ones():
-    steps = parse_solution(SOLUTIONS / "B4_verification.ipynb")
-    questions = [s for s in steps if s[0] == "question"]
-    assert questions and all(isinstance(s[3], list) for s in questions)
-    for s in questions:
-        for test in s[3]:
-            assert "hidden: true" not in test
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_an_unanswered_exercise_is_told_not_answered_yet_and_nothing_else(assignment):
+    from facecourse import grading
+
+    res = walk(assignment, False)
+    auto = [q.name for q in grading.questions(assignment) if not q.manual]
+    assert sorted(res["questions"]) == sorted(auto), "every auto-graded question has its grader.check cell"
+    for name, q in res["questions"].items():
+        r = q["correct"]
+        assert r[0] == "checked", (name, r)
+        text = r[2]
+        assert text.startswith(f"{name} is not answered yet: ") and len(text.splitlines()) == 1, (name, text)
+        assert text in (f"{name} is not answered yet: replace the `...` in the cell above.",) or \
+            "is not defined; replace the `...` in the cell above and run that cell." in text, (name, text)

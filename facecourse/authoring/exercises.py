@@ -13,6 +13,12 @@ students, run by ``grader.check``) and the hidden tests (used only for grading).
 ``check_exercises`` regenerates into a scratch folder and reports any difference from the
 committed ``exercises/``; CI fails on a difference.
 
+Tests use otter's exception-based format (``tests: ok_format: false``): each test cell is one
+function whose parameters name the notebook values it reads (:mod:`facecourse.checks`). ``assign``
+checks the conventions (:func:`test_format_problems`) and gives the student notebook the course's
+checker, ``from facecourse.checks import Notebook``, in place of ``otter.Notebook`` (same
+``grader.check``/``check_all``/``export``, plain-sentence feedback).
+
 Example::
 
     python3 course.py exercises B4_verification     # one exercise
@@ -22,6 +28,7 @@ Example::
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -55,12 +62,120 @@ def _otter(*args: str | Path, cwd: Path) -> None:
         raise ExerciseError(f"otter {' '.join(map(str, args))} failed:\n{tail}")
 
 
+OTTER_INIT = re.compile(r"^# Initialize Otter\s+import otter\s+grader = otter\.Notebook\((\"[^\"()]*\")\)\s*$")
+COURSE_INIT = ("# The checks of this exercise: run grader.check(\"q1\") after answering q1\n"
+               "from facecourse.checks import Notebook\ngrader = Notebook({})")
+
+
+def _text(source) -> str:
+    return "".join(source) if isinstance(source, list) else source
+
+
+def solution_blocks(master: dict) -> list[str]:
+    """Code cells between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` raw cells of a master notebook."""
+    out, inside = [], False
+    for c in master.get("cells", []):
+        text = _text(c.get("source", "")).strip()
+        if c.get("cell_type") == "raw" and text.startswith("# BEGIN SOLUTION"):
+            inside = True
+        elif c.get("cell_type") == "raw" and text.startswith("# END SOLUTION"):
+            inside = False
+        elif inside and c.get("cell_type") == "code":
+            out.append(_text(c.get("source", "")))
+    return out
+
+
+def _course_checker(student: dict) -> dict:
+    """The student notebook with otter's init cell replaced by the course's checker (same ``grader``)."""
+    for cell in student.get("cells", []):
+        if cell.get("cell_type") == "code":
+            m = OTTER_INIT.match(_text(cell.get("source", "")))
+            if m:
+                cell["source"] = COURSE_INIT.format(m.group(1))
+                break
+    return student
+
+
+def test_format_problems(master: dict, student: dict) -> list[str]:
+    """What breaks the course's test conventions in a master notebook (empty: none). See CONTRIBUTING.md.
+
+    Each test cell is ONE function (otter's exception-based format, ``tests: ok_format: false``);
+    its name is unique in the notebook; its parameters are names the exercise gives or the
+    solution binds; every question's first case calls ``answered(...)``.
+    """
+    import ast
+
+    import yaml
+
+    from ..grading.worker import _bound, provided_plan
+
+    problems = []
+    cells = master.get("cells", [])
+    config = next((yaml.safe_load(_text(c["source"]).split("\n", 1)[1]) or {} for c in cells
+                   if c.get("cell_type") == "raw" and _text(c["source"]).startswith("# ASSIGNMENT CONFIG")), {})
+    if (config.get("tests") or {}).get("ok_format") is not False:
+        problems.append("the ASSIGNMENT CONFIG must say `tests: ok_format: false` (each test cell one function: "
+                        "this is the old doctest format; see CONTRIBUTING.md)")
+    code = [c for c in student.get("cells", []) if c.get("cell_type") == "code"]
+    reference = [_text(c.get("source", "")) for c in code]
+    flags = ["otter_answer_cell" in c.get("metadata", {}).get("tags", []) for c in code]
+    answers, early, late = provided_plan(reference, flags, solution_blocks(master))
+    known = answers | set().union(*[_bound(src) for _, src in early + late])
+    question, in_tests, first, names = None, False, False, set()
+    for c in cells:
+        text = _text(c.get("source", ""))
+        if c.get("cell_type") == "raw":
+            head = text.strip()
+            if head.startswith("# BEGIN QUESTION"):
+                question = (yaml.safe_load(head.split("\n", 1)[1]) or {}).get("name")
+            elif head == "# BEGIN TESTS":
+                in_tests, first = True, True
+            elif head == "# END TESTS":
+                in_tests = False
+            continue
+        if not (in_tests and c.get("cell_type") == "code"):
+            continue
+        body = text.split('""" # END TEST CONFIG', 1)[-1] if "# BEGIN TEST CONFIG" in text else text
+        try:
+            tree = ast.parse(body)
+        except SyntaxError as exc:
+            problems.append(f"{question}: a test cell does not parse: {exc}")
+            continue
+        funcs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+        if len(tree.body) != 1 or len(funcs) != 1:
+            problems.append(f"{question}: a test cell must be exactly one function definition "
+                            f"(`def test_{question}_1(...):`), not {len(tree.body)} statement(s)")
+            continue
+        f = funcs[0]
+        if f.name in names:
+            problems.append(f"{question}: two test cases are called {f.name}")
+        names.add(f.name)
+        params = [a.arg for a in f.args.args + f.args.kwonlyargs]
+        unknown = [p for p in params if p not in known]
+        if unknown:
+            problems.append(f"{question} {f.name}: parameters {unknown} are neither given by the exercise nor "
+                            "bound by its solution (import modules inside the function)")
+        if first and not any(isinstance(n, ast.Call) and getattr(n.func, "id", getattr(n.func, "attr", None))
+                             == "answered" for n in ast.walk(f)):
+            problems.append(f"{question}: its first test case must call answered({question!r}, ...) "
+                            "(the \"not answered yet\" check)")
+        first = False
+    return problems
+
+
 def assign(solution: Path, workdir: Path, run_tests: bool = True) -> tuple[dict, Path]:
-    """Run otter assign on one solution; return (normalised student notebook, autograder zip)."""
+    """Run otter assign on one solution; return (normalised student notebook, autograder zip).
+
+    Raises ``ExerciseError`` when the solution's tests break the course's conventions.
+    """
     dist = workdir / solution.stem
     args = ["assign", "--no-pdfs"] + ([] if run_tests else ["--no-run-tests"]) + [solution, dist]
     _otter(*args, cwd=solution.parent)
     student = json.loads((dist / "student" / solution.name).read_text(encoding="utf-8"))
+    problems = test_format_problems(json.loads(solution.read_text(encoding="utf-8")), student)
+    if problems:
+        raise ExerciseError(f"{solution.name}: " + "; ".join(problems))
+    student = _course_checker(student)
     zips = sorted((dist / "autograder").glob("*.zip"))
     if len(zips) != 1:
         raise ExerciseError(f"otter assign made {len(zips)} autograder zips for {solution.name}")

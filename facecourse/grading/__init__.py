@@ -1,12 +1,44 @@
-"""Grading a folder of submissions, on top of otter-grader's engine.
+"""Grading a folder of submissions: tests decided outside the student's code.
 
 ``grade_folder`` collects every file (:mod:`.collect`), runs each gradable notebook (:mod:`.run`,
-:mod:`.worker`) and writes the gradebook, feedback and manual-scoring sheets (:mod:`.report`).
-Exercise generation lives in :mod:`facecourse.authoring.exercises` (re-exported here for older callers).
+:mod:`.worker`, :mod:`.trusted`) and writes the gradebook, feedback and manual-scoring sheets
+(:mod:`.report`). Exercise generation lives in :mod:`facecourse.authoring.exercises` (re-exported
+here for older callers).
 
 Example::
 
     python3 course.py grade submissions/ --out grades/
+
+**The design (issues 13, 21, 22).**
+
+* *One test source, two runs.* Each question's cases are otter's exception-based test cells
+  (``tests: ok_format: false``): one function per case, whose parameters name the notebook values
+  it reads and which imports what it needs itself (:mod:`facecourse.checks`). The student's
+  ``grader.check`` (``facecourse.checks.Notebook``) runs the public cases in the student's kernel
+  and prints a plain sentence per failure; the grader runs public and hidden cases in a trusted
+  process. A case's globals are its test file's: no name a student binds reaches its code.
+* *The student's code runs only in a sandboxed kernel* (:mod:`.sandbox`), which runs the notebook's
+  cells and answers requests from the grader (:mod:`.agent`). No test, expected value or verdict
+  ever enters it.
+* *The verdicts are computed in a trusted process* (:mod:`.trusted`): a warm process per
+  assignment runs the exercise's provided cells once (the given names: data, helpers) and forks a
+  child per submission. The child drives the kernel (:mod:`.worker`), fetches each answer **by
+  value** (:mod:`.wire`: JSON, ``.npy`` read without pickle, a typed encoding of pandas objects, a
+  chart's Vega-Lite dict; anything else is a handle) and calls the student's functions through the
+  kernel with COPIES of the trusted arguments (pickled towards the kernel only), within the case's
+  time limit. Results are decoded with size limits and no code execution. Scratch names bound
+  after the notebook's last answer (``list = [1, 2]``, ``np = 0``) are put back before the tests.
+* *What the kernel can still do:* everything it sends is, by construction, the student's own answer:
+  a kernel that replaces the grader's agent, fakes ``do_execute`` or patches anything can only
+  change the values of its own answers, which is what answering is. It cannot see the hidden
+  tests' code or expected values (only the arguments those tests pass to its functions), nor
+  change a comparison, an expected value, another case or another student.
+* *Not protected:* hidden tests are secret only in a private copy of the solutions; arguments a
+  hidden case passes to a student's function are seen by that function (never its expectation);
+  a provided object that cannot be copied (a live server, a FAISS index) is shared between the
+  cases of one submission (each case starts with its own copy of everything else); the grading
+  child trusts the course's own libraries (numpy, pandas, faiss, the course package) to read the
+  values it is given safely.
 """
 
 from __future__ import annotations
@@ -27,6 +59,7 @@ from ..authoring.exercises import (AUTOGRADERS, EXERCISES, SOLUTIONS, ExerciseEr
                                    reference_submission, solution_notebooks)
 from .collect import Submission, collect_submissions  # noqa: F401
 from .report import merge_manual, write_feedback, write_gradebook
+from . import run as _run
 from .run import Outcome, _grade_one, autograder_for, questions_for, require_sandbox, solutions_note  # noqa: F401
 
 # one error type for the instructor: an unknown assignment or a grading failure
@@ -112,6 +145,19 @@ def _temp_folder(out: Path):
         atexit.unregister(cleanup)
 
 
+@contextmanager
+def _warm_in(tmp: Path):
+    """Warm processes (one per assignment) keep their private folders in ``tmp`` and end with the run."""
+    previous = _run.TEMP_ROOT
+    _run.stop_warm()
+    _run.TEMP_ROOT = str(tmp)
+    try:
+        yield
+    finally:
+        _run.stop_warm()
+        _run.TEMP_ROOT = previous
+
+
 def _error_rows(sub: Submission, qs: list[Question], status: str) -> list[dict]:
     return [{"student": sub.student, "assignment": sub.assignment, "question": q.name, "max": q.points,
              "file": sub.file, "points": None if q.manual else 0.0,
@@ -181,7 +227,7 @@ def grade_folder(folder: str | Path, out: str | Path, assignment: str | None = N
             qs_cache[a] = questions_for(a, sol_dir)
         return qs_cache[a]
 
-    with _temp_folder(out) as tmp:
+    with _temp_folder(out) as tmp, _warm_in(tmp):
         subs = collect_submissions(folder, tmp / "collected", assignment, questions_of=qs_of, known=known)
         gradable = [s for s in subs if s.status is None]
         for a in sorted({s.assignment for s in gradable}):

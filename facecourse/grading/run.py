@@ -1,24 +1,21 @@
-"""Running one submission: a trusted worker process drives the student's kernel in a sandbox.
+"""Running one submission: the tests decided in a trusted process, the student's code in a sandbox.
 
-Design (issue 13): three processes, two sides of a boundary.
+Design (issues 13 and 21): three kinds of process, two sides of a boundary.
 
 * The student's code runs ONLY in an IPython kernel inside bubblewrap (:mod:`.sandbox`): no network,
   own PID namespace and session, an unprivileged uid, read-only course/environment/data, a tmpfs
   holding only its own notebook, memory/process/file-size/CPU limits, killed as a whole at the wall
-  clock. Hidden tests, solutions, other submissions and the gradebook are not in its file system.
-* The worker (:mod:`.worker`, outside the sandbox, dies with the grader) talks to the kernel over
-  ZMQ ``ipc`` sockets, runs the student's cells one by one with a time limit, and only then sends
-  the tests, one case per request with its own time limit: public cases first (their messages are
-  the feedback), hidden cases last (pass/fail only, so their text never comes back). It decides
-  each result from the kernel's execute replies and computes scores itself; no pickle, no otter
-  log socket, no results file anywhere the kernel can write. A crash or an ignored interrupt
-  kills the sandbox; a fresh one replays the finished cells and grading goes on.
-* In the kernel, the grader's prelude (:mod:`.guard`) snapshots the interpreter before the
-  student's code and restores it before the tests, and every comparison and assert of a test
-  refuses objects of classes the notebook defined: patched doctest/otter/numpy.testing/builtins,
-  IPython hooks, shadowed module names and always-true objects cannot turn a failure into a pass.
-  Residual risk, documented in :mod:`.guard`: code written to attack that harness itself inside its
-  own kernel could still fake its own result; the sandbox keeps that from touching anyone else.
+  clock. Hidden tests, solutions, other submissions and the gradebook are not in its file system,
+  and no test ever runs in it: the kernel only runs the student's cells and answers the grader's
+  requests for values and calls (:mod:`.agent`).
+* A warm process per assignment (:mod:`.trusted`, outside the sandbox) holds the exercise's tests
+  and the values of its provided cells, computed once; for each submission it forks a child that
+  drives the student's kernel (:mod:`.worker`) and decides every test case itself, on the student's
+  answers fetched by value (:mod:`.wire`). No pickle is read, no otter log socket, no results file
+  anywhere the kernel can write. A crash or an ignored interrupt kills the sandbox; a fresh one
+  replays the finished cells and grading goes on.
+* The grader (this module) starts the warm processes, hands each submission to one and computes
+  the rows of the gradebook from the child's JSON results.
 
 Interface for :func:`facecourse.grading.grade_folder` (collect/report side)::
 
@@ -35,32 +32,30 @@ Interface for :func:`facecourse.grading.grade_folder` (collect/report side)::
   to print then. Use ``questions_for(assignment, solutions)`` for the question list (not
   ``exercises.questions``, which reads the repository) and ``autograder_for(assignment, solutions)``
   to build the autograder once before the parallel part.
-* ``test_timeout``: seconds one test case may run (default ``min(cell_timeout, 30)``).
+* ``test_timeout``: seconds the student's code may run within one test case (default
+  ``min(cell_timeout, 30)``).
 * ``work_root`` and ``private`` are no longer used: nothing of the run touches the disk (the
-  kernel's folder is a tmpfs inside the sandbox; the job and results travel through pipes).
+  kernel's folder is a tmpfs inside the sandbox; the job and results travel through sockets).
+  ``stop_warm()`` ends the warm processes (``grade_folder`` does at its end).
 
-The worker (:mod:`.worker`) prints its results as JSON on its stdout; nothing is unpickled and
-nothing is read from a place the kernel can write. Scores are capped at each question's maximum
-and only questions of the autograder that match the assignment's question list are scored.
+Scores are capped at each question's maximum and only questions of the autograder that match the
+assignment's question list are scored.
 """
 
 from __future__ import annotations
 
+import atexit
 import base64
 import hashlib
 import json
-import os
-import signal
-import subprocess
-import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 
-from ..authoring.exercises import (EXERCISES, SOLUTIONS, ExerciseError, Question, assign, autograder_zip,
-                                   questions)
+from ..authoring.exercises import (EXERCISES, SOLUTIONS, ExerciseError, Question, _text, assign, autograder_zip,
+                                   questions, solution_blocks)
 from .collect import Submission
 from .sandbox import problem as sandbox_problem
 
@@ -134,26 +129,8 @@ def autograder_for(assignment: str, solutions: str | Path | None = None) -> tupl
             _built[key] = (zip_bytes, {
                 "reference_sources": [_text(c.get("source", "")) for c in code],
                 "reference_answer": ["otter_answer_cell" in c.get("metadata", {}).get("tags", []) for c in code],
-                "solution_sources": _solution_blocks(json.loads(sol.read_text(encoding="utf-8")))})
+                "solution_sources": solution_blocks(json.loads(sol.read_text(encoding="utf-8")))})
         return _built[key]
-
-
-def _text(source) -> str:
-    return "".join(source) if isinstance(source, list) else source
-
-
-def _solution_blocks(master: dict) -> list[str]:
-    """Code cells between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` raw cells of a master notebook."""
-    out, inside = [], False
-    for c in master.get("cells", []):
-        text = _text(c.get("source", "")).strip()
-        if c.get("cell_type") == "raw" and text.startswith("# BEGIN SOLUTION"):
-            inside = True
-        elif c.get("cell_type") == "raw" and text.startswith("# END SOLUTION"):
-            inside = False
-        elif inside and c.get("cell_type") == "code":
-            out.append(_text(c.get("source", "")))
-    return out
 
 
 def label_of(sub: Submission) -> str:
@@ -163,6 +140,41 @@ def label_of(sub: Submission) -> str:
 
 def _status_of(pts: float, mx: float) -> str:
     return "passed" if pts >= mx else ("partial" if pts > 0 else "failed")
+
+
+_warm: dict[tuple, object] = {}
+_warm_locks: dict[tuple, threading.Lock] = {}
+#: where warm processes keep their private folders (grade_folder points it at its own temp folder)
+TEMP_ROOT: str | None = None
+
+
+def warm_for(assignment: str, solutions: str | Path | None = None):
+    """The warm process of ``assignment`` (:class:`.trusted.Warm`), started on first use."""
+    from .trusted import Warm
+
+    sol = _solution(assignment, solutions)
+    key = (str(sol), sol.stat().st_mtime)
+    with _lock:
+        lock = _warm_locks.setdefault(key, threading.Lock())
+    with lock:
+        w = _warm.get(key)
+        if w is None or not w.alive():
+            zip_bytes, reference = autograder_for(assignment, solutions)
+            w = Warm({"autograder_b64": base64.b64encode(zip_bytes).decode(), **reference, "temp_dir": TEMP_ROOT})
+            _warm[key] = w
+        return w
+
+
+def stop_warm() -> None:
+    """End every warm process of this grader (their grading children end with them)."""
+    with _lock:
+        warm = list(_warm.values())
+        _warm.clear()
+    for w in warm:
+        w.close()
+
+
+atexit.register(stop_warm)
 
 
 def _grade_one(sub: Submission, work_root: Path | None = None, private: list[str] | None = None,
@@ -175,13 +187,18 @@ def _grade_one(sub: Submission, work_root: Path | None = None, private: list[str
     if sandbox and sandbox_problem():
         status = "not graded: " + sandbox_problem()
     else:
-        zip_bytes, reference = autograder_for(sub.assignment, solutions)
         job = {"notebook_b64": base64.b64encode(Path(sub.notebook).read_bytes()).decode(),
-               "notebook_name": f"{sub.assignment}.ipynb", "autograder_b64": base64.b64encode(zip_bytes).decode(),
-               **reference, "cell_timeout": float(cell_timeout),
+               "notebook_name": f"{sub.assignment}.ipynb", "cell_timeout": float(cell_timeout),
                "test_timeout": float(test_timeout or min(cell_timeout, 30.0)), "total_timeout": float(total_timeout),
                "sandbox": bool(sandbox), "label": label_of(sub), "limits": {"cpu_seconds": int(total_timeout) + 60}}
-        status, results = _run_worker(job, total_timeout)
+        try:
+            warm = warm_for(sub.assignment, solutions)
+        except (RuntimeError, OSError) as exc:
+            status, results = f"grader error: {exc}", {}
+        else:
+            status, results = warm.run(job, total_timeout + 120)
+            if status is None and results.get("failure") and not results.get("questions"):
+                status = f"grader error: {results['failure'][:300]}"
     scored = results.get("questions", {})
     auto = {q.name for q in qs if not q.manual}
     if status is None and set(scored) != auto:
@@ -199,10 +216,8 @@ def _grade_one(sub: Submission, work_root: Path | None = None, private: list[str
             pts = round(min(max(float(s["score"]), 0.0), q.points), 4)
             row.update(points=pts, status=_status_of(pts, q.points))
             if pts < q.points:
-                outcome.feedback.append(f"**{q.name}** ({pts:g}/{q.points:g}): " + (
-                    "public tests passed; hidden tests failed, so check your answer in general, not only for the "
-                    "shown case." if s["public_passed"] else "public tests failed:\n\n```\n"
-                    + s["public_summary"].strip()[:1500].replace("```", "'''") + "\n```"))
+                outcome.feedback.append(f"**{q.name}** ({pts:g}/{q.points:g}): " + _feedback(s, test_timeout or
+                                                                                             min(cell_timeout, 30.0)))
         outcome.rows.append(row)
     if results.get("errors"):
         outcome.feedback.append("Errors while running your notebook (first 5):\n" +
@@ -214,38 +229,15 @@ def _grade_one(sub: Submission, work_root: Path | None = None, private: list[str
     return outcome
 
 
-def _run_worker(job: dict, total_timeout: float) -> tuple[str | None, dict]:
-    """Run the worker; (status or None, results). The worker's whole process group dies on timeout."""
-    env = {k: v for k, v in os.environ.items() if k != "JPY_PARENT_PID"}
-    try:
-        proc = subprocess.Popen([sys.executable, "-m", "facecourse.grading.worker"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env)
-    except OSError as exc:
-        return f"grader error: {exc}", {}
-    try:
-        out, err = proc.communicate(json.dumps(job).encode(), timeout=total_timeout + 120)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        return f"timed out: grading took more than {total_timeout:.0f} s", {}
-    finally:
-        _kill_group(proc)
-    lines = out.decode(errors="replace").strip().splitlines()
-    try:
-        results = json.loads(lines[-1])
-    except (IndexError, json.JSONDecodeError):
-        tail = " | ".join(err.decode(errors="replace").strip().splitlines()[-3:])
-        return f"grader error: no results ({tail[:300]})", {}
-    if results.get("failure") and not results.get("questions"):
-        return f"grader error: {results['failure'][:300]}", results
-    return None, results
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except OSError:
-        pass
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        pass
+def _feedback(s: dict, test_timeout: float) -> str:
+    """What a student reads about one question that lost points (public sentences; hidden: pass/fail only)."""
+    summary = str(s.get("public_summary", "")).strip()[:2500].replace("```", "'''")
+    if s.get("unanswered"):
+        return summary.splitlines()[0] if summary else "not answered yet."
+    if not s.get("public_passed"):
+        return "public checks failed:\n\n```\n" + summary + "\n```"
+    timeouts = int(s.get("hidden_timeouts") or 0)
+    if timeouts:
+        return (f"public checks passed; {timeouts} hidden check(s) stopped at the time limit ({test_timeout:g} s "
+                "for your code in one check): make your answer faster, or ask your instructor if the machine was busy.")
+    return "public checks passed; hidden checks failed, so check your answer in general, not only for the shown case."

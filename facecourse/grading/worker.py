@@ -1,74 +1,61 @@
 """Grade one submission: the trusted driver, OUTSIDE the sandbox.
 
-Run by :mod:`.run` as ``python -m facecourse.grading.worker`` with the job as JSON on stdin; it
-prints the results as one JSON line on stdout. Nothing is read back from anywhere the student's
-kernel can write: the kernel lives in its own sandbox (:mod:`.sandbox`) and only answers kernel
-messages; this process decides every result from those answers and writes it to its own stdout.
+A :class:`Runner` runs in a child that the assignment's warm process forked for this submission
+(:func:`.trusted.serve`), holding the exercise's tests and given names (:class:`.trusted.Exercise`).
+``python -m facecourse.grading.worker`` runs one alone (the job as JSON on stdin, the results as
+one JSON line on stdout; it prepares the exercise itself). Nothing is read back from anywhere the
+student's kernel can write, and no student cell is parsed here.
 
-Order (see :mod:`.guard` for what runs inside the kernel):
+Order:
 
-1. start the sandboxed kernel; run the prelude (imports, snapshots, audit hook); then the
-   exercise's PROVIDED cells that use no answer, taken from the instructor's blank exercise (not
-   from the submission) into a trusted namespace, before any student code (:func:`provided_plan`);
+1. start the sandboxed kernel and put the grader's agent into it (:mod:`.agent`);
 2. run the student's code cells one by one, each with ``cell_timeout`` (interrupt, then kill and
-   restart if the kernel ignores the interrupt); the student's own ``grader.check`` cells are
-   skipped (every test runs once, at the end). A cell identical to a provided cell is not run
-   again: the student's namespace gets copies of the trusted values (so honest notebooks do not
-   pay twice for loading data). After each cell a probe (a request that must print a fresh nonce)
-   checks that the kernel still executes code: a cell that replaced IPython's ``run_cell`` or the
-   kernel's ``do_execute`` is noticed in seconds (a request that ends "idle" without a reply, or
-   a reply without the nonce) and skipped like a crash. Every later request of the grader
-   (restore, given cells, each test case) ends with its own nonce too, so a kernel that answers
-   "ok" without running a test (replaced after the probe) is restarted, never credited. Errors are
-   recorded for feedback;
-3. ``restore()``: undo what the student's code changed in the interpreter; then the provided
-   cells that use answers run again in the trusted namespace, on the student's answers;
-4. the PUBLIC test cases of every question, one kernel request per case, each with
-   ``test_timeout`` (a looping answer costs that case only); their failure messages go to the
-   feedback. Hidden tests are still outside the kernel at this point, so nothing the student's
-   code prints can contain them;
-5. the HIDDEN test cases, same way; only pass/fail is kept, never their text or messages.
-
-Every test case sees the student's namespace, overlaid with the trusted provided names (data,
-helpers given in the exercise), overlaid with the student's answer names: rebinding ``pairs`` or
-a given helper, editing a provided cell or changing provided data in place cannot make a wrong
-answer meet a wrong expectation. Decision for honest scratch work: a notebook that reuses a provided
-name for its own purposes after answering loses nothing (the tests use the exercise's value); an
-answer VALUE computed from altered data is judged against the exercise's data, as the question asks.
+   restart if the kernel ignores the interrupt); the student's own ``grader.check`` cells and
+   otter's init cell are skipped (every test runs once, at the end). After each cell a probe
+   checks that the kernel still answers: a cell that replaced IPython's execution is noticed in
+   seconds and skipped like a crash. After the notebook's last answer or ``grader.check`` cell the
+   agent records the notebook's names (a *checkpoint*); errors are recorded for feedback;
+3. ``settle``: names rebound after the checkpoint are put back, except the answers (scratch work
+   such as ``list = [1, 2]`` or ``np = 0`` in a last cell costs nothing); then the exercise's
+   provided cells that use answers run HERE, on the student's answers (by value and handles);
+4. every question's cases, in this process (:mod:`.trusted`), public ones first (their sentences
+   are the feedback), then hidden ones (pass/fail only); each case with ``test_timeout`` for the
+   student's code it calls. A question whose first case says "not answered yet" runs no other case.
 
 A kernel that dies (a C-level crash, the memory limit) or ignores an interrupt is killed with its
 whole sandbox and a fresh one replays the cells that had finished (skipping the cell that crashed
 or timed out), so a crash costs only what depends on it; after ``MAX_RESTARTS`` the remaining
-cases fail. Scores are computed here with otter's own point rules (``OKTestFile``), only for the
-questions in the autograder, and capped by :mod:`.run` at each question's maximum.
+cases fail. Scores are computed here with otter's point rules, only for the questions of the
+autograder, and capped by :mod:`.run` at each question's maximum.
 """
 
 from __future__ import annotations
 
 import ast
 import base64
-import doctest
-import io
 import json
 import queue
 import re
 import secrets
 import sys
 import time
-import zipfile
+
+from ..checks import CaseResult, CaseTimeout, QuestionResult, run_case
 
 MAX_RESTARTS = 3
-PROBE_TIMEOUT = 10.0  # seconds a kernel may take to run the grader's probe after a student's cell
-RESTORE_TIMEOUT = 30.0
+PROBE_TIMEOUT = 10.0  # seconds a kernel may take to answer the grader's probe after a student's cell
 IDLE_GRACE = 2.0  # seconds between a request's "idle" and its reply, beyond which the kernel is broken
 CHECK_CELL = re.compile(r"^grader\.(check(_all)?|export)\([^()]*\)$")
-# otter's init cell: the grader needs no otter in the kernel (importing it costs seconds per submission)
-INIT_CELL = re.compile(r"^(# Initialize Otter\s*)?import otter\s+grader = otter\.Notebook\([^()]*\)$")
+# the exercise's init cell (otter's, or the course's Notebook): the grader needs no otter in the kernel
+INIT_CELL = re.compile(r"^(# Initialize Otter\s*)?(import otter\s+grader = otter\.Notebook\([^()]*\)|"
+                       r"from facecourse\.checks import Notebook\s+grader = Notebook\([^()]*\))$")
 ERROR_CHARS = 300
+MAX_REPLY_CHARS = 400 * 1024 ** 2  # what one agent reply may hold (JSON text)
 
 
-class KernelGone(Exception):
-    """The kernel died or had to be killed while running a request."""
+class KernelGone(BaseException):
+    """The kernel died or had to be killed while running a request (a BaseException: no case's
+    ``except Exception`` may swallow it)."""
 
 
 def resolve_points(total, case_points: list) -> list[float]:
@@ -86,7 +73,7 @@ def resolve_points(total, case_points: list) -> list[float]:
     given = sum(p for p in case_points if p is not None)
     unset = sum(p is None for p in case_points)
     if total is not None:
-        if given > total:
+        if given > total + 1e-9:
             raise ValueError("more points specified in test cases than allowed for the test")
         rest = (total - given) / unset if unset else 0.0
     elif given == 0 and all(p in (0, None) for p in case_points):
@@ -96,69 +83,13 @@ def resolve_points(total, case_points: list) -> list[float]:
     return [float(p) if p is not None else rest for p in case_points]
 
 
-def load_tests(zip_bytes: bytes) -> dict[str, dict]:
-    """Every question's test cases from an autograder zip: points resolved with otter's rules.
-
-    Returns ``{question: {"cases": [(code, hidden, points)], "all_or_nothing": bool}}``. The test
-    files are read as data (``ast.literal_eval``), never executed.
-    """
-    out = {}
-    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as zf:
-        for name in sorted(zf.namelist()):
-            if not (name.startswith("tests/") and name.endswith(".py") and "/" not in name[6:]):
-                continue
-            spec = None
-            for node in ast.parse(zf.read(name).decode("utf-8")).body:
-                if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["test"]:
-                    spec = ast.literal_eval(node.value)
-            if spec is None:
-                raise ValueError(f"{name} in the autograder holds no test")
-            raw = [c for suite in spec["suites"] for c in suite["cases"]]
-            if any(suite.get("setup") or suite.get("teardown") for suite in spec["suites"]):
-                raise ValueError(f"{name}: test setup/teardown code is not supported")
-            points = resolve_points(spec.get("points"), [c.get("points") for c in raw])
-            cases = []
-            for c, pts in zip(raw, points):
-                src = []
-                for ex in doctest.DocTestParser().get_examples(c["code"]):
-                    if ex.want.strip():
-                        raise ValueError(f"{name}: doctest output comparisons are not supported; use assert")
-                    src.append(ex.source)
-                cases.append(("".join(src), bool(c.get("hidden", False)), pts))
-            out[spec["name"]] = {"cases": cases, "all_or_nothing": bool(spec.get("all_or_nothing", False))}
-    return out
-
-
-def _imports(sources: list[str]) -> tuple[set[str], dict[str, tuple[str, str | None]]]:
-    """Modules imported by ``sources`` and the names they bind (alias -> (module, attribute or None))."""
-    mods, aliases = set(), {}
-    for src in sources:
-        try:
-            tree = ast.parse(src)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for a in node.names:
-                    mods.add(a.name)
-                    if a.asname:
-                        aliases[a.asname] = (a.name, None)
-                    else:
-                        aliases[a.name.split(".")[0]] = (a.name.split(".")[0], None)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                mods.add(node.module)
-                for a in node.names:
-                    if a.name != "*":
-                        mods.add(f"{node.module}.{a.name}")
-                        aliases[a.asname or a.name] = (f"{node.module}.{a.name}", None)
-    return mods, aliases
-
-
 def _bound(src: str) -> set[str]:
-    """Names a cell binds in its namespace (assignments, imports, definitions; not inside functions)."""
+    """Names a cell binds in its namespace (assignments, imports, definitions; not inside functions).
+
+    Used on the INSTRUCTOR's cells only (never on a student's)."""
     try:
         tree = ast.parse(src)
-    except SyntaxError:
+    except (SyntaxError, ValueError):
         return set()
     names = set()
 
@@ -183,20 +114,20 @@ def _loads(src: str) -> set[str]:
     """Every name a cell reads (anywhere in it, function bodies included)."""
     try:
         tree = ast.parse(src)
-    except SyntaxError:
+    except (SyntaxError, ValueError):
         return set()
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 def provided_plan(reference: list[str], answer_flags: list[bool] | None, solution_sources: list[str] = ()) \
         -> tuple[set[str], list[tuple[int, str]], list[tuple[int, str]]]:
-    """(answer names, provided cells run before the student's code, provided cells run after it).
+    """(answer names, provided cells that use no answer, provided cells that use answers).
 
     ``reference``: the code cells of the instructor's blank exercise; ``answer_flags``: which of them
     are answer cells; ``solution_sources``: the code of the master's solution blocks. The answer
     names are the names those answer cells and solution blocks bind. A provided cell that reads an
-    answer name (or a name such a cell binds) runs after the student's code, on the student's answers;
-    the others run before any student code, so nothing the student did can change them.
+    answer name (or a name such a cell binds) is "late": the grader runs it after the student's
+    code, on the student's answers; the others run in the grader's warm process, before any submission.
     """
     if answer_flags is None or len(answer_flags) != len(reference):
         return set(), [], []
@@ -215,78 +146,74 @@ def provided_plan(reference: list[str], answer_flags: list[bool] | None, solutio
     return answers, early, late
 
 
+def _tags(cell) -> list:
+    tags = cell.get("metadata", {}).get("tags", []) if isinstance(cell.get("metadata"), dict) else []
+    return tags if isinstance(tags, list) else []
+
+
 class Runner:
-    def __init__(self, job: dict):
+    def __init__(self, job: dict, exercise=None):
         from .sandbox import Kernel, Limits
+        from .trusted import Exercise
 
         self.job = job
         self.Kernel, self.limits = Kernel, Limits(**job.get("limits", {}))
         self.deadline = time.monotonic() + float(job["total_timeout"])
         self.nb_bytes = base64.b64decode(job["notebook_b64"])
-        self.harness = "__facecourse_" + secrets.token_hex(8)
+        self.exercise = exercise if exercise is not None else Exercise.from_job(job)
+        self.agent = "_fc_" + secrets.token_hex(8)
+        self.token = secrets.token_hex(16)
         self.kernel = None
+        self.session = None
         self.restarts = 0
-        self.notes: list[str] = []
-        self.undone: dict = {}
-        self.answers, self.early, self.late = provided_plan(job.get("reference_sources", []),
-                                                            job.get("reference_answer"),
-                                                            job.get("solution_sources", []))
-        self.adoptable: dict[str, int] = {}
-        self._nonce: str | None = None
+        self.notes: list[str] = list(self.exercise.notes)
+        self.late_values: dict = {}
+        self.late_failed: set[str] = set()
 
     # -- the kernel ---------------------------------------------------------------------------
-    def start(self, preimports, aliases) -> None:
-        from .guard import prelude
+    def start(self) -> None:
+        from .sandbox import RUN_DIR
+        from .trusted import Session
 
         self.kernel = self.Kernel(self.job["notebook_name"], self.nb_bytes, self.limits,
                                   sandboxed=self.job["sandbox"], label=self.job.get("label", ""),
                                   attempt=self.restarts,
                                   start_timeout=min(120.0, max(5.0, self.deadline - time.monotonic())))
-        status, err = self.execute(prelude(self.harness, preimports, aliases, sorted(self.answers)), 300)
+        status, err = self.execute(f"import facecourse.grading.agent as _fc_m\n_fc_m.install(get_ipython(), "
+                                   f"{self.agent!r}, {self.token!r})\ndel _fc_m", 120)
         if status != "ok":
-            raise RuntimeError(f"the grader's prelude failed in the kernel: {err}")
-        # the exercise's own provided cells, from the instructor's exercise, before any student code:
-        # the tests see these values whatever the notebook later binds to the same names
-        self.adoptable = {}
-        for k, src in self.early:
-            names = sorted(_bound(src))
-            status, err = self.execute(f"{self.harness}.provide({k}, {src!r}, {names!r}, early=True)",
-                                       self.job["cell_timeout"])
-            if status == "ok":
-                self.adoptable[src.strip()] = k
-            elif len(self.notes) < 20:
-                self.notes.append(f"provided cell {k + 1} of the exercise failed in the grader's run: {err[:200]}")
+            raise RuntimeError(f"the grader's agent could not start in the kernel: {err}")
+        inside = None
+        if self.job["sandbox"]:
+            inside = f"/proc/{self.kernel.child_pid}/root{RUN_DIR}"
+        self.session = Session(self, self.agent, self.token, bridge_dir=inside, bridge_inside=RUN_DIR)
 
     def stop(self) -> None:
         if self.kernel is not None:
             self.kernel.kill()
             self.kernel = None
 
-    def run_cell(self, src: str) -> tuple[str, str]:
-        """One cell of the student's notebook; an unchanged provided cell binds copies of the trusted values."""
-        k = self.adoptable.get(src.strip())
-        if k is not None:
-            status, err = self.execute(f"{self.harness}.adopt({k})", self.job["cell_timeout"])
-            if status == "ok":
-                return status, err
-        return self.execute(src, self.job["cell_timeout"])
+    def request(self, code: str, timeout: float) -> tuple[str, list]:
+        """The link the trusted :class:`~.trusted.Session` uses: run ``code``, collect the agent's replies."""
+        replies: list = []
+        status, _ = self.execute(code, timeout, replies=replies)
+        return status, replies
 
-    def execute(self, code: str, timeout: float, output: list | None = None, nonce: str | None = None,
+    def execute(self, code: str, timeout: float, replies: list | None = None,
                 interrupt: bool = True) -> tuple[str, str]:
         """Run ``code``; return (status, 'Ename: message'). Status: ok, error, timeout. KernelGone if it died.
 
-        ``output``, if given, receives the text the request printed (only used for the grader's own code).
-        ``nonce``: text the request must print (see :meth:`probe`). A kernel that reports the request
-        finished (status idle) but sends no reply within ``IDLE_GRACE`` s, or finishes without the
-        nonce, has had its execution machinery replaced: KernelGone at once instead of waiting for a
-        time limit. ``interrupt=False``: at ``timeout`` give up at once (KernelGone), no interrupt.
+        ``replies`` receives the agent's ``display_data`` replies to this request. A kernel that reports
+        the request finished (status idle) but sends no reply within ``IDLE_GRACE`` s has had its
+        execution machinery replaced: KernelGone at once instead of waiting for a time limit.
+        ``interrupt=False``: at ``timeout`` give up at once (KernelGone), no interrupt.
         """
         kc = self.kernel.client
         msg_id = kc.execute(code, silent=False, store_history=False, allow_stdin=False)
         limit = min(time.monotonic() + timeout, self.deadline)
         interrupted_at = idle_at = None
         reply = None
-        seen = [nonce is None]
+        budget = [MAX_REPLY_CHARS]
         while True:
             now = time.monotonic()
             if not self.kernel.alive():
@@ -303,7 +230,7 @@ class Runner:
             if idle_at is not None and now > idle_at + IDLE_GRACE:
                 raise KernelGone("the kernel finished a request without running it or answering "
                                  "(was IPython's execution replaced?)")
-            if self._read_iopub(msg_id, output, seen, 0.0):
+            if self._read_iopub(msg_id, replies, budget, 0.0):
                 idle_at = idle_at or now
             try:
                 msg = kc.get_shell_msg(timeout=0.05)
@@ -313,21 +240,17 @@ class Runner:
                 reply = msg["content"]
                 break
         if idle_at is None:
-            self._drain_iopub(msg_id, output, seen)
-        else:
-            self._read_iopub(msg_id, output, seen, 0.0)
-        if reply.get("status") == "ok":
-            if not seen[0]:
-                raise KernelGone("the kernel answered the grader's request without running it "
-                                 "(was IPython's execution replaced?)")
-            return "ok", ""
-        err = f"{reply.get('ename', 'Error')}: {reply.get('evalue', '')}"
+            self._drain_iopub(msg_id, replies, budget)
         if interrupted_at is not None:
-            return "timeout", err
-        return "error", err
+            return "timeout", f"{reply.get('ename', 'Error')}: {reply.get('evalue', '')}"
+        if reply.get("status") == "ok":
+            return "ok", ""
+        return "error", f"{reply.get('ename', 'Error')}: {reply.get('evalue', '')}"
 
-    def _read_iopub(self, msg_id: str, output: list | None, seen: list, timeout: float) -> bool:
-        """Read the waiting iopub messages (at most 500): collect output, note the nonce; True once idle."""
+    def _read_iopub(self, msg_id: str, replies: list | None, budget: list, timeout: float) -> bool:
+        """Read the waiting iopub messages (at most 500): keep the agent's replies; True once idle."""
+        from .agent import REPLY_MIME
+
         kc = self.kernel.client
         idle = False
         for _ in range(500):
@@ -339,87 +262,100 @@ class Runner:
                 continue
             if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
                 idle = True
-            elif msg["msg_type"] == "stream":
-                text = msg["content"].get("text", "")
-                if self._nonce is not None and self._nonce in text:
-                    seen[0] = True
-                if output is not None and sum(map(len, output)) < 20000:
-                    output.append(text)
+            elif msg["msg_type"] == "display_data" and replies is not None:
+                data = msg["content"].get("data", {})
+                value = data.get(REPLY_MIME) if isinstance(data, dict) else None
+                if isinstance(value, dict) and len(replies) < 4:
+                    size = len(json.dumps(value)) if budget[0] > 0 else 1
+                    budget[0] -= size
+                    if budget[0] >= 0:
+                        replies.append(value)
         return idle
 
-    def _drain_iopub(self, msg_id: str, output: list | None, seen: list | None = None) -> None:
-        """After the reply: read what the request printed until it reports idle (1 s at most)."""
+    def _drain_iopub(self, msg_id: str, replies: list | None, budget: list) -> None:
+        """After the reply: read what the request published until it reports idle (1 s at most)."""
         end = time.monotonic() + 1.0
-        seen = seen if seen is not None else [True]
         while time.monotonic() < end:
-            if self._read_iopub(msg_id, output, seen, 0.01):
+            if self._read_iopub(msg_id, replies, budget, 0.01):
                 return
 
     def probe(self) -> None:
-        """Raise KernelGone unless the kernel still runs code: a request with a nonce that must come back.
+        """Raise KernelGone unless the kernel still answers the grader's agent (a cell that replaced
+        IPython's ``run_cell`` or the kernel's ``do_execute`` leaves a kernel that answers late or never:
+        such a cell is then skipped like one that crashed the kernel)."""
+        from .trusted import AgentProblem
 
-        A cell that replaced IPython's ``run_cell`` (or the kernel's ``do_execute``) leaves a kernel
-        that answers late, never, or without running anything; this finds out in a moment (at most
-        ``PROBE_TIMEOUT`` s), so such a cell is skipped like one that crashed the kernel.
-        """
-        self._nonce = secrets.token_hex(12)
         try:
-            status, err = self.execute(f"{self.harness}.ping({self._nonce!r})", PROBE_TIMEOUT, nonce=self._nonce,
-                                       interrupt=False)
-        finally:
-            self._nonce = None
-        if status != "ok":
-            raise KernelGone(f"the kernel failed the grader's probe ({err[:100]})")
+            reply = self.session.request("ping", timeout=PROBE_TIMEOUT)
+        except AgentProblem:
+            raise KernelGone("the kernel did not answer the grader's probe (was IPython's execution replaced?)") \
+                from None
+        if reply.get("status") != "ok":
+            raise KernelGone("the kernel failed the grader's probe")
 
-    def checked(self, code: str, timeout: float, output: list | None = None) -> tuple[str, str]:
-        """``execute`` for the grader's own requests after the student's code: ``code`` ends by printing
-        a fresh nonce, so a reply "ok" without it (a kernel whose execution was replaced, even after the
-        last probe) is KernelGone, never a pass."""
-        self._nonce = secrets.token_hex(12)
+    def _agent_op(self, kind: str, *args, timeout: float = 30.0):
+        from .trusted import AgentProblem
+
         try:
-            return self.execute(f"{code}\n{self.harness}.ping({self._nonce!r})", timeout, output, nonce=self._nonce)
-        finally:
-            self._nonce = None
+            reply = self.session.request(kind, *args, timeout=timeout)
+        except AgentProblem:
+            return None
+        return reply.get("value") if reply.get("status") == "ok" else None
 
     # -- grading ------------------------------------------------------------------------------
     def run(self) -> dict:
         import nbformat
 
-        tests = load_tests(base64.b64decode(self.job["autograder_b64"]))
+        ex = self.exercise
         nb = nbformat.reads(self.nb_bytes.decode("utf-8"), as_version=4)
-        cells = [c.source for c in nb.cells if c.cell_type == "code" and isinstance(c.source, str)
-                 and not CHECK_CELL.match(c.source.strip()) and not INIT_CELL.match(c.source.strip())]
-        test_sources = [code for q in tests.values() for code, _, _ in q["cases"]]
-        mods, _ = _imports(cells + test_sources)
-        _, aliases = _imports(self.job.get("reference_sources", []) + test_sources)
-        aliases = {k: v for k, v in aliases.items() if v[0] != "otter"}
-        preimports = sorted(m for m in mods | {a[0] for a in aliases.values()} | {"numpy", "pandas"}
-                            if re.fullmatch(r"[\w.]+", m) and m.split(".")[0] != "otter")
+        cells, checkpoint = [], -1
+        for c in nb.cells:
+            if c.cell_type != "code" or not isinstance(c.source, str):
+                continue
+            text = c.source.strip()
+            if INIT_CELL.match(text):
+                continue
+            is_check = bool(CHECK_CELL.match(text))
+            if is_check or {"otter_answer_cell", "otter_assign_solution_cell"} & set(_tags(c)):
+                checkpoint = len(cells)
+            cells.append((c.source, is_check))
         errors, skip = [], set()
 
-        def replay(upto: int) -> None:
-            self.stop()
-            self.restarts += 1
-            if time.monotonic() > self.deadline:
-                raise KernelGone("the submission's total time ran out")
-            if self.restarts > MAX_RESTARTS:
-                raise KernelGone("the kernel had to be restarted too often")
-            self.start(preimports, aliases)
-            for j in range(upto):
-                if j not in skip:
-                    self.run_cell(cells[j])
-
-        self.start(preimports, aliases)
-        i = 0
-        while i < len(cells):
-            try:
-                status, err = self.run_cell(cells[i])
+        def step(i: int) -> None:
+            src, is_check = cells[i]
+            if not is_check and i not in skip:
+                status, err = self.execute(src, self.job["cell_timeout"])
                 self.probe()
                 if status == "timeout":
                     skip.add(i)
                     errors.append(f"cell {i + 1}: stopped after {self.job['cell_timeout']:.0f} s ({err[:100]})")
                 elif status == "error":
                     errors.append(f"cell {i + 1}: {err[:ERROR_CHARS]}")
+            if i == checkpoint:
+                self._agent_op("checkpoint")
+
+        def replay(upto: int, settle: bool = False) -> None:
+            self.stop()
+            self.restarts += 1
+            if time.monotonic() > self.deadline:
+                raise KernelGone("the submission's total time ran out")
+            if self.restarts > MAX_RESTARTS:
+                raise KernelGone("the kernel had to be restarted too often")
+            self.start()
+            for j in range(upto):
+                src, is_check = cells[j]
+                if not is_check and j not in skip:
+                    self.execute(src, self.job["cell_timeout"])
+                if j == checkpoint:
+                    self._agent_op("checkpoint")
+            if settle:
+                self._settle()
+
+        self.start()
+        i = 0
+        while i < len(cells):
+            try:
+                step(i)
                 i += 1
             except KernelGone as exc:
                 skip.add(i)
@@ -428,87 +364,119 @@ class Runner:
                 try:
                     replay(i)
                 except (KernelGone, TimeoutError, RuntimeError) as exc2:
-                    return self._finish(tests, {}, errors, f"kernel failed: {exc2}")
-        results: dict[tuple[str, int], tuple[bool, str]] = {}
-        restored = False
-        order = [(q, k, False) for q in tests for k, c in enumerate(tests[q]["cases"]) if not c[1]] + \
-                [(q, k, True) for q in tests for k, c in enumerate(tests[q]["cases"]) if c[1]]
-        failed_late: set[int] = set()
+                    return self._finish({}, errors, f"kernel failed: {exc2}")
 
-        def prepare() -> None:
-            """restore(), then the provided cells that use answers, run again on the student's answers."""
-            printed = []
-            status, err = self.checked(f"print(__import__('json').dumps({self.harness}.restore()))",
-                                       RESTORE_TIMEOUT, printed)
-            if status != "ok":
-                self.notes.append("the grader could not reset the kernel before the tests")
-            elif self.restarts == 0 or not self.undone:
-                try:
-                    self.undone = json.loads([ln for ln in "".join(printed).splitlines() if ln.startswith("{")][-1])
-                except (ValueError, IndexError):
-                    self.undone = {}
-            if self.late:
-                self.checked(f"{self.harness}.take_answers()", RESTORE_TIMEOUT)
-            for k, src in self.late:
-                if k in failed_late:
-                    status, err = self.checked(f"{self.harness}.provide({k}, 'raise RuntimeError', "
-                                               f"{sorted(_bound(src))!r})", RESTORE_TIMEOUT)
-                    continue
-                try:
-                    status, err = self.checked(f"{self.harness}.provide({k}, {src!r}, {sorted(_bound(src))!r})",
-                                               self.job["cell_timeout"])
-                except KernelGone:
-                    failed_late.add(k)
-                    raise
-                if status != "ok":
-                    failed_late.add(k)
-                    first = src.strip().splitlines()[0][:60]
-                    errors.append(f"the exercise's given cell `{first}` (it uses your answers), run again by the "
-                                  f"grader: {err[:ERROR_CHARS]}")
-
-        for q, k, hidden in order:
-            code = tests[q]["cases"][k][0]
-            while not restored:
-                try:
-                    prepare()
-                    restored = True
-                except KernelGone as exc:
-                    errors.append(f"the kernel stopped while the grader prepared the tests ({exc})")
-                    try:
-                        replay(len(cells))
-                    except (KernelGone, TimeoutError, RuntimeError) as exc2:
-                        return self._finish(tests, results, errors, f"kernel failed during the tests: {exc2}")
+        results: dict[tuple[str, int], CaseResult] = {}
+        try:
+            self._settle()
+            self._run_late(errors)
+        except KernelGone as exc:
+            errors.append(f"the kernel stopped while the grader prepared the tests ({exc})")
             try:
-                status, err = self.checked(f"{self.harness}.case({code!r}, {q!r})", self.job["test_timeout"])
-                if status == "ok":
-                    results[(q, k)] = (True, "")
-                elif status == "timeout":
-                    results[(q, k)] = (False, f"a test took more than {self.job['test_timeout']:.0f} s and was stopped")
-                else:
-                    results[(q, k)] = (False, err)
-            except KernelGone as exc:
-                results[(q, k)] = (False, f"the kernel stopped during this test ({exc})")
-                try:
-                    replay(len(cells))
-                    restored = False
-                except (KernelGone, TimeoutError, RuntimeError) as exc2:
-                    return self._finish(tests, results, errors, f"kernel failed during the tests: {exc2}")
-        return self._finish(tests, results, errors, None)
+                replay(len(cells), settle=True)
+                self._run_late(errors)
+            except (KernelGone, TimeoutError, RuntimeError) as exc2:
+                return self._finish(results, errors, f"kernel failed during the tests: {exc2}")
 
-    def _finish(self, tests, results, errors, failure) -> dict:
+        unanswered: set[str] = set()
+        order = [(q, k) for q, spec in ex.questions.items() for k, c in enumerate(spec.cases) if not c.hidden] + \
+                [(q, k) for q, spec in ex.questions.items() for k, c in enumerate(spec.cases) if c.hidden]
+        for q, k in order:
+            case = ex.questions[q].cases[k]
+            if q in unanswered:
+                results[(q, k)] = CaseResult(case, "not run", "")
+                continue
+            try:
+                result = self.evaluate(case)
+            except KernelGone as exc:
+                result = CaseResult(case, "error", f"the kernel stopped during this check ({exc}).")
+                try:
+                    replay(len(cells), settle=True)
+                    self._run_late([])
+                except (KernelGone, TimeoutError, RuntimeError) as exc2:
+                    results[(q, k)] = result
+                    return self._finish(results, errors, f"kernel failed during the tests: {exc2}")
+            results[(q, k)] = result
+            if result.kind == "unanswered":
+                unanswered.add(q)
+        return self._finish(results, errors, None)
+
+    def _settle(self) -> None:
+        changed = self._agent_op("settle", sorted(self.exercise.answers))
+        if isinstance(changed, int) and changed:
+            self.notes.append(f"{changed} name(s) rebound after the notebook's last answer were put back "
+                              "before the tests")
+
+    def _run_late(self, errors: list) -> None:
+        """The exercise's provided cells that use answers, run here on the student's answers."""
+        from .trusted import AgentProblem
+
+        self.late_values, self.late_failed = {}, set()
+        ex = self.exercise
+        for k, src, names in ex.late:
+            reads = sorted(_loads(src))
+            ns = {"__name__": "__main__"}
+            fetch = [n for n in reads if not ex.is_given(n) and n not in self.late_values]
+            try:
+                self.session.start_case(self.job["cell_timeout"])
+                fetched = self.session.fetch(fetch)
+                ns.update({n: ex.given_value(n) for n in reads if ex.is_given(n)})
+                ns.update({n: v for n, v in fetched.items()})
+                ns.update({n: v for n, v in self.late_values.items() if n in reads})
+                exec(compile(src, f"<given cell {k + 1}>", "exec"), ns)
+                self.late_values.update({n: ns[n] for n in names if n in ns})
+            except KernelGone:
+                raise
+            except (Exception, AgentProblem, CaseTimeout) as exc:
+                self.late_failed.update(names)
+                first = src.strip().splitlines()[0][:60]
+                errors.append(f"the exercise's given cell `{first}` (it uses your answers), run by the grader: "
+                              f"{type(exc).__name__}: {str(exc)[:ERROR_CHARS]}")
+            finally:
+                self.session.end_case()
+
+    def evaluate(self, case) -> CaseResult:
+        """One case, decided here: the given names from the exercise, the answers from the kernel."""
+        from ..checks import MISSING
+        from .trusted import AgentProblem
+
+        ex = self.exercise
+        params = case.params
+        local = [p for p in params if p in self.late_values or p in self.late_failed or ex.is_given(p)]
+        remote = [p for p in params if p not in local]
+        try:
+            self.session.start_case(float(self.job["test_timeout"]))
+            values = self.session.fetch(remote)
+            for p in local:
+                if p in self.late_failed:
+                    values[p] = MISSING
+                elif p in self.late_values:
+                    values[p] = self.late_values[p]
+                else:
+                    values[p] = ex.given_value(p)
+            return run_case(case, values)
+        except AgentProblem as exc:
+            return CaseResult(case, "error", f"the grader could not reach your notebook's values ({exc}).")
+        finally:
+            self.session.end_case()
+
+    def _finish(self, results: dict, errors: list, failure: str | None) -> dict:
         out = {}
-        for q, spec in tests.items():
-            passed = [results.get((q, k), (False, ""))[0] for k in range(len(spec["cases"]))]
-            possible = sum(p for _, _, p in spec["cases"])
-            if spec["all_or_nothing"]:
+        for q, spec in self.exercise.questions.items():
+            rs = [results.get((q, k)) or CaseResult(c, "not run", "not run") for k, c in enumerate(spec.cases)]
+            passed = [r.passed for r in rs]
+            possible = sum(c.points for c in spec.cases)
+            if spec.all_or_nothing:
                 score = possible if all(passed) else 0.0
             else:
-                score = sum(p for (_, _, p), ok in zip(spec["cases"], passed) if ok)
-            public = [(k, results.get((q, k), (False, "not run"))) for k, c in enumerate(spec["cases"]) if not c[1]]
-            summary = "\n".join(f"test {k + 1}: {msg[:500] or 'failed'}" for k, (ok, msg) in public if not ok)
-            out[q] = {"score": score, "possible": possible, "public_passed": all(ok for _, (ok, _) in public),
-                      "passed_all": all(passed), "public_summary": summary}
-        return {"questions": out, "errors": errors, "notes": self.notes, "undone": self.undone, "failure": failure,
+                score = sum(c.points for c, ok in zip(spec.cases, passed) if ok)
+            public = [r for r in rs if not r.case.hidden]
+            summary = QuestionResult(q, public)
+            out[q] = {"score": score, "possible": possible, "public_passed": all(r.passed for r in public),
+                      "passed_all": all(passed), "public_summary": "\n".join(summary.lines()),
+                      "unanswered": any(r.kind == "unanswered" for r in rs),
+                      "hidden_timeouts": sum(r.kind == "timeout" for r in rs if r.case.hidden)}
+        return {"questions": out, "errors": errors, "notes": self.notes, "failure": failure,
                 "restarts": self.restarts}
 
 

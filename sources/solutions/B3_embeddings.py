@@ -6,6 +6,7 @@
 # export_cell: false
 # tests:
 #   files: false
+#   ok_format: false
 
 # %% [markdown]
 # # Exercise B3: embeddings and distances
@@ -88,25 +89,32 @@ def pair_distance(img_a, box_a, img_b, box_b):
 # # BEGIN TESTS
 
 # %%
-same_person = pair_distance(pair, pair_boxes[0], obama, obama_box)
-assert np.ndim(same_person) == 0, "pair_distance should return one number, not an array or a list."
-assert abs(same_person - 0.351) < 0.005, \
-    "Obama in pair (pair_boxes[0]) and the Obama portrait are about 0.351 apart (the Euclidean distance, not its square)."
+def test_q1_1(pair_distance, pair, pair_boxes, obama, obama_box):
+    import numpy as np
+    from facecourse.checks import answered
+    answered("q1", pair_distance=pair_distance)
+    same_person = pair_distance(pair, pair_boxes[0], obama, obama_box)
+    assert np.ndim(same_person) == 0, "pair_distance should return one number, not an array or a list."
+    assert abs(same_person - 0.351) < 0.005, \
+        "Obama in pair (pair_boxes[0]) and the Obama portrait are about 0.351 apart (the Euclidean distance, not its square)."
 
 # %%
-same_person = pair_distance(pair, pair_boxes[0], obama, obama_box)
-assert abs(pair_distance(pair, pair_boxes[1], obama, obama_box) - 0.856) < 0.005, \
-    "Biden (pair_boxes[1]) and the Obama portrait are about 0.856 apart: encode the face in the box you are given."
+def test_q1_2(pair_distance, pair, pair_boxes, obama, obama_box):
+    same_person = pair_distance(pair, pair_boxes[0], obama, obama_box)
+    assert abs(pair_distance(pair, pair_boxes[1], obama, obama_box) - 0.856) < 0.005, \
+        "Biden (pair_boxes[1]) and the Obama portrait are about 0.856 apart: encode the face in the box you are given."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-same_person = pair_distance(pair, pair_boxes[0], obama, obama_box)
-assert abs(pair_distance(obama, obama_box, pair, pair_boxes[1]) - 0.856) < 0.005
-assert pair_distance(obama, obama_box, obama, obama_box) < 1e-6
-biden = shrink("biden.jpg", 300)
-assert abs(pair_distance(pair, pair_boxes[1], biden, face_recognition.face_locations(biden)[0]) - 0.061) < 0.005
+def test_q1_hidden_1(pair_distance, pair, pair_boxes, obama, obama_box, shrink):
+    import face_recognition
+    same_person = pair_distance(pair, pair_boxes[0], obama, obama_box)
+    assert abs(pair_distance(obama, obama_box, pair, pair_boxes[1]) - 0.856) < 0.005
+    assert pair_distance(obama, obama_box, obama, obama_box) < 1e-6
+    biden = shrink("biden.jpg", 300)
+    assert abs(pair_distance(pair, pair_boxes[1], biden, face_recognition.face_locations(biden)[0]) - 0.061) < 0.005
 
 # %% [raw]
 # # END TESTS
@@ -144,27 +152,38 @@ def distance_matrix(A, B):
 # # BEGIN TESTS
 
 # %%
-D = distance_matrix(X[:3], X[3:8])
-assert np.shape(D) == (3, 5), \
-    "distance_matrix(A, B) has one row per row of A and one column per row of B: shape (3, 5) for X[:3] and X[3:8]."
+def test_q2_1(distance_matrix, X):
+    import numpy as np
+    from facecourse.checks import answered
+    answered("q2", distance_matrix=distance_matrix)
+    D = distance_matrix(X[:3], X[3:8])
+    assert np.shape(D) == (3, 5), \
+        "distance_matrix(A, B) has one row per row of A and one column per row of B: shape (3, 5) for X[:3] and X[3:8]."
 
 # %%
-D = distance_matrix(X[:3], X[3:8])
-assert np.allclose(D[1], face_recognition.face_distance(X[3:8], X[1]), atol=1e-5), \
-    "Row i should hold the Euclidean distances from A[i] to every row of B, as face_recognition.face_distance(B, A[i])."
+def test_q2_2(distance_matrix, X):
+    import face_recognition
+    import numpy as np
+    D = distance_matrix(X[:3], X[3:8])
+    assert np.allclose(D[1], face_recognition.face_distance(X[3:8], X[1]), atol=1e-5), \
+        "Row i should hold the Euclidean distances from A[i] to every row of B, as face_recognition.face_distance(B, A[i])."
 
 # %%
-assert np.allclose(distance_matrix(np.array([[0, 0], [3, 4]]), np.array([[0, 0], [6, 8]])), [[0, 10], [5, 5]]), \
-    "For A = [[0, 0], [3, 4]] and B = [[0, 0], [6, 8]] the distances are [[0, 10], [5, 5]] (Euclidean, not squared)."
+def test_q2_3(distance_matrix):
+    import numpy as np
+    assert np.allclose(distance_matrix(np.array([[0, 0], [3, 4]]), np.array([[0, 0], [6, 8]])), [[0, 10], [5, 5]]), \
+        "For A = [[0, 0], [3, 4]] and B = [[0, 0], [6, 8]] the distances are [[0, 10], [5, 5]] (Euclidean, not squared)."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-M = distance_matrix(X, X)
-assert M.shape == (30, 30) and np.allclose(np.diag(M), 0, atol=1e-5) and np.allclose(M, M.T, atol=1e-6)
-assert abs(M[0, 5] - np.linalg.norm(X[0] - X[5])) < 1e-5
-assert np.shape(distance_matrix(X[:1], X)) == (1, 30)
+def test_q2_hidden_1(distance_matrix, X):
+    import numpy as np
+    M = distance_matrix(X, X)
+    assert M.shape == (30, 30) and np.allclose(np.diag(M), 0, atol=1e-5) and np.allclose(M, M.T, atol=1e-6)
+    assert abs(M[0, 5] - np.linalg.norm(X[0] - X[5])) < 1e-5
+    assert np.shape(distance_matrix(X[:1], X)) == (1, 30)
 
 # %% [raw]
 # # END TESTS
@@ -207,29 +226,36 @@ def split_pairs(D, labels):
 # # BEGIN TESTS
 
 # %%
-toy = np.array([[0, 1, 2, 4], [1, 0, 3, 5], [2, 3, 0, 6], [4, 5, 6, 0]], dtype=float)
-toy_genuine, toy_impostor = split_pairs(toy, np.array(["a", "a", "b", "b"]))
-assert sorted(np.asarray(toy_genuine).tolist()) == [1, 6], \
-    "Faces of people a, a, b, b: the same-person pairs are (0, 1) and (2, 3), so genuine holds 1 and 6, each once."
-assert sorted(np.asarray(toy_impostor).tolist()) == [2, 3, 4, 5], \
-    "Faces of people a, a, b, b: the four different-person pairs have distances 2, 3, 4 and 5, each once."
+def test_q3_1(split_pairs):
+    import numpy as np
+    from facecourse.checks import answered
+    answered("q3", split_pairs=split_pairs)
+    toy = np.array([[0, 1, 2, 4], [1, 0, 3, 5], [2, 3, 0, 6], [4, 5, 6, 0]], dtype=float)
+    toy_genuine, toy_impostor = split_pairs(toy, np.array(["a", "a", "b", "b"]))
+    assert sorted(np.asarray(toy_genuine).tolist()) == [1, 6], \
+        "Faces of people a, a, b, b: the same-person pairs are (0, 1) and (2, 3), so genuine holds 1 and 6, each once."
+    assert sorted(np.asarray(toy_impostor).tolist()) == [2, 3, 4, 5], \
+        "Faces of people a, a, b, b: the four different-person pairs have distances 2, 3, 4 and 5, each once."
 
 # %%
-genuine, impostor = split_pairs(distance_matrix(X, X), labels)
-assert (len(genuine), len(impostor)) == (135, 300), \
-    "30 faces of 3 people (10 each) give 3 x 45 = 135 same-person pairs and 300 different-person pairs."
+def test_q3_2(split_pairs, distance_matrix, X, labels):
+    genuine, impostor = split_pairs(distance_matrix(X, X), labels)
+    assert (len(genuine), len(impostor)) == (135, 300), \
+        "30 faces of 3 people (10 each) give 3 x 45 = 135 same-person pairs and 300 different-person pairs."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-toy = np.array([[0, 1, 2, 4], [1, 0, 3, 5], [2, 3, 0, 6], [4, 5, 6, 0]], dtype=float)
-toy_genuine, toy_impostor = split_pairs(toy, np.array(["a", "a", "b", "b"]))
-genuine, impostor = split_pairs(distance_matrix(X, X), labels)
-gg, ii = split_pairs(distance_matrix(X, X), labels)
-assert np.mean(gg) < np.mean(ii) and min(gg) > 0
-g2, i2 = split_pairs(np.zeros((3, 3)), ["x", "y", "z"])
-assert len(g2) == 0 and len(i2) == 3
+def test_q3_hidden_1(split_pairs, distance_matrix, X, labels):
+    import numpy as np
+    toy = np.array([[0, 1, 2, 4], [1, 0, 3, 5], [2, 3, 0, 6], [4, 5, 6, 0]], dtype=float)
+    toy_genuine, toy_impostor = split_pairs(toy, np.array(["a", "a", "b", "b"]))
+    genuine, impostor = split_pairs(distance_matrix(X, X), labels)
+    gg, ii = split_pairs(distance_matrix(X, X), labels)
+    assert np.mean(gg) < np.mean(ii) and min(gg) > 0
+    g2, i2 = split_pairs(np.zeros((3, 3)), ["x", "y", "z"])
+    assert len(g2) == 0 and len(i2) == 3
 
 # %% [raw]
 # # END TESTS

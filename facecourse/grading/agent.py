@@ -1,0 +1,251 @@
+"""The grader's agent INSIDE the student's sandboxed kernel: answers by value, calls on request.
+
+The trusted grader (:mod:`.trusted`, outside the sandbox) decides every test; it sends the kernel
+small requests, each one execute request ``<agent>.op("<base64>")`` whose payload is a pickled
+dict made by the grader (pickle only ever travels INTO the kernel; what comes back is typed JSON,
+:mod:`.wire`). Each request gets one ``display_data`` reply of type ``REPLY_MIME``.
+
+Requests (``op``): ``fetch`` the values of answer names; ``call`` a function of the notebook with
+arguments (copies of the grader's values: nothing the function does to them reaches the grader);
+``getattr``/``setattr``/``getitem``/``setitem``/``len``/``iter`` on an object of the notebook;
+``release`` the objects handed out for one case; ``checkpoint``/``settle`` (below); ``bridge`` a
+loopback port to a server of the grader's.
+
+Objects without a plain form (functions, widgets, indexes, objects of the student's classes) are
+handed out as numbered handles; a handle the grader sends back as an argument is the object again.
+Exceptions raised by the student's code are reported by type and message.
+
+**Scratch names cost nothing.** ``checkpoint()`` records the notebook's names after its last answer
+or ``grader.check`` cell; ``settle(answers)`` runs before the tests and puts back every other name
+rebound after that point (and removes names made after it that hide a built-in), so a scratch
+``list = [1, 2]`` or ``np = 3`` in a last cell does not break the student's own functions.
+
+This code runs where the student's code runs: a submission can change or replace it. That only
+changes what the kernel sends for that submission's own answers (which is what answering is);
+the tests, their expected values and the verdicts never enter the kernel.
+"""
+
+from __future__ import annotations
+
+import base64
+import builtins
+import itertools
+import os
+import pickle
+import socket
+import threading
+
+from . import wire
+
+REPLY_MIME = "application/vnd.facecourse.reply+json"
+MAX_ITEMS = 200_000  # items an ``iter`` request returns
+_AGENTS: dict[str, "Agent"] = {}
+
+
+def lookup(token: str, hid: int):
+    """The object behind handle ``hid`` (used when the grader's pickled arguments are loaded)."""
+    agent = _AGENTS.get(token)
+    if agent is None or hid not in agent.objects:
+        raise LookupError("the grader referred to an object that no longer exists in the kernel")
+    return agent.objects[hid]
+
+
+def generator(items):
+    """A generator over ``items``: how a generator the grader passes as an argument arrives."""
+    yield from items
+
+
+class Agent:
+    def __init__(self, shell, token: str):
+        self.shell = shell
+        self.token = token
+        self.objects: dict[int, object] = {}
+        self._ids: dict[int, int] = {}
+        self._next = itertools.count(1)
+        self._publish = shell.display_pub.publish
+        self._hidden = set(getattr(shell, "user_ns_hidden", {})) | {"In", "Out", "exit", "quit", "get_ipython"}
+        self.snapshot: dict | None = None
+        self.bridges: dict[int, socket.socket] = {}
+        _AGENTS[token] = self
+
+    # -- the request loop -----------------------------------------------------------------------
+    def op(self, payload: str) -> None:
+        req = pickle.loads(base64.b64decode(payload))
+        rid = req.get("rid")
+        try:
+            reply = {"status": "ok", "value": getattr(self, "_op_" + req["op"])(*req.get("args", ()))}
+        except _Unsendable as exc:
+            reply = {"status": "unsendable", "why": str(exc)[:500]}
+        except BaseException as exc:  # noqa: BLE001 - the student's code raised (or was interrupted)
+            reply = {"status": "raised", **self._describe(exc)}
+        self._publish({REPLY_MIME: {"rid": rid, **reply}})
+
+    @staticmethod
+    def _describe(exc: BaseException) -> dict:
+        bases = [c.__name__ for c in type(exc).__mro__
+                 if isinstance(c, type) and getattr(builtins, c.__name__, None) is c]
+        try:
+            message = str(exc)
+        except Exception:  # noqa: BLE001
+            message = ""
+        return {"type": type(exc).__name__[:100], "bases": bases[:20], "message": message[:1000]}
+
+    def _encode(self, value):
+        try:
+            return wire.encode(value, self._handle)
+        except wire.WireError as exc:
+            raise _Unsendable(str(exc)) from None
+        except RecursionError:
+            raise _Unsendable("the value is nested too deeply") from None
+
+    def _handle(self, obj) -> dict:
+        hid = self._ids.get(id(obj))
+        if hid is None or self.objects.get(hid) is not obj:
+            hid = next(self._next)
+            self.objects[hid] = obj
+            self._ids[id(obj)] = hid
+        from ..checks import is_placeholder_function
+
+        name = getattr(obj, "__name__", None)
+        return {wire.TAG: "handle", "id": hid, "type": wire._type_names(obj), "callable": callable(obj),
+                "name": name if isinstance(name, str) else None,
+                "placeholder": bool(callable(obj) and is_placeholder_function(obj))}
+
+    def _obj(self, hid):
+        if hid not in self.objects:
+            raise LookupError("that object no longer exists in the kernel")
+        return self.objects[hid]
+
+    # -- operations -----------------------------------------------------------------------------
+    def _op_fetch(self, names):
+        out = {}
+        ns = self.shell.user_ns
+        for n in names:
+            if n not in ns:
+                out[n] = {"missing": True}
+                continue
+            try:
+                out[n] = {"value": self._encode(ns[n])}
+            except _Unsendable as exc:
+                out[n] = {"unreadable": str(exc)[:500], "type": type(ns[n]).__name__[:100]}
+        return out
+
+    def _op_call(self, hid, args, kwargs):
+        return self._encode(self._obj(hid)(*args, **kwargs))
+
+    def _op_getattr(self, hid, name):
+        return self._encode(getattr(self._obj(hid), name))
+
+    def _op_setattr(self, hid, name, value):
+        setattr(self._obj(hid), name, value)
+        return None
+
+    def _op_getitem(self, hid, key):
+        return self._encode(self._obj(hid)[key])
+
+    def _op_setitem(self, hid, key, value):
+        self._obj(hid)[key] = value
+        return None
+
+    def _op_len(self, hid):
+        return int(len(self._obj(hid)))
+
+    def _op_iter(self, hid):
+        items = list(itertools.islice(iter(self._obj(hid)), MAX_ITEMS + 1))
+        if len(items) > MAX_ITEMS:
+            raise _Unsendable(f"it holds more than {MAX_ITEMS:,} items")
+        return self._encode(items)
+
+    def _op_contains(self, hid, item):
+        return bool(item in self._obj(hid))
+
+    def _op_release(self):
+        self.objects.clear()
+        self._ids.clear()
+        return None
+
+    def _op_ping(self):
+        return None
+
+    def _names(self):
+        return {k for k in self.shell.user_ns if k not in self._hidden and not k.startswith("_fc_")
+                and not (k.startswith("_") and not (k.startswith("__") and k.endswith("__")))}
+
+    def _op_checkpoint(self):
+        ns = self.shell.user_ns
+        self.snapshot = {k: ns[k] for k in self._names()}
+        return None
+
+    def _op_settle(self, answers):
+        """Put back what changed after the checkpoint, except the answers (see the module docstring)."""
+        if self.snapshot is None:
+            return 0
+        ns, answers, changed = self.shell.user_ns, set(answers), 0
+        hide = set(dir(builtins))
+        for k in self._names() | set(self.snapshot):
+            if k in answers:
+                continue
+            if k in self.snapshot:
+                if ns.get(k, self) is not self.snapshot[k]:
+                    ns[k] = self.snapshot[k]
+                    changed += 1
+            elif k in hide:
+                del ns[k]
+                changed += 1
+        return changed
+
+    def _op_bridge(self, port, path):
+        """Listen on 127.0.0.1:``port`` in the sandbox and relay each connection to the Unix socket ``path``."""
+        if port in self.bridges:
+            return None
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", int(port)))
+        listener.listen(16)
+        self.bridges[port] = listener
+        threading.Thread(target=_accept, args=(listener, path), daemon=True).start()
+        return None
+
+
+class _Unsendable(Exception):
+    pass
+
+
+def _accept(listener: socket.socket, path: str) -> None:
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        try:
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            upstream.connect(path)
+        except OSError:
+            conn.close()
+            continue
+        for a, b in ((conn, upstream), (upstream, conn)):
+            threading.Thread(target=_pump, args=(a, b), daemon=True).start()
+
+
+def _pump(src: socket.socket, dst: socket.socket) -> None:
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def install(shell, name: str, token: str) -> None:
+    """Put the agent into the kernel as ``name`` (a random name the grader chose)."""
+    shell.user_ns[name] = Agent(shell, token)
+    shell.user_ns_hidden[name] = shell.user_ns[name]
+    os.environ.pop("FACECOURSE_GRADER_TOKEN", None)
