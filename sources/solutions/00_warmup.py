@@ -6,6 +6,7 @@
 # export_cell: false
 # tests:
 #   files: false
+#   ok_format: false
 
 # %% [markdown]
 # # Warm-up: distances, thresholds and base rates
@@ -78,38 +79,47 @@ def euclidean_distance(a, b):
 # # BEGIN TESTS
 
 # %%
-_d = euclidean_distance([0, 0], [3, 4])
-assert isinstance(_d, (float, np.floating)), "euclidean_distance must return a number (a float), not a list or an array"
-assert abs(_d - 5.0) < 1e-9, f"the distance from (0, 0) to (3, 4) is 5.0 (the square root of 3**2 + 4**2), you returned {_d}"
+def test_q1_1(euclidean_distance):
+    import numpy as np
+    from facecourse.checks import answered
+    answered("q1", euclidean_distance=euclidean_distance)
+    _d = euclidean_distance([0, 0], [3, 4])
+    assert isinstance(_d, (float, np.floating)), "euclidean_distance must return a number (a float), not a list or an array"
+    assert abs(_d - 5.0) < 1e-9, f"the distance from (0, 0) to (3, 4) is 5.0 (the square root of 3**2 + 4**2), you returned {_d}"
 
 # %%
-assert abs(euclidean_distance(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0]))) < 1e-12, \
-    "the distance from a vector to itself must be 0"
-assert abs(euclidean_distance([1, 1, 1, 1], [0, 0, 0, 0]) - 2.0) < 1e-9, \
-    "the distance from (1, 1, 1, 1) to the origin is 2.0: take the square root of the SUM of squared differences"
+def test_q1_2(euclidean_distance):
+    import numpy as np
+    assert abs(euclidean_distance(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0]))) < 1e-12, \
+        "the distance from a vector to itself must be 0"
+    assert abs(euclidean_distance([1, 1, 1, 1], [0, 0, 0, 0]) - 2.0) < 1e-9, \
+        "the distance from (1, 1, 1, 1) to the origin is 2.0: take the square root of the SUM of squared differences"
 
 # %%
-try:
-    euclidean_distance([0.0, 0.0], [1.0])
-    _raised = False
-except ValueError:
-    _raised = True
-assert _raised, "vectors of different lengths must raise ValueError, not be broadcast or cut short"
+def test_q1_3(euclidean_distance):
+    try:
+        euclidean_distance([0.0, 0.0], [1.0])
+        _raised = False
+    except ValueError:
+        _raised = True
+    assert _raised, "vectors of different lengths must raise ValueError, not be broadcast or cut short"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-rng = np.random.default_rng(0)
-u, v = rng.normal(size=128), rng.normal(size=128)
-assert abs(euclidean_distance(u, v) - np.linalg.norm(u - v)) < 1e-9
-assert euclidean_distance(u, u) == 0.0
-try:
-    euclidean_distance(np.zeros(128), np.zeros(127))
-    _outcome = "no error"
-except ValueError as _err:
-    _outcome = "ValueError"
-assert _outcome == "ValueError"
+def test_q1_hidden_1(euclidean_distance):
+    import numpy as np
+    rng = np.random.default_rng(0)
+    u, v = rng.normal(size=128), rng.normal(size=128)
+    assert abs(euclidean_distance(u, v) - np.linalg.norm(u - v)) < 1e-9
+    assert euclidean_distance(u, u) == 0.0
+    try:
+        euclidean_distance(np.zeros(128), np.zeros(127))
+        _outcome = "no error"
+    except ValueError as _err:
+        _outcome = "ValueError"
+    assert _outcome == "ValueError"
 
 # %% [raw]
 # # END TESTS
@@ -147,26 +157,34 @@ def is_same_person(distance, threshold=0.6):
 # # BEGIN TESTS
 
 # %%
-assert is_same_person(0.45) == True and is_same_person(0.75) == False, \
-    "with the default threshold 0.6, a distance of 0.45 is the same person and 0.75 is not"
+def test_q2_1(is_same_person):
+    from facecourse.checks import answered
+    answered("q2", is_same_person=is_same_person)
+    assert is_same_person(0.45) == True and is_same_person(0.75) == False, \
+        "with the default threshold 0.6, a distance of 0.45 is the same person and 0.75 is not"
 
 # %%
-assert is_same_person(0.6) == True, "a distance exactly at the threshold counts as the same person (at most, <=)"
+def test_q2_2(is_same_person):
+    assert is_same_person(0.6) == True, "a distance exactly at the threshold counts as the same person (at most, <=)"
 
 # %%
-assert is_same_person(0.5, threshold=0.4) == False and is_same_person(0.5, threshold=0.55) == True, \
-    "is_same_person must use the threshold it is given, not always 0.6"
+def test_q2_3(is_same_person):
+    assert is_same_person(0.5, threshold=0.4) == False and is_same_person(0.5, threshold=0.55) == True, \
+        "is_same_person must use the threshold it is given, not always 0.6"
 
 # %%
-assert isinstance(is_same_person(0.3), (bool, np.bool_)), "is_same_person must return True or False"
+def test_q2_4(is_same_person):
+    import numpy as np
+    assert isinstance(is_same_person(0.3), (bool, np.bool_)), "is_same_person must return True or False"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert is_same_person(0.6) is True
-assert is_same_person(0.5, threshold=0.4) is False
-assert is_same_person(0.5, threshold=0.55) is True
+def test_q2_hidden_1(is_same_person):
+    assert is_same_person(0.6) is True
+    assert is_same_person(0.5, threshold=0.4) is False
+    assert is_same_person(0.5, threshold=0.55) is True
 
 # %% [raw]
 # # END TESTS
@@ -215,31 +233,38 @@ top5, n_people
 # # BEGIN TESTS
 
 # %%
-from collections import Counter as _Counter
-_counts = _Counter(p.split("/")[1] for p in manifest["path"] if p.startswith("images/"))
-assert isinstance(top5, pd.Series) and len(top5) == 5, "top5 must be a pandas Series with exactly five entries"
+def test_q3_1(top5, n_people, manifest):
+    import pandas as pd
+    from facecourse.checks import answered
+    answered("q3", top5=top5, n_people=n_people)
+    from collections import Counter as _Counter
+    _counts = _Counter(p.split("/")[1] for p in manifest["path"] if p.startswith("images/"))
+    assert isinstance(top5, pd.Series) and len(top5) == 5, "top5 must be a pandas Series with exactly five entries"
 
 # %%
-from collections import Counter as _Counter
-_counts = _Counter(p.split("/")[1] for p in manifest["path"] if p.startswith("images/"))
-assert list(top5.index) == [name for name, _ in _counts.most_common(5)], \
-    "top5's index must be the five people with the most images, largest first"
-assert [int(x) for x in top5.values] == [n for _, n in _counts.most_common(5)], \
-    "top5's values must be each person's number of images (counts, not shares)"
+def test_q3_2(manifest, top5):
+    from collections import Counter as _Counter
+    _counts = _Counter(p.split("/")[1] for p in manifest["path"] if p.startswith("images/"))
+    assert list(top5.index) == [name for name, _ in _counts.most_common(5)], \
+        "top5's index must be the five people with the most images, largest first"
+    assert [int(x) for x in top5.values] == [n for _, n in _counts.most_common(5)], \
+        "top5's values must be each person's number of images (counts, not shares)"
 
 # %%
-from collections import Counter as _Counter
-_counts = _Counter(p.split("/")[1] for p in manifest["path"] if p.startswith("images/"))
-assert n_people == len(_counts), \
-    "n_people must count the different people in images/ only (the protocol/ files are not people)"
+def test_q3_3(manifest, n_people):
+    from collections import Counter as _Counter
+    _counts = _Counter(p.split("/")[1] for p in manifest["path"] if p.startswith("images/"))
+    assert n_people == len(_counts), \
+        "n_people must count the different people in images/ only (the protocol/ files are not people)"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert list(top5.index) == ["George_W_Bush", "Colin_Powell", "Tony_Blair", "Donald_Rumsfeld", "Gerhard_Schroeder"]
-assert [int(x) for x in top5.values] == [530, 236, 144, 121, 109]
-assert n_people == 5748
+def test_q3_hidden_1(top5, n_people):
+    assert list(top5.index) == ["George_W_Bush", "Colin_Powell", "Tony_Blair", "Donald_Rumsfeld", "Gerhard_Schroeder"]
+    assert [int(x) for x in top5.values] == [530, 236, 144, 121, 109]
+    assert n_people == 5748
 
 # %% [raw]
 # # END TESTS
@@ -281,23 +306,29 @@ def expected_false_matches(fmr, gallery_size):
 # # BEGIN TESTS
 
 # %%
-assert abs(expected_false_matches(1e-6, 1_000_000) - 1.0) < 1e-9, \
-    "an FMR of one in a million over a million faces gives 1.0 false candidate on average"
+def test_q4_1(expected_false_matches):
+    from facecourse.checks import answered
+    answered("q4", expected_false_matches=expected_false_matches)
+    assert abs(expected_false_matches(1e-6, 1_000_000) - 1.0) < 1e-9, \
+        "an FMR of one in a million over a million faces gives 1.0 false candidate on average"
 
 # %%
-assert abs(expected_false_matches(1e-5, 3_000_000_000) - 30_000.0) < 1e-3, \
-    "an FMR of 1e-5 over 3 billion faces gives 30,000 expected false candidates: multiply, do not divide or cap at 1"
+def test_q4_2(expected_false_matches):
+    assert abs(expected_false_matches(1e-5, 3_000_000_000) - 30_000.0) < 1e-3, \
+        "an FMR of 1e-5 over 3 billion faces gives 30,000 expected false candidates: multiply, do not divide or cap at 1"
 
 # %%
-assert expected_false_matches(0.0, 10**10) == 0.0 and expected_false_matches(1e-3, 0) == 0.0, \
-    "with an FMR of 0, or an empty gallery, there are no false candidates"
+def test_q4_3(expected_false_matches):
+    assert expected_false_matches(0.0, 10**10) == 0.0 and expected_false_matches(1e-3, 0) == 0.0, \
+        "with an FMR of 0, or an empty gallery, there are no false candidates"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert abs(expected_false_matches(2e-7, 10**10) - 2000.0) < 1e-6
-assert abs(expected_false_matches(0.01, 250) - 2.5) < 1e-12
+def test_q4_hidden_1(expected_false_matches):
+    assert abs(expected_false_matches(2e-7, 10**10) - 2000.0) < 1e-6
+    assert abs(expected_false_matches(0.01, 250) - 2.5) < 1e-12
 
 # %% [raw]
 # # END TESTS

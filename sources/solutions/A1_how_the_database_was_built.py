@@ -6,6 +6,7 @@
 # export_cell: false
 # tests:
 #   files: false
+#   ok_format: false
 
 # %% [markdown]
 # # Exercise A1: the record, robots.txt and the law
@@ -57,27 +58,34 @@ days_to_object
 # # BEGIN TESTS
 
 # %%
-assert isinstance(days_to_object, dict), "days_to_object should be a dict mapping each platform to a number of days."
+def test_q1_1(days_to_object):
+    from facecourse.checks import answered
+    answered("q1", days_to_object=days_to_object)
+    assert isinstance(days_to_object, dict), "days_to_object should be a dict mapping each platform to a number of days."
 
 # %%
-assert "Apple" not in days_to_object and len(days_to_object) == 5, \
-    "days_to_object should hold exactly the five platforms whose event_type is a cease-and-desist or a demand (Apple's was another kind of action)."
+def test_q1_2(days_to_object):
+    assert "Apple" not in days_to_object and len(days_to_object) == 5, \
+        "days_to_object should hold exactly the five platforms whose event_type is a cease-and-desist or a demand (Apple's was another kind of action)."
 
 # %%
-assert days_to_object.get("Twitter") == 3, \
-    "Twitter objected on 2020-01-21, so its value should be 3: the days from the story to the objection, not the reverse."
+def test_q1_3(days_to_object):
+    assert days_to_object.get("Twitter") == 3, \
+        "Twitter objected on 2020-01-21, so its value should be 3: the days from the story to the objection, not the reverse."
 
 # %%
-assert all(float(v).is_integer() and v >= 0 for v in days_to_object.values()), \
-    "Every value should be a whole, non-negative number of days (use .days on the difference)."
+def test_q1_4(days_to_object):
+    assert all(float(v).is_integer() and v >= 0 for v in days_to_object.values()), \
+        "Every value should be a whole, non-negative number of days (use .days on the difference)."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert days_to_object["Twitter"] == 3
-assert days_to_object == {"Twitter": 3, "Google / YouTube": 17, "Facebook / Instagram": 18, "Venmo (PayPal)": 18,
-                          "LinkedIn (Microsoft)": 19}
+def test_q1_hidden_1(days_to_object):
+    assert days_to_object["Twitter"] == 3
+    assert days_to_object == {"Twitter": 3, "Google / YouTube": 17, "Facebook / Instagram": 18, "Venmo (PayPal)": 18,
+                              "LinkedIn (Microsoft)": 19}
 
 # %% [raw]
 # # END TESTS
@@ -116,31 +124,38 @@ def allowed_paths(robots_txt, user_agent, paths):
 # # BEGIN TESTS
 
 # %%
-assert allowed_paths("User-agent: *\nDisallow: /private/\n", "me", ["/b", "/private/b", "/a"]) == ["/b", "/a"], \
-    "allowed_paths should keep the allowed paths, in the order given, and drop the disallowed ones."
+def test_q2_1(allowed_paths):
+    from facecourse.checks import answered
+    answered("q2", allowed_paths=allowed_paths)
+    assert allowed_paths("User-agent: *\nDisallow: /private/\n", "me", ["/b", "/private/b", "/a"]) == ["/b", "/a"], \
+        "allowed_paths should keep the allowed paths, in the order given, and drop the disallowed ones."
 
 # %%
-_rtxt = "User-agent: BadBot\nDisallow: /\n\nUser-agent: *\nDisallow: /members/\nAllow: /members/public\n"
-assert allowed_paths(_rtxt, "BadBot", ["/", "/people/x"]) == [], \
-    "A crawler named in its own group must obey that group: BadBot may fetch nothing here."
+def test_q2_2(allowed_paths):
+    _rtxt = "User-agent: BadBot\nDisallow: /\n\nUser-agent: *\nDisallow: /members/\nAllow: /members/public\n"
+    assert allowed_paths(_rtxt, "BadBot", ["/", "/people/x"]) == [], \
+        "A crawler named in its own group must obey that group: BadBot may fetch nothing here."
 
 # %%
-_rtxt = "User-agent: BadBot\nDisallow: /\n\nUser-agent: *\nDisallow: /members/\nAllow: /members/public\n"
-assert allowed_paths(_rtxt, "nice", ["/people/x", "/members/x", "/members/public"]) == ["/people/x", "/members/public"], \
-    "Other crawlers follow the '*' group, where the longer 'Allow: /members/public' beats 'Disallow: /members/'."
+def test_q2_3(allowed_paths):
+    _rtxt = "User-agent: BadBot\nDisallow: /\n\nUser-agent: *\nDisallow: /members/\nAllow: /members/public\n"
+    assert allowed_paths(_rtxt, "nice", ["/people/x", "/members/x", "/members/public"]) == ["/people/x", "/members/public"], \
+        "Other crawlers follow the '*' group, where the longer 'Allow: /members/public' beats 'Disallow: /members/'."
 
 # %%
-assert allowed_paths("", "nice", ["/x", "/y"]) == ["/x", "/y"], "An empty robots.txt allows every path."
+def test_q2_4(allowed_paths):
+    assert allowed_paths("", "nice", ["/x", "/y"]) == ["/x", "/y"], "An empty robots.txt allows every path."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-_txt = "User-agent: BadBot\nDisallow: /\n\nUser-agent: *\nDisallow: /members/\nAllow: /members/public\n"
-assert allowed_paths(_txt, "BadBot/2.0", ["/", "/people/x"]) == []
-assert allowed_paths(_txt, "nice", ["/members/x", "/members/public", "/people/x"]) == ["/members/public", "/people/x"]
-assert allowed_paths("User-agent: *\nDisallow: /*.jpg$\n", "nice", ["/a.jpg", "/a.jpg.html", "/b"]) == ["/a.jpg.html", "/b"]
-assert allowed_paths("User-agent: *\nDisallow:\n", "nice", ["/x"]) == ["/x"]
+def test_q2_hidden_1(allowed_paths):
+    _txt = "User-agent: BadBot\nDisallow: /\n\nUser-agent: *\nDisallow: /members/\nAllow: /members/public\n"
+    assert allowed_paths(_txt, "BadBot/2.0", ["/", "/people/x"]) == []
+    assert allowed_paths(_txt, "nice", ["/members/x", "/members/public", "/people/x"]) == ["/members/public", "/people/x"]
+    assert allowed_paths("User-agent: *\nDisallow: /*.jpg$\n", "nice", ["/a.jpg", "/a.jpg.html", "/b"]) == ["/a.jpg.html", "/b"]
+    assert allowed_paths("User-agent: *\nDisallow:\n", "nice", ["/x"]) == ["/x"]
 
 # %% [raw]
 # # END TESTS
@@ -173,26 +188,33 @@ consent_laws
 # # BEGIN TESTS
 
 # %%
-assert isinstance(consent_laws, list), "consent_laws should be a list (wrap the result in sorted(...) or list(...))."
+def test_q3_1(consent_laws):
+    from facecourse.checks import answered
+    answered("q3", consent_laws=consent_laws)
+    assert isinstance(consent_laws, list), "consent_laws should be a list (wrap the result in sorted(...) or list(...))."
 
 # %%
-assert consent_laws == sorted(consent_laws), "consent_laws should be sorted."
+def test_q3_2(consent_laws):
+    assert consent_laws == sorted(consent_laws), "consent_laws should be sorted."
 
 # %%
-assert set(consent_laws) <= set(legal["instrument"]), \
-    "consent_laws should hold names from the `instrument` column, not the text of `what_it_says`."
+def test_q3_3(consent_laws, legal):
+    assert set(consent_laws) <= set(legal["instrument"]), \
+        "consent_laws should hold names from the `instrument` column, not the text of `what_it_says`."
 
 # %%
-assert len(consent_laws) == 3 and any("Biometric Information Privacy" in x for x in consent_laws), \
-    "Three instruments mention consent (in any case), Illinois' Biometric Information Privacy Act among them."
+def test_q3_4(consent_laws):
+    assert len(consent_laws) == 3 and any("Biometric Information Privacy" in x for x in consent_laws), \
+        "Three instruments mention consent (in any case), Illinois' Biometric Information Privacy Act among them."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert any("BIPA" in x or "Biometric Information Privacy" in x for x in consent_laws)
-assert any("GDPR" in x or "General Data Protection" in x for x in consent_laws)
-assert any("PIPEDA" in x for x in consent_laws)
+def test_q3_hidden_1(consent_laws):
+    assert any("BIPA" in x or "Biometric Information Privacy" in x for x in consent_laws)
+    assert any("GDPR" in x or "General Data Protection" in x for x in consent_laws)
+    assert any("PIPEDA" in x for x in consent_laws)
 
 # %% [raw]
 # # END TESTS

@@ -6,6 +6,7 @@
 # export_cell: false
 # tests:
 #   files: false
+#   ok_format: false
 
 # %% [markdown]
 # # Exercise A2: pieces of a polite crawler
@@ -65,37 +66,46 @@ def page_permissions(html):
 # # BEGIN TESTS
 
 # %%
-assert page_permissions("<html><head></head></html>") == {"index": True, "follow": True}, \
-    "A page without a robots meta tag allows both indexing and following."
+def test_q1_1(page_permissions):
+    from facecourse.checks import answered
+    answered("q1", page_permissions=page_permissions)
+    assert page_permissions("<html><head></head></html>") == {"index": True, "follow": True}, \
+        "A page without a robots meta tag allows both indexing and following."
 
 # %%
-assert page_permissions("<meta name='robots' content='noindex, noimageindex'>") == {"index": False, "follow": True}, \
-    "content='noindex, noimageindex' forbids indexing but still allows following links."
+def test_q1_2(page_permissions):
+    assert page_permissions("<meta name='robots' content='noindex, noimageindex'>") == {"index": False, "follow": True}, \
+        "content='noindex, noimageindex' forbids indexing but still allows following links."
 
 # %%
-assert page_permissions("<meta name='ROBOTS' content='NoFollow'>") == {"index": True, "follow": False}, \
-    "Compare the tag's name and content case-insensitively: name='ROBOTS' content='NoFollow' forbids following."
+def test_q1_3(page_permissions):
+    assert page_permissions("<meta name='ROBOTS' content='NoFollow'>") == {"index": True, "follow": False}, \
+        "Compare the tag's name and content case-insensitively: name='ROBOTS' content='NoFollow' forbids following."
 
 # %%
-assert page_permissions("<meta name='robots' content='none'>") == {"index": False, "follow": False}, \
-    "content='none' means both noindex and nofollow."
+def test_q1_4(page_permissions):
+    assert page_permissions("<meta name='robots' content='none'>") == {"index": False, "follow": False}, \
+        "content='none' means both noindex and nofollow."
 
 # %%
-assert page_permissions("<meta name='description' content='noindex and nofollow explained'>") == {"index": True, "follow": True}, \
-    "Only <meta name='robots'> tags count: a description that mentions noindex is not a rule."
+def test_q1_5(page_permissions):
+    assert page_permissions("<meta name='description' content='noindex and nofollow explained'>") == {"index": True, "follow": True}, \
+        "Only <meta name='robots'> tags count: a description that mentions noindex is not a rule."
 
 # %%
-assert page_permissions("<meta name='robots' content='noarchive'><meta name='robots' content='nofollow'>") == \
-    {"index": True, "follow": False}, "Read every robots meta tag on the page, not only the first one."
+def test_q1_6(page_permissions):
+    assert page_permissions("<meta name='robots' content='noarchive'><meta name='robots' content='nofollow'>") == \
+        {"index": True, "follow": False}, "Read every robots meta tag on the page, not only the first one."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert page_permissions("<meta name='robots' content='noindex,nofollow'>") == {"index": False, "follow": False}
-assert page_permissions("<html><head><meta name='Robots' content=' NOINDEX '></head></html>") == {"index": False, "follow": True}
-assert page_permissions("<meta name='robots' content='index, follow'>") == {"index": True, "follow": True}
-assert page_permissions("<p>noindex</p>") == {"index": True, "follow": True}
+def test_q1_hidden_1(page_permissions):
+    assert page_permissions("<meta name='robots' content='noindex,nofollow'>") == {"index": False, "follow": False}
+    assert page_permissions("<html><head><meta name='Robots' content=' NOINDEX '></head></html>") == {"index": False, "follow": True}
+    assert page_permissions("<meta name='robots' content='index, follow'>") == {"index": True, "follow": True}
+    assert page_permissions("<p>noindex</p>") == {"index": True, "follow": True}
 
 # %% [raw]
 # # END TESTS
@@ -141,55 +151,68 @@ def wait_seconds(value, now, default=1.0):
 # # BEGIN TESTS
 
 # %%
-assert wait_seconds("5", now=0) == 5.0, "A number of seconds, like '5', means wait that long: 5.0."
+def test_q2_1(wait_seconds):
+    from facecourse.checks import answered
+    answered("q2", wait_seconds=wait_seconds)
+    assert wait_seconds("5", now=0) == 5.0, "A number of seconds, like '5', means wait that long: 5.0."
 
 # %%
-_now = 1_700_000_000
-try:
-    _w = wait_seconds(formatdate(_now + 30, usegmt=True), now=_now)
-except Exception as _e:
-    raise AssertionError(f"wait_seconds raised {type(_e).__name__} for an HTTP date; parse it with parsedate_to_datetime.")
-assert abs(_w - 30) < 1, "An HTTP date 30 s after `now` means wait about 30 s: subtract `now` (not the current clock)."
+def test_q2_2(wait_seconds):
+    from email.utils import formatdate
+    _now = 1_700_000_000
+    try:
+        _w = wait_seconds(formatdate(_now + 30, usegmt=True), now=_now)
+    except Exception as _e:
+        raise AssertionError(f"wait_seconds raised {type(_e).__name__} for an HTTP date; parse it with parsedate_to_datetime.")
+    assert abs(_w - 30) < 1, "An HTTP date 30 s after `now` means wait about 30 s: subtract `now` (not the current clock)."
 
 # %%
-_now = 1_700_000_000
-try:
-    _w = wait_seconds(formatdate(_now + 30, usegmt=True), now=_now)
-except Exception as _e:
-    raise AssertionError(f"wait_seconds raised {type(_e).__name__} for an HTTP date; parse it with parsedate_to_datetime.")
-assert wait_seconds(formatdate(_now - 30, usegmt=True), now=_now) == 0.0, \
-    "A date already in the past means no wait: return 0.0, never a negative number."
+def test_q2_3(wait_seconds):
+    from email.utils import formatdate
+    _now = 1_700_000_000
+    try:
+        _w = wait_seconds(formatdate(_now + 30, usegmt=True), now=_now)
+    except Exception as _e:
+        raise AssertionError(f"wait_seconds raised {type(_e).__name__} for an HTTP date; parse it with parsedate_to_datetime.")
+    assert wait_seconds(formatdate(_now - 30, usegmt=True), now=_now) == 0.0, \
+        "A date already in the past means no wait: return 0.0, never a negative number."
 
 # %%
-_now = 1_700_000_000
-try:
-    _w = wait_seconds(formatdate(_now + 30, usegmt=True), now=_now)
-except Exception as _e:
-    raise AssertionError(f"wait_seconds raised {type(_e).__name__} for an HTTP date; parse it with parsedate_to_datetime.")
-assert wait_seconds(None, now=_now, default=2.5) == 2.5, "Without a Retry-After value, return the `default` you were given."
+def test_q2_4(wait_seconds):
+    from email.utils import formatdate
+    _now = 1_700_000_000
+    try:
+        _w = wait_seconds(formatdate(_now + 30, usegmt=True), now=_now)
+    except Exception as _e:
+        raise AssertionError(f"wait_seconds raised {type(_e).__name__} for an HTTP date; parse it with parsedate_to_datetime.")
+    assert wait_seconds(None, now=_now, default=2.5) == 2.5, "Without a Retry-After value, return the `default` you were given."
 
 # %%
-_now = 1_700_000_000
-try:
-    _w = wait_seconds(formatdate(_now + 30, usegmt=True), now=_now)
-except Exception as _e:
-    raise AssertionError(f"wait_seconds raised {type(_e).__name__} for an HTTP date; parse it with parsedate_to_datetime.")
-try:
-    _w = wait_seconds("later, maybe", now=_now, default=4.0)
-except Exception as _e:
-    raise AssertionError(f"wait_seconds raised {type(_e).__name__} for an unreadable value; return `default` instead.")
-assert _w == 4.0, "An unreadable value should give `default`."
+def test_q2_5(wait_seconds):
+    from email.utils import formatdate
+    _now = 1_700_000_000
+    try:
+        _w = wait_seconds(formatdate(_now + 30, usegmt=True), now=_now)
+    except Exception as _e:
+        raise AssertionError(f"wait_seconds raised {type(_e).__name__} for an HTTP date; parse it with parsedate_to_datetime.")
+    try:
+        _w = wait_seconds("later, maybe", now=_now, default=4.0)
+    except Exception as _e:
+        raise AssertionError(f"wait_seconds raised {type(_e).__name__} for an unreadable value; return `default` instead.")
+    assert _w == 4.0, "An unreadable value should give `default`."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-_now = 1_700_000_000
-assert abs(wait_seconds(formatdate(_now + 600, usegmt=True), now=_now) - 600) < 1
-assert wait_seconds(" 120 ", now=_now) == 120.0
-assert wait_seconds(None, now=_now) == 1.0
-assert wait_seconds("", now=_now, default=3.0) == 3.0
-assert wait_seconds("-5", now=_now, default=3.0) == 3.0
+def test_q2_hidden_1(wait_seconds):
+    from email.utils import formatdate
+    _now = 1_700_000_000
+    assert abs(wait_seconds(formatdate(_now + 600, usegmt=True), now=_now) - 600) < 1
+    assert wait_seconds(" 120 ", now=_now) == 120.0
+    assert wait_seconds(None, now=_now) == 1.0
+    assert wait_seconds("", now=_now, default=3.0) == 3.0
+    assert wait_seconds("-5", now=_now, default=3.0) == 3.0
 
 # %% [raw]
 # # END TESTS
@@ -243,55 +266,72 @@ stopped_reason, not_fetched
 # # BEGIN TESTS
 
 # %%
-_t = pd.DataFrame({"kind": ["page", "photo", "photo", "page", "photo"],
-                   "decision": ["collected", "collected", "collected", "skipped: opted out", "not fetched: crawl stopped"]})
-assert isinstance(decision_counts(_t), dict), "decision_counts should return a dict (a Series has .to_dict())."
+def test_q3_1(decision_counts, small_table, not_fetched):
+    import pandas as pd
+    from facecourse.checks import answered
+    # not stopped_reason: a crawl that never stops leaves it None (a wrong answer, told so below)
+    answered("q3", decision_counts=decision_counts, small_table=small_table, not_fetched=not_fetched)
+    _t = pd.DataFrame({"kind": ["page", "photo", "photo", "page", "photo"],
+                       "decision": ["collected", "collected", "collected", "skipped: opted out", "not fetched: crawl stopped"]})
+    assert isinstance(decision_counts(_t), dict), "decision_counts should return a dict (a Series has .to_dict())."
 
 # %%
-_t = pd.DataFrame({"kind": ["page", "photo", "photo", "page", "photo"],
-                   "decision": ["collected", "collected", "collected", "skipped: opted out", "not fetched: crawl stopped"]})
-assert decision_counts(_t) == {"collected": 3, "skipped: opted out": 1, "not fetched: crawl stopped": 1}, \
-    "decision_counts(table) should count the rows of each decision."
+def test_q3_2(decision_counts):
+    import pandas as pd
+    _t = pd.DataFrame({"kind": ["page", "photo", "photo", "page", "photo"],
+                       "decision": ["collected", "collected", "collected", "skipped: opted out", "not fetched: crawl stopped"]})
+    assert decision_counts(_t) == {"collected": 3, "skipped: opted out": 1, "not fetched: crawl stopped": 1}, \
+        "decision_counts(table) should count the rows of each decision."
 
 # %%
-_t = pd.DataFrame({"kind": ["page", "photo", "photo", "page", "photo"],
-                   "decision": ["collected", "collected", "collected", "skipped: opted out", "not fetched: crawl stopped"]})
-assert decision_counts(_t, "photo") == {"collected": 2, "not fetched: crawl stopped": 1}, \
-    "decision_counts(table, 'photo') should count only the rows whose kind is 'photo'."
+def test_q3_3(decision_counts):
+    import pandas as pd
+    _t = pd.DataFrame({"kind": ["page", "photo", "photo", "page", "photo"],
+                       "decision": ["collected", "collected", "collected", "skipped: opted out", "not fetched: crawl stopped"]})
+    assert decision_counts(_t, "photo") == {"collected": 2, "not fetched: crawl stopped": 1}, \
+        "decision_counts(table, 'photo') should count only the rows whose kind is 'photo'."
 
 # %%
-_t = pd.DataFrame({"kind": ["page", "photo", "photo", "page", "photo"],
-                   "decision": ["collected", "collected", "collected", "skipped: opted out", "not fetched: crawl stopped"]})
-assert decision_counts(_t, "robots") == {}, "A kind with no rows should give an empty dict."
+def test_q3_4(decision_counts):
+    import pandas as pd
+    _t = pd.DataFrame({"kind": ["page", "photo", "photo", "page", "photo"],
+                       "decision": ["collected", "collected", "collected", "skipped: opted out", "not fetched: crawl stopped"]})
+    assert decision_counts(_t, "robots") == {}, "A kind with no rows should give an empty dict."
 
 # %%
-assert isinstance(stopped_reason, str) and "20 requests" in stopped_reason, \
-    "stopped_reason should be the crawl's `stopped` text, which names the 20-request limit."
+def test_q3_5(stopped_reason):
+    assert isinstance(stopped_reason, str) and "20 requests" in stopped_reason, \
+        "stopped_reason should be the crawl's `stopped` text, which names the 20-request limit."
 
 # %%
-_t = pd.DataFrame({"kind": ["page", "photo", "photo", "page", "photo"],
-                   "decision": ["collected", "collected", "collected", "skipped: opted out", "not fetched: crawl stopped"]})
-assert isinstance(small_table, pd.DataFrame) and (small_table["decision"] == "not fetched: crawl stopped").any(), \
-    "small_table should be the ledger table of the 20-request crawl, with its 'not fetched: crawl stopped' rows."
+def test_q3_6(small_table):
+    import pandas as pd
+    _t = pd.DataFrame({"kind": ["page", "photo", "photo", "page", "photo"],
+                       "decision": ["collected", "collected", "collected", "skipped: opted out", "not fetched: crawl stopped"]})
+    assert isinstance(small_table, pd.DataFrame) and (small_table["decision"] == "not fetched: crawl stopped").any(), \
+        "small_table should be the ledger table of the 20-request crawl, with its 'not fetched: crawl stopped' rows."
 
 # %%
-assert not_fetched == (small_table["decision"] == "not fetched: crawl stopped").sum(), \
-    "not_fetched should count only the rows whose decision is exactly 'not fetched: crawl stopped'."
+def test_q3_7(not_fetched, small_table):
+    assert not_fetched == (small_table["decision"] == "not fetched: crawl stopped").sum(), \
+        "not_fetched should count only the rows whose decision is exactly 'not fetched: crawl stopped'."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-_t = pd.DataFrame({"kind": ["page", "photo", "photo", "page", "photo"],
-                   "decision": ["collected", "collected", "collected", "skipped: opted out", "not fetched: crawl stopped"]})
-assert stopped_reason == "limit: 20 requests"
-_t2 = pd.DataFrame({"kind": ["attempt", "attempt", "page"], "decision": ["redirected", "redirected", "collected"],
-                    "url": ["a", "b", "c"]})
-assert decision_counts(_t2) == {"redirected": 2, "collected": 1}
-assert decision_counts(_t2, kind="attempt") == {"redirected": 2}
-assert decision_counts(_t2.iloc[:0]) == {}
-assert not_fetched == decision_counts(small_table, "page").get("not fetched: crawl stopped", 0) + \
-    decision_counts(small_table, "photo").get("not fetched: crawl stopped", 0)
+def test_q3_hidden_1(stopped_reason, decision_counts, not_fetched, small_table):
+    import pandas as pd
+    _t = pd.DataFrame({"kind": ["page", "photo", "photo", "page", "photo"],
+                       "decision": ["collected", "collected", "collected", "skipped: opted out", "not fetched: crawl stopped"]})
+    assert stopped_reason == "limit: 20 requests"
+    _t2 = pd.DataFrame({"kind": ["attempt", "attempt", "page"], "decision": ["redirected", "redirected", "collected"],
+                        "url": ["a", "b", "c"]})
+    assert decision_counts(_t2) == {"redirected": 2, "collected": 1}
+    assert decision_counts(_t2, kind="attempt") == {"redirected": 2}
+    assert decision_counts(_t2.iloc[:0]) == {}
+    assert not_fetched == decision_counts(small_table, "page").get("not fetched: crawl stopped", 0) + \
+        decision_counts(small_table, "photo").get("not fetched: crawl stopped", 0)
 
 # %% [raw]
 # # END TESTS

@@ -6,6 +6,7 @@
 # export_cell: false
 # tests:
 #   files: false
+#   ok_format: false
 
 # %% [markdown]
 # # Exercise A3: measuring the difference
@@ -65,24 +66,30 @@ extra_photos, extra_people
 # # BEGIN TESTS
 
 # %%
-assert extra_photos > 0 and extra_people > 0, \
-    "The careless crawl kept more photos and more people than the polite one: both differences should be positive."
+def test_q1_1(extra_photos, extra_people):
+    from facecourse.checks import answered
+    answered("q1", extra_photos=extra_photos, extra_people=extra_people)
+    assert extra_photos > 0 and extra_people > 0, \
+        "The careless crawl kept more photos and more people than the polite one: both differences should be positive."
 
 # %%
-assert extra_photos == careless.summary()["photos kept"] - polite.summary()["photos kept"], \
-    "extra_photos should be the difference in photos kept (rows of .photos()), not in ledger rows or pages."
+def test_q1_2(extra_photos, careless, polite):
+    assert extra_photos == careless.summary()["photos kept"] - polite.summary()["photos kept"], \
+        "extra_photos should be the difference in photos kept (rows of .photos()), not in ledger rows or pages."
 
 # %%
-assert extra_people == careless.summary()["people"] - polite.summary()["people"], \
-    "extra_people should be the difference in distinct people (subject), not in photos."
+def test_q1_3(extra_people, careless, polite):
+    assert extra_people == careless.summary()["people"] - polite.summary()["people"], \
+        "extra_people should be the difference in distinct people (subject), not in photos."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-_hidden = profiles[profiles["setting"] != "public"]
-assert extra_photos == _hidden["photos"].sum()
-assert extra_people == len(_hidden)
+def test_q1_hidden_1(profiles, extra_photos, extra_people):
+    _hidden = profiles[profiles["setting"] != "public"]
+    assert extra_photos == _hidden["photos"].sum()
+    assert extra_people == len(_hidden)
 
 # %% [raw]
 # # END TESTS
@@ -126,29 +133,38 @@ careless_violations
 # # BEGIN TESTS
 
 # %%
-_log = pd.DataFrame({"path": ["/", "/login", "/login", "/members/a", "/people/b?x=1", "/search?q=c"]})
-assert disallowed_requests(_log, robots_txt, "someone") == 4, \
-    "Under the sandbox's robots.txt, the two /login rows, /members/a and /search?q=c are disallowed for everyone: count rows, 4 of these 6."
+def test_q2_1(disallowed_requests, careless_violations, robots_txt):
+    import pandas as pd
+    from facecourse.checks import answered
+    answered("q2", disallowed_requests=disallowed_requests, careless_violations=careless_violations)
+    _log = pd.DataFrame({"path": ["/", "/login", "/login", "/members/a", "/people/b?x=1", "/search?q=c"]})
+    assert disallowed_requests(_log, robots_txt, "someone") == 4, \
+        "Under the sandbox's robots.txt, the two /login rows, /members/a and /search?q=c are disallowed for everyone: count rows, 4 of these 6."
 
 # %%
-_log = pd.DataFrame({"path": ["/", "/login", "/login", "/members/a", "/people/b?x=1", "/search?q=c"]})
-assert disallowed_requests(_log, robots_txt, "ClearviewStyleBot/1.0") == 6, \
-    "ClearviewStyleBot has its own group (Disallow: /): all 6 rows are disallowed for it; ask protego with the user agent given."
+def test_q2_2(disallowed_requests, robots_txt):
+    import pandas as pd
+    _log = pd.DataFrame({"path": ["/", "/login", "/login", "/members/a", "/people/b?x=1", "/search?q=c"]})
+    assert disallowed_requests(_log, robots_txt, "ClearviewStyleBot/1.0") == 6, \
+        "ClearviewStyleBot has its own group (Disallow: /): all 6 rows are disallowed for it; ask protego with the user agent given."
 
 # %%
-assert careless_violations == careless_log["path"].str.startswith(("/members/", "/login", "/search")).sum(), \
-    "careless_violations should count every careless request (rows, not distinct paths) to /members/, /login or /search."
+def test_q2_3(careless_violations, careless_log):
+    assert careless_violations == careless_log["path"].str.startswith(("/members/", "/login", "/search")).sum(), \
+        "careless_violations should count every careless request (rows, not distinct paths) to /members/, /login or /search."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-_log = pd.DataFrame({"path": ["/", "/login", "/login", "/members/a", "/people/b?x=1", "/search?q=c"]})
-_txt = "User-agent: *\nDisallow: /*.jpg$\nDisallow: /private\nAllow: /private/ok\n"
-_log2 = pd.DataFrame({"path": ["/a.jpg", "/a.jpg?size=2", "/private/x", "/private/ok/1", "/p", "/private"]})
-assert disallowed_requests(_log2, _txt, "x") == 3
-assert disallowed_requests(_log2.iloc[:0], _txt, "x") == 0
-assert careless_violations >= 1 + (profiles["setting"] == "login").sum()
+def test_q2_hidden_1(disallowed_requests, careless_violations, profiles):
+    import pandas as pd
+    _log = pd.DataFrame({"path": ["/", "/login", "/login", "/members/a", "/people/b?x=1", "/search?q=c"]})
+    _txt = "User-agent: *\nDisallow: /*.jpg$\nDisallow: /private\nAllow: /private/ok\n"
+    _log2 = pd.DataFrame({"path": ["/a.jpg", "/a.jpg?size=2", "/private/x", "/private/ok/1", "/p", "/private"]})
+    assert disallowed_requests(_log2, _txt, "x") == 3
+    assert disallowed_requests(_log2.iloc[:0], _txt, "x") == 0
+    assert careless_violations >= 1 + (profiles["setting"] == "login").sum()
 
 # %% [raw]
 # # END TESTS
@@ -183,32 +199,40 @@ harmed, harmed_settings
 # # BEGIN TESTS
 
 # %%
-assert isinstance(harmed, list) and harmed == sorted(harmed), "harmed should be a sorted list of names."
+def test_q3_1(harmed, harmed_settings):
+    from facecourse.checks import answered
+    answered("q3", harmed=harmed, harmed_settings=harmed_settings)
+    assert isinstance(harmed, list) and harmed == sorted(harmed), "harmed should be a sorted list of names."
 
 # %%
-_public = set(profiles.loc[profiles["setting"] == "public", "name"])
-assert not set(harmed) & _public, \
-    "harmed should leave out people with public profiles: the polite crawl kept their photos too."
+def test_q3_2(profiles, harmed):
+    _public = set(profiles.loc[profiles["setting"] == "public", "name"])
+    assert not set(harmed) & _public, \
+        "harmed should leave out people with public profiles: the polite crawl kept their photos too."
 
 # %%
-_taken, _kept = set(careless.photos()["subject"]), set(polite.photos()["subject"])
-assert set(harmed) <= _taken - _kept and len(harmed) == len(_taken - _kept), \
-    "harmed should hold every person whose photos the careless crawl kept and the polite crawl did not."
+def test_q3_3(careless, polite, harmed):
+    _taken, _kept = set(careless.photos()["subject"]), set(polite.photos()["subject"])
+    assert set(harmed) <= _taken - _kept and len(harmed) == len(_taken - _kept), \
+        "harmed should hold every person whose photos the careless crawl kept and the polite crawl did not."
 
 # %%
-assert isinstance(harmed_settings, dict) and sum(harmed_settings.values()) == len(harmed), \
-    "harmed_settings should count people (one per harmed person), not photos: its values add up to len(harmed)."
+def test_q3_4(harmed_settings, harmed):
+    assert isinstance(harmed_settings, dict) and sum(harmed_settings.values()) == len(harmed), \
+        "harmed_settings should count people (one per harmed person), not photos: its values add up to len(harmed)."
 
 # %%
-assert harmed_settings == profiles[profiles["name"].isin(harmed)]["setting"].value_counts().to_dict(), \
-    "harmed_settings should map each privacy setting of the harmed people to how many of them had it."
+def test_q3_5(harmed_settings, profiles, harmed):
+    assert harmed_settings == profiles[profiles["name"].isin(harmed)]["setting"].value_counts().to_dict(), \
+        "harmed_settings should map each privacy setting of the harmed people to how many of them had it."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert harmed == sorted(profiles.loc[profiles["setting"] != "public", "name"])
-assert harmed_settings == {"login": 2, "noindex": 2, "opted-out": 2}
+def test_q3_hidden_1(harmed, profiles, harmed_settings):
+    assert harmed == sorted(profiles.loc[profiles["setting"] != "public", "name"])
+    assert harmed_settings == {"login": 2, "noindex": 2, "opted-out": 2}
 
 # %% [raw]
 # # END TESTS
@@ -260,74 +284,88 @@ status_chart
 # # BEGIN TESTS
 
 # %%
-assert isinstance(status_counts, pd.DataFrame) and {"crawler", "status", "requests"} <= set(status_counts.columns), \
-    "status_counts should be a DataFrame with the columns crawler, status and requests."
+def test_q4_1(status_counts, status_chart):
+    import pandas as pd
+    from facecourse.checks import answered
+    answered("q4", status_counts=status_counts, status_chart=status_chart)
+    assert isinstance(status_counts, pd.DataFrame) and {"crawler", "status", "requests"} <= set(status_counts.columns), \
+        "status_counts should be a DataFrame with the columns crawler, status and requests."
 
 # %%
-_sc = status_counts.assign(status=status_counts["status"].astype(int)).set_index(["crawler", "status"])["requests"]
-assert _sc.groupby(level="crawler").sum().to_dict() == {"polite": len(polite_log), "careless": len(careless_log)}, \
-    "The requests of each crawler should add up to the number of rows in its access log."
+def test_q4_2(status_counts, polite_log, careless_log):
+    _sc = status_counts.assign(status=status_counts["status"].astype(int)).set_index(["crawler", "status"])["requests"]
+    assert _sc.groupby(level="crawler").sum().to_dict() == {"polite": len(polite_log), "careless": len(careless_log)}, \
+        "The requests of each crawler should add up to the number of rows in its access log."
 
 # %%
-_sc = status_counts.assign(status=status_counts["status"].astype(int)).set_index(["crawler", "status"])["requests"]
-assert _sc.get(("careless", 429), 0) == (careless_log["status"] == 429).sum() and \
-    _sc.get(("polite", 200), 0) == (polite_log["status"] == 200).sum(), \
-    "requests should count the log rows with each status (e.g. the careless crawl's 429s)."
+def test_q4_3(status_counts, careless_log, polite_log):
+    _sc = status_counts.assign(status=status_counts["status"].astype(int)).set_index(["crawler", "status"])["requests"]
+    assert _sc.get(("careless", 429), 0) == (careless_log["status"] == 429).sum() and \
+        _sc.get(("polite", 200), 0) == (polite_log["status"] == 200).sum(), \
+        "requests should count the log rows with each status (e.g. the careless crawl's 429s)."
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(status_chart, "status_chart")
-assert _s["mark"] == "bar", "status_chart should be a bar chart (mark_bar)."
+def test_q4_4(status_chart):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(status_chart, "status_chart")
+    assert _s["mark"] == "bar", "status_chart should be a bar chart (mark_bar)."
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(status_chart, "status_chart")
-_enc = _s["encoding"]
-assert _enc.get("x", {}).get("field") == "status" and _enc["x"]["type"] in ("nominal", "ordinal"), \
-    "Put `status` on x as a nominal field ('status:N'): statuses are categories, not quantities."
+def test_q4_5(status_chart):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(status_chart, "status_chart")
+    _enc = _s["encoding"]
+    assert _enc.get("x", {}).get("field") == "status" and _enc["x"]["type"] in ("nominal", "ordinal"), \
+        "Put `status` on x as a nominal field ('status:N'): statuses are categories, not quantities."
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(status_chart, "status_chart")
-_enc = _s["encoding"]
-assert _enc.get("y", {}).get("field") == "requests" and _enc["y"]["type"] == "quantitative", \
-    "Put `requests` on y as a quantitative field ('requests:Q')."
+def test_q4_6(status_chart):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(status_chart, "status_chart")
+    _enc = _s["encoding"]
+    assert _enc.get("y", {}).get("field") == "requests" and _enc["y"]["type"] == "quantitative", \
+        "Put `requests` on y as a quantitative field ('requests:Q')."
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(status_chart, "status_chart")
-_enc = _s["encoding"]
-assert any(_enc.get(ch, {}).get("field") == "crawler" for ch in ("color", "xOffset", "column", "row")), \
-    "Show which crawler each bar belongs to (colour, xOffset or column on `crawler`)."
+def test_q4_7(status_chart):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(status_chart, "status_chart")
+    _enc = _s["encoding"]
+    assert any(_enc.get(ch, {}).get("field") == "crawler" for ch in ("color", "xOffset", "column", "row")), \
+        "Show which crawler each bar belongs to (colour, xOffset or column on `crawler`)."
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(status_chart, "status_chart")
-assert _s["tooltip"], "Add a tooltip, so a reader can see the exact numbers."
+def test_q4_8(status_chart):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(status_chart, "status_chart")
+    assert _s["tooltip"], "Add a tooltip, so a reader can see the exact numbers."
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(status_chart, "status_chart")
-assert _s["title"] and _s["description"], \
-    "Give the chart a title and a description (alt text) with .properties(title=..., description=...)."
+def test_q4_9(status_chart):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(status_chart, "status_chart")
+    assert _s["title"] and _s["description"], \
+        "Give the chart a title and a description (alt text) with .properties(title=..., description=...)."
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(status_chart, "status_chart")
-assert sorted((r["crawler"], int(r["status"]), int(r["requests"])) for r in _s["rows"]) == \
-    sorted(zip(status_counts["crawler"], status_counts["status"].astype(int), status_counts["requests"].astype(int))), \
-    "Chart the rows of status_counts, all of them and unchanged: one bar per crawler and status, its number of requests."
+def test_q4_10(status_chart, status_counts):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(status_chart, "status_chart")
+    assert sorted((r["crawler"], int(r["status"]), int(r["requests"])) for r in _s["rows"]) == \
+        sorted(zip(status_counts["crawler"], status_counts["status"].astype(int), status_counts["requests"].astype(int))), \
+        "Chart the rows of status_counts, all of them and unchanged: one bar per crawler and status, its number of requests."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-_sc = status_counts.assign(status=status_counts["status"].astype(int)).set_index(["crawler", "status"])["requests"]
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(status_chart, "status_chart")
-assert len(status_counts) == polite_log["status"].nunique() + careless_log["status"].nunique()
-assert len(status_chart.data) == len(status_counts)
-assert len(spec_summary(status_chart, "status_chart")["description"]) >= 20
+def test_q4_hidden_1(status_counts, status_chart, polite_log, careless_log):
+    _sc = status_counts.assign(status=status_counts["status"].astype(int)).set_index(["crawler", "status"])["requests"]
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(status_chart, "status_chart")
+    assert len(status_counts) == polite_log["status"].nunique() + careless_log["status"].nunique()
+    assert len(_s["rows"]) == len(status_counts)
+    assert len(spec_summary(status_chart, "status_chart")["description"]) >= 20
 
 # %% [raw]
 # # END TESTS

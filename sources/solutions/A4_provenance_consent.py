@@ -6,6 +6,7 @@
 # export_cell: false
 # tests:
 #   files: false
+#   ok_format: false
 
 # %% [markdown]
 # # Exercise A4: provenance, search and erasure
@@ -65,29 +66,36 @@ licence_counts, share_reusable
 # # BEGIN TESTS
 
 # %%
-assert isinstance(licence_counts, dict) and sum(licence_counts.values()) == len(photos), \
-    "licence_counts should be a dict whose counts add up to the number of collected photos (one row of `photos` each)."
+def test_q1_1(licence_counts, share_reusable, photos):
+    from facecourse.checks import answered
+    answered("q1", licence_counts=licence_counts, share_reusable=share_reusable)
+    assert isinstance(licence_counts, dict) and sum(licence_counts.values()) == len(photos), \
+        "licence_counts should be a dict whose counts add up to the number of collected photos (one row of `photos` each)."
 
 # %%
-assert all(v == (photos["licence"] == k).sum() for k, v in licence_counts.items()), \
-    "Each licence should map to the number of photos under it."
+def test_q1_2(photos, licence_counts):
+    assert all(v == (photos["licence"] == k).sum() for k, v in licence_counts.items()), \
+        "Each licence should map to the number of photos under it."
 
 # %%
-assert 0 <= share_reusable <= 1, "share_reusable should be a share between 0 and 1, not a percentage."
+def test_q1_3(share_reusable):
+    assert 0 <= share_reusable <= 1, "share_reusable should be a share between 0 and 1, not a percentage."
 
 # %%
-_cc = sum(v for k, v in licence_counts.items() if str(k).startswith("CC BY"))
-assert abs(share_reusable - _cc / len(photos)) < 1e-9, \
-    "share_reusable should be the share of photos whose licence starts with 'CC BY' (CC BY-NC included), out of all photos."
+def test_q1_4(licence_counts, share_reusable, photos):
+    _cc = sum(v for k, v in licence_counts.items() if str(k).startswith("CC BY"))
+    assert abs(share_reusable - _cc / len(photos)) < 1e-9, \
+        "share_reusable should be the share of photos whose licence starts with 'CC BY' (CC BY-NC included), out of all photos."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-_cc = sum(v for k, v in licence_counts.items() if str(k).startswith("CC BY"))
-_p = photos
-assert licence_counts == _p["licence"].value_counts().to_dict()
-assert abs(share_reusable - (_p["licence"].str.startswith("CC BY")).mean()) < 1e-9
+def test_q1_hidden_1(licence_counts, photos, share_reusable):
+    _cc = sum(v for k, v in licence_counts.items() if str(k).startswith("CC BY"))
+    _p = photos
+    assert licence_counts == _p["licence"].value_counts().to_dict()
+    assert abs(share_reusable - (_p["licence"].str.startswith("CC BY")).mean()) < 1e-9
 
 # %% [raw]
 # # END TESTS
@@ -125,32 +133,42 @@ best_identity, best_path
 # # BEGIN TESTS
 
 # %%
-assert isinstance(best_path, str) and best_path.startswith("/photos/"), \
-    "best_path should be only the path of the source URL, like '/photos/someone/1.jpg' (use urlsplit(url).path)."
+def test_q2_1(best_path, best_identity, probe):
+    from facecourse.checks import answered
+    answered("q2", best_path=best_path, best_identity=best_identity, probe=probe)
+    assert isinstance(best_path, str) and best_path.startswith("/photos/"), \
+        "best_path should be only the path of the source URL, like '/photos/someone/1.jpg' (use urlsplit(url).path)."
 
 # %%
-assert best_identity in gallery.identities(), \
-    "best_identity should be the identity stored in the gallery (a name with spaces), as the search returned it."
+def test_q2_2(best_identity, gallery):
+    assert best_identity in gallery.identities(), \
+        "best_identity should be the identity stored in the gallery (a name with spaces), as the search returned it."
 
 # %%
-_recs = gallery.records.assign(path=gallery.records["source"].map(lambda u: urlsplit(u).path))
-assert best_path in set(_recs.loc[_recs["identity"] == best_identity, "path"]), \
-    "best_path should be the source of a gallery photo of best_identity: take both from the same search result."
+def test_q2_3(gallery, best_path, best_identity):
+    from urllib.parse import urlsplit
+    _recs = gallery.records.assign(path=gallery.records["source"].map(lambda u: urlsplit(u).path))
+    assert best_path in set(_recs.loc[_recs["identity"] == best_identity, "path"]), \
+        "best_path should be the source of a gallery photo of best_identity: take both from the same search result."
 
 # %%
-_recs = gallery.records.assign(path=gallery.records["source"].map(lambda u: urlsplit(u).path))
-_d = gallery.distances(probe)
-assert abs(_d[_recs["path"].eq(best_path).to_numpy()].min() - _d.min()) < 1e-6, \
-    "The match should be the single best one: the gallery photo nearest to the probe (rank 1 of the search)."
+def test_q2_4(gallery, probe, best_path):
+    from urllib.parse import urlsplit
+    _recs = gallery.records.assign(path=gallery.records["source"].map(lambda u: urlsplit(u).path))
+    _d = gallery.distances(probe)
+    assert abs(_d[_recs["path"].eq(best_path).to_numpy()].min() - _d.min()) < 1e-6, \
+        "The match should be the single best one: the gallery photo nearest to the probe (rank 1 of the search)."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-_recs = gallery.records.assign(path=gallery.records["source"].map(lambda u: urlsplit(u).path))
-assert best_identity == "Colin Powell"
-assert best_path.startswith("/photos/colin-powell/")
-assert best_path in set(photos["url"].map(lambda u: urlsplit(u).path))
+def test_q2_hidden_1(gallery, best_identity, best_path, photos):
+    from urllib.parse import urlsplit
+    _recs = gallery.records.assign(path=gallery.records["source"].map(lambda u: urlsplit(u).path))
+    assert best_identity == "Colin Powell"
+    assert best_path.startswith("/photos/colin-powell/")
+    assert best_path in set(photos["url"].map(lambda u: urlsplit(u).path))
 
 # %% [raw]
 # # END TESTS
@@ -200,79 +218,98 @@ colin_erased
 # # BEGIN TESTS
 
 # %%
-import numpy as _np
-_v = _np.zeros(128, _np.float32)
-_v[0] = 1
-_g = Gallery()
-_g.add("Ann", _v, source="http://127.0.0.1/a.jpg")
-_l = Ledger()
-_ = _l.record("http://127.0.0.1/a.jpg", "collected", kind="photo", subject="Ann")
-assert fully_erased("Ann", _l, _g, _v) == False, "Ann is still in the ledger and the gallery: fully_erased should be False."
+def test_q3_1(fully_erased, colin_erased, gallery3, ledger3):
+    from facecourse.checks import answered
+    from facecourse.matching.gallery import Gallery
+    from facecourse.scraping.ledger import Ledger
+    answered("q3", fully_erased=fully_erased, colin_erased=colin_erased, gallery3=gallery3, ledger3=ledger3)
+    import numpy as _np
+    _v = _np.zeros(128, _np.float32)
+    _v[0] = 1
+    _g = Gallery()
+    _g.add("Ann", _v, source="http://127.0.0.1/a.jpg")
+    _l = Ledger()
+    _ = _l.record("http://127.0.0.1/a.jpg", "collected", kind="photo", subject="Ann")
+    assert fully_erased("Ann", _l, _g, _v) == False, "Ann is still in the ledger and the gallery: fully_erased should be False."
 
 # %%
-import numpy as _np
-_v = _np.zeros(128, _np.float32)
-_v[0] = 1
-_g = Gallery()
-_g.add("Ann", _v, source="http://127.0.0.1/a.jpg")
-_l = Ledger()
-_ = _l.record("http://127.0.0.1/a.jpg", "collected", kind="photo", subject="Ann")
-_ = _l.erase("Ann")
-assert fully_erased("Ann", _l, _g, _v) == False, \
-    "Ann is gone from the ledger but her face is still in the gallery and searchable: fully_erased should be False."
+def test_q3_2(fully_erased):
+    from facecourse.matching.gallery import Gallery
+    from facecourse.scraping.ledger import Ledger
+    import numpy as _np
+    _v = _np.zeros(128, _np.float32)
+    _v[0] = 1
+    _g = Gallery()
+    _g.add("Ann", _v, source="http://127.0.0.1/a.jpg")
+    _l = Ledger()
+    _ = _l.record("http://127.0.0.1/a.jpg", "collected", kind="photo", subject="Ann")
+    _ = _l.erase("Ann")
+    assert fully_erased("Ann", _l, _g, _v) == False, \
+        "Ann is gone from the ledger but her face is still in the gallery and searchable: fully_erased should be False."
 
 # %%
-import numpy as _np
-_v = _np.zeros(128, _np.float32)
-_v[0] = 1
-_g = Gallery()
-_g.add("Ann", _v, source="http://127.0.0.1/a.jpg")
-_l = Ledger()
-_ = _l.record("http://127.0.0.1/a.jpg", "collected", kind="photo", subject="Ann")
-_ = _l.erase("Ann")
-_ = _g.remove("Ann")
-assert fully_erased("Ann", _l, _g, _v) == True, \
-    "Ann is gone from the ledger, the gallery and the search results, and the request is remembered: should be True."
+def test_q3_3(fully_erased):
+    from facecourse.matching.gallery import Gallery
+    from facecourse.scraping.ledger import Ledger
+    import numpy as _np
+    _v = _np.zeros(128, _np.float32)
+    _v[0] = 1
+    _g = Gallery()
+    _g.add("Ann", _v, source="http://127.0.0.1/a.jpg")
+    _l = Ledger()
+    _ = _l.record("http://127.0.0.1/a.jpg", "collected", kind="photo", subject="Ann")
+    _ = _l.erase("Ann")
+    _ = _g.remove("Ann")
+    assert fully_erased("Ann", _l, _g, _v) == True, \
+        "Ann is gone from the ledger, the gallery and the search results, and the request is remembered: should be True."
 
 # %%
-import numpy as _np
-_v = _np.zeros(128, _np.float32)
-_v[0] = 1
-_g = Gallery()
-_g.add("Ann", _v, source="http://127.0.0.1/a.jpg")
-assert fully_erased("Bob", Ledger(), Gallery(), _v) == False, \
-    "Bob never asked to be erased (ledger.is_erased is False), so his erasure cannot be proven: should be False."
+def test_q3_4(fully_erased):
+    from facecourse.matching.gallery import Gallery
+    from facecourse.scraping.ledger import Ledger
+    import numpy as _np
+    _v = _np.zeros(128, _np.float32)
+    _v[0] = 1
+    _g = Gallery()
+    _g.add("Ann", _v, source="http://127.0.0.1/a.jpg")
+    assert fully_erased("Bob", Ledger(), Gallery(), _v) == False, \
+        "Bob never asked to be erased (ledger.is_erased is False), so his erasure cannot be proven: should be False."
 
 # %%
-assert colin_erased in (True,) and "Colin Powell" not in gallery3.identities() and ledger3.is_erased("Colin Powell"), \
-    "Erase Colin Powell with collect.erase_everywhere before checking: he must be gone from the gallery and remembered."
+def test_q3_5(colin_erased, gallery3, ledger3):
+    assert colin_erased in (True,) and "Colin Powell" not in gallery3.identities() and ledger3.is_erased("Colin Powell"), \
+        "Erase Colin Powell with collect.erase_everywhere before checking: he must be gone from the gallery and remembered."
 
 # %%
-assert colin_erased in (True, False) and colin_erased == fully_erased("Colin Powell", ledger3, gallery3, probe), \
-    "colin_erased should be the value your fully_erased returns for Colin Powell, not typed by hand."
+def test_q3_6(colin_erased, fully_erased, ledger3, gallery3, probe):
+    assert colin_erased in (True, False) and colin_erased == fully_erased("Colin Powell", ledger3, gallery3, probe), \
+        "colin_erased should be the value your fully_erased returns for Colin Powell, not typed by hand."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-import numpy as _hnp
-_hv = _hnp.zeros(128, _hnp.float32)
-_hv[0] = 1
-_hw = _hnp.zeros(128, _hnp.float32)
-_hw[1] = 1
-_hg = Gallery()
-_hg.add("Cy", _hv, source="http://127.0.0.1/c.jpg")
-_hg.add("Dee", _hw, source="http://127.0.0.1/d.jpg")
-_hl = Ledger()
-_ = _hl.record("http://127.0.0.1/c.jpg", "collected", kind="photo", subject="Cy")
-_ = _hl.erase("Cy")
-_ = _hl.record("http://127.0.0.1/c2.jpg", "collected", kind="photo", subject="Cy")  # collected again after erasure
-_ = _hg.remove("Cy")
-assert fully_erased("Cy", _hl, _hg, _hv) == False
-assert fully_erased("Dee", _hl, _hg, _hw) == False
-_ = _hl.erase("Dee")
-_ = _hg.remove("Dee")
-assert fully_erased("Dee", _hl, _hg, _hw, k=1) == True
+def test_q3_hidden_1(fully_erased):
+    from facecourse.matching.gallery import Gallery
+    from facecourse.scraping.ledger import Ledger
+    import numpy as _hnp
+    _hv = _hnp.zeros(128, _hnp.float32)
+    _hv[0] = 1
+    _hw = _hnp.zeros(128, _hnp.float32)
+    _hw[1] = 1
+    _hg = Gallery()
+    _hg.add("Cy", _hv, source="http://127.0.0.1/c.jpg")
+    _hg.add("Dee", _hw, source="http://127.0.0.1/d.jpg")
+    _hl = Ledger()
+    _ = _hl.record("http://127.0.0.1/c.jpg", "collected", kind="photo", subject="Cy")
+    _ = _hl.erase("Cy")
+    _ = _hl.record("http://127.0.0.1/c2.jpg", "collected", kind="photo", subject="Cy")  # collected again after erasure
+    _ = _hg.remove("Cy")
+    assert fully_erased("Cy", _hl, _hg, _hv) == False
+    assert fully_erased("Dee", _hl, _hg, _hw) == False
+    _ = _hl.erase("Dee")
+    _ = _hg.remove("Dee")
+    assert fully_erased("Dee", _hl, _hg, _hw, k=1) == True
 
 # %% [raw]
 # # END TESTS
@@ -379,151 +416,167 @@ keyed_list, found_without_key
 # # BEGIN TESTS
 
 # %%
-_k5 = bytes(range(32))
-_d5 = keyed_digest("Ann Smith", _k5)
-assert isinstance(_d5, str) and len(_d5) == 64 and all(c in "0123456789abcdef" for c in _d5), \
-    "keyed_digest should return the whole HMAC-SHA256 hex digest: 64 lower-case hex digits, not cut short."
+def test_q5_1(keyed_digest, recover, keyed_list, found_without_key):
+    from facecourse.checks import answered
+    answered("q5", keyed_digest=keyed_digest, recover=recover, keyed_list=keyed_list, found_without_key=found_without_key)
+    _k5 = bytes(range(32))
+    _d5 = keyed_digest("Ann Smith", _k5)
+    assert isinstance(_d5, str) and len(_d5) == 64 and all(c in "0123456789abcdef" for c in _d5), \
+        "keyed_digest should return the whole HMAC-SHA256 hex digest: 64 lower-case hex digits, not cut short."
 
 # %%
-_k5 = bytes(range(32))
-_d5 = keyed_digest("Ann Smith", _k5)
-assert keyed_digest("Ann Smith", _k5) != keyed_digest("Ann Smith", bytes(32)), \
-    "Another key should give another digest: keyed_digest must hash under the key it is given."
+def test_q5_2(keyed_digest):
+    _k5 = bytes(range(32))
+    _d5 = keyed_digest("Ann Smith", _k5)
+    assert keyed_digest("Ann Smith", _k5) != keyed_digest("Ann Smith", bytes(32)), \
+        "Another key should give another digest: keyed_digest must hash under the key it is given."
 
 # %%
-_k5 = bytes(range(32))
-_d5 = keyed_digest("Ann Smith", _k5)
-_v5 = [keyed_digest(n, _k5) for n in ("Ann  Smith", "ann smith", " ANN_SMITH ")]
-assert isinstance(_v5[0], str) and _v5[0] == _v5[1] == _v5[2], \
-    "Spellings of one name ('Ann  Smith', 'ann smith', ' ANN_SMITH ') should give one digest: normalise the name first, as the lesson does."
+def test_q5_3(keyed_digest):
+    _k5 = bytes(range(32))
+    _d5 = keyed_digest("Ann Smith", _k5)
+    _v5 = [keyed_digest(n, _k5) for n in ("Ann  Smith", "ann smith", " ANN_SMITH ")]
+    assert isinstance(_v5[0], str) and _v5[0] == _v5[1] == _v5[2], \
+        "Spellings of one name ('Ann  Smith', 'ann smith', ' ANN_SMITH ') should give one digest: normalise the name first, as the lesson does."
 
 # %%
-_k5 = bytes(range(32))
-_d5 = keyed_digest("Ann Smith", _k5)
-_v5 = [keyed_digest(n, _k5) for n in ("Ann  Smith", "ann smith", " ANN_SMITH ")]
-import hashlib as _hl5
-import hmac as _hm5
-_norm5 = lambda n: " ".join(n.replace("_", " ").lower().split())
-for _n5 in ["Ann Smith", "Gordon Brown", "Zoë Ångström", "Colin_Powell"]:
-    assert keyed_digest(_n5, _k5) == _hm5.new(_k5, _norm5(_n5).encode("utf-8"), _hl5.sha256).hexdigest(), \
-        f"keyed_digest({_n5!r}, key) should be the HMAC-SHA256 of the normalised name in UTF-8 under key (hmac.new with hashlib.sha256)."
+def test_q5_4(keyed_digest):
+    _k5 = bytes(range(32))
+    _d5 = keyed_digest("Ann Smith", _k5)
+    _v5 = [keyed_digest(n, _k5) for n in ("Ann  Smith", "ann smith", " ANN_SMITH ")]
+    import hashlib as _hl5
+    import hmac as _hm5
+    _norm5 = lambda n: " ".join(n.replace("_", " ").lower().split())
+    for _n5 in ["Ann Smith", "Gordon Brown", "Zoë Ångström", "Colin_Powell"]:
+        assert keyed_digest(_n5, _k5) == _hm5.new(_k5, _norm5(_n5).encode("utf-8"), _hl5.sha256).hexdigest(), \
+            f"keyed_digest({_n5!r}, key) should be the HMAC-SHA256 of the normalised name in UTF-8 under key (hmac.new with hashlib.sha256)."
 
 # %%
-_k5 = bytes(range(32))
-_d5 = keyed_digest("Ann Smith", _k5)
-_v5 = [keyed_digest(n, _k5) for n in ("Ann  Smith", "ann smith", " ANN_SMITH ")]
-import hashlib as _hl5
-_norm5 = lambda n: " ".join(n.replace("_", " ").lower().split())
-_plain5 = lambda n: _hl5.sha256(_norm5(n).encode("utf-8")).hexdigest()
-_stored5 = [_plain5("Bob Jones"), _plain5("Ann Smith")]
-_r5 = recover(_stored5, ["Cy Young", "Dee"])
-assert isinstance(_r5, list) and _r5 == [], \
-    "recover should return a list, an empty one when no candidate's plain SHA-256 is among the stored digests."
+def test_q5_5(keyed_digest, recover):
+    _k5 = bytes(range(32))
+    _d5 = keyed_digest("Ann Smith", _k5)
+    _v5 = [keyed_digest(n, _k5) for n in ("Ann  Smith", "ann smith", " ANN_SMITH ")]
+    import hashlib as _hl5
+    _norm5 = lambda n: " ".join(n.replace("_", " ").lower().split())
+    _plain5 = lambda n: _hl5.sha256(_norm5(n).encode("utf-8")).hexdigest()
+    _stored5 = [_plain5("Bob Jones"), _plain5("Ann Smith")]
+    _r5 = recover(_stored5, ["Cy Young", "Dee"])
+    assert isinstance(_r5, list) and _r5 == [], \
+        "recover should return a list, an empty one when no candidate's plain SHA-256 is among the stored digests."
 
 # %%
-_k5 = bytes(range(32))
-_d5 = keyed_digest("Ann Smith", _k5)
-_v5 = [keyed_digest(n, _k5) for n in ("Ann  Smith", "ann smith", " ANN_SMITH ")]
-import hashlib as _hl5
-_norm5 = lambda n: " ".join(n.replace("_", " ").lower().split())
-_plain5 = lambda n: _hl5.sha256(_norm5(n).encode("utf-8")).hexdigest()
-_stored5 = [_plain5("Bob Jones"), _plain5("Ann Smith")]
-_r5 = recover(_stored5, ["Cy Young", "Dee"])
-assert recover(_stored5, ["cy young", "bob jones", "dee", "ann smith"]) == ["bob jones", "ann smith"], \
-    "recover should return the matching candidate names themselves, in the order of candidates (here ['bob jones', 'ann smith'])."
+def test_q5_6(keyed_digest, recover):
+    _k5 = bytes(range(32))
+    _d5 = keyed_digest("Ann Smith", _k5)
+    _v5 = [keyed_digest(n, _k5) for n in ("Ann  Smith", "ann smith", " ANN_SMITH ")]
+    import hashlib as _hl5
+    _norm5 = lambda n: " ".join(n.replace("_", " ").lower().split())
+    _plain5 = lambda n: _hl5.sha256(_norm5(n).encode("utf-8")).hexdigest()
+    _stored5 = [_plain5("Bob Jones"), _plain5("Ann Smith")]
+    _r5 = recover(_stored5, ["Cy Young", "Dee"])
+    assert recover(_stored5, ["cy young", "bob jones", "dee", "ann smith"]) == ["bob jones", "ann smith"], \
+        "recover should return the matching candidate names themselves, in the order of candidates (here ['bob jones', 'ann smith'])."
 
 # %%
-_k5 = bytes(range(32))
-_d5 = keyed_digest("Ann Smith", _k5)
-_v5 = [keyed_digest(n, _k5) for n in ("Ann  Smith", "ann smith", " ANN_SMITH ")]
-import hashlib as _hl5
-_norm5 = lambda n: " ".join(n.replace("_", " ").lower().split())
-_plain5 = lambda n: _hl5.sha256(_norm5(n).encode("utf-8")).hexdigest()
-_stored5 = [_plain5("Bob Jones"), _plain5("Ann Smith")]
-_r5 = recover(_stored5, ["Cy Young", "Dee"])
-_r5 = recover(_stored5, ["ANN  SMITH", "Cy", "Bob_Jones"])
-assert len(_r5) == 2, \
-    "recover should normalise each candidate before hashing it: 'ANN  SMITH' and 'Bob_Jones' are the stored 'ann smith' and 'bob jones'."
-assert _r5 == ["ANN  SMITH", "Bob_Jones"], \
-    "recover should return each name as it was given in candidates, not normalised."
+def test_q5_7(keyed_digest, recover):
+    _k5 = bytes(range(32))
+    _d5 = keyed_digest("Ann Smith", _k5)
+    _v5 = [keyed_digest(n, _k5) for n in ("Ann  Smith", "ann smith", " ANN_SMITH ")]
+    import hashlib as _hl5
+    _norm5 = lambda n: " ".join(n.replace("_", " ").lower().split())
+    _plain5 = lambda n: _hl5.sha256(_norm5(n).encode("utf-8")).hexdigest()
+    _stored5 = [_plain5("Bob Jones"), _plain5("Ann Smith")]
+    _r5 = recover(_stored5, ["Cy Young", "Dee"])
+    _r5 = recover(_stored5, ["ANN  SMITH", "Cy", "Bob_Jones"])
+    assert len(_r5) == 2, \
+        "recover should normalise each candidate before hashing it: 'ANN  SMITH' and 'Bob_Jones' are the stored 'ann smith' and 'bob jones'."
+    assert _r5 == ["ANN  SMITH", "Bob_Jones"], \
+        "recover should return each name as it was given in candidates, not normalised."
 
 # %%
-_k5 = bytes(range(32))
-_d5 = keyed_digest("Ann Smith", _k5)
-_v5 = [keyed_digest(n, _k5) for n in ("Ann  Smith", "ann smith", " ANN_SMITH ")]
-import hashlib as _hl5
-_norm5 = lambda n: " ".join(n.replace("_", " ").lower().split())
-_plain5 = lambda n: _hl5.sha256(_norm5(n).encode("utf-8")).hexdigest()
-_stored5 = [_plain5("Bob Jones"), _plain5("Ann Smith")]
-_r5 = recover(_stored5, ["Cy Young", "Dee"])
-_r5 = recover(_stored5, ["ANN  SMITH", "Cy", "Bob_Jones"])
-assert recover(_stored5, ["Ann Smith", "Cy", "Ann Smith", "Bob Jones", "Bob Jones"]) == ["Ann Smith", "Bob Jones"], \
-    "A name given more than once among the candidates should be listed once, where it first appears."
+def test_q5_8(keyed_digest, recover):
+    _k5 = bytes(range(32))
+    _d5 = keyed_digest("Ann Smith", _k5)
+    _v5 = [keyed_digest(n, _k5) for n in ("Ann  Smith", "ann smith", " ANN_SMITH ")]
+    import hashlib as _hl5
+    _norm5 = lambda n: " ".join(n.replace("_", " ").lower().split())
+    _plain5 = lambda n: _hl5.sha256(_norm5(n).encode("utf-8")).hexdigest()
+    _stored5 = [_plain5("Bob Jones"), _plain5("Ann Smith")]
+    _r5 = recover(_stored5, ["Cy Young", "Dee"])
+    _r5 = recover(_stored5, ["ANN  SMITH", "Cy", "Bob_Jones"])
+    assert recover(_stored5, ["Ann Smith", "Cy", "Ann Smith", "Bob Jones", "Bob Jones"]) == ["Ann Smith", "Bob Jones"], \
+        "A name given more than once among the candidates should be listed once, where it first appears."
 
 # %%
-_k5 = bytes(range(32))
-_d5 = keyed_digest("Ann Smith", _k5)
-_v5 = [keyed_digest(n, _k5) for n in ("Ann  Smith", "ann smith", " ANN_SMITH ")]
-import hashlib as _hl5
-_norm5 = lambda n: " ".join(n.replace("_", " ").lower().split())
-_plain5 = lambda n: _hl5.sha256(_norm5(n).encode("utf-8")).hexdigest()
-_stored5 = [_plain5("Bob Jones"), _plain5("Ann Smith")]
-_r5 = recover(_stored5, ["Cy Young", "Dee"])
-_r5 = recover(_stored5, ["ANN  SMITH", "Cy", "Bob_Jones"])
-try:
-    _r5 = (recover(set(_stored5), (n for n in ["Dee", "Bob Jones", "Ann Smith"])),
-           recover(_stored5, pd.Series(["Ann Smith", "Dee"])))
-except TypeError:
-    _r5 = None
-assert _r5 == (["Bob Jones", "Ann Smith"], ["Ann Smith"]), \
-    "recover should accept any iterable of candidates (a generator, a pandas Series) and a set of stored digests."
+def test_q5_9(keyed_digest, recover):
+    import pandas as pd
+    _k5 = bytes(range(32))
+    _d5 = keyed_digest("Ann Smith", _k5)
+    _v5 = [keyed_digest(n, _k5) for n in ("Ann  Smith", "ann smith", " ANN_SMITH ")]
+    import hashlib as _hl5
+    _norm5 = lambda n: " ".join(n.replace("_", " ").lower().split())
+    _plain5 = lambda n: _hl5.sha256(_norm5(n).encode("utf-8")).hexdigest()
+    _stored5 = [_plain5("Bob Jones"), _plain5("Ann Smith")]
+    _r5 = recover(_stored5, ["Cy Young", "Dee"])
+    _r5 = recover(_stored5, ["ANN  SMITH", "Cy", "Bob_Jones"])
+    try:
+        _r5 = (recover(set(_stored5), (n for n in ["Dee", "Bob Jones", "Ann Smith"])),
+               recover(_stored5, pd.Series(["Ann Smith", "Dee"])))
+    except TypeError:
+        _r5 = None
+    assert _r5 == (["Bob Jones", "Ann Smith"], ["Ann Smith"]), \
+        "recover should accept any iterable of candidates (a generator, a pandas Series) and a set of stored digests."
 
 # %%
-_k5 = bytes(range(32))
-_d5 = keyed_digest("Ann Smith", _k5)
-_v5 = [keyed_digest(n, _k5) for n in ("Ann  Smith", "ann smith", " ANN_SMITH ")]
-import hashlib as _hl5
-import hmac as _hm5
-_norm5 = lambda n: " ".join(n.replace("_", " ").lower().split())
-for _n5 in ["Ann Smith", "Gordon Brown", "Zoë Ångström", "Colin_Powell"]:
-    assert keyed_digest(_n5, _k5) == _hm5.new(_k5, _norm5(_n5).encode("utf-8"), _hl5.sha256).hexdigest(), \
-        f"keyed_digest({_n5!r}, key) should be the HMAC-SHA256 of the normalised name in UTF-8 under key (hmac.new with hashlib.sha256)."
-_plain5 = lambda n: _hl5.sha256(_norm5(n).encode("utf-8")).hexdigest()
-assert keyed_list == [_hm5.new(secret_key, _norm5(n).encode("utf-8"), _hl5.sha256).hexdigest() for n in asked], \
-    "keyed_list should hold keyed_digest(name, secret_key) for each name in asked, in that order."
+def test_q5_10(keyed_digest, keyed_list, secret_key, asked):
+    _k5 = bytes(range(32))
+    _d5 = keyed_digest("Ann Smith", _k5)
+    _v5 = [keyed_digest(n, _k5) for n in ("Ann  Smith", "ann smith", " ANN_SMITH ")]
+    import hashlib as _hl5
+    import hmac as _hm5
+    _norm5 = lambda n: " ".join(n.replace("_", " ").lower().split())
+    for _n5 in ["Ann Smith", "Gordon Brown", "Zoë Ångström", "Colin_Powell"]:
+        assert keyed_digest(_n5, _k5) == _hm5.new(_k5, _norm5(_n5).encode("utf-8"), _hl5.sha256).hexdigest(), \
+            f"keyed_digest({_n5!r}, key) should be the HMAC-SHA256 of the normalised name in UTF-8 under key (hmac.new with hashlib.sha256)."
+    _plain5 = lambda n: _hl5.sha256(_norm5(n).encode("utf-8")).hexdigest()
+    assert keyed_list == [_hm5.new(secret_key, _norm5(n).encode("utf-8"), _hl5.sha256).hexdigest() for n in asked], \
+        "keyed_list should hold keyed_digest(name, secret_key) for each name in asked, in that order."
 
 # %%
-_k5 = bytes(range(32))
-_d5 = keyed_digest("Ann Smith", _k5)
-_v5 = [keyed_digest(n, _k5) for n in ("Ann  Smith", "ann smith", " ANN_SMITH ")]
-import hashlib as _hl5
-_norm5 = lambda n: " ".join(n.replace("_", " ").lower().split())
-_plain5 = lambda n: _hl5.sha256(_norm5(n).encode("utf-8")).hexdigest()
-assert recover([_plain5(n) for n in asked], lfw_names) == ["Colin_Powell", "Gordon_Brown"], \
-    "recover should find both people in asked among lfw_names when they are stored as plain SHA-256 digests."
+def test_q5_11(keyed_digest, recover, asked, lfw_names):
+    _k5 = bytes(range(32))
+    _d5 = keyed_digest("Ann Smith", _k5)
+    _v5 = [keyed_digest(n, _k5) for n in ("Ann  Smith", "ann smith", " ANN_SMITH ")]
+    import hashlib as _hl5
+    _norm5 = lambda n: " ".join(n.replace("_", " ").lower().split())
+    _plain5 = lambda n: _hl5.sha256(_norm5(n).encode("utf-8")).hexdigest()
+    assert recover([_plain5(n) for n in asked], lfw_names) == ["Colin_Powell", "Gordon_Brown"], \
+        "recover should find both people in asked among lfw_names when they are stored as plain SHA-256 digests."
 
 # %%
-assert found_without_key == recover(keyed_list, lfw_names) == [], \
-    "found_without_key should be recover(keyed_list, lfw_names), which finds nobody: without the key the attack fails."
+def test_q5_12(found_without_key, recover, keyed_list, lfw_names):
+    assert found_without_key == recover(keyed_list, lfw_names) == [], \
+        "found_without_key should be recover(keyed_list, lfw_names), which finds nobody: without the key the attack fails."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-import hashlib as _hh5
-import hmac as _hk5
-_hn5 = lambda n: " ".join(n.replace("_", " ").lower().split())
-_hkey5 = b"a different key, of another length"
-for _hx5 in ["Jean-Luc\tPicard", "  Ada_LOVELACE\n", "Ngũgĩ wa Thiong'o", "x"]:
-    assert keyed_digest(_hx5, _hkey5) == _hk5.new(_hkey5, _hn5(_hx5).encode("utf-8"), _hh5.sha256).hexdigest()
-    assert keyed_digest(_hx5, _hkey5) != keyed_digest(_hx5, _hkey5[:-1])
-_hp5 = lambda n: _hh5.sha256(_hn5(n).encode("utf-8")).hexdigest()
-assert recover([], ["Ann"]) == [] and recover({_hp5("Ann")}, []) == []
-assert recover({_hp5("ada lovelace"), _hp5("nobody here")}, ["Ada_Lovelace", "ada lovelace", "Ada_Lovelace", "Bo"]) \
-    == ["Ada_Lovelace", "ada lovelace"]
-_hmany5 = [f"Person_{i}" for i in range(2000)]
-assert recover([_hp5("person 1999"), _hp5("person 7")], _hmany5) == ["Person_7", "Person_1999"]
-assert recover([_hk5.new(_hkey5, _hn5(n).encode("utf-8"), _hh5.sha256).hexdigest() for n in _hmany5], _hmany5) == []
+def test_q5_hidden_1(keyed_digest, recover):
+    import hashlib as _hh5
+    import hmac as _hk5
+    _hn5 = lambda n: " ".join(n.replace("_", " ").lower().split())
+    _hkey5 = b"a different key, of another length"
+    for _hx5 in ["Jean-Luc\tPicard", "  Ada_LOVELACE\n", "Ngũgĩ wa Thiong'o", "x"]:
+        assert keyed_digest(_hx5, _hkey5) == _hk5.new(_hkey5, _hn5(_hx5).encode("utf-8"), _hh5.sha256).hexdigest()
+        assert keyed_digest(_hx5, _hkey5) != keyed_digest(_hx5, _hkey5[:-1])
+    _hp5 = lambda n: _hh5.sha256(_hn5(n).encode("utf-8")).hexdigest()
+    assert recover([], ["Ann"]) == [] and recover({_hp5("Ann")}, []) == []
+    assert recover({_hp5("ada lovelace"), _hp5("nobody here")}, ["Ada_Lovelace", "ada lovelace", "Ada_Lovelace", "Bo"]) \
+        == ["Ada_Lovelace", "ada lovelace"]
+    _hmany5 = [f"Person_{i}" for i in range(2000)]
+    assert recover([_hp5("person 1999"), _hp5("person 7")], _hmany5) == ["Person_7", "Person_1999"]
+    assert recover([_hk5.new(_hkey5, _hn5(n).encode("utf-8"), _hh5.sha256).hexdigest() for n in _hmany5], _hmany5) == []
 
 # %% [raw]
 # # END TESTS

@@ -6,6 +6,7 @@
 # export_cell: false
 # tests:
 #   files: false
+#   ok_format: false
 
 # %% [markdown]
 # # Exercise B1: finding faces
@@ -78,23 +79,31 @@ def rect_to_box(rect):
 # # BEGIN TESTS
 
 # %%
-box = rect_to_box(dlib.rectangle(10, 20, 110, 140))  # dlib.rectangle(left, top, right, bottom)
-assert isinstance(box, (tuple, list)) and len(box) == 4, "rect_to_box should return a tuple of four numbers."
-assert tuple(box) == (20, 110, 140, 10), \
-    "For dlib.rectangle(left=10, top=20, right=110, bottom=140) the box (top, right, bottom, left) is (20, 110, 140, 10)."
+def test_q1_1(rect_to_box):
+    import dlib
+    from facecourse.checks import answered
+    answered("q1", rect_to_box=rect_to_box)
+    box = rect_to_box(dlib.rectangle(10, 20, 110, 140))  # dlib.rectangle(left, top, right, bottom)
+    assert isinstance(box, (tuple, list)) and len(box) == 4, "rect_to_box should return a tuple of four numbers."
+    assert tuple(box) == (20, 110, 140, 10), \
+        "For dlib.rectangle(left=10, top=20, right=110, bottom=140) the box (top, right, bottom, left) is (20, 110, 140, 10)."
 
 # %%
-found = [tuple(rect_to_box(r)) for r in hog_detector(group, 1)]
-assert found == face_recognition.face_locations(group, 1), \
-    "The boxes of the HOG detector's rectangles on group should equal face_recognition.face_locations(group)."
+def test_q1_2(rect_to_box, hog_detector, group):
+    import face_recognition
+    found = [tuple(rect_to_box(r)) for r in hog_detector(group, 1)]
+    assert found == face_recognition.face_locations(group, 1), \
+        "The boxes of the HOG detector's rectangles on group should equal face_recognition.face_locations(group)."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-box = rect_to_box(dlib.rectangle(10, 20, 110, 140))  # dlib.rectangle(left, top, right, bottom)
-assert tuple(rect_to_box(dlib.rectangle(-5, 3, 40, 60))) == (3, 40, 60, -5)
-assert tuple(rect_to_box(dlib.rectangle(0, 0, 0, 0))) == (0, 0, 0, 0)
+def test_q1_hidden_1(rect_to_box):
+    import dlib
+    box = rect_to_box(dlib.rectangle(10, 20, 110, 140))  # dlib.rectangle(left, top, right, bottom)
+    assert tuple(rect_to_box(dlib.rectangle(-5, 3, 40, 60))) == (3, 40, 60, -5)
+    assert tuple(rect_to_box(dlib.rectangle(0, 0, 0, 0))) == (0, 0, 0, 0)
 
 # %% [raw]
 # # END TESTS
@@ -135,23 +144,30 @@ count_faces(group, 0), count_faces(group, 1)
 # # BEGIN TESTS
 
 # %%
-assert count_faces(group, 0) == 2, \
-    "Without upsampling (upsample=0) HOG finds 2 faces in group: is upsample passed on to the HOG detector?"
+def test_q2_1(count_faces, group):
+    from facecourse.checks import answered
+    answered("q2", count_faces=count_faces)
+    assert count_faces(group, 0) == 2, \
+        "Without upsampling (upsample=0) HOG finds 2 faces in group: is upsample passed on to the HOG detector?"
 
 # %%
-assert count_faces(group, 1) == 3, "With upsample=1 HOG finds 3 faces in group (the lesson's photo)."
+def test_q2_2(count_faces, group):
+    assert count_faces(group, 1) == 3, "With upsample=1 HOG finds 3 faces in group (the lesson's photo)."
 
 # %%
-assert count_faces(np.full((120, 160, 3), 128, np.uint8), 1) == 0, "A plain grey image has 0 faces."
+def test_q2_3(count_faces):
+    import numpy as np
+    assert count_faces(np.full((120, 160, 3), 128, np.uint8), 1) == 0, "A plain grey image has 0 faces."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-kit = shrink("knn_examples/test/kit_with_rose.jpg", 300)
-assert (count_faces(kit, 0), count_faces(kit, 1)) == (1, 2)
-pair = shrink("two_people.jpg", 300)
-assert (count_faces(pair, 0), count_faces(pair, 1)) == (0, 2)
+def test_q2_hidden_1(shrink, count_faces):
+    kit = shrink("knn_examples/test/kit_with_rose.jpg", 300)
+    assert (count_faces(kit, 0), count_faces(kit, 1)) == (1, 2)
+    pair = shrink("two_people.jpg", 300)
+    assert (count_faces(pair, 0), count_faces(pair, 1)) == (0, 2)
 
 # %% [raw]
 # # END TESTS
@@ -191,30 +207,37 @@ def detection_rate(counts):
 # # BEGIN TESTS
 
 # %%
-assert abs(detection_rate([1, 0, 2, 1]) - 0.75) < 1e-9, \
-    "Counts [1, 0, 2, 1]: 3 of 4 images have at least one face, so the rate is 0.75."
+def test_q3_1(detection_rate):
+    from facecourse.checks import answered
+    answered("q3", detection_rate=detection_rate)
+    assert abs(detection_rate([1, 0, 2, 1]) - 0.75) < 1e-9, \
+        "Counts [1, 0, 2, 1]: 3 of 4 images have at least one face, so the rate is 0.75."
 
 # %%
-assert abs(detection_rate([0, 3, 0, 0]) - 0.25) < 1e-9, \
-    "Counts [0, 3, 0, 0]: only 1 of 4 images has a face (three faces in one image still count once), so 0.25."
+def test_q3_2(detection_rate):
+    assert abs(detection_rate([0, 3, 0, 0]) - 0.25) < 1e-9, \
+        "Counts [0, 3, 0, 0]: only 1 of 4 images has a face (three faces in one image still count once), so 0.25."
 
 # %%
-try:
-    detection_rate([])
-    raised = "nothing"
-except ValueError:
-    raised = "ValueError"
-except Exception as exc:  # noqa: BLE001 - the check names what was raised instead
-    raised = type(exc).__name__
-assert raised == "ValueError", f"detection_rate([]) should raise ValueError (an empty list has no rate); it raised {raised}."
+def test_q3_3(detection_rate):
+    try:
+        detection_rate([])
+        raised = "nothing"
+    except ValueError:
+        raised = "ValueError"
+    except Exception as exc:  # noqa: BLE001 - the check names what was raised instead
+        raised = type(exc).__name__
+    assert raised == "ValueError", f"detection_rate([]) should raise ValueError (an empty list has no rate); it raised {raised}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert detection_rate([0, 0]) == 0.0
-assert detection_rate(np.array([3])) == 1.0
-assert abs(detection_rate([1] * 99 + [0]) - 0.99) < 1e-9
+def test_q3_hidden_1(detection_rate):
+    import numpy as np
+    assert detection_rate([0, 0]) == 0.0
+    assert detection_rate(np.array([3])) == 1.0
+    assert abs(detection_rate([1] * 99 + [0]) - 0.99) < 1e-9
 
 # %% [raw]
 # # END TESTS

@@ -6,6 +6,7 @@
 # export_cell: false
 # tests:
 #   files: false
+#   ok_format: false
 
 # %% [markdown]
 # # Exercise B2: landmarks and alignment
@@ -82,24 +83,31 @@ def eye_centres(face):
 # # BEGIN TESTS
 
 # %%
-made_up = {"left_eye": [(0, 0), (2, 0), (4, 1), (4, 3), (2, 4), (0, 3)],
-           "right_eye": [(10, 2), (12, 1), (14, 2), (14, 5), (12, 6), (11, 5)]}
-centres = eye_centres(made_up)
-assert len(centres) == 2 and all(np.shape(c) == (2,) for c in centres), \
-    "eye_centres should return two [x, y] points: (image-left centre, image-right centre)."
-assert np.allclose(centres[0], [2, 11 / 6]) and np.allclose(centres[1], [73 / 6, 3.5]), \
-    "Each centre is the mean of the eye's points, image-left eye (face['left_eye']) first."
+def test_q1_1(eye_centres):
+    import numpy as np
+    from facecourse.checks import answered
+    answered("q1", eye_centres=eye_centres)
+    made_up = {"left_eye": [(0, 0), (2, 0), (4, 1), (4, 3), (2, 4), (0, 3)],
+               "right_eye": [(10, 2), (12, 1), (14, 2), (14, 5), (12, 6), (11, 5)]}
+    centres = eye_centres(made_up)
+    assert len(centres) == 2 and all(np.shape(c) == (2,) for c in centres), \
+        "eye_centres should return two [x, y] points: (image-left centre, image-right centre)."
+    assert np.allclose(centres[0], [2, 11 / 6]) and np.allclose(centres[1], [73 / 6, 3.5]), \
+        "Each centre is the mean of the eye's points, image-left eye (face['left_eye']) first."
 
 # %%
-left, right = eye_centres(landmarks)
-assert left[0] < right[0], "In photo the image-left eye centre should have the smaller x."
+def test_q1_2(eye_centres, landmarks):
+    left, right = eye_centres(landmarks)
+    assert left[0] < right[0], "In photo the image-left eye centre should have the smaller x."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-l, r = eye_centres({"left_eye": [(1, 1), (3, 5)], "right_eye": [(7, 2), (9, 2), (11, 5)]})
-assert np.allclose(l, [2, 3]) and np.allclose(r, [9, 3])
+def test_q1_hidden_1(eye_centres):
+    import numpy as np
+    l, r = eye_centres({"left_eye": [(1, 1), (3, 5)], "right_eye": [(7, 2), (9, 2), (11, 5)]})
+    assert np.allclose(l, [2, 3]) and np.allclose(r, [9, 3])
 
 # %% [raw]
 # # END TESTS
@@ -144,39 +152,45 @@ def roll_degrees(img):
 # # BEGIN TESTS
 
 # %%
-upright = roll_degrees(photo)
-assert abs(upright) < 5, \
-    "The face in photo is nearly upright: measured from image-left to image-right eye, its roll is within 5 degrees of 0."
+def test_q2_1(roll_degrees, photo):
+    from facecourse.checks import answered
+    answered("q2", roll_degrees=roll_degrees)
+    upright = roll_degrees(photo)
+    assert abs(upright) < 5, \
+        "The face in photo is nearly upright: measured from image-left to image-right eye, its roll is within 5 degrees of 0."
 
 # %%
-upright = roll_degrees(photo)
-assert abs(roll_degrees(tilted) - upright + 15) < 2, \
-    "Turning the photo 15 degrees counter-clockwise (tilted) should lower the roll by about 15 degrees (in degrees, y downwards)."
+def test_q2_2(roll_degrees, photo, tilted):
+    upright = roll_degrees(photo)
+    assert abs(roll_degrees(tilted) - upright + 15) < 2, \
+        "Turning the photo 15 degrees counter-clockwise (tilted) should lower the roll by about 15 degrees (in degrees, y downwards)."
 
 # %%
-def raises_value_error(img):
-    try:
-        roll_degrees(img)
-    except ValueError:
-        return "ValueError"
-    except Exception as exc:  # noqa: BLE001 - the check names what was raised instead
-        return type(exc).__name__
-    return "nothing"
+def test_q2_3(roll_degrees, blank, pair):
+    def raises_value_error(img):
+        try:
+            roll_degrees(img)
+        except ValueError:
+            return "ValueError"
+        except Exception as exc:  # noqa: BLE001 - the check names what was raised instead
+            return type(exc).__name__
+        return "nothing"
 
 
-assert raises_value_error(blank) == "ValueError", \
-    f"roll_degrees(blank) should raise ValueError, as the image has no face; it raised {raises_value_error(blank)}."
-assert raises_value_error(pair) == "ValueError", \
-    f"roll_degrees(pair) should raise ValueError, as the image has two faces; it raised {raises_value_error(pair)}."
+    assert raises_value_error(blank) == "ValueError", \
+        f"roll_degrees(blank) should raise ValueError, as the image has no face; it raised {raises_value_error(blank)}."
+    assert raises_value_error(pair) == "ValueError", \
+        f"roll_degrees(pair) should raise ValueError, as the image has two faces; it raised {raises_value_error(pair)}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-upright = roll_degrees(photo)
-other = shrink("biden.jpg", 300)
-assert 10 < roll_degrees(other) < 15
-assert abs(roll_degrees(rotate(photo, -25)) - roll_degrees(photo) - 25) < 2
+def test_q2_hidden_1(roll_degrees, photo, shrink, rotate):
+    upright = roll_degrees(photo)
+    other = shrink("biden.jpg", 300)
+    assert 10 < roll_degrees(other) < 15
+    assert abs(roll_degrees(rotate(photo, -25)) - roll_degrees(photo) - 25) < 2
 
 # %% [raw]
 # # END TESTS
@@ -216,22 +230,27 @@ def level(img):
 # # BEGIN TESTS
 
 # %%
-levelled = level(tilted)
-assert isinstance(levelled, np.ndarray) and levelled.ndim == 3, \
-    "level should return the rotated image as an RGB NumPy array (np.asarray of the Pillow image)."
-try:
-    after = roll_degrees(levelled)
-except ValueError:
-    after = None
-assert after is not None, "The face detector finds no single upright face in level(tilted): was it turned too far?"
-assert abs(after) < 1.5, "After level(tilted) the eyes should be level: roll_degrees of the result within 1.5 degrees of 0."
+def test_q3_1(level, tilted, roll_degrees):
+    import numpy as np
+    from facecourse.checks import answered
+    answered("q3", level=level)
+    levelled = level(tilted)
+    assert isinstance(levelled, np.ndarray) and levelled.ndim == 3, \
+        "level should return the rotated image as an RGB NumPy array (np.asarray of the Pillow image)."
+    try:
+        after = roll_degrees(levelled)
+    except ValueError:
+        after = None
+    assert after is not None, "The face detector finds no single upright face in level(tilted): was it turned too far?"
+    assert abs(after) < 1.5, "After level(tilted) the eyes should be level: roll_degrees of the result within 1.5 degrees of 0."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert abs(roll_degrees(level(rotate(photo, -25)))) < 1.5
-assert abs(roll_degrees(level(shrink("biden.jpg", 300)))) < 1.5
+def test_q3_hidden_1(roll_degrees, level, rotate, photo, shrink):
+    assert abs(roll_degrees(level(rotate(photo, -25)))) < 1.5
+    assert abs(roll_degrees(level(shrink("biden.jpg", 300)))) < 1.5
 
 # %% [raw]
 # # END TESTS

@@ -6,6 +6,7 @@
 # export_cell: false
 # tests:
 #   files: false
+#   ok_format: false
 
 # %% [markdown]
 # # Exercise B4: verification on LFW View 2
@@ -69,25 +70,35 @@ def pair_accuracy(distances, same, threshold):
 # # BEGIN TESTS
 
 # %%
-acc = pair_accuracy([0.2, 0.9, 0.5, 0.7, 0.3], [True, False, False, True, True], 0.6)
-assert abs(acc - 0.6) < 1e-9, f"Expected 0.6 (3 of 5 pairs right: 0.2 and 0.3 matched, 0.9 rejected), got {acc}."
+def test_q1_1(pair_accuracy):
+    from facecourse.checks import answered
+    answered("q1", pair_accuracy=pair_accuracy)
+    acc = pair_accuracy([0.2, 0.9, 0.5, 0.7, 0.3], [True, False, False, True, True], 0.6)
+    assert abs(acc - 0.6) < 1e-9, f"Expected 0.6 (3 of 5 pairs right: 0.2 and 0.3 matched, 0.9 rejected), got {acc}."
 
 # %%
-assert abs(pair_accuracy([0.6, 0.8], [True, False], 0.6) - 1.0) < 1e-9, "A distance equal to the threshold must count as 'same person' (use <=, not <)."
+def test_q1_2(pair_accuracy):
+    assert abs(pair_accuracy([0.6, 0.8], [True, False], 0.6) - 1.0) < 1e-9, "A distance equal to the threshold must count as 'same person' (use <=, not <)."
 
 # %%
-acc = pair_accuracy([0.2, 0.9, 0.5, 0.7, 0.3], [True, False, False, True, True], 0.8)
-assert abs(acc - 0.8) < 1e-9, f"At the threshold 0.8 expected 0.8 (4 of 5 pairs right), got {acc}: use the threshold argument, not a fixed 0.6."
+def test_q1_3(pair_accuracy):
+    acc = pair_accuracy([0.2, 0.9, 0.5, 0.7, 0.3], [True, False, False, True, True], 0.8)
+    assert abs(acc - 0.8) < 1e-9, f"At the threshold 0.8 expected 0.8 (4 of 5 pairs right), got {acc}: use the threshold argument, not a fixed 0.6."
 
 # %%
-assert abs(pair_accuracy(pd.Series([0.1, 0.7]), pd.Series([True, True]), 0.5) - 0.5) < 1e-9, "pair_accuracy must accept pandas Series and return a share between 0 and 1, not a count or a percentage."
+def test_q1_4(pair_accuracy):
+    import pandas as pd
+    assert abs(pair_accuracy(pd.Series([0.1, 0.7]), pd.Series([True, True]), 0.5) - 0.5) < 1e-9, "pair_accuracy must accept pandas Series and return a share between 0 and 1, not a count or a percentage."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert pair_accuracy(np.array([0.1, 0.2]), np.array([False, False]), 0.05) == 1.0
-assert abs(pair_accuracy(pairs["distance"], pairs["same"], 0.55) - metrics.accuracy(pairs["distance"], pairs["same"], 0.55)) < 1e-12
+def test_q1_hidden_1(pair_accuracy, pairs):
+    import numpy as np
+    from facecourse.matching import metrics
+    assert pair_accuracy(np.array([0.1, 0.2]), np.array([False, False]), 0.05) == 1.0
+    assert abs(pair_accuracy(pairs["distance"], pairs["same"], 0.55) - metrics.accuracy(pairs["distance"], pairs["same"], 0.55)) < 1e-12
 
 # %% [raw]
 # # END TESTS
@@ -130,23 +141,32 @@ rates_06
 # # BEGIN TESTS
 
 # %%
-r = fmr_fnmr([0.1, 0.3, 0.7, 0.8], [0.4, 0.9, 1.0, 1.1, 1.2], 0.5)
-assert len(r) == 2 and abs(r[0] - 0.2) < 1e-9 and abs(r[1] - 0.5) < 1e-9, f"For genuine [0.1, 0.3, 0.7, 0.8] and impostor [0.4, 0.9, 1.0, 1.1, 1.2] at 0.5 expected (fmr, fnmr) = (0.2, 0.5) in that order, got {r}."
+def test_q2_1(fmr_fnmr, rates_06):
+    from facecourse.checks import answered
+    answered("q2", fmr_fnmr=fmr_fnmr, rates_06=rates_06)
+    r = fmr_fnmr([0.1, 0.3, 0.7, 0.8], [0.4, 0.9, 1.0, 1.1, 1.2], 0.5)
+    assert len(r) == 2 and abs(r[0] - 0.2) < 1e-9 and abs(r[1] - 0.5) < 1e-9, f"For genuine [0.1, 0.3, 0.7, 0.8] and impostor [0.4, 0.9, 1.0, 1.1, 1.2] at 0.5 expected (fmr, fnmr) = (0.2, 0.5) in that order, got {r}."
 
 # %%
-r = fmr_fnmr([0.5, 0.7], [0.5, 0.9], 0.5)
-assert abs(r[0] - 0.5) < 1e-9 and abs(r[1] - 0.5) < 1e-9, "An impostor at exactly the threshold is a false match and a genuine pair at exactly the threshold is not a false non-match (match means distance <= threshold)."
+def test_q2_2(fmr_fnmr):
+    r = fmr_fnmr([0.5, 0.7], [0.5, 0.9], 0.5)
+    assert abs(r[0] - 0.5) < 1e-9 and abs(r[1] - 0.5) < 1e-9, "An impostor at exactly the threshold is a false match and a genuine pair at exactly the threshold is not a false non-match (match means distance <= threshold)."
 
 # %%
-ref = metrics.rates_at(genuine, impostor, [0.6]).iloc[0]
-assert abs(rates_06[0] - ref["fmr"]) < 1e-9 and abs(rates_06[1] - ref["fnmr"]) < 1e-9, "rates_06 should hold (fmr, fnmr) of the View 2 genuine and impostor distances at the threshold 0.6."
+def test_q2_3(genuine, impostor, rates_06):
+    from facecourse.matching import metrics
+    ref = metrics.rates_at(genuine, impostor, [0.6]).iloc[0]
+    assert abs(rates_06[0] - ref["fmr"]) < 1e-9 and abs(rates_06[1] - ref["fnmr"]) < 1e-9, "rates_06 should hold (fmr, fnmr) of the View 2 genuine and impostor distances at the threshold 0.6."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-r = fmr_fnmr(np.array([0.2, 0.4, 0.6]), pd.Series([0.3, 0.5, 0.7, 0.9]), 0.45)
-assert abs(r[0] - 0.25) < 1e-9 and abs(r[1] - 1 / 3) < 1e-9
+def test_q2_hidden_1(fmr_fnmr):
+    import numpy as np
+    import pandas as pd
+    r = fmr_fnmr(np.array([0.2, 0.4, 0.6]), pd.Series([0.3, 0.5, 0.7, 0.9]), 0.45)
+    assert abs(r[0] - 0.25) < 1e-9 and abs(r[1] - 1 / 3) < 1e-9
 
 # %% [raw]
 # # END TESTS
@@ -200,40 +220,49 @@ view2_mean
 # # BEGIN TESTS
 
 # %%
-t = fit_threshold([0.1, 0.2, 0.3, 0.4], [True, True, False, False])
-assert 0.2 <= t < 0.3, f"On genuine distances 0.1, 0.2 and impostor distances 0.3, 0.4 the best threshold lies in [0.2, 0.3), got {t}: fit it on the data, do not hard-code 0.6."
+def test_q3_1(fit_threshold, held_out, view2_mean):
+    from facecourse.checks import answered
+    answered("q3", fit_threshold=fit_threshold, held_out=held_out, view2_mean=view2_mean)
+    t = fit_threshold([0.1, 0.2, 0.3, 0.4], [True, True, False, False])
+    assert 0.2 <= t < 0.3, f"On genuine distances 0.1, 0.2 and impostor distances 0.3, 0.4 the best threshold lies in [0.2, 0.3), got {t}: fit it on the data, do not hard-code 0.6."
 
 # %%
-toy = pd.DataFrame({"fold": [0] * 12 + [1] * 4 + [2] * 4,
-                    "distance": [0.5, 0.51, 0.52, 0.53, 0.54, 0.55, 0.6, 0.61, 0.62, 0.63, 0.64, 0.65,
-                                 0.1, 0.2, 0.3, 0.4, 0.12, 0.22, 0.32, 0.42],
-                    "same": [True] * 6 + [False] * 6 + [True, True, False, False] * 2})
-t, a = held_out(toy, 0)
-assert 0.2 <= t < 0.3, f"held_out(toy, 0) must fit the threshold on folds 1 and 2 only (best threshold there is in [0.2, 0.3)), got {t}: never fit on the held-out fold."
-assert abs(a - 0.5) < 1e-9, f"With that threshold fold 0 has 6 of 12 pairs right (accuracy 0.5), got {a}."
+def test_q3_2(held_out):
+    import pandas as pd
+    toy = pd.DataFrame({"fold": [0] * 12 + [1] * 4 + [2] * 4,
+                        "distance": [0.5, 0.51, 0.52, 0.53, 0.54, 0.55, 0.6, 0.61, 0.62, 0.63, 0.64, 0.65,
+                                     0.1, 0.2, 0.3, 0.4, 0.12, 0.22, 0.32, 0.42],
+                        "same": [True] * 6 + [False] * 6 + [True, True, False, False] * 2})
+    t, a = held_out(toy, 0)
+    assert 0.2 <= t < 0.3, f"held_out(toy, 0) must fit the threshold on folds 1 and 2 only (best threshold there is in [0.2, 0.3)), got {t}: never fit on the held-out fold."
+    assert abs(a - 0.5) < 1e-9, f"With that threshold fold 0 has 6 of 12 pairs right (accuracy 0.5), got {a}."
 
 # %%
-assert 0.985 < view2_mean < 0.995, f"view2_mean should be the mean of the ten held-out accuracies of LFW View 2 (about 0.99), got {view2_mean}."
+def test_q3_3(view2_mean):
+    assert 0.985 < view2_mean < 0.995, f"view2_mean should be the mean of the ten held-out accuracies of LFW View 2 (about 0.99), got {view2_mean}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-toy = pd.DataFrame({"fold": [0] * 12 + [1] * 4 + [2] * 4,
-                    "distance": [0.5, 0.51, 0.52, 0.53, 0.54, 0.55, 0.6, 0.61, 0.62, 0.63, 0.64, 0.65,
-                                 0.1, 0.2, 0.3, 0.4, 0.12, 0.22, 0.32, 0.42],
-                    "same": [True] * 6 + [False] * 6 + [True, True, False, False] * 2})
-tr = pairs[pairs["fold"] != 3]
-t_ref = metrics.best_threshold(tr["distance"], tr["same"])
-assert abs(metrics.accuracy(tr["distance"], tr["same"], fit_threshold(tr["distance"], tr["same"]))
-           - metrics.accuracy(tr["distance"], tr["same"], t_ref)) < 1e-9
-ref = metrics.lfw_view2(pairs["distance"], pairs["same"], pairs["fold"])
-assert abs(view2_mean - ref["accuracy"].mean()) < 0.001
-other = pd.DataFrame({"fold": [7] * 8 + [5] * 4 + [6] * 4,
-                      "distance": [0.45, 0.47, 0.49, 0.5, 0.7, 0.72, 0.74, 0.76, 0.05, 0.15, 0.35, 0.45, 0.08, 0.18, 0.38, 0.48],
-                      "same": [True] * 4 + [False] * 4 + [True, True, False, False] * 2})
-t, a = held_out(other, 7)
-assert 0.18 <= t < 0.35 and abs(a - 0.5) < 1e-9
+def test_q3_hidden_1(pairs, fit_threshold, view2_mean, held_out):
+    import pandas as pd
+    from facecourse.matching import metrics
+    toy = pd.DataFrame({"fold": [0] * 12 + [1] * 4 + [2] * 4,
+                        "distance": [0.5, 0.51, 0.52, 0.53, 0.54, 0.55, 0.6, 0.61, 0.62, 0.63, 0.64, 0.65,
+                                     0.1, 0.2, 0.3, 0.4, 0.12, 0.22, 0.32, 0.42],
+                        "same": [True] * 6 + [False] * 6 + [True, True, False, False] * 2})
+    tr = pairs[pairs["fold"] != 3]
+    t_ref = metrics.best_threshold(tr["distance"], tr["same"])
+    assert abs(metrics.accuracy(tr["distance"], tr["same"], fit_threshold(tr["distance"], tr["same"]))
+               - metrics.accuracy(tr["distance"], tr["same"], t_ref)) < 1e-9
+    ref = metrics.lfw_view2(pairs["distance"], pairs["same"], pairs["fold"])
+    assert abs(view2_mean - ref["accuracy"].mean()) < 0.001
+    other = pd.DataFrame({"fold": [7] * 8 + [5] * 4 + [6] * 4,
+                          "distance": [0.45, 0.47, 0.49, 0.5, 0.7, 0.72, 0.74, 0.76, 0.05, 0.15, 0.35, 0.45, 0.08, 0.18, 0.38, 0.48],
+                          "same": [True] * 4 + [False] * 4 + [True, True, False, False] * 2})
+    t, a = held_out(other, 7)
+    assert 0.18 <= t < 0.35 and abs(a - 0.5) < 1e-9
 
 # %% [raw]
 # # END TESTS
@@ -283,52 +312,62 @@ det_plot
 # # BEGIN TESTS
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(det_plot, "det_plot")
-assert _s["mark"] == "line", f"det_plot should use a line mark (mark_line), got {_s['mark']!r}."
+def test_q4_1(det_plot):
+    from facecourse.checks import answered
+    answered("q4", det_plot=det_plot)
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(det_plot, "det_plot")
+    assert _s["mark"] == "line", f"det_plot should use a line mark (mark_line), got {_s['mark']!r}."
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(det_plot, "det_plot")
-_x, _y = _s["encoding"].get("x", {}), _s["encoding"].get("y", {})
-assert _x.get("field") == "fmr" and _y.get("field") == "fnmr", "Put fmr on the x axis and fnmr on the y axis."
-assert _x["type"] == "quantitative" and _y["type"] == "quantitative", "Both rates are numbers: encode them as quantitative (':Q')."
+def test_q4_2(det_plot):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(det_plot, "det_plot")
+    _x, _y = _s["encoding"].get("x", {}), _s["encoding"].get("y", {})
+    assert _x.get("field") == "fmr" and _y.get("field") == "fnmr", "Put fmr on the x axis and fnmr on the y axis."
+    assert _x["type"] == "quantitative" and _y["type"] == "quantitative", "Both rates are numbers: encode them as quantitative (':Q')."
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(det_plot, "det_plot")
-_x, _y = _s["encoding"].get("x", {}), _s["encoding"].get("y", {})
-assert _x["scale"] == "log" and _y["scale"] == "log", "A DET curve uses a log scale on both axes: alt.Scale(type='log')."
+def test_q4_3(det_plot):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(det_plot, "det_plot")
+    _x, _y = _s["encoding"].get("x", {}), _s["encoding"].get("y", {})
+    assert _x["scale"] == "log" and _y["scale"] == "log", "A DET curve uses a log scale on both axes: alt.Scale(type='log')."
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(det_plot, "det_plot")
-assert "threshold" in _s["tooltip"], "Add a tooltip that shows the threshold of each point."
+def test_q4_4(det_plot):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(det_plot, "det_plot")
+    assert "threshold" in _s["tooltip"], "Add a tooltip that shows the threshold of each point."
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(det_plot, "det_plot")
-assert _s["title"] and _s["description"], "Give the chart a title and a description (the alt text) with .properties(title=..., description=...)."
+def test_q4_5(det_plot):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(det_plot, "det_plot")
+    assert _s["title"] and _s["description"], "Give the chart a title and a description (the alt text) with .properties(title=..., description=...)."
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(det_plot, "det_plot")
-assert _s["rows"] and min(min(r["fmr"], r["fnmr"]) for r in _s["rows"]) > 0, "Leave out the rows where fmr or fnmr is 0: a log axis cannot show them."
-_n = int(((det["fmr"] > 0) & (det["fnmr"] > 0)).sum())
-assert len(_s["rows"]) == _n, f"Chart every row of det where fmr and fnmr are both above 0 ({_n} rows, selected in pandas before alt.Chart), not {len(_s['rows'])}."
-_keep = det[(det["fmr"] > 0) & (det["fnmr"] > 0)]
-assert np.allclose(sorted(r["fnmr"] for r in _s["rows"]), sorted(_keep["fnmr"])) and \
-    np.allclose(sorted(r["fmr"] for r in _s["rows"]), sorted(_keep["fmr"])), \
-    "Chart det's own fmr and fnmr values, unchanged (the DET curve plots the false non-match rate itself)."
+def test_q4_6(det_plot, det):
+    import numpy as np
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(det_plot, "det_plot")
+    assert _s["rows"] and min(min(r["fmr"], r["fnmr"]) for r in _s["rows"]) > 0, "Leave out the rows where fmr or fnmr is 0: a log axis cannot show them."
+    _n = int(((det["fmr"] > 0) & (det["fnmr"] > 0)).sum())
+    assert len(_s["rows"]) == _n, f"Chart every row of det where fmr and fnmr are both above 0 ({_n} rows, selected in pandas before alt.Chart), not {len(_s['rows'])}."
+    _keep = det[(det["fmr"] > 0) & (det["fnmr"] > 0)]
+    assert np.allclose(sorted(r["fnmr"] for r in _s["rows"]), sorted(_keep["fnmr"])) and \
+        np.allclose(sorted(r["fmr"] for r in _s["rows"]), sorted(_keep["fmr"])), \
+        "Chart det's own fmr and fnmr values, unchanged (the DET curve plots the false non-match rate itself)."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(det_plot, "det_plot")
-hidden_rows = spec_summary(det_plot, "det_plot")["rows"]
-assert len(hidden_rows) == int(((det["fmr"] > 0) & (det["fnmr"] > 0)).sum())
+def test_q4_hidden_1(det_plot, det):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(det_plot, "det_plot")
+    hidden_rows = spec_summary(det_plot, "det_plot")["rows"]
+    assert len(hidden_rows) == int(((det["fmr"] > 0) & (det["fnmr"] > 0)).sum())
 
 # %% [raw]
 # # END TESTS

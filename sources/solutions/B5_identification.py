@@ -6,6 +6,7 @@
 # export_cell: false
 # tests:
 #   files: false
+#   ok_format: false
 
 # %% [markdown]
 # # Exercise B5: 1:N identification
@@ -77,28 +78,38 @@ np.shape(D)
 # # BEGIN TESTS
 
 # %%
-M = np.asarray(distance_matrix([[0.0, 0.0]], [[3.0, 4.0], [0.0, 1.0]]))
-assert M.shape == (1, 2), f"One probe and two gallery faces give a (1, 2) matrix: probes are rows, gallery faces columns; got shape {M.shape}."
-assert np.allclose(M, [[5.0, 1.0]]), f"The distance from (0, 0) to (3, 4) is 5 (the square root of the sum of squares), got {M[0, 0]}."
+def test_q1_1(distance_matrix, D):
+    import numpy as np
+    from facecourse.checks import answered
+    answered("q1", distance_matrix=distance_matrix, D=D)
+    M = np.asarray(distance_matrix([[0.0, 0.0]], [[3.0, 4.0], [0.0, 1.0]]))
+    assert M.shape == (1, 2), f"One probe and two gallery faces give a (1, 2) matrix: probes are rows, gallery faces columns; got shape {M.shape}."
+    assert np.allclose(M, [[5.0, 1.0]]), f"The distance from (0, 0) to (3, 4) is 5 (the square root of the sum of squares), got {M[0, 0]}."
 
 # %%
-M = np.asarray(distance_matrix([[0.0, 0.0]], [[3.0, 4.0], [0.0, 1.0]]))
-M = np.asarray(distance_matrix(np.eye(3)[:2], np.eye(3)))
-assert M.shape == (2, 3) and np.allclose(M, [[0, 2 ** 0.5, 2 ** 0.5], [2 ** 0.5, 0, 2 ** 0.5]]), "For probes e1, e2 and gallery e1, e2, e3 expected [[0, 1.414, 1.414], [1.414, 0, 1.414]]."
+def test_q1_2(distance_matrix):
+    import numpy as np
+    M = np.asarray(distance_matrix([[0.0, 0.0]], [[3.0, 4.0], [0.0, 1.0]]))
+    M = np.asarray(distance_matrix(np.eye(3)[:2], np.eye(3)))
+    assert M.shape == (2, 3) and np.allclose(M, [[0, 2 ** 0.5, 2 ** 0.5], [2 ** 0.5, 0, 2 ** 0.5]]), "For probes e1, e2 and gallery e1, e2, e3 expected [[0, 1.414, 1.414], [1.414, 0, 1.414]]."
 
 # %%
-M = np.asarray(distance_matrix([[0.0, 0.0]], [[3.0, 4.0], [0.0, 1.0]]))
-M = np.asarray(distance_matrix(np.eye(3)[:2], np.eye(3)))
-assert np.shape(D) == (200, 1200) and abs(float(np.asarray(D)[0, 0]) - float(np.linalg.norm(probe_embs[0] - gallery_embs[0]))) < 1e-5, "D should be distance_matrix(probe_embs, gallery_embs), of shape (200, 1200)."
+def test_q1_3(distance_matrix, D, probe_embs, gallery_embs):
+    import numpy as np
+    M = np.asarray(distance_matrix([[0.0, 0.0]], [[3.0, 4.0], [0.0, 1.0]]))
+    M = np.asarray(distance_matrix(np.eye(3)[:2], np.eye(3)))
+    assert np.shape(D) == (200, 1200) and abs(float(np.asarray(D)[0, 0]) - float(np.linalg.norm(probe_embs[0] - gallery_embs[0]))) < 1e-5, "D should be distance_matrix(probe_embs, gallery_embs), of shape (200, 1200)."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-M = np.asarray(distance_matrix([[0.0, 0.0]], [[3.0, 4.0], [0.0, 1.0]]))
-M = np.asarray(distance_matrix(np.eye(3)[:2], np.eye(3)))
-ref = np.sqrt(((probe_embs[:, None, :].astype(float) - gallery_embs[None, :, :]) ** 2).sum(axis=2))
-assert np.allclose(D, ref, atol=1e-5)
+def test_q1_hidden_1(distance_matrix, probe_embs, gallery_embs, D):
+    import numpy as np
+    M = np.asarray(distance_matrix([[0.0, 0.0]], [[3.0, 4.0], [0.0, 1.0]]))
+    M = np.asarray(distance_matrix(np.eye(3)[:2], np.eye(3)))
+    ref = np.sqrt(((probe_embs[:, None, :].astype(float) - gallery_embs[None, :, :]) ** 2).sum(axis=2))
+    assert np.allclose(D, ref, atol=1e-5)
 
 # %% [raw]
 # # END TESTS
@@ -145,35 +156,44 @@ def top_k(distances, k, exclude=None):
 # # BEGIN TESTS
 
 # %%
-r = [int(i) for i in top_k([0.5, 0.1, 0.9, 0.3], 2)]
-assert r == [1, 3], f"top_k([0.5, 0.1, 0.9, 0.3], 2) should be [1, 3]: exactly k indices, nearest first; got {r}."
+def test_q2_1(top_k):
+    from facecourse.checks import answered
+    answered("q2", top_k=top_k)
+    r = [int(i) for i in top_k([0.5, 0.1, 0.9, 0.3], 2)]
+    assert r == [1, 3], f"top_k([0.5, 0.1, 0.9, 0.3], 2) should be [1, 3]: exactly k indices, nearest first; got {r}."
 
 # %%
-r = [int(i) for i in top_k(np.array([0.5, 0.1, 0.9, 0.3, 0.2]), 3)]
-assert r == [1, 4, 3], f"top_k([0.5, 0.1, 0.9, 0.3, 0.2], 3) should be [1, 4, 3], got {r}."
+def test_q2_2(top_k):
+    import numpy as np
+    r = [int(i) for i in top_k(np.array([0.5, 0.1, 0.9, 0.3, 0.2]), 3)]
+    assert r == [1, 4, 3], f"top_k([0.5, 0.1, 0.9, 0.3, 0.2], 3) should be [1, 4, 3], got {r}."
 
 # %%
-r = [int(i) for i in top_k([0.0, 0.4, 0.2], 2, exclude=0)]
-assert r == [2, 1], f"With exclude=0 the probe's own entry (distance 0) must be left out: expected [2, 1], got {r}."
+def test_q2_3(top_k):
+    r = [int(i) for i in top_k([0.0, 0.4, 0.2], 2, exclude=0)]
+    assert r == [2, 1], f"With exclude=0 the probe's own entry (distance 0) must be left out: expected [2, 1], got {r}."
 
 # %%
-for bad_k, args in ((0, ([0.1, 0.2],)), (3, ([0.0, 0.4, 0.2],))):
-    try:
-        top_k(*args, bad_k, exclude=0 if bad_k == 3 else None)
-    except ValueError:
-        pass
-    else:
-        raise AssertionError(f"top_k must raise ValueError for k={bad_k} (k below 1, or more than the entries left after excluding the probe).")
+def test_q2_4(top_k):
+    for bad_k, args in ((0, ([0.1, 0.2],)), (3, ([0.0, 0.4, 0.2],))):
+        try:
+            top_k(*args, bad_k, exclude=0 if bad_k == 3 else None)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError(f"top_k must raise ValueError for k={bad_k} (k below 1, or more than the entries left after excluding the probe).")
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-r = [int(i) for i in top_k(np.array([0.5, 0.1, 0.9, 0.3, 0.2]), 3)]
-rng = np.random.default_rng(5)
-x = rng.random(1000)
-assert [int(i) for i in top_k(x, 10, exclude=int(np.argmin(x)))] == list(np.argsort(x)[1:11])
-assert [int(i) for i in top_k(x, 1000)] == list(np.argsort(x))
+def test_q2_hidden_1(top_k):
+    import numpy as np
+    r = [int(i) for i in top_k(np.array([0.5, 0.1, 0.9, 0.3, 0.2]), 3)]
+    rng = np.random.default_rng(5)
+    x = rng.random(1000)
+    assert [int(i) for i in top_k(x, 10, exclude=int(np.argmin(x)))] == list(np.argsort(x)[1:11])
+    assert [int(i) for i in top_k(x, 1000)] == list(np.argsort(x))
 
 # %% [raw]
 # # END TESTS
@@ -217,28 +237,35 @@ rank1, rank5
 # # BEGIN TESTS
 
 # %%
-toy_D = [[0.2, 0.1, 0.9], [0.8, 0.3, 0.4], [0.5, 0.6, 0.1]]
-h1, h2 = hit_rate(toy_D, ["a", "c", "b"], ["a", "b", "c"], 1), hit_rate(toy_D, ["a", "c", "b"], ["a", "b", "c"], 2)
-assert abs(h1 - 0.0) < 1e-9 and abs(h2 - 2 / 3) < 1e-9, f"On the 3 x 3 example expected a rank-1 hit rate of 0 and a rank-2 hit rate of 2/3, got {h1} and {h2}: take exactly the k nearest (smallest distances) of each row."
+def test_q3_1(hit_rate, rank1, rank5):
+    from facecourse.checks import answered
+    answered("q3", hit_rate=hit_rate, rank1=rank1, rank5=rank5)
+    toy_D = [[0.2, 0.1, 0.9], [0.8, 0.3, 0.4], [0.5, 0.6, 0.1]]
+    h1, h2 = hit_rate(toy_D, ["a", "c", "b"], ["a", "b", "c"], 1), hit_rate(toy_D, ["a", "c", "b"], ["a", "b", "c"], 2)
+    assert abs(h1 - 0.0) < 1e-9 and abs(h2 - 2 / 3) < 1e-9, f"On the 3 x 3 example expected a rank-1 hit rate of 0 and a rank-2 hit rate of 2/3, got {h1} and {h2}: take exactly the k nearest (smallest distances) of each row."
 
 # %%
-toy_D = [[0.2, 0.1, 0.9], [0.8, 0.3, 0.4], [0.5, 0.6, 0.1]]
-h1, h2 = hit_rate(toy_D, ["a", "c", "b"], ["a", "b", "c"], 1), hit_rate(toy_D, ["a", "c", "b"], ["a", "b", "c"], 2)
-assert abs(hit_rate(toy_D, ["b", "c", "c"], ["a", "b", "c"], 1) - 2 / 3) < 1e-9, "A probe counts as a hit when its label is among the k nearest gallery labels; the result is a share of probes, between 0 and 1."
+def test_q3_2(hit_rate):
+    toy_D = [[0.2, 0.1, 0.9], [0.8, 0.3, 0.4], [0.5, 0.6, 0.1]]
+    h1, h2 = hit_rate(toy_D, ["a", "c", "b"], ["a", "b", "c"], 1), hit_rate(toy_D, ["a", "c", "b"], ["a", "b", "c"], 2)
+    assert abs(hit_rate(toy_D, ["b", "c", "c"], ["a", "b", "c"], 1) - 2 / 3) < 1e-9, "A probe counts as a hit when its label is among the k nearest gallery labels; the result is a share of probes, between 0 and 1."
 
 # %%
-assert abs(rank1 - hit_rate(D, probe_labels, gallery_labels, 1)) < 1e-9 and abs(rank5 - hit_rate(D, probe_labels, gallery_labels, 5)) < 1e-9, "rank1 and rank5 should be hit_rate of D at k = 1 and at k = 5."
-assert 0.85 < rank1 < rank5 <= 1.0, f"On this gallery the rank-1 hit rate is about 0.9 and the rank-5 one higher, got {rank1} and {rank5}."
+def test_q3_3(rank1, hit_rate, D, probe_labels, gallery_labels, rank5):
+    assert abs(rank1 - hit_rate(D, probe_labels, gallery_labels, 1)) < 1e-9 and abs(rank5 - hit_rate(D, probe_labels, gallery_labels, 5)) < 1e-9, "rank1 and rank5 should be hit_rate of D at k = 1 and at k = 5."
+    assert 0.85 < rank1 < rank5 <= 1.0, f"On this gallery the rank-1 hit rate is about 0.9 and the rank-5 one higher, got {rank1} and {rank5}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-ref1 = np.mean(gallery_labels[np.argmin(D, axis=1)] == probe_labels)
-assert abs(rank1 - ref1) < 1e-9
-D3 = np.array([[0.7, 0.2, 0.4], [0.1, 0.9, 0.3], [0.6, 0.5, 0.8]])
-assert hit_rate(D3, ["a", "b", "a"], ["a", "b", "c"], 3) == 1.0
-assert abs(hit_rate(D3, ["a", "b", "a"], ["a", "b", "c"], 2) - 1 / 3) < 1e-9
+def test_q3_hidden_1(gallery_labels, D, probe_labels, rank1, hit_rate):
+    import numpy as np
+    ref1 = np.mean(gallery_labels[np.argmin(D, axis=1)] == probe_labels)
+    assert abs(rank1 - ref1) < 1e-9
+    D3 = np.array([[0.7, 0.2, 0.4], [0.1, 0.9, 0.3], [0.6, 0.5, 0.8]])
+    assert hit_rate(D3, ["a", "b", "a"], ["a", "b", "c"], 3) == 1.0
+    assert abs(hit_rate(D3, ["a", "b", "a"], ["a", "b", "c"], 2) - 1 / 3) < 1e-9
 
 # %% [raw]
 # # END TESTS
@@ -295,59 +322,70 @@ widgets.VBox([slider, label])
 # # BEGIN TESTS
 
 # %%
-def _count_shown():
-    words = str(label.value).split()
-    return int(words[0]) if words and words[0].isdigit() else None
+def test_q4_1(label, slider, probe_d):
+    import ipywidgets as widgets
+    import numpy as np
+    from facecourse.checks import answered
+    answered("q4", label=label, slider=slider)
+    def _count_shown():
+        words = str(label.value).split()
+        return int(words[0]) if words and words[0].isdigit() else None
 
 
-assert isinstance(slider, widgets.FloatSlider) and isinstance(label, widgets.Label), "slider should be a widgets.FloatSlider and label a widgets.Label."
-assert slider.min <= 0.3 and slider.max >= 1.0, "The slider should run from 0.3 to 1.0."
-slider.value = 0.6
-assert _count_shown() == int(np.sum(probe_d <= 0.6)), f"At 0.6 the label should start with {int(np.sum(probe_d <= 0.6))} (candidates with distance <= 0.6), got {label.value!r}."
-
-# %%
-def _count_shown():
-    words = str(label.value).split()
-    return int(words[0]) if words and words[0].isdigit() else None
-slider.value = 0.6
-for t in (0.5, 0.7, 0.9):
-    slider.value = t
-    assert _count_shown() == int(np.sum(probe_d <= t)), f"After slider.value = {t} the label should start with {int(np.sum(probe_d <= t))}, got {label.value!r}: update the label in a function connected with slider.observe(..., names='value'), using the new value."
-slider.value = 0.6
+    assert isinstance(slider, widgets.FloatSlider) and isinstance(label, widgets.Label), "slider should be a widgets.FloatSlider and label a widgets.Label."
+    assert slider.min <= 0.3 and slider.max >= 1.0, "The slider should run from 0.3 to 1.0."
+    slider.value = 0.6
+    assert _count_shown() == int(np.sum(probe_d <= 0.6)), f"At 0.6 the label should start with {int(np.sum(probe_d <= 0.6))} (candidates with distance <= 0.6), got {label.value!r}."
 
 # %%
-def _count_shown():
-    words = str(label.value).split()
-    return int(words[0]) if words and words[0].isdigit() else None
-slider.value = 0.6
-for t in (0.5, 0.7, 0.9):
-    slider.value = t
-    assert _count_shown() == int(np.sum(probe_d <= t)), f"After slider.value = {t} the label should start with {int(np.sum(probe_d <= t))}, got {label.value!r}: update the label in a function connected with slider.observe(..., names='value'), using the new value."
-slider.value = 0.6
-edge = float(np.sort(probe_d)[40])
-slider.value = edge
-assert _count_shown() == 41, f"A face exactly at the threshold is a candidate (distance <= threshold): at {edge:.6f} expected 41, got {label.value!r}."
-slider.value = 0.6
+def test_q4_2(label, slider, probe_d):
+    import numpy as np
+    def _count_shown():
+        words = str(label.value).split()
+        return int(words[0]) if words and words[0].isdigit() else None
+    slider.value = 0.6
+    for t in (0.5, 0.7, 0.9):
+        slider.value = t
+        assert _count_shown() == int(np.sum(probe_d <= t)), f"After slider.value = {t} the label should start with {int(np.sum(probe_d <= t))}, got {label.value!r}: update the label in a function connected with slider.observe(..., names='value'), using the new value."
+    slider.value = 0.6
+
+# %%
+def test_q4_3(label, slider, probe_d):
+    import numpy as np
+    def _count_shown():
+        words = str(label.value).split()
+        return int(words[0]) if words and words[0].isdigit() else None
+    slider.value = 0.6
+    for t in (0.5, 0.7, 0.9):
+        slider.value = t
+        assert _count_shown() == int(np.sum(probe_d <= t)), f"After slider.value = {t} the label should start with {int(np.sum(probe_d <= t))}, got {label.value!r}: update the label in a function connected with slider.observe(..., names='value'), using the new value."
+    slider.value = 0.6
+    edge = float(np.sort(probe_d)[40])
+    slider.value = edge
+    assert _count_shown() == 41, f"A face exactly at the threshold is a candidate (distance <= threshold): at {edge:.6f} expected 41, got {label.value!r}."
+    slider.value = 0.6
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-def _count_shown():
-    words = str(label.value).split()
-    return int(words[0]) if words and words[0].isdigit() else None
-slider.value = 0.6
-for t in (0.5, 0.7, 0.9):
-    slider.value = t
-    assert _count_shown() == int(np.sum(probe_d <= t)), f"After slider.value = {t} the label should start with {int(np.sum(probe_d <= t))}, got {label.value!r}: update the label in a function connected with slider.observe(..., names='value'), using the new value."
-slider.value = 0.6
-edge = float(np.sort(probe_d)[40])
-slider.value = edge
-slider.value = 0.6
-for thr in (0.35, 0.55, 0.65, 1.0, 0.6):
-    slider.value = thr
-    shown = str(label.value).split()
-    assert shown and shown[0] == str(int(np.sum(probe_d <= thr)))
+def test_q4_hidden_1(label, slider, probe_d):
+    import numpy as np
+    def _count_shown():
+        words = str(label.value).split()
+        return int(words[0]) if words and words[0].isdigit() else None
+    slider.value = 0.6
+    for t in (0.5, 0.7, 0.9):
+        slider.value = t
+        assert _count_shown() == int(np.sum(probe_d <= t)), f"After slider.value = {t} the label should start with {int(np.sum(probe_d <= t))}, got {label.value!r}: update the label in a function connected with slider.observe(..., names='value'), using the new value."
+    slider.value = 0.6
+    edge = float(np.sort(probe_d)[40])
+    slider.value = edge
+    slider.value = 0.6
+    for thr in (0.35, 0.55, 0.65, 1.0, 0.6):
+        slider.value = thr
+        shown = str(label.value).split()
+        assert shown and shown[0] == str(int(np.sum(probe_d <= thr)))
 
 # %% [raw]
 # # END TESTS

@@ -6,6 +6,7 @@
 # export_cell: false
 # tests:
 #   files: false
+#   ok_format: false
 
 # %% [markdown]
 # # Exercise B6: scale and base rates
@@ -63,39 +64,48 @@ def p_any_false(fmr, n):
 # # BEGIN TESTS
 
 # %%
-p = p_any_false(0.001, 200)
-assert abs(p - 0.18143) < 1e-4, f"p_any_false(0.001, 200) should be about 0.1814 (Daugman's worked example), got {p}."
+def test_q1_1(p_any_false):
+    from facecourse.checks import answered
+    answered("q1", p_any_false=p_any_false)
+    p = p_any_false(0.001, 200)
+    assert abs(p - 0.18143) < 1e-4, f"p_any_false(0.001, 200) should be about 0.1814 (Daugman's worked example), got {p}."
 
 # %%
-p = p_any_false(0.5, 2)
-assert abs(p - 0.75) < 1e-12, f"p_any_false(0.5, 2) is exactly 1 - 0.5**2 = 0.75, got {p}: compute 1 - (1 - fmr)**n, not an approximation."
+def test_q1_2(p_any_false):
+    p = p_any_false(0.5, 2)
+    assert abs(p - 0.75) < 1e-12, f"p_any_false(0.5, 2) is exactly 1 - 0.5**2 = 0.75, got {p}: compute 1 - (1 - fmr)**n, not an approximation."
 
 # %%
-for fmr, n in ((1e-17, 1e6), (1e-20, 1000)):
-    p = p_any_false(fmr, n)
-    assert abs(p - fmr * n) / (fmr * n) < 1e-9, f"p_any_false({fmr}, {n:g}) should be {fmr * n:g} to 9 digits, got {p}: 1 - (1 - fmr)**n and 1 - exp(...) lose the tiny fmr; use -expm1(n * log1p(-fmr))."
+def test_q1_3(p_any_false):
+    for fmr, n in ((1e-17, 1e6), (1e-20, 1000)):
+        p = p_any_false(fmr, n)
+        assert abs(p - fmr * n) / (fmr * n) < 1e-9, f"p_any_false({fmr}, {n:g}) should be {fmr * n:g} to 9 digits, got {p}: 1 - (1 - fmr)**n and 1 - exp(...) lose the tiny fmr; use -expm1(n * log1p(-fmr))."
 
 # %%
-p = p_any_false(1e-12, 1000)
-assert abs(p - 1e-9) / 1e-9 < 1e-7, f"p_any_false(1e-12, 1000) should be 9.9999999995e-10 to 7 digits, got {p}: the naive formula is off in the fifth digit; use log1p and expm1."
+def test_q1_4(p_any_false):
+    p = p_any_false(1e-12, 1000)
+    assert abs(p - 1e-9) / 1e-9 < 1e-7, f"p_any_false(1e-12, 1000) should be 9.9999999995e-10 to 7 digits, got {p}: the naive formula is off in the fifth digit; use log1p and expm1."
 
 # %%
-for bad in (1.5, -0.1):
-    try:
-        p_any_false(bad, 10)
-    except ValueError:
-        pass
-    else:
-        raise AssertionError(f"p_any_false({bad}, 10) must raise ValueError: an FMR is between 0 and 1.")
+def test_q1_5(p_any_false):
+    for bad in (1.5, -0.1):
+        try:
+            p_any_false(bad, 10)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError(f"p_any_false({bad}, 10) must raise ValueError: an FMR is between 0 and 1.")
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert abs(p_any_false(0.001, 2000) - 0.865) < 0.001
-assert p_any_false(0.0, 10**10) == 0.0
-assert p_any_false(1.0, 3) == 1.0
-assert abs(p_any_false(np.float64(1e-10), np.int64(3_000_000_000)) - 0.2591817793) < 1e-9
+def test_q1_hidden_1(p_any_false):
+    import numpy as np
+    assert abs(p_any_false(0.001, 2000) - 0.865) < 0.001
+    assert p_any_false(0.0, 10**10) == 0.0
+    assert p_any_false(1.0, 3) == 1.0
+    assert abs(p_any_false(np.float64(1e-10), np.int64(3_000_000_000)) - 0.2591817793) < 1e-9
 
 # %% [raw]
 # # END TESTS
@@ -139,26 +149,32 @@ fmr_30b
 # # BEGIN TESTS
 
 # %%
-assert abs(fmr_for(1, 1000) - 0.001) < 1e-15 and abs(fmr_for(5, 1e6) - 5e-6) < 1e-18, "fmr_for(1, 1000) should be 0.001 and fmr_for(5, 1e6) 5e-6: expected false candidates divided by gallery size."
+def test_q2_1(fmr_for, fmr_30b):
+    from facecourse.checks import answered
+    answered("q2", fmr_for=fmr_for, fmr_30b=fmr_30b)
+    assert abs(fmr_for(1, 1000) - 0.001) < 1e-15 and abs(fmr_for(5, 1e6) - 5e-6) < 1e-18, "fmr_for(1, 1000) should be 0.001 and fmr_for(5, 1e6) 5e-6: expected false candidates divided by gallery size."
 
 # %%
-for args in ((1, 0), (1, -5), (-1, 1000)):
-    try:
-        fmr_for(*args)
-    except ValueError:
-        pass
-    else:
-        raise AssertionError(f"fmr_for{args} must raise ValueError (gallery_size must be positive, expected_false not negative).")
+def test_q2_2(fmr_for):
+    for args in ((1, 0), (1, -5), (-1, 1000)):
+        try:
+            fmr_for(*args)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError(f"fmr_for{args} must raise ValueError (gallery_size must be positive, expected_false not negative).")
 
 # %%
-assert abs(fmr_30b * 30e9 - 0.01) < 1e-9, f"fmr_30b times 30 billion should give 0.01 expected false candidates, got {fmr_30b * 30e9:.3g}: check the gallery size (30e9) and the target (0.01)."
+def test_q2_3(fmr_30b):
+    assert abs(fmr_30b * 30e9 - 0.01) < 1e-9, f"fmr_30b times 30 billion should give 0.01 expected false candidates, got {fmr_30b * 30e9:.3g}: check the gallery size (30e9) and the target (0.01)."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert abs(fmr_30b - 1e-2 / 3e10) / (1e-2 / 3e10) < 1e-9
-assert fmr_for(0, 10) == 0
+def test_q2_hidden_1(fmr_30b, fmr_for):
+    assert abs(fmr_30b - 1e-2 / 3e10) / (1e-2 / 3e10) < 1e-9
+    assert fmr_for(0, 10) == 0
 
 # %% [raw]
 # # END TESTS
@@ -198,19 +214,25 @@ lfw_ratio
 # # BEGIN TESTS
 
 # %%
-assert abs(pairs_needed(0.01) - 10_000) < 1e-6, f"pairs_needed(0.01) should be 10,000 (100 errors at 1 in 100), got {pairs_needed(0.01)}."
+def test_q3_1(pairs_needed, lfw_ratio):
+    from facecourse.checks import answered
+    answered("q3", pairs_needed=pairs_needed, lfw_ratio=lfw_ratio)
+    assert abs(pairs_needed(0.01) - 10_000) < 1e-6, f"pairs_needed(0.01) should be 10,000 (100 errors at 1 in 100), got {pairs_needed(0.01)}."
 
 # %%
-assert abs(pairs_needed(1e-6, errors=10) - 1e7) < 1e-3, "pairs_needed(1e-6, errors=10) should be 10 million: use the errors argument."
+def test_q3_2(pairs_needed):
+    assert abs(pairs_needed(1e-6, errors=10) - 1e7) < 1e-3, "pairs_needed(1e-6, errors=10) should be 10 million: use the errors argument."
 
 # %%
-assert abs(lfw_ratio - pairs_needed(fmr_30b) / 3000) / lfw_ratio < 1e-9 and lfw_ratio > 1e9, "lfw_ratio should be pairs_needed(fmr_30b) divided by LFW's 3,000 impostor pairs (a number far above 1)."
+def test_q3_3(lfw_ratio, pairs_needed, fmr_30b):
+    assert abs(lfw_ratio - pairs_needed(fmr_30b) / 3000) / lfw_ratio < 1e-9 and lfw_ratio > 1e9, "lfw_ratio should be pairs_needed(fmr_30b) divided by LFW's 3,000 impostor pairs (a number far above 1)."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert abs(lfw_ratio - (100 / (1e-2 / 3e10)) / 3000) / lfw_ratio < 1e-9
+def test_q3_hidden_1(lfw_ratio):
+    assert abs(lfw_ratio - (100 / (1e-2 / 3e10)) / 3000) / lfw_ratio < 1e-9
 
 # %% [raw]
 # # END TESTS
@@ -254,26 +276,34 @@ ppv_rare
 # # BEGIN TESTS
 
 # %%
-v = ppv(0.5, 0.9, 0.1)
-assert abs(v - 0.9) < 1e-9, f"ppv(0.5, 0.9, 0.1) = 0.45 / (0.45 + 0.05) = 0.9, got {v}."
+def test_q4_1(ppv, ppv_rare):
+    from facecourse.checks import answered
+    answered("q4", ppv=ppv, ppv_rare=ppv_rare)
+    v = ppv(0.5, 0.9, 0.1)
+    assert abs(v - 0.9) < 1e-9, f"ppv(0.5, 0.9, 0.1) = 0.45 / (0.45 + 0.05) = 0.9, got {v}."
 
 # %%
-v = ppv(0.1, 0.9, 0.1)
-assert abs(v - 0.5) < 1e-9, f"ppv(0.1, 0.9, 0.1) = 0.09 / (0.09 + 0.09) = 0.5, got {v}: weigh the hit rate by the prior and the false alarms by 1 - prior."
+def test_q4_2(ppv):
+    v = ppv(0.1, 0.9, 0.1)
+    assert abs(v - 0.5) < 1e-9, f"ppv(0.1, 0.9, 0.1) = 0.09 / (0.09 + 0.09) = 0.5, got {v}: weigh the hit rate by the prior and the false alarms by 1 - prior."
 
 # %%
-v = ppv(0.2, 0.5, 0.25)
-assert abs(v - 1 / 3) < 1e-9, f"ppv(0.2, 0.5, 0.25) = 0.1 / (0.1 + 0.2) = 1/3, got {v}."
+def test_q4_3(ppv):
+    v = ppv(0.2, 0.5, 0.25)
+    assert abs(v - 1 / 3) < 1e-9, f"ppv(0.2, 0.5, 0.25) = 0.1 / (0.1 + 0.2) = 1/3, got {v}."
 
 # %%
-assert abs(ppv_rare - ppv(0.01, 0.99, p_any_false(1e-10, 3e9))) < 1e-9 and 0.03 < ppv_rare < 0.045, f"ppv_rare should be ppv(0.01, 0.99, p_any_false(1e-10, 3e9)), about 0.037, got {ppv_rare}."
+def test_q4_4(ppv_rare, ppv, p_any_false):
+    assert abs(ppv_rare - ppv(0.01, 0.99, p_any_false(1e-10, 3e9))) < 1e-9 and 0.03 < ppv_rare < 0.045, f"ppv_rare should be ppv(0.01, 0.99, p_any_false(1e-10, 3e9)), about 0.037, got {ppv_rare}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert abs(ppv(0.9, 0.99, 0.2591817793) - 0.9717) < 1e-3
-assert abs(ppv(np.float64(0.3), 1.0, 0.0) - 1.0) < 1e-12
+def test_q4_hidden_1(ppv):
+    import numpy as np
+    assert abs(ppv(0.9, 0.99, 0.2591817793) - 0.9717) < 1e-3
+    assert abs(ppv(np.float64(0.3), 1.0, 0.0) - 1.0) < 1e-12
 
 # %% [raw]
 # # END TESTS
@@ -339,49 +369,59 @@ strangers_plot.properties(width=460, height=260)  # shown wider; strangers_plot 
 # # BEGIN TESTS
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s5 = spec_summary(strangers_plot, "strangers_plot")
-assert _s5["mark"] == "line", f"strangers_plot should use a line mark (mark_line), got {_s5['mark']!r}."
+def test_q5_1(strangers_plot):
+    from facecourse.checks import answered
+    answered("q5", strangers_plot=strangers_plot)
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s5 = spec_summary(strangers_plot, "strangers_plot")
+    assert _s5["mark"] == "line", f"strangers_plot should use a line mark (mark_line), got {_s5['mark']!r}."
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s5 = spec_summary(strangers_plot, "strangers_plot")
-_x5, _y5 = _s5["encoding"].get("x", {}), _s5["encoding"].get("y", {})
-assert _x5.get("field") == "threshold" and _x5["type"] == "quantitative", "Put threshold on the x axis, as a quantitative field (':Q')."
-assert _y5.get("field") == "expected false candidates" and _y5["type"] == "quantitative", "Put 'expected false candidates' on the y axis, as a quantitative field (':Q')."
+def test_q5_2(strangers_plot):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s5 = spec_summary(strangers_plot, "strangers_plot")
+    _x5, _y5 = _s5["encoding"].get("x", {}), _s5["encoding"].get("y", {})
+    assert _x5.get("field") == "threshold" and _x5["type"] == "quantitative", "Put threshold on the x axis, as a quantitative field (':Q')."
+    assert _y5.get("field") == "expected false candidates" and _y5["type"] == "quantitative", "Put 'expected false candidates' on the y axis, as a quantitative field (':Q')."
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s5 = spec_summary(strangers_plot, "strangers_plot")
-_x5, _y5 = _s5["encoding"].get("x", {}), _s5["encoding"].get("y", {})
-assert _y5["scale"] == "log", "The expected false candidates span several powers of ten: use a log scale on y, alt.Scale(type='log')."
+def test_q5_3(strangers_plot):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s5 = spec_summary(strangers_plot, "strangers_plot")
+    _x5, _y5 = _s5["encoding"].get("x", {}), _s5["encoding"].get("y", {})
+    assert _y5["scale"] == "log", "The expected false candidates span several powers of ten: use a log scale on y, alt.Scale(type='log')."
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s5 = spec_summary(strangers_plot, "strangers_plot")
-_c5 = _s5["encoding"].get("color", {})
-assert _c5.get("field") == "gallery" and _c5["type"] == "nominal", "Give each gallery size its own colour: color='gallery:N'."
-assert {"gallery", "expected false candidates"} <= _s5["tooltip"], "Add a tooltip that shows the gallery and the expected false candidates."
+def test_q5_4(strangers_plot):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s5 = spec_summary(strangers_plot, "strangers_plot")
+    _c5 = _s5["encoding"].get("color", {})
+    assert _c5.get("field") == "gallery" and _c5["type"] == "nominal", "Give each gallery size its own colour: color='gallery:N'."
+    assert {"gallery", "expected false candidates"} <= _s5["tooltip"], "Add a tooltip that shows the gallery and the expected false candidates."
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s5 = spec_summary(strangers_plot, "strangers_plot")
-assert _s5["title"] and _s5["description"], "Give the chart a title and a description (the alt text) with .properties(title=..., description=...)."
+def test_q5_5(strangers_plot):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s5 = spec_summary(strangers_plot, "strangers_plot")
+    assert _s5["title"] and _s5["description"], "Give the chart a title and a description (the alt text) with .properties(title=..., description=...)."
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s5 = spec_summary(strangers_plot, "strangers_plot")
-assert len(_s5["rows"]) == len(scale), f"Chart all {len(scale)} rows of scale (every threshold for every gallery size), got {len(_s5['rows'])}."
-assert np.allclose(sorted(r["expected false candidates"] for r in _s5["rows"]), sorted(scale["expected false candidates"])), \
-    "Chart scale's own 'expected false candidates' column (FMR x gallery size), unchanged."
+def test_q5_6(strangers_plot, scale):
+    import numpy as np
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s5 = spec_summary(strangers_plot, "strangers_plot")
+    assert len(_s5["rows"]) == len(scale), f"Chart all {len(scale)} rows of scale (every threshold for every gallery size), got {len(_s5['rows'])}."
+    assert np.allclose(sorted(r["expected false candidates"] for r in _s5["rows"]), sorted(scale["expected false candidates"])), \
+        "Chart scale's own 'expected false candidates' column (FMR x gallery size), unchanged."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s5 = spec_summary(strangers_plot, "strangers_plot")
-assert sorted({r["gallery"] for r in spec_summary(strangers_plot, "strangers_plot")["rows"]}) == sorted(galleries["gallery"])
+def test_q5_hidden_1(strangers_plot, galleries):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s5 = spec_summary(strangers_plot, "strangers_plot")
+    assert sorted({r["gallery"] for r in spec_summary(strangers_plot, "strangers_plot")["rows"]}) == sorted(galleries["gallery"])
 
 # %% [raw]
 # # END TESTS

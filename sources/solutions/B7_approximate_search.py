@@ -6,6 +6,7 @@
 # export_cell: false
 # tests:
 #   files: false
+#   ok_format: false
 
 # %% [markdown]
 # # Exercise B7: approximate search at scale
@@ -83,56 +84,66 @@ def search_euclidean(index, probes, k):
 # # BEGIN TESTS
 
 # %%
-try:
-    ivf_check = build_ivf(gallery[:5000], 32)
-except Exception as exc:
-    raise AssertionError(f"build_ivf(gallery[:5000], 32) failed with {type(exc).__name__}: an IVF index must be "
-                         "trained (index.train(vectors)) before vectors are added.") from None
-assert isinstance(ivf_check, faiss.IndexIVF) and ivf_check.nlist == 32, "build_ivf must return a FAISS IVF index (faiss.IndexIVFFlat) with nlist cells."
-assert ivf_check.is_trained and ivf_check.ntotal == 5000, f"The index should be trained and hold all 5000 vectors, not {ivf_check.ntotal}."
+def test_q1_1(build_ivf, search_euclidean, gallery):
+    import faiss
+    from facecourse.checks import answered
+    answered("q1", build_ivf=build_ivf, search_euclidean=search_euclidean)
+    try:
+        ivf_check = build_ivf(gallery[:5000], 32)
+    except Exception as exc:
+        raise AssertionError(f"build_ivf(gallery[:5000], 32) failed with {type(exc).__name__}: an IVF index must be "
+                             "trained (index.train(vectors)) before vectors are added.") from None
+    assert isinstance(ivf_check, faiss.IndexIVF) and ivf_check.nlist == 32, "build_ivf must return a FAISS IVF index (faiss.IndexIVFFlat) with nlist cells."
+    assert ivf_check.is_trained and ivf_check.ntotal == 5000, f"The index should be trained and hold all 5000 vectors, not {ivf_check.ntotal}."
 
 # %%
-try:
-    ivf_check = build_ivf(gallery[:5000], 32)
-except Exception as exc:
-    raise AssertionError(f"build_ivf(gallery[:5000], 32) failed with {type(exc).__name__}: an IVF index must be "
-                         "trained (index.train(vectors)) before vectors are added.") from None
-ivf_check.nprobe = 32                     # visit every cell: the search is then exact
-d_check, i_check = search_euclidean(ivf_check, probes[:20], 3)
-assert np.shape(d_check) == (20, 3) and np.shape(i_check) == (20, 3), f"search_euclidean(index, 20 probes, k=3) must return two (20, 3) arrays (distances, ids), got shapes {np.shape(d_check)} and {np.shape(i_check)}."
-assert np.issubdtype(np.asarray(i_check).dtype, np.integer), "search_euclidean must return (distances, ids) in that order: the second array holds the integer gallery ids."
-direct = np.linalg.norm(gallery[:5000][np.asarray(i_check)[:, 0]] - probes[:20], axis=1)
-assert np.allclose(np.asarray(d_check)[:, 0], direct, atol=1e-3), "The distances must be Euclidean: FAISS's L2 indexes return squared distances, take their square root (and return (distances, ids) in that order)."
+def test_q1_2(build_ivf, gallery, search_euclidean, probes):
+    import numpy as np
+    try:
+        ivf_check = build_ivf(gallery[:5000], 32)
+    except Exception as exc:
+        raise AssertionError(f"build_ivf(gallery[:5000], 32) failed with {type(exc).__name__}: an IVF index must be "
+                             "trained (index.train(vectors)) before vectors are added.") from None
+    ivf_check.nprobe = 32                     # visit every cell: the search is then exact
+    d_check, i_check = search_euclidean(ivf_check, probes[:20], 3)
+    assert np.shape(d_check) == (20, 3) and np.shape(i_check) == (20, 3), f"search_euclidean(index, 20 probes, k=3) must return two (20, 3) arrays (distances, ids), got shapes {np.shape(d_check)} and {np.shape(i_check)}."
+    assert np.issubdtype(np.asarray(i_check).dtype, np.integer), "search_euclidean must return (distances, ids) in that order: the second array holds the integer gallery ids."
+    direct = np.linalg.norm(gallery[:5000][np.asarray(i_check)[:, 0]] - probes[:20], axis=1)
+    assert np.allclose(np.asarray(d_check)[:, 0], direct, atol=1e-3), "The distances must be Euclidean: FAISS's L2 indexes return squared distances, take their square root (and return (distances, ids) in that order)."
 
 # %%
-try:
-    ivf_check = build_ivf(gallery[:5000], 32)
-except Exception as exc:
-    raise AssertionError(f"build_ivf(gallery[:5000], 32) failed with {type(exc).__name__}: an IVF index must be "
-                         "trained (index.train(vectors)) before vectors are added.") from None
-ivf_check.nprobe = 32                     # visit every cell: the search is then exact
-d_check, i_check = search_euclidean(ivf_check, probes[:20], 3)
-direct = np.linalg.norm(gallery[:5000][np.asarray(i_check)[:, 0]] - probes[:20], axis=1)
-exact_rows = np.argsort(np.linalg.norm(gallery[:5000][None, :, :] - probes[:20, None, :], axis=2), axis=1)[:, 0]
-assert np.array_equal(np.asarray(i_check)[:, 0], exact_rows), "With nprobe equal to nlist the first id should be the exact nearest gallery row: add all vectors, in order, so that ids are row numbers."
+def test_q1_3(build_ivf, gallery, search_euclidean, probes):
+    import numpy as np
+    try:
+        ivf_check = build_ivf(gallery[:5000], 32)
+    except Exception as exc:
+        raise AssertionError(f"build_ivf(gallery[:5000], 32) failed with {type(exc).__name__}: an IVF index must be "
+                             "trained (index.train(vectors)) before vectors are added.") from None
+    ivf_check.nprobe = 32                     # visit every cell: the search is then exact
+    d_check, i_check = search_euclidean(ivf_check, probes[:20], 3)
+    direct = np.linalg.norm(gallery[:5000][np.asarray(i_check)[:, 0]] - probes[:20], axis=1)
+    exact_rows = np.argsort(np.linalg.norm(gallery[:5000][None, :, :] - probes[:20, None, :], axis=2), axis=1)[:, 0]
+    assert np.array_equal(np.asarray(i_check)[:, 0], exact_rows), "With nprobe equal to nlist the first id should be the exact nearest gallery row: add all vectors, in order, so that ids are row numbers."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-try:
-    ivf_check = build_ivf(gallery[:5000], 32)
-except Exception as exc:
-    raise AssertionError(f"build_ivf(gallery[:5000], 32) failed with {type(exc).__name__}: an IVF index must be "
-                         "trained (index.train(vectors)) before vectors are added.") from None
-ivf_check.nprobe = 32                     # visit every cell: the search is then exact
-d_check, i_check = search_euclidean(ivf_check, probes[:20], 3)
-direct = np.linalg.norm(gallery[:5000][np.asarray(i_check)[:, 0]] - probes[:20], axis=1)
-exact_rows = np.argsort(np.linalg.norm(gallery[:5000][None, :, :] - probes[:20, None, :], axis=2), axis=1)[:, 0]
-ivf_h = build_ivf(gallery[:3000].astype(np.float64), 16)
-assert ivf_h.nlist == 16 and ivf_h.ntotal == 3000
-d_h, i_h = search_euclidean(ivf_h, probes[:5], 7)
-assert np.shape(i_h) == (5, 7) and np.all(np.diff(np.asarray(d_h), axis=1) >= -1e-6)
+def test_q1_hidden_1(build_ivf, gallery, search_euclidean, probes):
+    import numpy as np
+    try:
+        ivf_check = build_ivf(gallery[:5000], 32)
+    except Exception as exc:
+        raise AssertionError(f"build_ivf(gallery[:5000], 32) failed with {type(exc).__name__}: an IVF index must be "
+                             "trained (index.train(vectors)) before vectors are added.") from None
+    ivf_check.nprobe = 32                     # visit every cell: the search is then exact
+    d_check, i_check = search_euclidean(ivf_check, probes[:20], 3)
+    direct = np.linalg.norm(gallery[:5000][np.asarray(i_check)[:, 0]] - probes[:20], axis=1)
+    exact_rows = np.argsort(np.linalg.norm(gallery[:5000][None, :, :] - probes[:20, None, :], axis=2), axis=1)[:, 0]
+    ivf_h = build_ivf(gallery[:3000].astype(np.float64), 16)
+    assert ivf_h.nlist == 16 and ivf_h.ntotal == 3000
+    d_h, i_h = search_euclidean(ivf_h, probes[:5], 7)
+    assert np.shape(i_h) == (5, 7) and np.all(np.diff(np.asarray(d_h), axis=1) >= -1e-6)
 
 # %% [raw]
 # # END TESTS
@@ -190,40 +201,49 @@ recalls, chosen_nprobe
 # # BEGIN TESTS
 
 # %%
-toy_ids = np.array([[4, 8, 15, 16, 23, 42, 7, 9, 11, 3, 99, 98], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
-                    [5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6]])
-r = recall_at_10(toy_ids, np.array([3, 11, 5, 2]))
-assert abs(r - 0.5) < 1e-9, f"Probe 0's match is 10th (found), probe 1's is 11th (not in the top 10), probe 2's is 1st (found), probe 3's is absent: the recall is 0.5, got {r}."
+def test_q2_1(recall_at_10, recalls, chosen_nprobe):
+    import numpy as np
+    from facecourse.checks import answered
+    answered("q2", recall_at_10=recall_at_10, recalls=recalls, chosen_nprobe=chosen_nprobe)
+    toy_ids = np.array([[4, 8, 15, 16, 23, 42, 7, 9, 11, 3, 99, 98], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+                        [5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6]])
+    r = recall_at_10(toy_ids, np.array([3, 11, 5, 2]))
+    assert abs(r - 0.5) < 1e-9, f"Probe 0's match is 10th (found), probe 1's is 11th (not in the top 10), probe 2's is 1st (found), probe 3's is absent: the recall is 0.5, got {r}."
 
 # %%
-toy_ids = np.array([[4, 8, 15, 16, 23, 42, 7, 9, 11, 3, 99, 98], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
-                    [5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6]])
-r = recall_at_10(toy_ids, np.array([3, 11, 5, 2]))
-assert sorted(recalls) == settings, f"recalls needs one entry for each nprobe in {settings}."
-ref_recalls = {}
-for _p in settings:
-    ivf.nprobe = _p
-    ref_recalls[_p] = float(np.mean((ivf.search(probes, 10)[1] == truth[:, None]).any(axis=1)))
-wrong = [p for p in settings if abs(recalls[p] - ref_recalls[p]) > 1e-9]
-assert not wrong, f"recalls[{wrong[0]}] should be {ref_recalls[wrong[0]]:.3f} (share of probes whose true match is in the top 10 with ivf.nprobe = {wrong[0]}), got {recalls[wrong[0]]}: set ivf.nprobe before each search and compare with truth, not with exact search."
+def test_q2_2(recall_at_10, recalls, settings, ivf, probes, truth):
+    import numpy as np
+    toy_ids = np.array([[4, 8, 15, 16, 23, 42, 7, 9, 11, 3, 99, 98], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+                        [5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6]])
+    r = recall_at_10(toy_ids, np.array([3, 11, 5, 2]))
+    assert sorted(recalls) == settings, f"recalls needs one entry for each nprobe in {settings}."
+    ref_recalls = {}
+    for _p in settings:
+        ivf.nprobe = _p
+        ref_recalls[_p] = float(np.mean((ivf.search(probes, 10)[1] == truth[:, None]).any(axis=1)))
+    wrong = [p for p in settings if abs(recalls[p] - ref_recalls[p]) > 1e-9]
+    assert not wrong, f"recalls[{wrong[0]}] should be {ref_recalls[wrong[0]]:.3f} (share of probes whose true match is in the top 10 with ivf.nprobe = {wrong[0]}), got {recalls[wrong[0]]}: set ivf.nprobe before each search and compare with truth, not with exact search."
 
 # %%
-assert recalls[chosen_nprobe] >= target, f"chosen_nprobe = {chosen_nprobe} does not meet the target: its recall is {recalls[chosen_nprobe]:.3f} < {target}."
-assert all(recalls[p] < target for p in settings if p < chosen_nprobe), f"chosen_nprobe = {chosen_nprobe} is not the cheapest: a smaller nprobe already reaches the target {target}."
+def test_q2_3(recalls, chosen_nprobe, target, settings):
+    assert recalls[chosen_nprobe] >= target, f"chosen_nprobe = {chosen_nprobe} does not meet the target: its recall is {recalls[chosen_nprobe]:.3f} < {target}."
+    assert all(recalls[p] < target for p in settings if p < chosen_nprobe), f"chosen_nprobe = {chosen_nprobe} is not the cheapest: a smaller nprobe already reaches the target {target}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-toy_ids = np.array([[4, 8, 15, 16, 23, 42, 7, 9, 11, 3, 99, 98], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
-                    [5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6]])
-r = recall_at_10(toy_ids, np.array([3, 11, 5, 2]))
-ref_recalls = {}
-for _p in settings:
-    ivf.nprobe = _p
-    ref_recalls[_p] = float(np.mean((ivf.search(probes, 10)[1] == truth[:, None]).any(axis=1)))
-assert recall_at_10([[1] * 10, [2] * 10], [1, 3]) == 0.5
-assert chosen_nprobe == min(p for p in settings if ref_recalls[p] >= target)
+def test_q2_hidden_1(recall_at_10, settings, ivf, probes, truth, chosen_nprobe, target):
+    import numpy as np
+    toy_ids = np.array([[4, 8, 15, 16, 23, 42, 7, 9, 11, 3, 99, 98], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+                        [5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6]])
+    r = recall_at_10(toy_ids, np.array([3, 11, 5, 2]))
+    ref_recalls = {}
+    for _p in settings:
+        ivf.nprobe = _p
+        ref_recalls[_p] = float(np.mean((ivf.search(probes, 10)[1] == truth[:, None]).any(axis=1)))
+    assert recall_at_10([[1] * 10, [2] * 10], [1, 3]) == 0.5
+    assert chosen_nprobe == min(p for p in settings if ref_recalls[p] >= target)
 
 # %% [raw]
 # # END TESTS
@@ -268,23 +288,29 @@ pq_3b_gb, flat_3b_gb
 # # BEGIN TESTS
 
 # %%
-got = index_memory_gb(1e9, 64, 8)
-assert abs(got - 16.0) < 1e-6, f"A billion faces with 64-bit (8-byte) codes and 8-byte ids take 16 GB, got {got}: code_bits are bits (divide by 8), ids are bytes, and 1 GB is 10^9 bytes."
+def test_q3_1(index_memory_gb, pq_3b_gb, flat_3b_gb):
+    from facecourse.checks import answered
+    answered("q3", index_memory_gb=index_memory_gb, pq_3b_gb=pq_3b_gb, flat_3b_gb=flat_3b_gb)
+    got = index_memory_gb(1e9, 64, 8)
+    assert abs(got - 16.0) < 1e-6, f"A billion faces with 64-bit (8-byte) codes and 8-byte ids take 16 GB, got {got}: code_bits are bits (divide by 8), ids are bytes, and 1 GB is 10^9 bytes."
 
 # %%
-got = index_memory_gb(2e9, 32)
-assert abs(got - 24.0) < 1e-6, f"index_memory_gb(2e9, 32) should use 8-byte ids by default: 2e9 x (4 + 8) bytes = 24 GB, got {got}."
+def test_q3_2(index_memory_gb):
+    got = index_memory_gb(2e9, 32)
+    assert abs(got - 24.0) < 1e-6, f"index_memory_gb(2e9, 32) should use 8-byte ids by default: 2e9 x (4 + 8) bytes = 24 GB, got {got}."
 
 # %%
-assert abs(pq_3b_gb - 72.0) < 1e-6, f"pq_3b_gb: 3 billion faces x (16 sub-vectors x 8 bits = 16 bytes of code + 8 bytes of id) = 72 GB, got {pq_3b_gb}."
-assert abs(flat_3b_gb - 1560.0) < 1e-6, f"flat_3b_gb: 3 billion faces x (128 x 4 bytes + 8 bytes of id) = 1560 GB, got {flat_3b_gb}."
+def test_q3_3(pq_3b_gb, flat_3b_gb):
+    assert abs(pq_3b_gb - 72.0) < 1e-6, f"pq_3b_gb: 3 billion faces x (16 sub-vectors x 8 bits = 16 bytes of code + 8 bytes of id) = 72 GB, got {pq_3b_gb}."
+    assert abs(flat_3b_gb - 1560.0) < 1e-6, f"flat_3b_gb: 3 billion faces x (128 x 4 bytes + 8 bytes of id) = 1560 GB, got {flat_3b_gb}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert abs(index_memory_gb(3e10, 256, 4) - 3e10 * 36 / 1e9) < 1e-6
-assert abs(index_memory_gb(1000, 8, 0) - 1e-6) < 1e-12
+def test_q3_hidden_1(index_memory_gb):
+    assert abs(index_memory_gb(3e10, 256, 4) - 3e10 * 36 / 1e9) < 1e-6
+    assert abs(index_memory_gb(1000, 8, 0) - 1e-6) < 1e-12
 
 # %% [raw]
 # # END TESTS

@@ -6,6 +6,7 @@
 # export_cell: false
 # tests:
 #   files: false
+#   ok_format: false
 
 # %% [markdown]
 # # Exercise C1: reading the timeline
@@ -60,19 +61,24 @@ events_2020, letters_2020
 # # BEGIN TESTS
 
 # %%
-assert events_2020 == events["date"].str.startswith("2020").sum(), \
-    "events_2020 must count the timeline rows dated in 2020 (and only those)"
+def test_q1_1(events_2020, letters_2020, events):
+    from facecourse.checks import answered
+    answered("q1", events_2020=events_2020, letters_2020=letters_2020)
+    assert events_2020 == events["date"].str.startswith("2020").sum(), \
+        "events_2020 must count the timeline rows dated in 2020 (and only those)"
 
 # %%
-assert letters_2020 == len(events.query("year == 2020 and event_type == 'platform_cease_and_desist'")), \
-    "letters_2020 must count the 2020 rows whose event_type is 'platform_cease_and_desist'"
+def test_q1_2(letters_2020, events):
+    assert letters_2020 == len(events.query("year == 2020 and event_type == 'platform_cease_and_desist'")), \
+        "letters_2020 must count the 2020 rows whose event_type is 'platform_cease_and_desist'"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert events_2020 == 34
-assert letters_2020 == 4
+def test_q1_hidden_1(events_2020, letters_2020):
+    assert events_2020 == 34
+    assert letters_2020 == 4
 
 # %% [raw]
 # # END TESTS
@@ -112,25 +118,30 @@ largest_by_currency, largest_eur_country
 # # BEGIN TESTS
 
 # %%
-_decided = fines.query("kind == 'fine'")
-assert set(largest_by_currency) == set(_decided["currency"]), \
-    "largest_by_currency needs one entry per currency of the fines of kind 'fine'"
-assert largest_by_currency["GBP"] == _decided.query("currency == 'GBP'")["amount"].max(), \
-    "largest_by_currency['GBP'] is wrong: keep only rows of kind 'fine' (the GBP 17m was provisional)"
-assert all(largest_by_currency[c] == _decided.query("currency == @c")["amount"].max() for c in largest_by_currency), \
-    "each value of largest_by_currency must be the LARGEST fine in that currency, not a sum or a first value"
+def test_q2_1(largest_by_currency, largest_eur_country, fines):
+    from facecourse.checks import answered
+    answered("q2", largest_by_currency=largest_by_currency, largest_eur_country=largest_eur_country)
+    _decided = fines.query("kind == 'fine'")
+    assert set(largest_by_currency) == set(_decided["currency"]), \
+        "largest_by_currency needs one entry per currency of the fines of kind 'fine'"
+    assert largest_by_currency["GBP"] == _decided.query("currency == 'GBP'")["amount"].max(), \
+        "largest_by_currency['GBP'] is wrong: keep only rows of kind 'fine' (the GBP 17m was provisional)"
+    assert all(largest_by_currency[c] == _decided.query("currency == @c")["amount"].max() for c in largest_by_currency), \
+        "each value of largest_by_currency must be the LARGEST fine in that currency, not a sum or a first value"
 
 # %%
-_decided = fines.query("kind == 'fine'")
-assert largest_eur_country == _decided.sort_values("amount").query("currency == 'EUR'")["country"].iloc[-1], \
-    "largest_eur_country must be the country whose euro fine is the largest"
+def test_q2_2(fines, largest_eur_country):
+    _decided = fines.query("kind == 'fine'")
+    assert largest_eur_country == _decided.sort_values("amount").query("currency == 'EUR'")["country"].iloc[-1], \
+        "largest_eur_country must be the country whose euro fine is the largest"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert largest_by_currency == {"EUR": 30_500_000, "GBP": 7_552_800, "SEK": 2_500_000}
-assert largest_eur_country == "Netherlands"
+def test_q2_hidden_1(largest_by_currency, largest_eur_country):
+    assert largest_by_currency == {"EUR": 30_500_000, "GBP": 7_552_800, "SEK": 2_500_000}
+    assert largest_eur_country == "Netherlands"
 
 # %% [raw]
 # # END TESTS
@@ -169,23 +180,28 @@ growth, years
 # # BEGIN TESTS
 
 # %%
-_claims = sizes.query("kind == 'claimed size'").sort_values("images")
-_start = sizes.set_index("date").loc["2020-01-18"]
-assert abs(growth - _claims["images"].iloc[-1] / _start["images"]) < 1e-9, \
-    "growth must be the largest CLAIMED size (not the target) divided by the January 2020 claim"
+def test_q3_1(growth, years, sizes):
+    from facecourse.checks import answered
+    answered("q3", growth=growth, years=years)
+    _claims = sizes.query("kind == 'claimed size'").sort_values("images")
+    _start = sizes.set_index("date").loc["2020-01-18"]
+    assert abs(growth - _claims["images"].iloc[-1] / _start["images"]) < 1e-9, \
+        "growth must be the largest CLAIMED size (not the target) divided by the January 2020 claim"
 
 # %%
-_claims = sizes.query("kind == 'claimed size'").sort_values("images")
-_start = sizes.set_index("date").loc["2020-01-18"]
-assert abs(years - (_claims["when"].iloc[-1] - _start["when"]).days / 365.25) < 1e-6, \
-    "years must be the days between the January 2020 claim and the largest claim, divided by 365.25"
+def test_q3_2(sizes, years):
+    _claims = sizes.query("kind == 'claimed size'").sort_values("images")
+    _start = sizes.set_index("date").loc["2020-01-18"]
+    assert abs(years - (_claims["when"].iloc[-1] - _start["when"]).days / 365.25) < 1e-6, \
+        "years must be the days between the January 2020 claim and the largest claim, divided by 365.25"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert abs(growth - 20) < 1e-9
-assert abs(years - 5.78) < 0.01
+def test_q3_hidden_1(growth, years):
+    assert abs(growth - 20) < 1e-9
+    assert abs(years - 5.78) < 0.01
 
 # %% [raw]
 # # END TESTS
@@ -225,26 +241,32 @@ regulator_years
 # # BEGIN TESTS
 
 # %%
-_reg = events[events["event_type"] == "regulator"]
-assert isinstance(regulator_years, pd.DataFrame), "regulator_years must be a DataFrame (a pivot table)"
-assert not regulator_years.isna().any().any(), "empty cells must hold 0, not NaN: use fill_value=0"
-assert set(regulator_years.index) == set(_reg["jurisdiction"]) and set(regulator_years.columns) == set(_reg["year"]), \
-    "rows must be the jurisdictions and columns the years of the regulator events only"
+def test_q4_1(regulator_years, events):
+    import pandas as pd
+    from facecourse.checks import answered
+    answered("q4", regulator_years=regulator_years)
+    _reg = events[events["event_type"] == "regulator"]
+    assert isinstance(regulator_years, pd.DataFrame), "regulator_years must be a DataFrame (a pivot table)"
+    assert not regulator_years.isna().any().any(), "empty cells must hold 0, not NaN: use fill_value=0"
+    assert set(regulator_years.index) == set(_reg["jurisdiction"]) and set(regulator_years.columns) == set(_reg["year"]), \
+        "rows must be the jurisdictions and columns the years of the regulator events only"
 
 # %%
-_reg = events[events["event_type"] == "regulator"]
-assert regulator_years.to_numpy().sum() == len(_reg), \
-    "the cells must count regulator events (their total is the number of regulator rows)"
-assert regulator_years.loc["NL", 2024] == ((_reg["jurisdiction"] == "NL") & (_reg["year"] == 2024)).sum(), \
-    "each cell must count the regulator events of that jurisdiction in that year"
+def test_q4_2(events, regulator_years):
+    _reg = events[events["event_type"] == "regulator"]
+    assert regulator_years.to_numpy().sum() == len(_reg), \
+        "the cells must count regulator events (their total is the number of regulator rows)"
+    assert regulator_years.loc["NL", 2024] == ((_reg["jurisdiction"] == "NL") & (_reg["year"] == 2024)).sum(), \
+        "each cell must count the regulator events of that jurisdiction in that year"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert regulator_years.loc["CA", 2021] == 3
-assert regulator_years.loc["FR"].sum() == 4
-assert regulator_years.shape == (11, 5)
+def test_q4_hidden_1(regulator_years):
+    assert regulator_years.loc["CA", 2021] == 3
+    assert regulator_years.loc["FR"].sum() == 4
+    assert regulator_years.shape == (11, 5)
 
 # %% [raw]
 # # END TESTS
@@ -296,53 +318,61 @@ fines_bars
 # # BEGIN TESTS
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(fines_bars, "fines_bars")
-_enc = _s["encoding"]
-assert _s["mark"] == "bar", f"fines_bars must draw bars (mark_bar), not {_s['mark']!r}"
+def test_q5_1(fines_bars):
+    from facecourse.checks import answered
+    answered("q5", fines_bars=fines_bars)
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(fines_bars, "fines_bars")
+    _enc = _s["encoding"]
+    assert _s["mark"] == "bar", f"fines_bars must draw bars (mark_bar), not {_s['mark']!r}"
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(fines_bars, "fines_bars")
-_enc = _s["encoding"]
-assert _enc.get("x", {}).get("field") == "amount" and _enc["x"]["type"] == "quantitative", \
-    "x must encode the field 'amount' as quantitative ('amount:Q')"
-assert _enc.get("y", {}).get("field") == "country" and _enc["y"]["type"] in ("nominal", "ordinal"), \
-    "y must encode the field 'country' as nominal ('country:N')"
-assert _enc.get("color", {}).get("field") == "currency" and _enc["color"]["type"] == "nominal", \
-    "color must encode the field 'currency' as nominal, so that different currencies do not look alike"
+def test_q5_2(fines_bars):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(fines_bars, "fines_bars")
+    _enc = _s["encoding"]
+    assert _enc.get("x", {}).get("field") == "amount" and _enc["x"]["type"] == "quantitative", \
+        "x must encode the field 'amount' as quantitative ('amount:Q')"
+    assert _enc.get("y", {}).get("field") == "country" and _enc["y"]["type"] in ("nominal", "ordinal"), \
+        "y must encode the field 'country' as nominal ('country:N')"
+    assert _enc.get("color", {}).get("field") == "currency" and _enc["color"]["type"] == "nominal", \
+        "color must encode the field 'currency' as nominal, so that different currencies do not look alike"
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(fines_bars, "fines_bars")
-assert {"fined", "source_url"} <= _s["tooltip"], "the tooltip must include 'fined' and 'source_url'"
+def test_q5_3(fines_bars):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(fines_bars, "fines_bars")
+    assert {"fined", "source_url"} <= _s["tooltip"], "the tooltip must include 'fined' and 'source_url'"
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(fines_bars, "fines_bars")
-assert _s["title"] and _s["description"], \
-    "the chart needs a title and a description (alt text): .properties(title=..., description=...)"
+def test_q5_4(fines_bars):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(fines_bars, "fines_bars")
+    assert _s["title"] and _s["description"], \
+        "the chart needs a title and a description (alt text): .properties(title=..., description=...)"
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(fines_bars, "fines_bars")
-_rows = _s["rows"]
-assert len(_rows) == (fines["kind"] == "fine").sum() and {r["kind"] for r in _rows} == {"fine"}, \
-    "the chart's data must be exactly the rows of kind 'fine'"
-_want = fines[fines["kind"] == "fine"]
-assert sorted((r["country"], r["currency"], float(r["amount"])) for r in _rows) == \
-    sorted(zip(_want["country"], _want["currency"], _want["amount"].astype(float))), \
-    "each fine must keep its own amount and currency, as in fines: do not convert or relabel them"
+def test_q5_5(fines_bars, fines):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(fines_bars, "fines_bars")
+    _rows = _s["rows"]
+    assert len(_rows) == (fines["kind"] == "fine").sum() and {r["kind"] for r in _rows} == {"fine"}, \
+        "the chart's data must be exactly the rows of kind 'fine'"
+    _want = fines[fines["kind"] == "fine"]
+    assert sorted((r["country"], r["currency"], float(r["amount"])) for r in _rows) == \
+        sorted(zip(_want["country"], _want["currency"], _want["amount"].astype(float))), \
+        "each fine must keep its own amount and currency, as in fines: do not convert or relabel them"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(fines_bars, "fines_bars")
-_rows = spec_summary(fines_bars, "fines_bars")["rows"]
-assert sorted(r["amount"] for r in _rows) == sorted(fines.loc[fines["kind"] == "fine", "amount"])
-assert "SE" in {r["jurisdiction"] for r in _rows}
+def test_q5_hidden_1(fines_bars, fines):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(fines_bars, "fines_bars")
+    _rows = spec_summary(fines_bars, "fines_bars")["rows"]
+    assert sorted(r["amount"] for r in _rows) == sorted(fines.loc[fines["kind"] == "fine", "amount"])
+    assert "SE" in {r["jurisdiction"] for r in _rows}
 
 # %% [raw]
 # # END TESTS

@@ -6,6 +6,7 @@
 # export_cell: false
 # tests:
 #   files: false
+#   ok_format: false
 
 # %% [markdown]
 # # Exercise C2: analysing a (synthetic) client list
@@ -62,20 +63,25 @@ us_trial_share
 # # BEGIN TESTS
 
 # %%
-assert 0 <= us_trial_share <= 1, "us_trial_share must be a share between 0 and 1, not a percentage"
+def test_q1_1(us_trial_share):
+    from facecourse.checks import answered
+    answered("q1", us_trial_share=us_trial_share)
+    assert 0 <= us_trial_share <= 1, "us_trial_share must be a share between 0 and 1, not a percentage"
 
 # %%
-_us = synthetic.query("sector == 'US public'")
-assert abs(us_trial_share - _us["searches"].where(_us["plan"] == "trial", 0).sum() / _us["searches"].sum()) < 1e-9, \
-    "us_trial_share must be the trial plans' SEARCHES divided by all searches of the US public sector"
+def test_q1_2(synthetic, us_trial_share):
+    _us = synthetic.query("sector == 'US public'")
+    assert abs(us_trial_share - _us["searches"].where(_us["plan"] == "trial", 0).sum() / _us["searches"].sum()) < 1e-9, \
+        "us_trial_share must be the trial plans' SEARCHES divided by all searches of the US public sector"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-_us = synthetic.query("sector == 'US public'")
-_us = synthetic[synthetic["sector"] == "US public"]
-assert abs(us_trial_share - _us.loc[_us["plan"] == "trial", "searches"].sum() / 340_000) < 1e-9
+def test_q1_hidden_1(synthetic, us_trial_share):
+    _us = synthetic.query("sector == 'US public'")
+    _us = synthetic[synthetic["sector"] == "US public"]
+    assert abs(us_trial_share - _us.loc[_us["plan"] == "trial", "searches"].sum() / 340_000) < 1e-9
 
 # %% [raw]
 # # END TESTS
@@ -117,31 +123,41 @@ top1
 # # BEGIN TESTS
 
 # %%
-assert abs(top_percent_share(synthetic, 100) - 1) < 1e-9, "the top 100% of organisations made all the searches"
+def test_q2_1(top_percent_share, top1, synthetic):
+    from facecourse.checks import answered
+    answered("q2", top_percent_share=top_percent_share, top1=top1)
+    assert abs(top_percent_share(synthetic, 100) - 1) < 1e-9, "the top 100% of organisations made all the searches"
 
 # %%
-_toy = pd.DataFrame({"searches": [5, 1, 1, 1, 1, 1, 1, 1, 30, 8]})  # 50 searches by 10 organisations
-assert abs(top_percent_share(_toy, 10) - 30 / 50) < 1e-9, \
-    "the heaviest 10% of 10 organisations is the ONE with the most searches (30 of 50)"
-assert abs(top_percent_share(_toy, 20) - 38 / 50) < 1e-9, \
-    "the heaviest 20% of 10 organisations are the two largest (30 + 8 of 50 searches)"
+def test_q2_2(top_percent_share):
+    import pandas as pd
+    _toy = pd.DataFrame({"searches": [5, 1, 1, 1, 1, 1, 1, 1, 30, 8]})  # 50 searches by 10 organisations
+    assert abs(top_percent_share(_toy, 10) - 30 / 50) < 1e-9, \
+        "the heaviest 10% of 10 organisations is the ONE with the most searches (30 of 50)"
+    assert abs(top_percent_share(_toy, 20) - 38 / 50) < 1e-9, \
+        "the heaviest 20% of 10 organisations are the two largest (30 + 8 of 50 searches)"
 
 # %%
-_toy = pd.DataFrame({"searches": [5, 1, 1, 1, 1, 1, 1, 1, 30, 8]})  # 50 searches by 10 organisations
-assert abs(top_percent_share(_toy, 1) - 30 / 50) < 1e-9, \
-    "1% of 10 organisations rounds to 0: take at least one organisation"
-assert abs(top_percent_share(_toy, 17) - 38 / 50) < 1e-9, \
-    "17% of 10 organisations is 1.7: round to the nearest whole number (2), do not cut it down"
+def test_q2_3(top_percent_share):
+    import pandas as pd
+    _toy = pd.DataFrame({"searches": [5, 1, 1, 1, 1, 1, 1, 1, 30, 8]})  # 50 searches by 10 organisations
+    assert abs(top_percent_share(_toy, 1) - 30 / 50) < 1e-9, \
+        "1% of 10 organisations rounds to 0: take at least one organisation"
+    assert abs(top_percent_share(_toy, 17) - 38 / 50) < 1e-9, \
+        "17% of 10 organisations is 1.7: round to the nearest whole number (2), do not cut it down"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-_toy = pd.DataFrame({"searches": [5, 1, 1, 1, 1, 1, 1, 1, 30, 8]})  # 50 searches by 10 organisations
-_toy = pd.DataFrame({"searches": [1, 1, 1, 7]})
-assert abs(top_percent_share(_toy, 25) - 0.7) < 1e-9
-assert abs(top_percent_share(_toy, 1) - 0.7) < 1e-9
-assert abs(top1 - explore.top_share(synthetic, 0.01)) < 1e-9
+def test_q2_hidden_1(top_percent_share, top1, synthetic):
+    import pandas as pd
+    from facecourse.breach import explore
+    _toy = pd.DataFrame({"searches": [5, 1, 1, 1, 1, 1, 1, 1, 30, 8]})  # 50 searches by 10 organisations
+    _toy = pd.DataFrame({"searches": [1, 1, 1, 7]})
+    assert abs(top_percent_share(_toy, 25) - 0.7) < 1e-9
+    assert abs(top_percent_share(_toy, 1) - 0.7) < 1e-9
+    assert abs(top1 - explore.top_share(synthetic, 0.01)) < 1e-9
 
 # %% [raw]
 # # END TESTS
@@ -177,31 +193,40 @@ sector_medians, busiest_sector
 # # BEGIN TESTS
 
 # %%
-assert "per_account" in ratio.columns and len(ratio) == len(synthetic), \
-    "ratio must be a copy of synthetic (every row) with a new column per_account"
-assert "per_account" not in synthetic.columns, "add the column to a copy (synthetic.assign(...)), not to synthetic"
-assert np.allclose(ratio["per_account"] * synthetic["accounts"], synthetic["searches"]), \
-    "per_account must be searches divided by accounts, row by row"
+def test_q3_1(ratio, sector_medians, busiest_sector, synthetic):
+    import numpy as np
+    from facecourse.checks import answered
+    answered("q3", ratio=ratio, sector_medians=sector_medians, busiest_sector=busiest_sector)
+    assert "per_account" in ratio.columns and len(ratio) == len(synthetic), \
+        "ratio must be a copy of synthetic (every row) with a new column per_account"
+    assert "per_account" not in synthetic.columns, "add the column to a copy (synthetic.assign(...)), not to synthetic"
+    assert np.allclose(ratio["per_account"] * synthetic["accounts"], synthetic["searches"]), \
+        "per_account must be searches divided by accounts, row by row"
 
 # %%
-_med = {s: np.median(synthetic.loc[synthetic["sector"] == s, "searches"] / synthetic.loc[synthetic["sector"] == s, "accounts"])
-        for s in synthetic["sector"].unique()}
-assert set(sector_medians.index) == set(_med), "sector_medians needs one value per sector, indexed by sector"
-assert all(abs(sector_medians[s] - _med[s]) < 1e-9 for s in _med), \
-    "sector_medians must hold the MEDIAN of per_account in each sector (not the mean, nor a ratio of totals)"
+def test_q3_2(synthetic, sector_medians):
+    import numpy as np
+    _med = {s: np.median(synthetic.loc[synthetic["sector"] == s, "searches"] / synthetic.loc[synthetic["sector"] == s, "accounts"])
+            for s in synthetic["sector"].unique()}
+    assert set(sector_medians.index) == set(_med), "sector_medians needs one value per sector, indexed by sector"
+    assert all(abs(sector_medians[s] - _med[s]) < 1e-9 for s in _med), \
+        "sector_medians must hold the MEDIAN of per_account in each sector (not the mean, nor a ratio of totals)"
 
 # %%
-_med = {s: np.median(synthetic.loc[synthetic["sector"] == s, "searches"] / synthetic.loc[synthetic["sector"] == s, "accounts"])
-        for s in synthetic["sector"].unique()}
-assert busiest_sector == max(_med, key=_med.get), "busiest_sector must be the sector with the HIGHEST median"
+def test_q3_3(synthetic, busiest_sector):
+    import numpy as np
+    _med = {s: np.median(synthetic.loc[synthetic["sector"] == s, "searches"] / synthetic.loc[synthetic["sector"] == s, "accounts"])
+            for s in synthetic["sector"].unique()}
+    assert busiest_sector == max(_med, key=_med.get), "busiest_sector must be the sector with the HIGHEST median"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-_r = synthetic["searches"] / synthetic["accounts"]
-assert (ratio["per_account"] - _r).abs().max() < 1e-9
-assert busiest_sector == _r.groupby(synthetic["sector"]).median().idxmax() == "other"
+def test_q3_hidden_1(synthetic, ratio, busiest_sector):
+    _r = synthetic["searches"] / synthetic["accounts"]
+    assert (ratio["per_account"] - _r).abs().max() < 1e-9
+    assert busiest_sector == _r.groupby(synthetic["sector"]).median().idxmax() == "other"
 
 # %% [raw]
 # # END TESTS
@@ -239,26 +264,32 @@ plan_pivot, trial_share_by_sector
 # # BEGIN TESTS
 
 # %%
-assert set(plan_pivot.index) == set(synthetic["sector"]) and set(plan_pivot.columns) == set(synthetic["plan"]), \
-    "plan_pivot needs one row per sector and one column per plan"
-assert not plan_pivot.isna().any().any(), "empty cells must hold 0, not NaN: use fill_value=0"
+def test_q4_1(plan_pivot, trial_share_by_sector, synthetic):
+    from facecourse.checks import answered
+    answered("q4", plan_pivot=plan_pivot, trial_share_by_sector=trial_share_by_sector)
+    assert set(plan_pivot.index) == set(synthetic["sector"]) and set(plan_pivot.columns) == set(synthetic["plan"]), \
+        "plan_pivot needs one row per sector and one column per plan"
+    assert not plan_pivot.isna().any().any(), "empty cells must hold 0, not NaN: use fill_value=0"
 
 # %%
-assert plan_pivot.loc["US public", "paid"] == synthetic.query("sector == 'US public' and plan == 'paid'")["searches"].sum(), \
-    "each cell must hold the total SEARCHES of that sector on that plan (aggfunc='sum', values='searches')"
-assert plan_pivot.to_numpy().sum() == synthetic["searches"].sum(), "the cells must add up to all searches"
+def test_q4_2(plan_pivot, synthetic):
+    assert plan_pivot.loc["US public", "paid"] == synthetic.query("sector == 'US public' and plan == 'paid'")["searches"].sum(), \
+        "each cell must hold the total SEARCHES of that sector on that plan (aggfunc='sum', values='searches')"
+    assert plan_pivot.to_numpy().sum() == synthetic["searches"].sum(), "the cells must add up to all searches"
 
 # %%
-_ts = {s: g.loc[g["plan"] == "trial", "searches"].sum() / g["searches"].sum() for s, g in synthetic.groupby("sector")}
-assert all(abs(trial_share_by_sector[s] - v) < 1e-9 for s, v in _ts.items()) and len(trial_share_by_sector) == len(_ts), \
-    "trial_share_by_sector must be each sector's trial searches divided by that sector's searches"
+def test_q4_3(synthetic, trial_share_by_sector):
+    _ts = {s: g.loc[g["plan"] == "trial", "searches"].sum() / g["searches"].sum() for s, g in synthetic.groupby("sector")}
+    assert all(abs(trial_share_by_sector[s] - v) < 1e-9 for s, v in _ts.items()) and len(trial_share_by_sector) == len(_ts), \
+        "trial_share_by_sector must be each sector's trial searches divided by that sector's searches"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert plan_pivot.loc["US public"].sum() == 340_000
-assert abs(trial_share_by_sector["US public"] - us_trial_share) < 1e-12
+def test_q4_hidden_1(plan_pivot, trial_share_by_sector, us_trial_share):
+    assert plan_pivot.loc["US public"].sum() == 340_000
+    assert abs(trial_share_by_sector["US public"] - us_trial_share) < 1e-12
 
 # %% [raw]
 # # END TESTS
@@ -314,38 +345,48 @@ widgets.VBox(list(explorer)) if explorer else explorer
 # # BEGIN TESTS
 
 # %%
-_toy = pd.DataFrame({"sector": ["b", "a", "b", "c"], "searches": [1200, 5, 300, 7]})
-_picker, _total = build_explorer(_toy)
-assert isinstance(_picker, widgets.Dropdown) and isinstance(_total, widgets.Label), \
-    "build_explorer must return (a widgets.Dropdown, a widgets.Label)"
-assert list(_picker.options) == ["a", "b", "c"], "the picker's options must be the sectors of df, sorted, each once"
+def test_q5_1(build_explorer):
+    import ipywidgets as widgets
+    import pandas as pd
+    from facecourse.checks import answered
+    answered("q5", build_explorer=build_explorer)
+    _toy = pd.DataFrame({"sector": ["b", "a", "b", "c"], "searches": [1200, 5, 300, 7]})
+    _picker, _total = build_explorer(_toy)
+    assert isinstance(_picker, widgets.Dropdown) and isinstance(_total, widgets.Label), \
+        "build_explorer must return (a widgets.Dropdown, a widgets.Label)"
+    assert list(_picker.options) == ["a", "b", "c"], "the picker's options must be the sectors of df, sorted, each once"
 
 # %%
-_toy = pd.DataFrame({"sector": ["b", "a", "b", "c"], "searches": [1200, 5, 300, 7]})
-_picker, _total = build_explorer(_toy)
-_picker.value = "a"
-assert _total.value == "a: 5 searches (SYNTHETIC)", \
-    f"after picking 'a' the label must read 'a: 5 searches (SYNTHETIC)', it reads {_total.value!r}"
-_picker.value = "b"
-assert _total.value == "b: 1,500 searches (SYNTHETIC)", \
-    f"after picking 'b' the label must update to 'b: 1,500 searches (SYNTHETIC)' (sum, thousands separator), it reads {_total.value!r}"
+def test_q5_2(build_explorer):
+    import pandas as pd
+    _toy = pd.DataFrame({"sector": ["b", "a", "b", "c"], "searches": [1200, 5, 300, 7]})
+    _picker, _total = build_explorer(_toy)
+    _picker.value = "a"
+    assert _total.value == "a: 5 searches (SYNTHETIC)", \
+        f"after picking 'a' the label must read 'a: 5 searches (SYNTHETIC)', it reads {_total.value!r}"
+    _picker.value = "b"
+    assert _total.value == "b: 1,500 searches (SYNTHETIC)", \
+        f"after picking 'b' the label must update to 'b: 1,500 searches (SYNTHETIC)' (sum, thousands separator), it reads {_total.value!r}"
 
 # %%
-_toy = pd.DataFrame({"sector": ["b", "a", "b", "c"], "searches": [1200, 5, 300, 7]})
-_picker, _total = build_explorer(_toy)
-_picker2, _total2 = build_explorer(_toy)
-assert _total2.value == "a: 5 searches (SYNTHETIC)", \
-    "the label must show the first sector's total as soon as the explorer is built, before anyone picks"
+def test_q5_3(build_explorer):
+    import pandas as pd
+    _toy = pd.DataFrame({"sector": ["b", "a", "b", "c"], "searches": [1200, 5, 300, 7]})
+    _picker, _total = build_explorer(_toy)
+    _picker2, _total2 = build_explorer(_toy)
+    assert _total2.value == "a: 5 searches (SYNTHETIC)", \
+        "the label must show the first sector's total as soon as the explorer is built, before anyone picks"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-_p, _t = build_explorer(synthetic)
-_p.value = "US public"
-assert _t.value == "US public: 340,000 searches (SYNTHETIC)"
-_p.value = "non-US public"
-assert _t.value == "non-US public: 14,000 searches (SYNTHETIC)"
+def test_q5_hidden_1(build_explorer, synthetic):
+    _p, _t = build_explorer(synthetic)
+    _p.value = "US public"
+    assert _t.value == "US public: 340,000 searches (SYNTHETIC)"
+    _p.value = "non-US public"
+    assert _t.value == "non-US public: 14,000 searches (SYNTHETIC)"
 
 # %% [raw]
 # # END TESTS
@@ -398,56 +439,65 @@ usage_chart
 # # BEGIN TESTS
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(usage_chart, "usage_chart")
-_enc = _s["encoding"]
-assert _s["mark"] in ("point", "circle"), f"usage_chart must draw one point per organisation (mark_point or mark_circle), not {_s['mark']!r}"
+def test_q6_1(usage_chart):
+    from facecourse.checks import answered
+    answered("q6", usage_chart=usage_chart)
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(usage_chart, "usage_chart")
+    _enc = _s["encoding"]
+    assert _s["mark"] in ("point", "circle"), f"usage_chart must draw one point per organisation (mark_point or mark_circle), not {_s['mark']!r}"
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(usage_chart, "usage_chart")
-_enc = _s["encoding"]
-assert _enc.get("x", {}).get("field") == "accounts" and _enc.get("y", {}).get("field") == "searches", \
-    "x must encode 'accounts' and y must encode 'searches'"
-assert _enc["x"]["type"] == "quantitative" and _enc["y"]["type"] == "quantitative", \
-    "accounts and searches are numbers: encode them as quantitative (':Q')"
+def test_q6_2(usage_chart):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(usage_chart, "usage_chart")
+    _enc = _s["encoding"]
+    assert _enc.get("x", {}).get("field") == "accounts" and _enc.get("y", {}).get("field") == "searches", \
+        "x must encode 'accounts' and y must encode 'searches'"
+    assert _enc["x"]["type"] == "quantitative" and _enc["y"]["type"] == "quantitative", \
+        "accounts and searches are numbers: encode them as quantitative (':Q')"
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(usage_chart, "usage_chart")
-_enc = _s["encoding"]
-assert _enc["x"]["scale"] == "log" and _enc["y"]["scale"] == "log", \
-    "both axes need a log scale: alt.Scale(type='log')"
+def test_q6_3(usage_chart):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(usage_chart, "usage_chart")
+    _enc = _s["encoding"]
+    assert _enc["x"]["scale"] == "log" and _enc["y"]["scale"] == "log", \
+        "both axes need a log scale: alt.Scale(type='log')"
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(usage_chart, "usage_chart")
-_enc = _s["encoding"]
-assert _enc.get("color", {}).get("field") == "sector" and _enc["color"]["type"] == "nominal", \
-    "color must encode 'sector' as nominal"
-assert "org_id" in _s["tooltip"], "the tooltip must include 'org_id'"
+def test_q6_4(usage_chart):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(usage_chart, "usage_chart")
+    _enc = _s["encoding"]
+    assert _enc.get("color", {}).get("field") == "sector" and _enc["color"]["type"] == "nominal", \
+        "color must encode 'sector' as nominal"
+    assert "org_id" in _s["tooltip"], "the tooltip must include 'org_id'"
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(usage_chart, "usage_chart")
-assert "SYNTHETIC" in _s["title"], "the title must say the data is SYNTHETIC"
-assert _s["description"], "the chart needs a description (alt text): .properties(description=...)"
+def test_q6_5(usage_chart):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(usage_chart, "usage_chart")
+    assert "SYNTHETIC" in _s["title"], "the title must say the data is SYNTHETIC"
+    assert _s["description"], "the chart needs a description (alt text): .properties(description=...)"
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(usage_chart, "usage_chart")
-assert len(_s["rows"]) == len(usage) and {r["org_id"] for r in _s["rows"]} == set(usage["org_id"]), \
-    f"usage_chart must draw one point per organisation: all {len(usage)} rows of usage, not {len(_s['rows'])} rows"
-assert sorted(r["searches"] for r in _s["rows"]) == sorted(usage["searches"]), \
-    "each point must show the organisation's own accounts and searches from usage, not aggregated or transformed values"
+def test_q6_6(usage_chart, usage):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(usage_chart, "usage_chart")
+    assert len(_s["rows"]) == len(usage) and {r["org_id"] for r in _s["rows"]} == set(usage["org_id"]), \
+        f"usage_chart must draw one point per organisation: all {len(usage)} rows of usage, not {len(_s['rows'])} rows"
+    assert sorted(r["searches"] for r in _s["rows"]) == sorted(usage["searches"]), \
+        "each point must show the organisation's own accounts and searches from usage, not aggregated or transformed values"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(usage_chart, "usage_chart")
-assert len(spec_summary(usage_chart, "usage_chart")["rows"]) == len(synthetic)
+def test_q6_hidden_1(usage_chart, synthetic):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(usage_chart, "usage_chart")
+    assert len(spec_summary(usage_chart, "usage_chart")["rows"]) == len(synthetic)
 
 # %% [raw]
 # # END TESTS

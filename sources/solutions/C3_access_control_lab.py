@@ -6,6 +6,7 @@
 # export_cell: false
 # tests:
 #   files: false
+#   ok_format: false
 
 # %% [markdown]
 # # Exercise C3: break it, fix it, watch it
@@ -76,32 +77,42 @@ leaked_count, leaked_searches
 # # BEGIN TESTS
 
 # %%
-_other_list = synthetic_clients(seed=7).sample(n=40, random_state=3)
-_exploit_log = portal.AuditLog()
-with portal.Portal(policy=portal.authenticated_only, clients=_other_list, audit=_exploit_log) as _lab:
-    _found = run_exploit(_lab.url, "ben", "lab-pass-ben")
-assert tuple(int(x) for x in _found) == (40, int(_other_list["searches"].sum())), \
-    f"on a portal serving 40 organisations run_exploit must return (40, their searches), it returned {_found}"
+def test_q1_1(run_exploit, leaked_count, leaked_searches):
+    from facecourse.breach import portal
+    from facecourse.breach.clients import synthetic_clients
+    from facecourse.checks import answered
+    answered("q1", run_exploit=run_exploit, leaked_count=leaked_count, leaked_searches=leaked_searches)
+    _other_list = synthetic_clients(seed=7).sample(n=40, random_state=3)
+    _exploit_log = portal.AuditLog()
+    with portal.Portal(policy=portal.authenticated_only, clients=_other_list, audit=_exploit_log) as _lab:
+        _found = run_exploit(_lab.url, "ben", "lab-pass-ben")
+    assert tuple(int(x) for x in _found) == (40, int(_other_list["searches"].sum())), \
+        f"on a portal serving 40 organisations run_exploit must return (40, their searches), it returned {_found}"
 
 # %%
-_other_list = synthetic_clients(seed=7).sample(n=40, random_state=3)
-_exploit_log = portal.AuditLog()
-with portal.Portal(policy=portal.authenticated_only, clients=_other_list, audit=_exploit_log) as _lab:
-    _found = run_exploit(_lab.url, "ben", "lab-pass-ben")
-_seen = _exploit_log.table()
-assert ((_seen["user"] == "ben") & (_seen["action"] == "list")).any(), \
-    "run_exploit must log in as the user it is given and call GET /api/clients (the portal's audit log shows no such request)"
+def test_q1_2(run_exploit):
+    from facecourse.breach import portal
+    from facecourse.breach.clients import synthetic_clients
+    _other_list = synthetic_clients(seed=7).sample(n=40, random_state=3)
+    _exploit_log = portal.AuditLog()
+    with portal.Portal(policy=portal.authenticated_only, clients=_other_list, audit=_exploit_log) as _lab:
+        _found = run_exploit(_lab.url, "ben", "lab-pass-ben")
+    _seen = _exploit_log.table()
+    assert ((_seen["user"] == "ben") & (_seen["action"] == "list")).any(), \
+        "run_exploit must log in as the user it is given and call GET /api/clients (the portal's audit log shows no such request)"
 
 # %%
-assert (leaked_count, leaked_searches) == (len(clients), clients["searches"].sum()), \
-    "leaked_count and leaked_searches must come from running the exploit as ben on the vulnerable portal"
+def test_q1_3(leaked_count, leaked_searches, clients):
+    assert (leaked_count, leaked_searches) == (len(clients), clients["searches"].sum()), \
+        "leaked_count and leaked_searches must come from running the exploit as ben on the vulnerable portal"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert leaked_count == len(clients)
-assert leaked_searches == 500_000
+def test_q1_hidden_1(leaked_count, clients, leaked_searches):
+    assert leaked_count == len(clients)
+    assert leaked_searches == 500_000
 
 # %% [raw]
 # # END TESTS
@@ -147,56 +158,72 @@ def my_policy(user, org_id):
 # # BEGIN TESTS
 
 # %%
-_U = portal.User
-assert my_policy(_U("ann", "SYN-0005", "customer"), "SYN-0005") is True, \
-    "a customer must be allowed to read their own organisation"
-assert my_policy(_U("ann", "SYN-0005", "customer"), "SYN-0006") is False, \
-    "a customer must NOT read another organisation"
+def test_q2_1(my_policy):
+    from facecourse.breach import portal
+    from facecourse.checks import answered
+    answered("q2", my_policy=my_policy)
+    _U = portal.User
+    assert my_policy(_U("ann", "SYN-0005", "customer"), "SYN-0005") is True, \
+        "a customer must be allowed to read their own organisation"
+    assert my_policy(_U("ann", "SYN-0005", "customer"), "SYN-0006") is False, \
+        "a customer must NOT read another organisation"
 
 # %%
-_U = portal.User
-assert my_policy(_U("sue", "SYN-0001", "staff"), "SYN-0042") is True, "vendor staff must be allowed to read every organisation"
+def test_q2_2(my_policy):
+    from facecourse.breach import portal
+    _U = portal.User
+    assert my_policy(_U("sue", "SYN-0001", "staff"), "SYN-0042") is True, "vendor staff must be allowed to read every organisation"
 
 # %%
-_U = portal.User
-assert my_policy(_U("sid", "SYN-0005", "suspended"), "SYN-0005") is False, \
-    "a suspended account must not read anything, not even its own organisation"
-assert my_policy(_U("sid", "SYN-0005", "suspended"), "SYN-0006") is False, "a suspended account must not read anything"
+def test_q2_3(my_policy):
+    from facecourse.breach import portal
+    _U = portal.User
+    assert my_policy(_U("sid", "SYN-0005", "suspended"), "SYN-0005") is False, \
+        "a suspended account must not read anything, not even its own organisation"
+    assert my_policy(_U("sid", "SYN-0005", "suspended"), "SYN-0006") is False, "a suspended account must not read anything"
 
 # %%
-_U = portal.User
-for _role in ("admin", "Staff", "", "customer "):
-    assert my_policy(_U("x", "SYN-0005", _role), "SYN-0005") is False, \
-        f"an unknown role ({_role!r}) must be refused: fail closed"
-try:
-    _none = my_policy(None, "SYN-0005")
-except Exception as _e:
-    _none = _e
-assert _none is False, f"my_policy(None, ...) must give False (nobody is logged in), not {_none!r}"
+def test_q2_4(my_policy):
+    from facecourse.breach import portal
+    _U = portal.User
+    for _role in ("admin", "Staff", "", "customer "):
+        assert my_policy(_U("x", "SYN-0005", _role), "SYN-0005") is False, \
+            f"an unknown role ({_role!r}) must be refused: fail closed"
+    try:
+        _none = my_policy(None, "SYN-0005")
+    except Exception as _e:
+        _none = _e
+    assert _none is False, f"my_policy(None, ...) must give False (nobody is logged in), not {_none!r}"
 
 # %%
-with portal.Portal(policy=my_policy, clients=clients) as _fixed:
-    _ben = portal.login(_fixed.url, "ben", "lab-pass-ben")
-    _r = requests.get(_fixed.url + "/api/clients/SYN-0001", headers=portal.bearer(_ben), timeout=10)
-    _own = requests.get(_fixed.url + "/api/clients/SYN-0002", headers=portal.bearer(_ben), timeout=10)
-assert _r.status_code == 403 and _own.status_code == 200, \
-    "on the portal, ben must be refused SYN-0001 (403) and allowed his own SYN-0002 (200)"
+def test_q2_5(my_policy, clients):
+    import requests
+    from facecourse.breach import portal
+    with portal.Portal(policy=my_policy, clients=clients) as _fixed:
+        _ben = portal.login(_fixed.url, "ben", "lab-pass-ben")
+        _r = requests.get(_fixed.url + "/api/clients/SYN-0001", headers=portal.bearer(_ben), timeout=10)
+        _own = requests.get(_fixed.url + "/api/clients/SYN-0002", headers=portal.bearer(_ben), timeout=10)
+    assert _r.status_code == 403 and _own.status_code == 200, \
+        "on the portal, ben must be refused SYN-0001 (403) and allowed his own SYN-0002 (200)"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-with portal.Portal(policy=my_policy, clients=clients) as _fixed:
-    _ben = portal.login(_fixed.url, "ben", "lab-pass-ben")
-    _r = requests.get(_fixed.url + "/api/clients/SYN-0001", headers=portal.bearer(_ben), timeout=10)
-    _own = requests.get(_fixed.url + "/api/clients/SYN-0002", headers=portal.bearer(_ben), timeout=10)
-_H = portal.User
-assert my_policy(_H("y", "SYN-0100", "customer"), "SYN-0100") is True
-assert my_policy(_H("y", "SYN-0100", "customer"), "SYN-0101") is False
-assert my_policy(_H("y", "SYN-0100", "staff"), "SYN-0999") is True
-assert my_policy(_H("y", "SYN-0100", "suspended"), "SYN-0101") is False
-assert my_policy(_H("y", "SYN-0100", "root"), "SYN-0100") is False
-assert my_policy(_H("y", "SYN-0100", "STAFF"), "SYN-0101") is False
+def test_q2_hidden_1(my_policy, clients):
+    import requests
+    from facecourse.breach import portal
+    with portal.Portal(policy=my_policy, clients=clients) as _fixed:
+        _ben = portal.login(_fixed.url, "ben", "lab-pass-ben")
+        _r = requests.get(_fixed.url + "/api/clients/SYN-0001", headers=portal.bearer(_ben), timeout=10)
+        _own = requests.get(_fixed.url + "/api/clients/SYN-0002", headers=portal.bearer(_ben), timeout=10)
+    _H = portal.User
+    assert my_policy(_H("y", "SYN-0100", "customer"), "SYN-0100") is True
+    assert my_policy(_H("y", "SYN-0100", "customer"), "SYN-0101") is False
+    assert my_policy(_H("y", "SYN-0100", "staff"), "SYN-0999") is True
+    assert my_policy(_H("y", "SYN-0100", "suspended"), "SYN-0101") is False
+    assert my_policy(_H("y", "SYN-0100", "root"), "SYN-0100") is False
+    assert my_policy(_H("y", "SYN-0100", "STAFF"), "SYN-0101") is False
 
 # %% [raw]
 # # END TESTS
@@ -236,41 +263,51 @@ def enumeration_suspects(log, max_denied=5):
 # # BEGIN TESTS
 
 # %%
-_log = pd.DataFrame({"user": ["eve"] * 7 + ["ana"], "allowed": [False] * 7 + [True]})
-assert list(enumeration_suspects(_log)) == ["eve"], "eve has 7 refusals (more than 5): she is the only suspect"
+def test_q3_1(enumeration_suspects):
+    import pandas as pd
+    from facecourse.checks import answered
+    answered("q3", enumeration_suspects=enumeration_suspects)
+    _log = pd.DataFrame({"user": ["eve"] * 7 + ["ana"], "allowed": [False] * 7 + [True]})
+    assert list(enumeration_suspects(_log)) == ["eve"], "eve has 7 refusals (more than 5): she is the only suspect"
 
 # %%
-_log = pd.DataFrame({"user": ["eve"] * 7 + ["ana"], "allowed": [False] * 7 + [True]})
-_log = pd.DataFrame({"user": ["zoe"] * 6 + ["kim"] * 5 + ["amy"] * 9,
-                     "allowed": [False] * 6 + [False] * 5 + [True] * 9})
-assert list(enumeration_suspects(_log)) == ["zoe"], \
-    "exactly 5 refusals is not MORE than 5 (kim), and allowed decisions do not count (amy)"
-assert list(enumeration_suspects(_log, max_denied=4)) == ["kim", "zoe"], \
-    "with max_denied=4 both kim and zoe are suspects, returned as a sorted list"
+def test_q3_2(enumeration_suspects):
+    import pandas as pd
+    _log = pd.DataFrame({"user": ["eve"] * 7 + ["ana"], "allowed": [False] * 7 + [True]})
+    _log = pd.DataFrame({"user": ["zoe"] * 6 + ["kim"] * 5 + ["amy"] * 9,
+                         "allowed": [False] * 6 + [False] * 5 + [True] * 9})
+    assert list(enumeration_suspects(_log)) == ["zoe"], \
+        "exactly 5 refusals is not MORE than 5 (kim), and allowed decisions do not count (amy)"
+    assert list(enumeration_suspects(_log, max_denied=4)) == ["kim", "zoe"], \
+        "with max_denied=4 both kim and zoe are suspects, returned as a sorted list"
 
 # %%
-_log = pd.DataFrame({"user": ["eve"] * 7 + ["ana"], "allowed": [False] * 7 + [True]})
-_log = pd.DataFrame({"user": ["zoe"] * 6 + ["kim"] * 5 + ["amy"] * 9,
-                     "allowed": [False] * 6 + [False] * 5 + [True] * 9})
-_log = pd.DataFrame({"user": [None] * 8 + ["bob"] * 2, "allowed": [False] * 10})
-assert list(enumeration_suspects(_log, max_denied=1)) == ["bob"], \
-    "rows without a user (failed logins) must be ignored, not counted as a suspect"
-assert list(enumeration_suspects(_log.iloc[:0])) == [], "an empty log has no suspects: return an empty list"
-assert isinstance(enumeration_suspects(_log), list), "enumeration_suspects must return a list"
+def test_q3_3(enumeration_suspects):
+    import pandas as pd
+    _log = pd.DataFrame({"user": ["eve"] * 7 + ["ana"], "allowed": [False] * 7 + [True]})
+    _log = pd.DataFrame({"user": ["zoe"] * 6 + ["kim"] * 5 + ["amy"] * 9,
+                         "allowed": [False] * 6 + [False] * 5 + [True] * 9})
+    _log = pd.DataFrame({"user": [None] * 8 + ["bob"] * 2, "allowed": [False] * 10})
+    assert list(enumeration_suspects(_log, max_denied=1)) == ["bob"], \
+        "rows without a user (failed logins) must be ignored, not counted as a suspect"
+    assert list(enumeration_suspects(_log.iloc[:0])) == [], "an empty log has no suspects: return an empty list"
+    assert isinstance(enumeration_suspects(_log), list), "enumeration_suspects must return a list"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-_log = pd.DataFrame({"user": ["eve"] * 7 + ["ana"], "allowed": [False] * 7 + [True]})
-_log = pd.DataFrame({"user": ["zoe"] * 6 + ["kim"] * 5 + ["amy"] * 9,
-                     "allowed": [False] * 6 + [False] * 5 + [True] * 9})
-_log = pd.DataFrame({"user": [None] * 8 + ["bob"] * 2, "allowed": [False] * 10})
-_log = pd.DataFrame({"user": ["eve"] * 5 + ["mal"] * 6 + [None] * 9 + ["ana"] * 3,
-                     "allowed": [False] * 20 + [True] * 3})
-assert enumeration_suspects(_log) == ["mal"]
-assert enumeration_suspects(_log, max_denied=4) == ["eve", "mal"]
-assert enumeration_suspects(_log.iloc[:0]) == []
+def test_q3_hidden_1(enumeration_suspects):
+    import pandas as pd
+    _log = pd.DataFrame({"user": ["eve"] * 7 + ["ana"], "allowed": [False] * 7 + [True]})
+    _log = pd.DataFrame({"user": ["zoe"] * 6 + ["kim"] * 5 + ["amy"] * 9,
+                         "allowed": [False] * 6 + [False] * 5 + [True] * 9})
+    _log = pd.DataFrame({"user": [None] * 8 + ["bob"] * 2, "allowed": [False] * 10})
+    _log = pd.DataFrame({"user": ["eve"] * 5 + ["mal"] * 6 + [None] * 9 + ["ana"] * 3,
+                         "allowed": [False] * 20 + [True] * 3})
+    assert enumeration_suspects(_log) == ["mal"]
+    assert enumeration_suspects(_log, max_denied=4) == ["eve", "mal"]
+    assert enumeration_suspects(_log.iloc[:0]) == []
 
 # %% [raw]
 # # END TESTS

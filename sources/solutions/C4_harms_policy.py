@@ -6,6 +6,7 @@
 # export_cell: false
 # tests:
 #   files: false
+#   ok_format: false
 
 # %% [markdown]
 # # Exercise C4: harms and policy
@@ -69,25 +70,36 @@ biden_distance, still_matches
 # # BEGIN TESTS
 
 # %%
-_a = faces.embed_single(data.example_path("knn_examples/train/biden/biden.jpg")).embedding
-_b = faces.embed_single(data.example_path("knn_examples/train/biden/biden2.jpg")).embedding
-_d = float(np.linalg.norm(_a - _b))
-assert abs(biden_distance - _d) < 1e-4, \
-    f"biden_distance must be the Euclidean distance between the two Biden embeddings ({_d:.3f}), not {biden_distance!r}"
+def test_q1_1(biden_distance, still_matches):
+    import numpy as np
+    from facecourse import data
+    from facecourse.checks import answered
+    from facecourse.matching import faces
+    answered("q1", biden_distance=biden_distance, still_matches=still_matches)
+    _a = faces.embed_single(data.example_path("knn_examples/train/biden/biden.jpg")).embedding
+    _b = faces.embed_single(data.example_path("knn_examples/train/biden/biden2.jpg")).embedding
+    _d = float(np.linalg.norm(_a - _b))
+    assert abs(biden_distance - _d) < 1e-4, \
+        f"biden_distance must be the Euclidean distance between the two Biden embeddings ({_d:.3f}), not {biden_distance!r}"
 
 # %%
-assert isinstance(still_matches, (bool, np.bool_)), "still_matches must be True or False"
-assert still_matches == (biden_distance <= 0.6), \
-    "still_matches must say whether the distance is at most 0.6 (a match), not the opposite"
+def test_q1_2(still_matches, biden_distance):
+    import numpy as np
+    assert isinstance(still_matches, (bool, np.bool_)), "still_matches must be True or False"
+    assert still_matches == (biden_distance <= 0.6), \
+        "still_matches must say whether the distance is at most 0.6 (a match), not the opposite"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-_a = faces.embed_single(data.example_path("knn_examples/train/biden/biden.jpg")).embedding
-_b = faces.embed_single(data.example_path("knn_examples/train/biden/biden2.jpg")).embedding
-assert abs(biden_distance - float(faces.distance(_a, _b))) < 1e-4
-assert bool(still_matches) is True
+def test_q1_hidden_1(biden_distance, still_matches):
+    from facecourse import data
+    from facecourse.matching import faces
+    _a = faces.embed_single(data.example_path("knn_examples/train/biden/biden.jpg")).embedding
+    _b = faces.embed_single(data.example_path("knn_examples/train/biden/biden2.jpg")).embedding
+    assert abs(biden_distance - float(faces.distance(_a, _b))) < 1e-4
+    assert bool(still_matches) is True
 
 # %% [raw]
 # # END TESTS
@@ -125,21 +137,31 @@ same_hash
 # # BEGIN TESTS
 
 # %%
-assert template_hash(np.zeros(2, np.float32)) == hashlib.sha256(bytes(8)).hexdigest(), \
-    "template_hash must return the full SHA-256 hex digest of embedding.tobytes()"
-assert template_hash(a) == hashlib.sha256(a.tobytes()).hexdigest(), \
-    "template_hash(a) must be hashlib.sha256(a.tobytes()).hexdigest() (64 hex digits)"
+def test_q2_1(template_hash, same_hash, a):
+    import hashlib
+    import numpy as np
+    from facecourse.checks import answered
+    answered("q2", template_hash=template_hash, same_hash=same_hash)
+    assert template_hash(np.zeros(2, np.float32)) == hashlib.sha256(bytes(8)).hexdigest(), \
+        "template_hash must return the full SHA-256 hex digest of embedding.tobytes()"
+    assert template_hash(a) == hashlib.sha256(a.tobytes()).hexdigest(), \
+        "template_hash(a) must be hashlib.sha256(a.tobytes()).hexdigest() (64 hex digits)"
 
 # %%
-assert same_hash == (hashlib.sha256(a.tobytes()).digest() == hashlib.sha256(b.tobytes()).digest()), \
-    "same_hash must compare the hashes of the TWO different Biden embeddings a and b"
+def test_q2_2(same_hash, a, b):
+    import hashlib
+    assert same_hash == (hashlib.sha256(a.tobytes()).digest() == hashlib.sha256(b.tobytes()).digest()), \
+        "same_hash must compare the hashes of the TWO different Biden embeddings a and b"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert template_hash(np.ones(3)) == hashlib.sha256(np.ones(3).tobytes()).hexdigest()
-assert bool(same_hash) is False
+def test_q2_hidden_1(template_hash, same_hash):
+    import hashlib
+    import numpy as np
+    assert template_hash(np.ones(3)) == hashlib.sha256(np.ones(3).tobytes()).hexdigest()
+    assert bool(same_hash) is False
 
 # %% [raw]
 # # END TESTS
@@ -177,29 +199,35 @@ fine_totals, eur_fined_countries
 # # BEGIN TESTS
 
 # %%
-assert "SEK" not in fine_totals, "the SEK fine was imposed on the Swedish Police Authority, not on Clearview"
-assert "GBP" not in fine_totals, "no GBP amount may remain: the UK fine is flagged 'not final' and the GBP 17m was only provisional"
-assert set(fine_totals) == {"EUR"}, "after the three filters only euro fines remain"
+def test_q3_1(fine_totals, eur_fined_countries):
+    from facecourse.checks import answered
+    answered("q3", fine_totals=fine_totals, eur_fined_countries=eur_fined_countries)
+    assert "SEK" not in fine_totals, "the SEK fine was imposed on the Swedish Police Authority, not on Clearview"
+    assert "GBP" not in fine_totals, "no GBP amount may remain: the UK fine is flagged 'not final' and the GBP 17m was only provisional"
+    assert set(fine_totals) == {"EUR"}, "after the three filters only euro fines remain"
 
 # %%
-_eur = [r.amount for r in fines.itertuples()
-        if r.kind == "fine" and r.fined == "Clearview AI" and r.currency == "EUR" and "not final" not in r.flag]
-assert abs(fine_totals["EUR"] - sum(_eur)) < 1e-6, \
-    "fine_totals['EUR'] must be the SUM of the euro fines of kind 'fine' (no daily or liquidated penalties)"
+def test_q3_2(fines, fine_totals):
+    _eur = [r.amount for r in fines.itertuples()
+            if r.kind == "fine" and r.fined == "Clearview AI" and r.currency == "EUR" and "not final" not in r.flag]
+    assert abs(fine_totals["EUR"] - sum(_eur)) < 1e-6, \
+        "fine_totals['EUR'] must be the SUM of the euro fines of kind 'fine' (no daily or liquidated penalties)"
 
 # %%
-_eur = [r.amount for r in fines.itertuples()
-        if r.kind == "fine" and r.fined == "Clearview AI" and r.currency == "EUR" and "not final" not in r.flag]
-assert list(eur_fined_countries) == sorted({r.country for r in fines.itertuples()
-                                             if r.kind == "fine" and r.currency == "EUR"}), \
-    "eur_fined_countries must list each country with a euro fine once, sorted alphabetically"
+def test_q3_3(fines, eur_fined_countries):
+    _eur = [r.amount for r in fines.itertuples()
+            if r.kind == "fine" and r.fined == "Clearview AI" and r.currency == "EUR" and "not final" not in r.flag]
+    assert list(eur_fined_countries) == sorted({r.country for r in fines.itertuples()
+                                                 if r.kind == "fine" and r.currency == "EUR"}), \
+        "eur_fined_countries must list each country with a euro fine once, sorted alphabetically"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-assert fine_totals == {"EUR": 90_500_000}
-assert eur_fined_countries == ["France", "Greece", "Italy", "Netherlands"]
+def test_q3_hidden_1(fine_totals, eur_fined_countries):
+    assert fine_totals == {"EUR": 90_500_000}
+    assert eur_fined_countries == ["France", "Greece", "Italy", "Netherlands"]
 
 # %% [raw]
 # # END TESTS
