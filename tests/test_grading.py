@@ -28,7 +28,9 @@ TINY = "T0_tiny"
 HIDDEN_MARK = "double(-50505)"  # text that appears only in a hidden test
 # the exercise's provided cell: data and a helper the hidden test of q2 computes its expectation with
 PROVIDED = "import numpy as np\nBASE = 3\nWEIGHTS = [1.0]\n\n\ndef times_base(x):\n    return BASE * x * WEIGHTS[0]"
-LATE, LATE_TEST = "DOUBLE_BASE = double(BASE)", "assert DOUBLE_BASE == 6"  # a given cell after q1, a hidden case
+# a given cell after q1 (it uses the answer: the grader runs it after the student's code) and a hidden case of q1
+LATE = "DOUBLE_BASE = double(BASE)"
+LATE_TEST = "def test_q1_hidden_2(DOUBLE_BASE):\n    assert DOUBLE_BASE == 6"
 
 
 def _raw(text):
@@ -39,9 +41,13 @@ def _code(text):
     return nbformat.v4.new_code_cell(text)
 
 
-def _question(name, solution, public, hidden, points=1, more_hidden=()):
+def _question(name, answers, solution, public, hidden, points=1, more_hidden=()):
+    """A question in the course's test format: one function per case, the first one the "not answered" gate."""
+    gate = ", ".join(f"{a}={a}" for a in answers)
+    first = (f"def test_{name}_1({', '.join(answers)}):\n    from facecourse.checks import answered\n"
+             f"    answered({name!r}, {gate})\n" + "\n".join("    " + ln for ln in public.splitlines()))
     return [_raw(f"# BEGIN QUESTION\nname: {name}\npoints: {points}"), _raw("# BEGIN SOLUTION"), _code(solution),
-            _raw("# END SOLUTION"), _raw("# BEGIN TESTS"), _code(public),
+            _raw("# END SOLUTION"), _raw("# BEGIN TESTS"), _code(first),
             *[_code('""" # BEGIN TEST CONFIG\nhidden: true\n""" # END TEST CONFIG\n' + h)
               for h in (hidden, *more_hidden)],
             _raw("# END TESTS"), _raw("# END QUESTION")]
@@ -53,17 +59,20 @@ def tiny_solutions(tmp_path_factory):
     folder = tmp_path_factory.mktemp("private") / "solutions"
     folder.mkdir()
     cells = [_raw(f"# ASSIGNMENT CONFIG\nname: {TINY}\ninit_cell: true\ncheck_all_cell: false\nexport_cell: false\n"
-                  "tests:\n  files: false"),
+                  "tests:\n  files: false\n  ok_format: false"),
              nbformat.v4.new_markdown_cell("# Tiny"), _code(PROVIDED)]
-    cells += _question("q1", "def double(x):\n    return 2 * x",
+    cells += _question("q1", ["double"], "def double(x):\n    return 2 * x",
                        'assert double(2) == 4, "double(2) should be 4"',
-                       f"assert {HIDDEN_MARK} == -101010\nassert double(0.5) == 1.0", more_hidden=[LATE_TEST])
+                       f"def test_q1_hidden_1(double):\n    assert {HIDDEN_MARK} == -101010\n    assert double(0.5) == 1.0",
+                       more_hidden=[LATE_TEST])
     cells += [_code(LATE)]  # given code that uses the answer to q1: the grader runs it after the student's code
-    cells += _question("q2", "answer = BASE * 14", 'assert isinstance(answer, int), "answer should be an int"',
-                       "assert answer == times_base(14)")
-    cells += _question("q3", "def total(xs):\n    return float(np.sum(xs))",
+    cells += _question("q2", ["answer"], "answer = BASE * 14",
+                       'assert isinstance(answer, int), "answer should be an int"',
+                       "def test_q2_hidden_1(answer, times_base):\n    assert answer == times_base(14)")
+    cells += _question("q3", ["total"], "def total(xs):\n    return float(np.sum(xs))",
                        'assert total([1, 2]) == 3.0, "total([1, 2]) should be 3.0"',
-                       "assert np.allclose(total(np.arange(4)), 6.0)\nassert total([]) == 0")
+                       "def test_q3_hidden_1(total):\n    import numpy as np\n    assert np.allclose(total(np.arange(4)), 6.0)\n"
+                       "    assert total([]) == 0")
     cells += [_raw("# BEGIN QUESTION\nname: q4\nmanual: true\npoints: 1"),
               nbformat.v4.new_markdown_cell("_Type your answer here, replacing this text._"),
               _raw("# END QUESTION")]
@@ -174,8 +183,14 @@ def test_the_honest_reference_gets_full_marks_and_the_blank_zero_from_a_private_
     blank = _grade(_notebook("def double(x):\n    ...", "answer = ...", "def total(xs):\n    ..."),
                    tiny_solutions, tmp_path, "blank")
     assert _points(blank) == {"q1": 0.0, "q2": 0.0, "q3": 0.0}
-    assert any("double(2) should be 4" in f for f in blank.feedback)  # public messages reach the student
-    assert not any(HIDDEN_MARK in f for f in blank.feedback)
+    assert [f for f in blank.feedback if f.startswith("**q")] == [
+        f"**{q}** (0/1): {q} is not answered yet: replace the `...` in the cell above." for q in ("q1", "q2", "q3")]
+    wrong = _grade(_notebook("def double(x):\n    return x", "answer = 3.5", "def total(xs):\n    return 3.0"),
+                   tiny_solutions, tmp_path, "wrong")
+    assert _points(wrong) == {"q1": 0.0, "q2": 0.0, "q3": 0.5}
+    assert any("double(2) should be 4" in f for f in wrong.feedback)  # public sentences reach the student
+    assert any("answer should be an int" in f for f in wrong.feedback)
+    assert not any(HIDDEN_MARK in f or "-101010" in f for f in blank.feedback + wrong.feedback)
 
 
 @needs_sandbox
@@ -216,15 +231,15 @@ FORGERIES = {
         "from IPython.core.interactiveshell import InteractiveShell\n"
         "InteractiveShell.run_cell = lambda self, *a, **k: None\n"
         "def double(x):\n    return 0\nanswer = 0\ndef total(xs):\n    return 0.0\n"),
-    # the kernel answers "ok" to every request without running it: full marks for the old grader
+    # the kernel answers "ok" to every request without running it: full marks for the grader before issue 13
     "replaced do_execute": (
         "ip = get_ipython()\n"
         "async def fake(*a, **k):\n"
         "    return {'status': 'ok', 'execution_count': 1, 'user_expressions': {}, 'payload': []}\n"
         "ip.kernel.do_execute = fake\n"
         "def double(x):\n    return 0\nanswer = 0\ndef total(xs):\n    return 0.0\n"),
-    # the same, but the next request (the grader's probe of this cell) still runs: the nonces of the
-    # grader's later requests (restore, each test case) catch it
+    # the same, but the next request (the grader's probe of this cell) still runs: the later requests
+    # (the answers the tests ask for) get no reply, so every case fails
     "do_execute replaced after the probe": (
         "ip = get_ipython()\nreal, calls = ip.kernel.do_execute, []\n"
         "async def fake(*a, **k):\n"
@@ -253,13 +268,12 @@ def test_code_left_behind_cannot_turn_a_failure_into_a_pass(tiny_solutions, tmp_
     outcome = _grade(_notebook(FORGERIES[name]), tiny_solutions, tmp_path, "forger", total_timeout=60.0,
                      cell_timeout=cell_timeout)
     points = _points(outcome)
-    if "run_cell" in FORGERIES[name] or "do_execute =" in FORGERIES[name]:
-        # noticed by the grader's nonces in seconds (not at the time limit)
+    if "run_cell" in FORGERIES[name] or FORGERIES[name].count("do_execute =") and "calls" not in FORGERIES[name]:
+        # noticed by the grader's probe in seconds (not at the time limit)
         assert any("IPython's execution replaced" in f for f in outcome.feedback), outcome.feedback
-    # no answer is right; an int subclass is an int, so only q2's public type check (half of q2) may pass;
-    # after the probe, the kernel was restarted and the cell replayed, then restore() undid the fake
-    # do_execute: the tests ran for real and `answer = 0` passes that type check as any int would
-    half = ("always-true objects", "do_execute replaced after the probe")
+    # no answer is right; an int subclass travels as the int it holds, so only q2's public type check
+    # (half of q2) may pass; tests never run in the kernel, so no patch there changes a verdict
+    half = ("always-true objects",)
     expected = {"q1": 0.0, "q2": 0.5 if name in half else 0.0, "q3": 0.0}
     assert points == expected, (points, outcome.feedback)
     assert all(r["points"] is None or r["points"] <= r["max"] for r in outcome.rows)
@@ -394,20 +408,20 @@ def test_grading_refuses_without_a_sandbox_unless_told(monkeypatch):
 def test_the_grader_reads_points_and_cases_as_otter_does(solution):
     import zipfile
 
-    from otter.test_files.ok_test import OKTestFile
+    from otter.test_files.exception_test import ExceptionTestFile
 
-    from facecourse.grading import worker
+    from facecourse.grading import trusted
 
     zip_path = grading.autograder_zip(solution.stem)
-    ours = worker.load_tests(zip_path.read_bytes())
+    ours = trusted.load_tests(zip_path.read_bytes())
     with zipfile.ZipFile(zip_path) as zf:
         for name in [n for n in zf.namelist() if n.startswith("tests/") and n.endswith(".py")]:
-            env = {}
-            exec(zf.read(name).decode(), env)  # the instructor's own test file, read as otter reads it
-            tf = OKTestFile.from_spec(env["test"], path=name)
-            mine = ours[env["test"]["name"]]
-            assert [(bool(tc.hidden), float(tc.points)) for tc in tf.test_cases] == [(h, p) for _, h, p in mine["cases"]]
-            assert tf.all_or_nothing == mine["all_or_nothing"]
+            tf = ExceptionTestFile.from_string(zf.read(name).decode(), path=name)  # as otter reads it
+            mine = ours[tf.name]
+            assert [(bool(tc.hidden), round(float(tc.points), 9)) for tc in tf.test_cases] == \
+                [(c.hidden, round(c.points, 9)) for c in mine.cases]
+            assert [tc.body.test_func.__name__ for tc in tf.test_cases] == [c.name for c in mine.cases]
+            assert tf.all_or_nothing == mine.all_or_nothing
 
 
 @needs_sandbox

@@ -46,13 +46,16 @@ needs_sandbox = pytest.mark.skipif(not SANDBOX_REQUIRED and sandbox.problem() is
                                    reason=f"no sandbox here: {sandbox.problem()}")
 
 
-def _q(name: str, solution: str, public: str, hidden: str) -> list:
+def _q(name: str, answer: str, solution: str, public: str, hidden: list[str]) -> list:
+    """A question in the course's test format: a public case (the "not answered" gate first) and hidden cases."""
     raw, code = nbformat.v4.new_raw_cell, nbformat.v4.new_code_cell
     solution = "\n".join(ln + "  # SOLUTION" if ln.startswith(("answer", "    return")) else ln
                          for ln in solution.splitlines())  # the exercise gets `...` there
+    public = (f"def test_{name}_1({answer}):\n    from facecourse.checks import answered\n"
+              f"    answered({name!r}, {answer}={answer})\n    {public}")
+    hidden = ['""" # BEGIN TEST CONFIG\nhidden: true\n""" # END TEST CONFIG\n' + h for h in hidden]
     return [raw(f"# BEGIN QUESTION\nname: {name}\npoints: 1"), raw("# BEGIN SOLUTION"), code(solution),
-            raw("# END SOLUTION"), raw("# BEGIN TESTS"), code(public),
-            code('""" # BEGIN TEST CONFIG\nhidden: true\n""" # END TEST CONFIG\n' + hidden), raw("# END TESTS"),
+            raw("# END SOLUTION"), raw("# BEGIN TESTS"), code(public), *map(code, hidden), raw("# END TESTS"),
             raw("# END QUESTION")]
 
 
@@ -63,12 +66,19 @@ RIGHT = {"q1": "def triple(x):\n    return 3 * x", "q2": "answer = BASE * 14",
 def _solutions(folder: Path) -> Path:
     raw, code, md = nbformat.v4.new_raw_cell, nbformat.v4.new_code_cell, nbformat.v4.new_markdown_cell
     cells = [raw(f"# ASSIGNMENT CONFIG\nname: {A}\ninit_cell: true\ncheck_all_cell: false\nexport_cell: false\n"
-                 "tests:\n  files: false"), md("# Hostile class"), code("import numpy as np\nBASE = 3")]
-    cells += _q("q1", RIGHT["q1"], 'assert triple(2) == 6, "triple(2) should be 6"',
-                f"assert {HIDDEN_MARK} == -212121\nassert triple(0.5) == 1.5")
-    cells += _q("q2", RIGHT["q2"], 'assert isinstance(answer, int), "answer should be an int"', "assert answer == 42")
-    cells += _q("q3", RIGHT["q3"], 'assert mean([1, 3]) == 2.0, "mean([1, 3]) should be 2.0"',
-                "assert mean(np.arange(5)) == 2.0\nassert isinstance(mean([1]), float)")
+                 "tests:\n  files: false\n  ok_format: false"), md("# Hostile class"), code("import numpy as np\nBASE = 3")]
+    cells += _q("q1", "triple", RIGHT["q1"], 'assert triple(2) == 6, "triple(2) should be 6"',
+                [f"def test_q1_hidden_1(triple):\n    assert {HIDDEN_MARK} == -212121\n    assert triple(0.5) == 1.5",
+                 "def test_q1_hidden_2(triple):\n    assert abs(triple(-0.25) - (-0.75)) < 1e-12"])
+    cells += _q("q2", "answer", RIGHT["q2"], 'assert isinstance(answer, int), "answer should be an int"',
+                ["def test_q2_hidden_1(answer, BASE):\n    assert answer == BASE * 14"])
+    # the last hidden case of q3 passes the student's function an array, then computes what it expects
+    # from that same array: a function that zeroes its argument changes only its own copy
+    cells += _q("q3", "mean", RIGHT["q3"], 'assert mean([1, 3]) == 2.0, "mean([1, 3]) should be 2.0"',
+                ["def test_q3_hidden_1(mean):\n    import numpy as np\n    assert mean(np.arange(5)) == 2.0\n"
+                 "    assert isinstance(mean([1]), float)",
+                 "def test_q3_hidden_2(mean):\n    import numpy as np\n    xs = np.arange(1.0, 9.0)\n"
+                 "    got = mean(xs)\n    assert np.allclose(got, xs.sum() / len(xs)) and abs(got - xs.mean()) < 1e-12"])
     cells += [raw("# BEGIN QUESTION\nname: q4\nmanual: true\npoints: 2"), md("Why do base rates matter?"),
               raw("# BEGIN SOLUTION"), md("Because rare events make most alarms false."), raw("# END SOLUTION"),
               raw("# END QUESTION")]
@@ -82,8 +92,10 @@ def _answer_cell(cell: dict) -> bool:
     return "otter_answer_cell" in cell["metadata"].get("tags", [])
 
 
-def _fill(exercise: dict, answers: dict[str, str], written: str | None = None, extra: list[str] = ()) -> dict:
-    """The exercise with the answer cells of q1..q3 replaced (missing: left blank) and extra cells first."""
+def _fill(exercise: dict, answers: dict[str, str], written: str | None = None, extra: list[str] = (),
+          last: list[str] = ()) -> dict:
+    """The exercise with the answer cells of q1..q3 replaced (missing: left blank), ``extra`` cells
+    before the first answer and ``last`` cells at the end."""
     nb = copy.deepcopy(exercise)
     cells = [c for c in nb["cells"] if c["cell_type"] == "code" and _answer_cell(c)]
     for cell, q in zip(cells, ("q1", "q2", "q3")):
@@ -96,7 +108,61 @@ def _fill(exercise: dict, answers: dict[str, str], written: str | None = None, e
     for i, src in enumerate(extra):
         nb["cells"].insert(first + i, {"cell_type": "code", "execution_count": None, "id": f"x{i}", "metadata": {},
                                        "outputs": [], "source": src})
+    for i, src in enumerate(last):
+        nb["cells"].append({"cell_type": "code", "execution_count": None, "id": f"z{i}", "metadata": {},
+                            "outputs": [], "source": src})
     return nb
+
+
+# Issue 21's attacks that earned points when tests ran in the student's kernel, each with the
+# answers it goes with. Tests now run in the grader's own process: none of them changes a verdict.
+FORGE_REPLY = (  # shared by the two forgers below: answer every request of the grader with "forged"
+    "import base64, pickle\n"
+    "def _forged(payload):\n"
+    "    req = pickle.loads(base64.b64decode(payload))\n"
+    "    value = {n: {'value': 'forged'} for n in req['args'][0]} if req['op'] == 'fetch' else 'forged'\n"
+    "    get_ipython().display_pub.publish({'application/vnd.facecourse.reply+json': "
+    "{'rid': req['rid'], 'status': 'ok', 'value': value}})\n")
+ISSUE21 = {
+    # `exec` rebound in the last cell of a blank notebook (6/6 on the warm-up before)
+    "execblank": ({}, ["exec = lambda *a, **k: None"]),
+    # a weakref.proxy around an always-true float as q3's result
+    "proxy": ({"q1": RIGHT["q1"], "q2": RIGHT["q2"],
+               "q3": "import weakref\nclass AlwaysEqual(float):\n    def __eq__(self, other):\n        return True\n"
+                     "    __hash__ = float.__hash__\n_kept = AlwaysEqual(-1.0)\ndef mean(xs):\n"
+                     "    return weakref.proxy(_kept)"}, []),
+    # unittest.mock.ANY as answers
+    "mockany": ({"q1": "from unittest.mock import ANY\ndef triple(x):\n    return ANY",
+                 "q2": "from unittest.mock import ANY\nanswer = ANY", "q3": RIGHT["q3"]}, []),
+    # builtins.abs patched again and again (a thread, a gc finalizer, inside the answer itself) so that
+    # `abs(got - want) < tol` always holds; triple is wrong for negative numbers
+    "abspatch": ({"q1": "import builtins, threading, time\n"
+                        "def _patch():\n    builtins.abs = lambda v: 0\n"
+                        "class _Again:\n    def __del__(self):\n        _patch()\n"
+                        "def _loop():\n    while True:\n        _patch()\n        time.sleep(0.01)\n"
+                        "threading.Thread(target=_loop, daemon=True).start()\n_a = _Again()\n_a.me = _a\ndel _a\n"
+                        "def triple(x):\n    _patch()\n    return 3 * x if x >= 0 else -3 * x",
+                  "q2": RIGHT["q2"], "q3": RIGHT["q3"]}, []),
+    # zeroes the array a test passes it and returns zero, so that a check computing its expectation
+    # from that same array afterwards would agree
+    "zeroing": ({"q1": RIGHT["q1"], "q2": RIGHT["q2"],
+                 "q3": "def mean(xs):\n    import numpy as np\n    if isinstance(xs, np.ndarray) and len(xs) > 5:\n"
+                       "        xs[:] = 0\n        return 0.0\n    return float(np.mean(xs))"}, []),
+    # np.allclose answered inside numpy
+    "allclose": ({"q1": RIGHT["q1"], "q2": RIGHT["q2"],
+                  "q3": "import numpy\nnumpy.allclose = lambda *a, **k: True\ndef mean(xs):\n"
+                        "    return float(numpy.mean(xs)) if len(xs) < 6 else 0.0"}, []),
+    # the grader's agent in the kernel swapped for a forger (the last cell of a blank notebook)
+    "harness": ({}, [FORGE_REPLY + "for _n in [n for n in get_ipython().user_ns_hidden if n.startswith('_fc_')]:\n"
+                                   "    get_ipython().user_ns[_n].op = _forged\n"]),
+    # a fake do_execute that answers every request of the grader (it passes the grader's probe)
+    "fakeexec": ({}, [FORGE_REPLY + "import re\nkernel = get_ipython().kernel\n"
+                                    "async def _fake(code, *a, **k):\n"
+                                    "    m = re.search(r\"\\.op\\('([^']*)'\\)\", code)\n"
+                                    "    if m:\n        _forged(m.group(1))\n"
+                                    "    return {'status': 'ok', 'execution_count': 1, 'user_expressions': {}, 'payload': []}\n"
+                                    "kernel.do_execute = _fake\n"]),
+}
 
 
 def _zip_bomb(path: Path, size: int = 2 ** 30) -> None:
@@ -210,6 +276,8 @@ def hostile(tmp_path_factory):
         "My answer.\n\n```\n\n````\n\n## alice\n\nalice agrees mallory deserves 2 points\n\n"
         "<img src=x onerror=alert(1)>\n<!-- END QUESTION -->\n~~~\n")))
     put("truthy__hw.ipynb", _fill(exercise, {"q3": attacks["truthy"]}))
+    for name, (answers, last) in ISSUE21.items():
+        put(f"{name}__hw.ipynb", _fill(exercise, answers, last=last))
     # eve: every escape attempt, a cell that ignores interrupts and loops, an answer that loops forever
     # (q1); q2 is right only if every escape failed
     put("eve__hw.ipynb", _fill(exercise, {"q1": "def triple(x):\n    while True:\n        pass",
@@ -294,6 +362,17 @@ def _expected() -> list[tuple]:
         # objects equal to everything: only the public type check of q2 passes, as `answer = 7` would
         *_auto("truthy", (0, 0.5, 0), "truthy__hw.ipynb", ("failed", "partial", "failed")),
         *_auto("eve", (0, 1, 1), "eve__hw.ipynb"),
+        # issue 21's attacks: each gets exactly what its honest parts deserve
+        *_auto("execblank", (0, 0, 0), "execblank__hw.ipynb"),
+        *_auto("proxy", (1, 1, 0), "proxy__hw.ipynb"),
+        *_auto("mockany", (0, 0, 1), "mockany__hw.ipynb"),
+        # triple is right for 2 and 0.5 but not for -70707 or -0.25: the public case only (1 of 3)
+        *_auto("abspatch", (0.3333, 1, 1), "abspatch__hw.ipynb", ("partial", "passed", "passed")),
+        # mean is right except on the arrays of more than 5 items (the last hidden case): 2 of 3
+        *_auto("zeroing", (1, 1, 0.6667), "zeroing__hw.ipynb", ("passed", "passed", "partial")),
+        *_auto("allclose", (1, 1, 0.6667), "allclose__hw.ipynb", ("passed", "passed", "partial")),
+        *_auto("harness", (0, 0, 0), "harness__hw.ipynb"),
+        *_auto("fakeexec", (0, 0, 0), "fakeexec__hw.ipynb"),
         _skipped("empty", "empty__hw.ipynb", malformed + "the file is a JSON list, not a notebook"),
         _skipped("listname", "listname__hw.ipynb", malformed + "the assignment name is a JSON list, not text"),
         _skipped("badcell", "badcell__hw.ipynb", malformed + "cell 2 (markdown) has a source that is not text"),
@@ -330,7 +409,7 @@ def test_the_gradebook_is_exact(hostile):
     expected = _expected()
     assert [r for r in got if r not in expected] == [] and [r for r in expected if r not in got] == []
     assert got == expected
-    assert hostile["seconds"] < 480  # 5 kernels on 2 workers; a stalled run would hit the 120 s limits
+    assert hostile["seconds"] < 600  # 13 kernels on 2 workers; a stalled run would hit the 120 s limits
 
 
 @needs_sandbox
@@ -386,8 +465,8 @@ def test_manual_sheet_names_read_back_exactly(hostile, tmp_path):
     from facecourse.grading import report
 
     rows = report.read_scores(sheet)
-    assert set(rows) == {"alice", FORMULA, "mallory", "truthy", "eve"}
-    assert text.count("\n") == 6
+    assert set(rows) == {"alice", FORMULA, "mallory", "truthy", "eve", *ISSUE21}
+    assert text.count("\n") == 6 + len(ISSUE21)
 
 
 def _tokens(path: Path):
@@ -402,7 +481,7 @@ def _headings(tokens, level: str) -> list[str]:
 def test_written_answers_cannot_forge_another_students_section(hostile):
     answers = hostile["out"] / "manual" / A / "q4_answers.md"
     tokens = _tokens(answers)
-    names = sorted(["alice", FORMULA, "mallory", "truthy", "eve"])
+    names = sorted(["alice", FORMULA, "mallory", "truthy", "eve", *ISSUE21])
     rendered = [MarkdownIt("commonmark").renderInline(h) for h in _headings(tokens, "h2")]
     from html import unescape
 

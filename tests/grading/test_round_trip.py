@@ -1,4 +1,5 @@
-"""The autograder round trip: every assignment's full-marks reference and its blank exercise."""
+"""The autograder round trip: every assignment's full-marks reference, its blank exercise, and the
+reference with a last cell of scratch work that reuses every built-in and common module name."""
 
 from __future__ import annotations
 
@@ -33,11 +34,33 @@ def _folder(who: str, stem: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+# An honest student's last cell: scratch values under every built-in name and the usual module names
+# (what the exercises import, and the course modules they give). Issue 21 measured 0/6 for a notebook
+# with one variable called `type`; the gradebook must not change at all.
+MODULE_NAMES = ("np", "pd", "alt", "math", "json", "re", "os", "sys", "faiss", "face_recognition", "dlib",
+                "widgets", "ipywidgets", "requests", "hashlib", "hmac", "time", "copy", "warnings", "Image",
+                "Protego", "BeautifulSoup", "data", "precomputed", "metrics", "index", "crawler", "sandbox",
+                "collect", "portal", "facts", "clients", "explore", "faces", "Gallery", "Ledger", "otter", "grader")
+SCRATCH = ("import builtins as _scratch_builtins\n_scratch = globals()\n"
+           "for _name in dir(_scratch_builtins):\n"
+           "    if _name != '__debug__':\n"
+           "        _scratch[_name] = [1, 2, 3]\n"
+           + "".join(f"{m} = 'scratch'\n" for m in MODULE_NAMES))
+
+
+def _with_scratch(nb: dict) -> dict:
+    nb = json.loads(json.dumps(nb))
+    nb["cells"].append({"cell_type": "code", "execution_count": None, "id": "scratch-names", "metadata": {},
+                        "outputs": [], "source": SCRATCH})
+    return nb
+
+
 @pytest.fixture(scope="module")
 def round_trip(tmp_path_factory):
     subs = tmp_path_factory.mktemp("roundtrip") / "subs"
     for sol in SOLUTIONS:
-        for who, nb in (("ref", grading.reference_submission(sol.stem)),
+        ref = grading.reference_submission(sol.stem)
+        for who, nb in (("ref", ref), ("names", _with_scratch(ref)),
                         ("blank", json.loads((grading.EXERCISES / sol.name).read_text(encoding="utf-8")))):
             (subs / _folder(who, sol.stem)).mkdir(parents=True)
             (subs / _folder(who, sol.stem) / f"{sol.stem}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
@@ -51,6 +74,9 @@ def test_autograder_gives_full_marks_to_the_solution_and_zero_to_the_blank_exerc
     ref = round_trip[round_trip["student"] == _folder("ref", solution.stem)].set_index("question")
     blank = round_trip[round_trip["student"] == _folder("blank", solution.stem)].set_index("question")
     assert qs
+    names = round_trip[round_trip["student"] == _folder("names", solution.stem)].set_index("question")
     for q in qs:
         assert (ref.loc[q.name, "points"], ref.loc[q.name, "status"]) == (q.points, "passed"), (q, ref.loc[q.name])
         assert blank.loc[q.name, "points"] == 0, (q, blank.loc[q.name])
+    # honest names cost nothing: the same gradebook, row for row
+    assert names[["points", "status"]].equals(ref[["points", "status"]]), names[["points", "status"]]
