@@ -21,9 +21,11 @@ order they first appear; ``answered`` checks the names the question's own soluti
 cases read. The ASSIGNMENT CONFIG gets ``ok_format: false`` (otter's exception-based test files).
 A cell that rebinds a name it also reads from the notebook is reported: check it by hand.
 
-Usage (prints the converted source; ``--write`` replaces the file)::
+Usage (prints the converted source; ``--write`` replaces the file; a notebook, such as an
+instructor's private copy of a solution, is converted through its jupytext text form)::
 
     python -m facecourse.authoring.convert sources/solutions/B3_embeddings.py --write
+    python -m facecourse.authoring.convert ~/private/facecourse-solutions/B3_embeddings.ipynb --write
 """
 
 from __future__ import annotations
@@ -221,12 +223,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true", help="replace each file (default: print the result)")
     args = ap.parse_args(argv)
     for path in args.sources:
-        out, warnings = convert(path.read_text(encoding="utf-8"))
+        if path.suffix == ".ipynb":
+            import jupytext
+
+            nb = jupytext.read(path)
+            out, warnings = convert(jupytext.writes(nb, "py:percent"))
+            if args.write:
+                converted = jupytext.reads(out, "py:percent")
+                converted.metadata = nb.metadata
+                jupytext.write(converted, path)
+                out = None
+        else:
+            out, warnings = convert(path.read_text(encoding="utf-8"))
+            if args.write:
+                path.write_text(out, encoding="utf-8")
+                out = None
         for w in warnings:
             print(f"{path.name}: {w}", file=sys.stderr)
-        if args.write:
-            path.write_text(out, encoding="utf-8")
-        else:
+        if out is not None:
             sys.stdout.write(out)
     return 0
 

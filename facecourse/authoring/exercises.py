@@ -114,8 +114,9 @@ def test_format_problems(master: dict, student: dict) -> list[str]:
     config = next((yaml.safe_load(_text(c["source"]).split("\n", 1)[1]) or {} for c in cells
                    if c.get("cell_type") == "raw" and _text(c["source"]).startswith("# ASSIGNMENT CONFIG")), {})
     if (config.get("tests") or {}).get("ok_format") is not False:
-        problems.append("the ASSIGNMENT CONFIG must say `tests: ok_format: false` (each test cell one function: "
-                        "this is the old doctest format; see CONTRIBUTING.md)")
+        return ["its tests are in the old doctest format: each test cell must now be one function and the "
+                "ASSIGNMENT CONFIG must say `tests: ok_format: false` (convert it with `python -m "
+                "facecourse.authoring.convert NOTEBOOK --write`; see CONTRIBUTING.md)"]
     code = [c for c in student.get("cells", []) if c.get("cell_type") == "code"]
     reference = [_text(c.get("source", "")) for c in code]
     flags = ["otter_answer_cell" in c.get("metadata", {}).get("tags", []) for c in code]
