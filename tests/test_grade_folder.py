@@ -170,9 +170,12 @@ def test_feedback_explains_failures(graded):
     frank = (out / "feedback" / "frank.md").read_text()
     assert f"stopped after {CELL_TIMEOUT} s" in frank  # the looping cell, named in the feedback
     carol = (out / "feedback" / "carol.md").read_text()
-    assert "q2" in carol and "public tests failed" in carol
+    assert "**q2**" in carol and "public checks failed" in carol
+    assert "a distance exactly at the threshold counts as the same person" in carol  # the case's own sentence
+    assert "Traceback" not in carol and "Error at line" not in carol
     bob = (out / "feedback" / "bob.md").read_text()
     assert "Automatic score so far: 0 / 6" in bob
+    assert "q1 is not answered yet: replace the `...` in the cell above." in bob
 
 
 def test_manual_answers_are_collected_and_scores_merge(graded, tmp_path):
