@@ -11,6 +11,8 @@
 2. That assignment's reference is graded ``--repeats`` times with the sandbox and without it
    (``sandbox=False``, i.e. ``--no-sandbox``), alternating, one at a time; the table reports the
    median seconds and the sandbox's overhead (wall clock: on a shared machine, run it when idle).
+   The assignment's warm process (its given cells, run once per grading run by the trusted side)
+   is started first and timed on its own line.
 3. With ``--class-size N``: N copies of the reference plus 5 hostile submissions (an infinite loop
    that ignores signals, a fork bomb, a 6 GiB allocation, a C-level crash, a forger) are graded by
    ``grade_folder`` with default settings and 2 workers; the target is under 10 minutes.
@@ -98,6 +100,10 @@ def main() -> int:
         slowest = max(single, key=single.get)
     ref = grading.reference_submission(slowest)
     run.autograder_for(slowest)
+    t0 = time.perf_counter()
+    run.warm_for(slowest)
+    print(f"  warm process (the exercise's given cells, once per assignment and run): "
+          f"{time.perf_counter() - t0:.1f} s ({_load()})", flush=True)
     timings = {True: [], False: []}
     for _ in range(args.repeats):
         for sandboxed in (True, False):

@@ -238,8 +238,8 @@ FORGERIES = {
         "    return {'status': 'ok', 'execution_count': 1, 'user_expressions': {}, 'payload': []}\n"
         "ip.kernel.do_execute = fake\n"
         "def double(x):\n    return 0\nanswer = 0\ndef total(xs):\n    return 0.0\n"),
-    # the same, but the next request (the grader's probe of this cell) still runs: the later requests
-    # (the answers the tests ask for) get no reply, so every case fails
+    # the same, but the next request (the grader's probe of this cell) still runs: the tests' requests
+    # do not go through do_execute, so they meet the real answers (only `answer = 0` is an int)
     "do_execute replaced after the probe": (
         "ip = get_ipython()\nreal, calls = ip.kernel.do_execute, []\n"
         "async def fake(*a, **k):\n"
@@ -273,7 +273,7 @@ def test_code_left_behind_cannot_turn_a_failure_into_a_pass(tiny_solutions, tmp_
         assert any("IPython's execution replaced" in f for f in outcome.feedback), outcome.feedback
     # no answer is right; an int subclass travels as the int it holds, so only q2's public type check
     # (half of q2) may pass; tests never run in the kernel, so no patch there changes a verdict
-    half = ("always-true objects",)
+    half = ("always-true objects", "do_execute replaced after the probe")
     expected = {"q1": 0.0, "q2": 0.5 if name in half else 0.0, "q3": 0.0}
     assert points == expected, (points, outcome.feedback)
     assert all(r["points"] is None or r["points"] <= r["max"] for r in outcome.rows)

@@ -213,9 +213,9 @@ def student_exception(type_name: str, bases: list, message: str, function: str |
 class Session:
     """Requests to the student's kernel for one submission.
 
-    ``link.request(code, timeout)`` runs ``code`` in the kernel and returns ``(status, replies)``
-    (the agent's ``display_data`` replies); it raises the worker's ``KernelGone`` when the kernel
-    dies. ``agent`` is the agent's name in the kernel, ``token`` its key for handles.
+    ``link.request(payload, timeout)`` sends one request (``payload``, the pickled request) to the
+    agent and returns ``(status, replies)`` (the agent's ``display_data`` replies); it raises the
+    worker's ``KernelGone`` when the kernel dies. ``agent`` is the agent's name in the kernel, ``token`` its key for handles.
     """
 
     def __init__(self, link, agent: str, token: str, limits: wire.Limits | None = None,
@@ -259,9 +259,8 @@ class Session:
         except Exception as exc:  # noqa: BLE001 - a test passes something that cannot be copied
             raise TypeError(f"the grader could not copy its arguments into your kernel ({type(exc).__name__}: "
                             f"{exc}); this is a problem of the check, not of your answer") from None
-        code = f"{self.agent}.op({base64.b64encode(payload).decode('ascii')!r})"
         with self.lock:
-            status, replies = self.link.request(code, timeout if timeout is not None else self._remaining())
+            status, replies = self.link.request(payload, timeout if timeout is not None else self._remaining())
         if status == "timeout":
             raise CaseTimeout(f"your code ran for more than {self.timeout:.0f} s (the time limit of one check) "
                               "and was stopped")

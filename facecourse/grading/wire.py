@@ -476,7 +476,7 @@ def _scalar(d, budget):
         dt = np.dtype(_str(d, "dtype"))
     except TypeError as exc:
         raise WireError(f"a malformed numpy dtype: {exc}") from None
-    if dt.kind not in _NUMPY_KINDS or dt.fields is not None or dt.hasobject:
+    if dt.kind not in _NUMPY_KINDS or dt.fields is not None or dt.hasobject or dt.itemsize > 1 << 20:
         raise WireError(f"numpy scalars of dtype {dt} are not read")
     v = d.get("v")
     if dt.kind in "mM":

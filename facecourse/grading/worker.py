@@ -169,6 +169,8 @@ class Runner:
         self.notes: list[str] = list(self.exercise.notes)
         self.late_values: dict = {}
         self.late_failed: set[str] = set()
+        self.times: dict[str, float] = {}  # seconds per phase (kernel start and cells, tests), for benchmarks
+        self._t0 = time.monotonic()
 
     # -- the kernel ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -183,6 +185,7 @@ class Runner:
                                    f"{self.agent!r}, {self.token!r})\ndel _fc_m", 120)
         if status != "ok":
             raise RuntimeError(f"the grader's agent could not start in the kernel: {err}")
+        self._open_comm()
         inside = None
         if self.job["sandbox"]:
             inside = f"/proc/{self.kernel.child_pid}/root{RUN_DIR}"
@@ -193,11 +196,45 @@ class Runner:
             self.kernel.kill()
             self.kernel = None
 
-    def request(self, code: str, timeout: float) -> tuple[str, list]:
-        """The link the trusted :class:`~.trusted.Session` uses: run ``code``, collect the agent's replies."""
+    def _open_comm(self) -> None:
+        """Open the comm the agent's requests travel on (its target was registered by ``install``)."""
+        kc = self.kernel.client
+        self.comm_id = secrets.token_hex(16)
+        msg = kc.session.msg("comm_open", {"comm_id": self.comm_id, "target_name": f"facecourse-{self.token}",
+                                           "data": {}})
+        kc.shell_channel.send(msg)
+        end = min(time.monotonic() + 30, self.deadline)
+        while not self._read_iopub(msg["header"]["msg_id"], None, [MAX_REPLY_CHARS], 0.02):
+            if time.monotonic() > end or not self.kernel.alive():
+                raise KernelGone("the kernel did not open the grader's channel")
+
+    def request(self, payload: bytes, timeout: float) -> tuple[str, list]:
+        """The link the trusted :class:`~.trusted.Session` uses: one request to the agent (a comm message
+        whose binary frame is ``payload``); (status ok or timeout, the agent's replies).
+
+        At ``timeout`` the kernel is interrupted (the student's code raises KeyboardInterrupt); a kernel
+        that does not finish within 5 s more is KernelGone, as is one that dies."""
+        kc = self.kernel.client
+        msg = kc.session.msg("comm_msg", {"comm_id": self.comm_id, "data": {}})
+        kc.session.send(kc.shell_channel.socket, msg, buffers=[payload])
+        msg_id = msg["header"]["msg_id"]
+        limit = min(time.monotonic() + timeout, self.deadline)
+        interrupted_at = None
         replies: list = []
-        status, _ = self.execute(code, timeout, replies=replies)
-        return status, replies
+        budget = [MAX_REPLY_CHARS]
+        while True:
+            now = time.monotonic()
+            if not self.kernel.alive():
+                raise KernelGone("the kernel stopped (crash or memory limit)")
+            if now > limit and interrupted_at is None:
+                self.kernel.interrupt()
+                interrupted_at = now
+            if interrupted_at is not None and now > interrupted_at + 5:
+                raise KernelGone(f"ran for more than {timeout:.0f} s and ignored the interrupt")
+            if now > self.deadline + 5:
+                raise KernelGone("the submission's total time ran out")
+            if self._read_iopub(msg_id, replies, budget, 0.02):
+                return ("timeout" if interrupted_at is not None else "ok"), replies
 
     def execute(self, code: str, timeout: float, replies: list | None = None,
                 interrupt: bool = True) -> tuple[str, str]:
@@ -248,29 +285,28 @@ class Runner:
         return "error", f"{reply.get('ename', 'Error')}: {reply.get('evalue', '')}"
 
     def _read_iopub(self, msg_id: str, replies: list | None, budget: list, timeout: float) -> bool:
-        """Read the waiting iopub messages (at most 500): keep the agent's replies; True once idle."""
+        """Read the waiting iopub messages (at most 500; the first may take ``timeout`` s to come): keep
+        the agent's replies to ``msg_id``; True once its "idle" status arrived."""
         from .agent import REPLY_MIME
 
         kc = self.kernel.client
-        idle = False
-        for _ in range(500):
+        for i in range(500):
             try:
-                msg = kc.get_iopub_msg(timeout=timeout)
+                msg = kc.get_iopub_msg(timeout=timeout if i == 0 else 0)
             except queue.Empty:
-                break
+                return False
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
-                idle = True
-            elif msg["msg_type"] == "display_data" and replies is not None:
+                return True
+            if msg["msg_type"] == "display_data" and replies is not None:
                 data = msg["content"].get("data", {})
                 value = data.get(REPLY_MIME) if isinstance(data, dict) else None
                 if isinstance(value, dict) and len(replies) < 4:
-                    size = len(json.dumps(value)) if budget[0] > 0 else 1
-                    budget[0] -= size
+                    budget[0] -= len(json.dumps(value)) if budget[0] > 0 else 1
                     if budget[0] >= 0:
                         replies.append(value)
-        return idle
+        return False
 
     def _drain_iopub(self, msg_id: str, replies: list | None, budget: list) -> None:
         """After the reply: read what the request published until it reports idle (1 s at most)."""
@@ -283,15 +319,11 @@ class Runner:
         """Raise KernelGone unless the kernel still answers the grader's agent (a cell that replaced
         IPython's ``run_cell`` or the kernel's ``do_execute`` leaves a kernel that answers late or never:
         such a cell is then skipped like one that crashed the kernel)."""
-        from .trusted import AgentProblem
-
-        try:
-            reply = self.session.request("ping", timeout=PROBE_TIMEOUT)
-        except AgentProblem:
-            raise KernelGone("the kernel did not answer the grader's probe (was IPython's execution replaced?)") \
-                from None
-        if reply.get("status") != "ok":
-            raise KernelGone("the kernel failed the grader's probe")
+        nonce = secrets.token_hex(12)
+        replies: list = []
+        status, _ = self.execute(f"{self.agent}.ping({nonce!r})", PROBE_TIMEOUT, replies=replies, interrupt=False)
+        if status != "ok" or not any(r.get("rid") == nonce for r in replies if isinstance(r, dict)):
+            raise KernelGone("the kernel did not answer the grader's probe (was IPython's execution replaced?)")
 
     def _agent_op(self, kind: str, *args, timeout: float = 30.0):
         from .trusted import AgentProblem
@@ -367,6 +399,7 @@ class Runner:
                     return self._finish({}, errors, f"kernel failed: {exc2}")
 
         results: dict[tuple[str, int], CaseResult] = {}
+        self.times["cells"] = round(time.monotonic() - self._t0, 3)
         try:
             self._settle()
             self._run_late(errors)
@@ -476,8 +509,11 @@ class Runner:
                       "passed_all": all(passed), "public_summary": "\n".join(summary.lines()),
                       "unanswered": any(r.kind == "unanswered" for r in rs),
                       "hidden_timeouts": sum(r.kind == "timeout" for r in rs if r.case.hidden)}
+        self.times["total"] = round(time.monotonic() - self._t0, 3)
+        if "cells" in self.times:
+            self.times["tests"] = round(self.times["total"] - self.times["cells"], 3)
         return {"questions": out, "errors": errors, "notes": self.notes, "failure": failure,
-                "restarts": self.restarts}
+                "restarts": self.restarts, "times": self.times}
 
 
 def main() -> int:

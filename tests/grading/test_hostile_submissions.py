@@ -117,9 +117,10 @@ def _fill(exercise: dict, answers: dict[str, str], written: str | None = None, e
 # Issue 21's attacks that earned points when tests ran in the student's kernel, each with the
 # answers it goes with. Tests now run in the grader's own process: none of them changes a verdict.
 FORGE_REPLY = (  # shared by the two forgers below: answer every request of the grader with "forged"
-    "import base64, pickle\n"
-    "def _forged(payload):\n"
-    "    req = pickle.loads(base64.b64decode(payload))\n"
+    "import pickle\n"
+    "def _forged(*args):\n"
+    "    kernel = get_ipython().kernel\n"
+    "    req = pickle.loads(bytes(kernel.get_parent('shell')['buffers'][0]))\n"
     "    value = {n: {'value': 'forged'} for n in req['args'][0]} if req['op'] == 'fetch' else 'forged'\n"
     "    get_ipython().display_pub.publish({'application/vnd.facecourse.reply+json': "
     "{'rid': req['rid'], 'status': 'ok', 'value': value}})\n")
@@ -155,11 +156,10 @@ ISSUE21 = {
     # the grader's agent in the kernel swapped for a forger (the last cell of a blank notebook)
     "harness": ({}, [FORGE_REPLY + "for _n in [n for n in get_ipython().user_ns_hidden if n.startswith('_fc_')]:\n"
                                    "    get_ipython().user_ns[_n].op = _forged\n"]),
-    # a fake do_execute that answers every request of the grader (it passes the grader's probe)
-    "fakeexec": ({}, [FORGE_REPLY + "import re\nkernel = get_ipython().kernel\n"
+    # a fake do_execute that answers every execute request of the grader (it passes the grader's probe)
+    "fakeexec": ({}, [FORGE_REPLY + "kernel = get_ipython().kernel\n"
                                     "async def _fake(code, *a, **k):\n"
-                                    "    m = re.search(r\"\\.op\\('([^']*)'\\)\", code)\n"
-                                    "    if m:\n        _forged(m.group(1))\n"
+                                    "    if '.op(' in code:\n        _forged()\n"
                                     "    return {'status': 'ok', 'execution_count': 1, 'user_expressions': {}, 'payload': []}\n"
                                     "kernel.do_execute = _fake\n"]),
 }
@@ -525,3 +525,10 @@ def test_the_forgeries_really_ran(hostile):
     index = {csv_uncell(row[0]): row[1] for row in _csv_cells(folder / "index.csv")[1:]}
     mallory = (folder / index["mallory"]).read_text(encoding="utf-8")
     assert "mean([1, 3]) should be 2.0" in mallory and "answer should be an int" in mallory
+    # the swapped agent answered the grader's requests itself: its forged values reached the cases
+    # (as its answers) and were judged there, so the sentences about them are shown
+    text = (folder / index["harness"]).read_text(encoding="utf-8")
+    assert "answer should be an int" in text and "not answered yet" not in text, text
+    # the fake do_execute answered the grader's probe; the tests' requests never go through
+    # do_execute, so they met the real (blank) answers
+    assert "q2 is not answered yet" in (folder / index["fakeexec"]).read_text(encoding="utf-8")
