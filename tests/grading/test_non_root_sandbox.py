@@ -68,6 +68,20 @@ if escapes:
     euclidean_distance = is_same_person = None
 """
 
+# A scratch cell after the last answer (every built-in name, the usual module names) and a forging
+# last cell on a blank notebook (`exec` rebound, the grader's agent swapped for one that answers
+# every request with 1.0): the first must cost nothing, the second earn nothing.
+SCRATCH = ("_g = globals()\nfor _n in dir(__import__('builtins')):\n    if _n != '__debug__':\n"
+           "        _g[_n] = [1, 2]\nnp = pd = json = math = 'scratch'\n")
+FORGER = ("exec = lambda *a, **k: None\nimport pickle\n"
+          "def _forged(payload):\n"
+          "    req = pickle.loads(payload)\n"
+          "    value = {n: {'value': 1.0} for n in req['args'][0]} if req['op'] == 'fetch' else 1.0\n"
+          "    get_ipython().display_pub.publish({'application/vnd.facecourse.reply+json': "
+          "{'rid': req['rid'], 'status': 'ok', 'value': value}})\n"
+          "for _n in [n for n in get_ipython().user_ns_hidden if n.startswith('_fc_')]:\n"
+          "    get_ipython().user_ns[_n].op = _forged\n")
+
 # Run by the throwaway uid: grade the folder with the sandbox (its non-root path) and print the result.
 GRADER = """
 import json, os, sys
@@ -156,7 +170,14 @@ def graded_both_ways():
         honest["cells"].append({"cell_type": "code", "id": "escape-probes", "metadata": {}, "outputs": [],
                                 "execution_count": None, "source": probes})
         blank = json.loads((grading.EXERCISES / f"{A}.ipynb").read_text(encoding="utf-8"))
-        for who, nb in (("honest", honest), ("blank", blank)):
+        # issue 21 on this path too: scratch names cost nothing, a forging last cell earns nothing
+        names = json.loads(json.dumps(grading.reference_submission(A)))
+        names["cells"].append({"cell_type": "code", "id": "scratch", "metadata": {}, "outputs": [],
+                               "execution_count": None, "source": SCRATCH})
+        forger = json.loads(json.dumps(blank))
+        forger["cells"].append({"cell_type": "code", "id": "forger", "metadata": {}, "outputs": [],
+                                "execution_count": None, "source": FORGER})
+        for who, nb in (("honest", honest), ("blank", blank), ("names", names), ("forger", forger)):
             (subs / who).mkdir(parents=True)
             (subs / who / f"{A}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
         for p in [top, *top.rglob("*")]:
@@ -199,6 +220,8 @@ def test_the_unprivileged_grader_gives_the_same_gradebook_as_root(graded_both_wa
     for q in auto:  # every probe failed (an escape zeroes two answers); the blank exercise scores nothing
         assert unpriv[("honest", q.name)] == (q.points, "passed"), unpriv
         assert unpriv[("blank", q.name)][0] == 0, unpriv
+        assert unpriv[("names", q.name)] == (q.points, "passed"), unpriv
+        assert unpriv[("forger", q.name)][0] == 0, unpriv
 
 
 @pytest.mark.slow
