@@ -331,7 +331,8 @@ class QuestionResult:
             n = len(shown)
             return [f"{self.name} passed: {'the check' if n == 1 else f'all {n} checks'} passed."]
         head = f"{self.name}: {len(failed)} of {len(shown)} check{'s' if len(shown) != 1 else ''} failed."
-        return [head] + ["  - " + r.sentence.replace("\n", "\n    ") for r in failed]
+        sentences = list(dict.fromkeys(r.sentence for r in failed))  # a sentence several cases share: once
+        return [head] + ["  - " + s.replace("\n", "\n    ") for s in sentences]
 
     def __str__(self):
         return "\n".join(self.lines())
