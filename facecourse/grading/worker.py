@@ -449,7 +449,7 @@ class Runner:
         for k, src, names in ex.late:
             reads = sorted(_loads(src))
             ns = {"__name__": "__main__"}
-            fetch = [n for n in reads if not ex.is_given(n) and n not in self.late_values]
+            fetch = [n for n in reads if n in ex.answers and n not in self.late_values]
             try:
                 self.session.start_case(self.job["cell_timeout"])
                 fetched = self.session.fetch(fetch)
@@ -475,13 +475,16 @@ class Runner:
 
         ex = self.exercise
         params = case.params
-        local = [p for p in params if p in self.late_values or p in self.late_failed or ex.is_given(p)]
+        # a given name whose cell failed in the grader's own run stays missing: the student's value of
+        # a given name is never used in its place
+        local = [p for p in params if p in self.late_values or p in self.late_failed or p in ex.unbound
+                 or ex.is_given(p)]
         remote = [p for p in params if p not in local]
         try:
             self.session.start_case(float(self.job["test_timeout"]))
             values = self.session.fetch(remote)
             for p in local:
-                if p in self.late_failed:
+                if p in self.late_failed or (p in ex.unbound and p not in self.late_values):
                     values[p] = MISSING
                 elif p in self.late_values:
                     values[p] = self.late_values[p]
