@@ -405,6 +405,8 @@ def cmd_install(args, extra=()) -> int:
     """Install the locked pins (course.py does this itself; here for `python -m facecourse.cli`)."""
     course = _course()
     course.install(Path(sys.executable))
+    if args.hub:
+        course.install_hub(Path(sys.executable))
     return 0
 
 
@@ -482,6 +484,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("install", cmd_install, "create/update .venv from the lock (the other commands do this when needed)")
     p.add_argument("--current-python", action="store_true",
                    help="install into the Python running course.py instead of .venv (Binder, conda)")
+    p.add_argument("--hub", action="store_true",
+                   help="also what a classroom JupyterHub needs: Node.js, npm and git (apt, when missing) and "
+                        "the hub's proxy (configurable-http-proxy, from hub/package-lock.json)")
     p = add("lock", cmd_lock, "re-resolve pyproject.toml into requirements.lock (maintainers; needs PyPI)")
     p.add_argument("--upgrade-package", "-P", action="append", metavar="NAME",
                    help="let this package move to its newest allowed version (repeatable)")
