@@ -263,7 +263,7 @@ def cmd_grade(args, extra=()) -> int:
         book = grading.grade_folder(args.submissions, args.out, assignment=args.assignment, workers=args.workers,
                                     cell_timeout=args.cell_timeout, total_timeout=args.timeout,
                                     test_timeout=args.test_timeout, sandbox=not args.no_sandbox,
-                                    solutions=args.solutions)
+                                    solutions=args.solutions, scheduler=args.scheduler)
     except grading.GradingError as exc:
         print(f"[facecourse] {exc}", file=sys.stderr)
         return 2
@@ -275,6 +275,32 @@ def cmd_grade(args, extra=()) -> int:
     for _, r in ungraded.iterrows():
         print(f"  not graded: {visible(str(r['file']))}: {visible(str(r['status']))}")  # no terminal escapes
     return 0
+
+
+def cmd_grade_worker(args, extra=()) -> int:
+    """Run a dask worker that grades submissions for ``grade --scheduler`` (after checking this machine)."""
+    import shutil
+    import tempfile
+
+    from .classroom import cluster
+    from .grading import GradingError, require_sandbox
+
+    _fetch("teaching", args.mirror)  # the exercises read the course data: verified before any grading
+    try:
+        require_sandbox(True)  # a grading worker always sandboxes students' code
+    except GradingError as exc:
+        print(f"[facecourse] this machine cannot grade: {exc}", file=sys.stderr)
+        return 2
+    scratch = tempfile.mkdtemp(prefix="facecourse-dask-")  # private (0700); dask keeps its lock files here
+    cmd, env = cluster.worker_command(args.scheduler, args.nthreads, args.name, scratch)
+    print(f"[facecourse] grading worker for {args.scheduler} (course fingerprint {cluster.fingerprint()}); "
+          "Ctrl-C to stop", flush=True)
+    try:
+        return subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def cmd_lessons(args, extra=()) -> int:
@@ -465,7 +491,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("submissions", help="folder: one sub-folder per student, or <student>__<name>.ipynb/.zip files")
     p.add_argument("--out", default="grades", help="output folder (default: grades/)")
     p.add_argument("--assignment", help="grade only this assignment (others are listed as wrong assignment)")
-    p.add_argument("--workers", type=int, default=None, help="parallel submissions (default: all cores)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="parallel submissions (default: all cores; with --scheduler, the cluster's threads)")
     p.add_argument("--cell-timeout", type=float, default=60.0, help="seconds one cell may run (default 60)")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds one submission may take (default 900)")
     p.add_argument("--test-timeout", type=float, default=None,
@@ -475,6 +502,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "repository's solutions/, whose hidden tests are public")
     p.add_argument("--no-sandbox", action="store_true",
                    help="grade without bubblewrap: students' code then runs with YOUR rights (accept the risk)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on a dask.distributed cluster (tcp://HOST:8786; workers: `course.py grade-worker`); "
+                        "the gradebook and feedback are written here, as in a local run")
+    p = add("grade-worker", cmd_grade_worker,
+            "run a dask worker that grades submissions for `grade --scheduler` (checks the sandbox and data first)")
+    p.add_argument("scheduler", help="the dask scheduler's address, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--nthreads", type=int, default=None, help="submissions graded at once (default: all cores)")
+    p.add_argument("--name", help="the worker's name on the scheduler (default: host name and process id)")
+    mirror(p)
     p = add("lessons", cmd_lessons, "re-execute lessons from their sources (refresh stored outputs)")
     p.add_argument("notebooks", nargs="*", help="lesson names or paths (default: all)")
     p = add("embeddings", cmd_embeddings, "recompute the committed LFW embeddings (about 30 min on 2 cores)")
