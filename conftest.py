@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent
 #: of them at the end while the others idle
 LONGEST_FIRST = ("tests/test_public_checks.py", "tests/grading/test_round_trip.py", "tests/test_grading.py",
                  "tests/grading/test_hostile_submissions.py", "tests/test_browser.py", "tests/test_grade_folder.py",
-                 "tests/test_exercises.py")
+                 "tests/test_exercises.py", "tests/classroom/test_cluster_grading.py", "tests/classroom/test_hub.py",
+                 "tests/classroom/test_cluster_workers.py")
 #: notebooks in these folders have no stored outputs to compare
 LAX_FOLDERS = ("exercises", "solutions")
 

@@ -303,6 +303,47 @@ def cmd_grade_worker(args, extra=()) -> int:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def cmd_link(args, extra=()) -> int:
+    """Print the nbgitpuller link that pulls the course into a student's hub home and opens a notebook."""
+    from .classroom import hub
+
+    path = args.path.strip("/")
+    if args.repo is None and not (ROOT / path).exists():
+        print(f"[facecourse] {path} is not a file or folder of the course", file=sys.stderr)
+        return 2
+    try:
+        print(hub.nbgitpuller_link(args.hub, path, repo=args.repo, branch=args.branch, target=args.target))
+    except ValueError as exc:
+        print(f"[facecourse] {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_collect(args, extra=()) -> int:
+    """Copy one assignment's notebook out of every student's hub home into a submissions folder."""
+    from .classroom import hub
+    from .grading.collect import visible
+    from .grading.report import write_atomic
+
+    if not (ROOT / "exercises" / f"{args.assignment}.ipynb").is_file():
+        print(f"[facecourse] no exercise called {args.assignment!r} (see exercises/)", file=sys.stderr)
+        return 2
+    try:
+        found = hub.collect_from_homes(args.homes, args.assignment, args.out, folder=args.folder, prefix=args.prefix)
+    except ValueError as exc:
+        print(f"[facecourse] {exc}", file=sys.stderr)
+        return 2
+    record = Path(args.record) if args.record else Path(str(Path(args.out).resolve()) + ".csv")
+    write_atomic(record, hub.collected_csv(found))
+    got = [c for c in found if c.status == "collected"]
+    print(f"[facecourse] {len(got)} of {len(found)} homes: {args.assignment}.ipynb copied to {args.out}/<student>/; "
+          f"record in {record}")
+    for c in found:
+        if c.status != "collected":
+            print(f"  {visible(c.home)}: {c.status}")
+    return 0
+
+
 def cmd_lessons(args, extra=()) -> int:
     """Re-execute lessons from their sources so their stored outputs are fresh (maintainers)."""
     from .authoring import notebooks
@@ -511,6 +552,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--nthreads", type=int, default=None, help="submissions graded at once (default: all cores)")
     p.add_argument("--name", help="the worker's name on the scheduler (default: host name and process id)")
     mirror(p)
+    p = add("link", cmd_link, "print the nbgitpuller link that opens a course notebook on a JupyterHub")
+    p.add_argument("--hub", required=True, help="the hub's address, e.g. https://hub.example.edu")
+    p.add_argument("--path", default="lessons/00_start_here.ipynb",
+                   help="the notebook or folder to open (default: lessons/00_start_here.ipynb)")
+    p.add_argument("--repo", help="the git repository to pull (default: pyproject's binder_repo on GitHub)")
+    p.add_argument("--branch", help="its branch (default: binder_ref, or the repository's default branch)")
+    p.add_argument("--target", help="the folder in each student's home (default: the repository's name)")
+    p = add("collect", cmd_collect, "copy an assignment's notebook from every student's hub home (for grade)")
+    p.add_argument("homes", help="the folder holding the students' homes (e.g. /home)")
+    p.add_argument("--assignment", required=True, help="the exercise, e.g. B4_verification")
+    p.add_argument("--out", default="submissions", help="submissions folder to write (default: submissions/)")
+    p.add_argument("--folder", default="facecourse",
+                   help="where the course sits in each home (the link's target; default: facecourse)")
+    p.add_argument("--prefix", default="", help="user-name prefix to strip, e.g. jupyter- (The Littlest JupyterHub)")
+    p.add_argument("--record", help="the collection record CSV (default: the --out folder's name + .csv)")
     p = add("lessons", cmd_lessons, "re-execute lessons from their sources (refresh stored outputs)")
     p.add_argument("notebooks", nargs="*", help="lesson names or paths (default: all)")
     p = add("embeddings", cmd_embeddings, "recompute the committed LFW embeddings (about 30 min on 2 cores)")
@@ -533,7 +589,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # arguments whose value is a path from the user's directory (grade's folders and --solutions, --mirror)
-_PATH_ARGUMENTS = ("submissions", "out", "mirror", "solutions")
+_PATH_ARGUMENTS = ("submissions", "out", "mirror", "solutions", "homes", "record")
 
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
