@@ -344,6 +344,44 @@ def cmd_collect(args, extra=()) -> int:
     return 0
 
 
+def cmd_export(args, extra=()) -> int:
+    """Write the gradebook as a Canvas import CSV and Gradescope-style results.json files, with late flags."""
+    from .classroom import lms
+    from .grading.collect import visible
+
+    if not (args.canvas or args.gradescope):
+        print("[facecourse] say what to export: --canvas, --gradescope, or both", file=sys.stderr)
+        return 2
+    columns = {}
+    for spec in args.canvas_column or []:
+        assignment, sep, column = spec.partition("=")
+        if not sep or not assignment or not column:
+            print(f"[facecourse] --canvas-column takes ASSIGNMENT=COLUMN, not {spec!r}", file=sys.stderr)
+            return 2
+        columns[assignment] = column
+    try:
+        done = lms.export(args.grades, args.out, roster=args.roster, match=args.match, canvas=args.canvas,
+                          gradescope=args.gradescope, deadline=args.deadline, submitted=args.submitted,
+                          penalty_per_day=args.penalty_per_day, visibility=args.hidden_visibility, columns=columns)
+    except (lms.ExportError, OSError) as exc:
+        print(f"[facecourse] {exc}", file=sys.stderr)
+        return 2
+    for path in done.files[:3]:
+        print(f"[facecourse] wrote {path}")
+    if len(done.files) > 3:
+        print(f"[facecourse] ... and {len(done.files) - 3} more files")
+    if args.deadline:
+        print(f"[facecourse] {done.late} late submission(s) (late.csv)")
+    for what, names in (("not in the roster, left out", done.not_in_roster),
+                        ("no submission time, not flagged", done.no_submission_time)):
+        if names:
+            print(f"[facecourse] {what}: {', '.join(visible(n) for n in names)}", file=sys.stderr)
+    if done.pending:
+        print(f"[facecourse] {done.pending} grade(s) leave out written questions still awaiting a manual score "
+              "(fill in grades/manual/, run grade again, then export)", file=sys.stderr)
+    return 0
+
+
 def cmd_lessons(args, extra=()) -> int:
     """Re-execute lessons from their sources so their stored outputs are fresh (maintainers)."""
     from .authoring import notebooks
@@ -567,6 +605,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where the course sits in each home (the link's target; default: facecourse)")
     p.add_argument("--prefix", default="", help="user-name prefix to strip, e.g. jupyter- (The Littlest JupyterHub)")
     p.add_argument("--record", help="the collection record CSV (default: the --out folder's name + .csv)")
+    p = add("export", cmd_export, "write the gradebook for Canvas (CSV) and Gradescope (results.json), with late flags")
+    p.add_argument("grades", help="the folder `grade` wrote (gradebook.csv, feedback/)")
+    p.add_argument("--out", help="where to write (default: GRADES/export/)")
+    p.add_argument("--canvas", action="store_true", help="canvas.csv in Canvas's gradebook import format")
+    p.add_argument("--gradescope", action="store_true",
+                   help="gradescope/<assignment>/<student>/results.json (Gradescope's autograder results format)")
+    p.add_argument("--roster", help="CSV mapping gradebook names to the LMS (a Canvas gradebook export works)")
+    p.add_argument("--match", default="SIS Login ID",
+                   help="the roster column holding the gradebook's student names (default: SIS Login ID)")
+    p.add_argument("--canvas-column", action="append", metavar="ASSIGNMENT=COLUMN",
+                   help="the Canvas column of an assignment, e.g. 'B4_verification=B4 (12345)' (repeatable)")
+    p.add_argument("--deadline", help="flag work handed in after this time (ISO 8601, e.g. 2026-12-01T23:59:00+01:00)")
+    p.add_argument("--submitted", help="submission times: the record `collect` wrote, a CSV (student, submitted), "
+                                       "or the submissions folder (file times)")
+    p.add_argument("--penalty-per-day", type=float, default=0.0, metavar="PERCENT",
+                   help="take PERCENT of the points off per started day late (default 0: only flag)")
+    p.add_argument("--hidden-visibility", default="after_published", choices=("hidden", "after_due_date",
+                                                                                "after_published", "visible"),
+                   help="Gradescope visibility of question scores, which include hidden tests (default after_published)")
     p = add("lessons", cmd_lessons, "re-execute lessons from their sources (refresh stored outputs)")
     p.add_argument("notebooks", nargs="*", help="lesson names or paths (default: all)")
     p = add("embeddings", cmd_embeddings, "recompute the committed LFW embeddings (about 30 min on 2 cores)")
@@ -589,7 +646,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # arguments whose value is a path from the user's directory (grade's folders and --solutions, --mirror)
-_PATH_ARGUMENTS = ("submissions", "out", "mirror", "solutions", "homes", "record")
+_PATH_ARGUMENTS = ("submissions", "out", "mirror", "solutions", "homes", "record", "grades", "roster", "submitted")
 
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:

@@ -12,7 +12,9 @@ open ``exercises/00_warmup.ipynb`` in JupyterLab, runs the notebook, types an an
 (ann the right one, ben the Manhattan distance the exercise warns about), runs ``grader.check("q1")``
 and saves; ann also writes the written answer of question 5. Finally the instructor runs
 ``course.py collect`` on the hub's home folders and ``course.py grade`` (sandboxed) on what it
-collected: ann gets question 1's points, ben none, and ann's written answer is in the manual sheet.
+collected: ann gets question 1's points, ben none, and ann's written answer is in the manual sheet;
+``course.py export`` then writes the Canvas CSV and flags ben's work, saved after ann's, as late
+against a deadline set at ann's save.
 
 Skipped without Chromium, Playwright or the hub's proxy, unless ``FACECOURSE_REQUIRE_HUB=1`` (CI),
 in which case it fails.
@@ -308,6 +310,20 @@ def test_two_students_on_a_hub_then_the_instructor_collects_and_grades(hub, tmp_
             assert book[(user, q)] == ("0", "failed")  # never answered
         assert book[(user, "q5")] == ("", "awaiting manual score")
     assert WRITTEN in (tmp_path / "grades" / "manual" / "00_warmup" / "q5_answers.md").read_text(encoding="utf-8")
+
+    # and exports them for the LMS: the deadline fell between ann's save and ben's
+    roster = tmp_path / "roster.csv"
+    roster.write_text('Student,ID,SIS User ID,SIS Login ID,Section\n"Smith, Ann",101,S1,ann,A\n'
+                      '"Brown, Ben",102,S2,ben,A\n', encoding="utf-8")  # as a Canvas gradebook export
+    exported = subprocess.run(cli + ["export", str(tmp_path / "grades"), "--canvas", "--gradescope", "--roster",
+                                     str(roster), "--deadline", record["ann"]["submitted"], "--submitted",
+                                     str(tmp_path / "submissions.csv")], capture_output=True, text=True)
+    assert exported.returncode == 0, exported.stderr
+    canvas = list(csv.reader(open(tmp_path / "grades" / "export" / "canvas.csv", newline="", encoding="utf-8")))
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "00_warmup"]
+    assert canvas[2:] == [["Brown, Ben", "102", "S2", "ben", "A", "0"], ["Smith, Ann", "101", "S1", "ann", "A", "2"]]
+    late = list(csv.DictReader(open(tmp_path / "grades" / "export" / "late.csv", newline="", encoding="utf-8")))
+    assert [r["student"] for r in late] == ["ben"]
     print(f"\nhub {hub['version']} up in {hub['started']:.1f} s; ann's exercise open in {sessions['ann']['opened']:.1f} s "
           f"(server start + clone), both students done in {students_done:.1f} s; collected and graded in "
           f"{time.monotonic() - t0 - students_done:.1f} s")
