@@ -5,11 +5,11 @@
 instructor's machine); only the step that runs a student's notebook, the trusted grading worker
 with its sandboxed kernel (:func:`facecourse.grading.run._run_worker`), moves to a cluster worker:
 
-* **the same sandbox.** A worker runs the job in bubblewrap exactly as the local pool does and
-  refuses without it (the submission gets "not graded: cluster worker HOST: <what to install>").
-  Before grading, :class:`Cluster` asks every worker whether its sandbox starts and whether it
-  runs the same course code and locked packages (:func:`fingerprint`), and refuses to start
-  otherwise, naming the workers. ``python3 course.py grade-worker tcp://HOST:8786`` starts a worker
+* **the same sandbox, code and data.** A worker runs the job in bubblewrap exactly as the local
+  pool does and refuses without it (the submission gets "not graded: cluster worker HOST: <what to
+  install>"). Before grading, :class:`Cluster` asks every worker whether its sandbox starts,
+  whether it runs the same course code and locked packages (:func:`fingerprint`) and whether the
+  exercises' data is there and verified, and refuses to start otherwise, naming the workers. ``python3 course.py grade-worker tcp://HOST:8786`` starts a worker
   that has checked all this first.
 * **nothing lost.** If a worker dies mid-submission (killed, out of memory, machine lost), the
   scheduler gives the task to another worker (dask's ``allowed-failures``, 3 by default); the
@@ -76,10 +76,22 @@ def fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
+@lru_cache(maxsize=1)
+def _data_problem() -> str | None:
+    """Why the exercises' data is not all here and verified (``course.py data``), or None (checked once)."""
+    from .. import data
+
+    try:
+        report = data.verify("teaching")
+    except Exception as exc:  # noqa: BLE001 - reported to the instructor as this worker's problem
+        return f"{type(exc).__name__}: {exc}"
+    return None if report.ok else f"{len(report.problems)} data file(s) missing or corrupt"
+
+
 def worker_report() -> dict:
     """What a worker says about itself (run on every worker by :class:`Cluster`)."""
     return {"host": socket.gethostname(), "pid": os.getpid(), "sandbox": _sandbox.problem(),
-            "fingerprint": fingerprint(), "python": sys.version.split()[0]}
+            "fingerprint": fingerprint(), "python": sys.version.split()[0], "data": _data_problem()}
 
 
 def grade_remote(job_json: str, total_timeout: float, expected: str) -> str:
@@ -95,6 +107,10 @@ def grade_remote(job_json: str, total_timeout: float, expected: str) -> str:
                       f"({fingerprint()} vs {expected}): update it (git pull, python3 course.py install) and grade again")
             return json.dumps({"status": status, "results": {}, "host": host})
         job = json.loads(job_json)
+        if _data_problem():
+            return json.dumps({"status": f"not graded: cluster worker {host} lacks the course data "
+                                         f"({_data_problem()}): run `python3 course.py data` there",
+                               "results": {}, "host": host})
         if job.get("sandbox", True) and _sandbox.problem():
             return json.dumps({"status": f"not graded: cluster worker {host}: {_sandbox.problem()}", "results": {},
                                "host": host})
@@ -184,6 +200,9 @@ class Cluster:
                                 f"here {self.fingerprint}): update it (git pull, python3 course.py install)")
             elif sandbox and r["sandbox"]:
                 problems.append(f"{address} ({r['host']}) cannot sandbox: {r['sandbox']}")
+            elif r.get("data"):
+                problems.append(f"{address} ({r['host']}) lacks the course data ({r['data']}): run "
+                                "`python3 course.py data` there")
         if problems:
             raise ExerciseError("cluster workers that cannot grade: " + "; ".join(problems))
         return reports

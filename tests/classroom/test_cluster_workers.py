@@ -124,8 +124,13 @@ def test_workers_that_would_grade_differently_are_named_and_refused(tmp_path, mo
         with pytest.raises(grading.GradingError, match=r"cannot sandbox: the grading sandbox needs bubblewrap"):
             fc_cluster.Cluster(cluster.scheduler_address, sandbox=True)
         fc_cluster.Cluster(cluster.scheduler_address, sandbox=False).close()  # --no-sandbox: the instructor's call
+        monkeypatch.setattr(fc_cluster, "_data_problem", lambda: "3 data file(s) missing or corrupt")
+        with pytest.raises(grading.GradingError, match=r"lacks the course data \(3 data file\(s\) missing or "
+                                                        r"corrupt\): run `python3 course.py data` there"):
+            fc_cluster.Cluster(cluster.scheduler_address, sandbox=False)
         monkeypatch.setattr(fc_cluster, "worker_report", lambda: {"host": "old", "pid": 1, "sandbox": None,
-                                                                  "fingerprint": "0" * 16, "python": "3.11"})
+                                                                  "fingerprint": "0" * 16, "python": "3.11",
+                                                                  "data": None})
         with pytest.raises(grading.GradingError, match=r"runs other course code or packages \(0{16}"):
             fc_cluster.Cluster(cluster.scheduler_address, sandbox=True)
         # a task that reaches a worker running other code is refused there too
@@ -202,3 +207,57 @@ def test_the_commands_grade_on_a_scheduler_and_a_grade_worker(tmp_path):
     for q in ("q1", "q2", "q3"):
         assert ("eve", hostile_class.A, q, "0", "failed") in book
     assert "grading worker for " + address in (logs / "worker.out").read_text()
+
+
+INTERRUPTED = r"""
+import logging, signal, sys
+from pathlib import Path
+from distributed import LocalCluster
+from facecourse import grading
+
+signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C as in a terminal (see test_collect_report)
+subs, out, solutions = map(Path, sys.argv[1:4])
+with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None, memory_limit=0,
+                  silence_logs=logging.ERROR) as cluster:
+    grading.grade_folder(subs, out, solutions=solutions, cell_timeout=300, total_timeout=600,
+                         scheduler=cluster.scheduler_address)
+"""
+
+
+@hostile_class.needs_sandbox
+@pytest.mark.slow
+def test_ctrl_c_cancels_the_submissions_running_on_the_cluster(tmp_path):
+    """Interrupted, the client cancels its tasks and the workers kill their grading processes at once."""
+    import subprocess
+
+    solutions, subs = _class(tmp_path)
+    exercise, _ = assign(solutions / f"{hostile_class.A}.ipynb", tmp_path / "assign2", run_tests=False)
+    for s in STUDENTS:  # every notebook now sleeps for 5 minutes
+        nb = hostile_class._fill(exercise, hostile_class.RIGHT, extra=["import time\ntime.sleep(300)"])
+        (subs / s / "hw.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", INTERRUPTED, str(subs), str(out), str(solutions)],
+                            stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        grading_now = []
+        while time.monotonic() < deadline and proc.poll() is None:
+            grading_now = [p for p in psutil.Process(proc.pid).children(recursive=True)
+                           if "facecourse.grading.worker" in " ".join(p.cmdline())]
+            if len(grading_now) == 2:  # both worker threads are grading
+                break
+            time.sleep(0.2)
+        assert len(grading_now) == 2, proc.stderr.read().decode()[-2000:] if proc.poll() is not None else "not started"
+        family = [q for p in grading_now for q in [p] + p.children(recursive=True)]
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+        stopped = time.monotonic() - t0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert stopped < 30, f"the grader took {stopped:.0f} s to stop"
+    assert psutil.wait_procs(family, timeout=10)[1] == []  # every grading process and sandbox is gone
+    assert not (out / "gradebook.csv").exists()  # never a partial gradebook
+    assert not list(out.glob(".facecourse-tmp-*"))  # the temporary folder is removed
