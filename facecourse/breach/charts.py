@@ -18,10 +18,6 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-# Emit the Vega-Lite spec itself (as facecourse.charts does): rendered offline, compared by nbval.
-alt.renderers.enable("mimetype")
-
-
 def _described(chart: alt.Chart, description: str) -> alt.Chart:
     return chart.properties(description=description)
 
