@@ -129,7 +129,7 @@ def main() -> int:
         lines.append(line)
 
     with tempfile.TemporaryDirectory() as tmp, \
-            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, memory_limit=0,
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0", memory_limit=0,
                          local_directory=str(Path(tmp) / "scratch"), silence_logs=logging.CRITICAL) as cluster, \
             Client(cluster.scheduler_address, set_as_default=False) as client:
         subs = _class(Path(tmp) / "class", args.assignment, half)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import sys
 import time
 from pathlib import Path
@@ -49,10 +48,11 @@ def on_cluster(hostile, tmp_path_factory):
 
     root = hostile["root"]
     scratch = tmp_path_factory.mktemp("dask-scratch")
-    tmp_before = set(os.listdir("/tmp"))
+    worker_tmp = tmp_path_factory.mktemp("worker-tmp")  # the workers' TMPDIR: whatever they write goes here
     before = _tree(root, (hostile["out"], root / "out-cluster"))
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, memory_limit=0,
-                      local_directory=str(scratch), silence_logs=logging.ERROR) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0", memory_limit=0,
+                      local_directory=str(scratch), silence_logs=logging.ERROR,
+                      env={"TMPDIR": str(worker_tmp)}) as cluster:
         t0 = time.monotonic()
         book = grading.grade_folder(hostile["subs"], root / "out-cluster", cell_timeout=10, total_timeout=120,
                                     test_timeout=3, solutions=root / "private" / "solutions",
@@ -63,7 +63,7 @@ def on_cluster(hostile, tmp_path_factory):
           f"(locally in {hostile['seconds']:.1f} s)")
     return {"book": book, "out": root / "out-cluster", "seconds": seconds, "scratch": scratch, "workers": workers,
             "before": before, "after": _tree(root, (hostile["out"], root / "out-cluster")),
-            "new_tmp": set(os.listdir("/tmp")) - tmp_before}
+            "worker_tmp": worker_tmp}
 
 
 def test_the_cluster_writes_the_local_runs_exact_outputs(hostile, on_cluster):
@@ -102,14 +102,14 @@ def test_nothing_outside_the_output_folder_and_no_survivor(hostile, on_cluster):
 
 
 def test_the_hidden_tests_are_never_written_on_a_worker(hostile, on_cluster):
-    """The autograder travels in the tasks: no worker wrote it (raw or base64) to its scratch folder or /tmp."""
+    """The autograder travels in the tasks: no worker wrote it (raw or base64) to its scratch or temporary folder."""
     zip_bytes, _ = grading.autograder_for(hostile_class.A, hostile["root"] / "private" / "solutions")
     raw = zip_bytes[40:120]
     encoded = base64.b64encode(zip_bytes).decode()[60:140].encode()
-    places = [on_cluster["scratch"]] + [Path("/tmp") / n for n in on_cluster["new_tmp"]]
-    leaks = []
-    for place in places:
-        for p in [place] if place.is_file() else place.rglob("*"):
+    leaks, seen = [], 0
+    for place in (on_cluster["scratch"], on_cluster["worker_tmp"]):
+        for p in place.rglob("*"):
+            seen += p.is_file()
             try:
                 data = p.read_bytes() if p.is_file() and not p.is_symlink() else b""
             except OSError:
@@ -117,3 +117,4 @@ def test_the_hidden_tests_are_never_written_on_a_worker(hostile, on_cluster):
             if raw in data or encoded in data or hostile_class.HIDDEN_MARK.encode() in data:
                 leaks.append(str(p))
     assert leaks == []
+    assert seen > 0  # the workers did use these folders (dask's lock and scratch files)

@@ -57,7 +57,7 @@ def test_a_worker_killed_mid_submission_loses_nothing(tmp_path):
 
     solutions, subs = _class(tmp_path)
     result, killed = {}, {}
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, memory_limit=0,
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0", memory_limit=0,
                       local_directory=str(tmp_path / "scratch"), silence_logs=logging.ERROR) as cluster, \
             Client(cluster.scheduler_address, set_as_default=False) as client:
         pids = client.run(os.getpid)
@@ -117,7 +117,7 @@ def test_workers_that_would_grade_differently_are_named_and_refused(tmp_path, mo
     """A worker without the sandbox, or with other course code, stops the run before any submission."""
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None,
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0",
                       silence_logs=logging.ERROR) as cluster:
         # processes=False: the worker runs in this process, so patching here patches the worker
         monkeypatch.setattr(fc_cluster._sandbox, "problem", lambda: "the grading sandbox needs bubblewrap (bwrap)")
@@ -167,7 +167,7 @@ def test_the_commands_grade_on_a_scheduler_and_a_grade_worker(tmp_path):
     procs = []
     try:
         procs.append(subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port",
-                                       address.rsplit(":", 1)[1], "--no-dashboard"],
+                                       address.rsplit(":", 1)[1], "--dashboard-address", "127.0.0.1:0"],
                                       stdout=subprocess.DEVNULL, stderr=open(logs / "scheduler.log", "w"), env=env,
                                       start_new_session=True))
         procs.append(subprocess.Popen([sys.executable, "-m", "facecourse.cli", "grade-worker", address, "--nthreads",
@@ -217,7 +217,7 @@ from facecourse import grading
 
 signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C as in a terminal (see test_collect_report)
 subs, out, solutions = map(Path, sys.argv[1:4])
-with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None, memory_limit=0,
+with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address="127.0.0.1:0", memory_limit=0,
                   silence_logs=logging.ERROR) as cluster:
     grading.grade_folder(subs, out, solutions=solutions, cell_timeout=300, total_timeout=600,
                          scheduler=cluster.scheduler_address)
