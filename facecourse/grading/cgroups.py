@@ -263,6 +263,27 @@ class Backend:
         return Group(self.kind, dirs, leaf, procs)
 
 
+    def delegate(self, uid: int, memory: int, processes: int, cpus: float) -> Group | None:
+        """A group owned by ``uid``, in which a grader running as that user can make its sandboxes'
+        groups (what systemd's ``Delegate=yes`` gives a user); None on the fallback.
+
+        v1: the group's folders and files belong to ``uid`` (v1 has no delegation rules: the user could
+        also change this group's own limits); v2: its folder, ``cgroup.procs``, ``cgroup.subtree_control``
+        and ``cgroup.threads`` (the kernel's delegation rules: the user cannot raise the group's own
+        limits). Start the grader with ``group.enter(argv)``.
+        """
+        g = self.group("delegated", memory, processes, cpus)
+        if g is None:
+            return None
+        for d in g.dirs.values():
+            os.chown(d, uid, uid)
+            names = os.listdir(d) if self.kind == "v1" else ["cgroup.procs", "cgroup.subtree_control",
+                                                             "cgroup.threads"]
+            for f in names:
+                os.chown(d / f, uid, uid)
+        return g
+
+
 FALLBACK = ("no cgroup the grader may use here ({why}): each sandbox is bounded per process only (address "
             "space per process, processes per uid, file size, CPU seconds per process, fixed tmpfs sizes) and "
             "its CPU is not capped; grade as root, or in a delegated cgroup (systemd-run --user --scope -p "

@@ -339,8 +339,9 @@ class Clock:
     time a neighbour's load took, not the student.
     """
 
-    def __init__(self, root_pid: int, group=None):
+    def __init__(self, root_pid: int, group=None, cpus: float | None = None):
         self.root_pid, self.group = root_pid, group
+        self.cpus = cpus or float(os.cpu_count() or 1)  # the most CPU the sandbox may use at once
 
     def _pids(self) -> list[int]:
         """Processes of the sandbox: ``root_pid`` and its descendants."""
@@ -404,7 +405,9 @@ class Stopwatch:
     seconds of CPU since the start (its own work, whatever the load), ``"wall"`` once ``limit`` seconds
     of wall clock have passed that were not spent waiting for a CPU (sleeping, waiting for input or a
     lock: time the student's code chose to wait). Time the sandbox was ready to run but got no CPU
-    (another sandbox, another program on the machine) counts for neither. ``starved()``: that time.
+    while using less than its share of the cores (another sandbox, another program on the machine)
+    counts for neither. ``starved()``: that time. A sandbox whose own processes keep its share busy
+    is never starved: its limit is then its CPU time.
     """
 
     POLL = 0.25  # seconds between readings of the sandbox's counters
@@ -424,7 +427,10 @@ class Stopwatch:
         self._t = now
         self._cpu = self.clock.cpu() - self.cpu0
         waited = [d - self.delay0.get(t, 0.0) for t, d in self.clock.delays().items()]
-        self._starved = max(self._starved, min(max(waited, default=0.0), now - self.t0))
+        # waiting only counts as a neighbour's doing while the sandbox got less than its share of CPU:
+        # a sandbox that keeps its cores busy (its own processes queueing) is not starved
+        short = max(0.0, now - self.t0 - self._cpu / self.clock.cpus)
+        self._starved = max(self._starved, min(max(waited, default=0.0), short))
 
     def over(self) -> str | None:
         self._read()
@@ -521,7 +527,7 @@ class Kernel:
                                          stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
             self.child_pid = self.proc.pid
             folder = self._tmp
-        self.clock = Clock(self.proc.pid, self.group)
+        self.clock = Clock(self.proc.pid, self.group, limits.cpus if self.group is not None else None)
         deadline = time.monotonic() + start_timeout
         while not all(os.path.exists(f"{folder}/k-{port}") for port in CHANNELS.values()):
             if not self.alive():
