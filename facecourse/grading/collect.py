@@ -187,6 +187,24 @@ def _read_capped(fd: int, limit: int) -> bytes:
             raise Malformed(f"file larger than {limit // (1024 * 1024)} MB: refused")
 
 
+def _open_file(path: Path, limit: int):
+    """A regular file of at most ``limit`` bytes opened for reading (binary), no symbolic link followed."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise Malformed(f"unreadable file ({exc.strerror})") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Malformed("not a regular file: ignored")
+        if st.st_size > limit:
+            raise Malformed(f"file larger than {limit // (1024 * 1024)} MB: refused")
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
 def _read_file(path: Path, limit: int) -> bytes:
     """The bytes of a regular file, read without following a symbolic link and at most ``limit``."""
     try:
@@ -318,29 +336,35 @@ def written_answers(nb: dict, manual: list[Question]) -> dict[str, str]:
     return answers
 
 
-def zip_directory(data: bytes) -> tuple[int, int]:
+def zip_directory(zip_file) -> tuple[int, int]:
     """(members, bytes of the central directory) of a zip, read from its end-of-directory record only.
 
-    Found as ``zipfile`` finds it (the last record signature within the file's last 64 KiB), zip64
-    included, so a zip can be refused before ``zipfile`` reads (and allocates for) its member list.
+    ``zip_file``: the zip's bytes or a binary file open for reading. The record is found as
+    ``zipfile`` finds it (the last record signature within the file's last 64 KiB), zip64 included,
+    so a zip can be refused before ``zipfile`` reads (and allocates for) its member list.
     Raises :class:`Malformed` if there is no such record.
     """
     import struct
 
-    tail = data[-(22 + 65535):]
+    fh = io.BytesIO(zip_file) if isinstance(zip_file, (bytes, bytearray)) else zip_file
+    size = fh.seek(0, os.SEEK_END)
+    fh.seek(max(0, size - (22 + 65535)))
+    tail = fh.read()
     at = len(tail) - 22 if tail[-22:-18] == b"PK\x05\x06" else tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) - at < 22:
         raise Malformed("not a readable zip file")
-    _, _, _, _, count, size, _, _ = struct.unpack("<4sHHHHIIH", tail[at:at + 22])
-    start = len(data) - len(tail) + at
-    locator = data[start - 20:start] if start >= 20 else b""
+    _, _, _, _, count, cd_size, _, _ = struct.unpack("<4sHHHHIIH", tail[at:at + 22])
+    start = size - len(tail) + at
+    fh.seek(max(0, start - 20))
+    locator = fh.read(20) if start >= 20 else b""
     if locator[:4] == b"PK\x06\x07":  # zip64: the real numbers are in the zip64 record
-        offset = struct.unpack("<Q", locator[8:16])[0]
-        record = data[offset:offset + 56]
+        fh.seek(struct.unpack("<Q", locator[8:16])[0])
+        record = fh.read(56)
         if record[:4] != b"PK\x06\x06" or len(record) < 56:
             raise Malformed("not a readable zip file")
-        count, size = struct.unpack("<QQ", record[32:48])
-    return count, size
+        count, cd_size = struct.unpack("<QQ", record[32:48])
+    fh.seek(0)
+    return count, cd_size
 
 
 class _Collector:
@@ -406,8 +430,16 @@ class _Collector:
         if owner.status is not None:
             return
         try:
-            data = _read_file(path, MAX_ZIP_BYTES)
-            members, directory = zip_directory(data)
+            fh = _open_file(path, MAX_ZIP_BYTES)  # read where needed, never loaded whole
+        except Malformed as exc:
+            owner.status = str(exc)
+            return
+        with fh:
+            self._zip(fh, owner, rel, student, mtime)
+
+    def _zip(self, fh, owner: Submission, rel: Path, student: str, mtime: float) -> None:
+        try:
+            members, directory = zip_directory(fh)
             if members > MAX_ZIP_MEMBERS:
                 owner.status = f"zip refused: {members} members, more than {MAX_ZIP_MEMBERS}"
                 return
@@ -415,7 +447,7 @@ class _Collector:
                 owner.status = (f"zip refused: its list of members takes {directory / 2 ** 20:.1f} MB, more than "
                                 f"{MAX_ZIP_DIRECTORY // 2 ** 20} MB")
                 return
-            zf = zipfile.ZipFile(io.BytesIO(data))
+            zf = zipfile.ZipFile(fh)
             infos = zf.infolist()
         except Malformed as exc:
             owner.status = str(exc)

@@ -436,8 +436,14 @@ class Stopwatch:
         self._read()
         if self._cpu > self.limit:
             return "cpu"
-        if time.monotonic() - self.t0 - self._starved > self.limit:
-            return "wall"
+        own = time.monotonic() - self.t0 - self._starved
+        if own > self.limit:
+            self._t = 0.0  # read the counters now, to say which it was
+            self._read()
+            own = time.monotonic() - self.t0 - self._starved
+            if own <= self.limit:
+                return None
+            return "cpu" if self._cpu >= own / 2 else "wall"  # mostly computing, or mostly waiting
         return None
 
     def starved(self) -> float:
