@@ -14,17 +14,29 @@ What the kernel sees and may do (``Sandbox.command`` builds the ``bwrap`` line):
   no ``build/`` (autograders), no ``tests/``, no submissions folder, no gradebook;
 * **writable**: only a private in-memory folder (tmpfs, ``work_size`` bytes) mounted where the
   exercises live (``ROOT/exercises``, so relative paths behave as in class) that holds only the
-  student's own notebook, and a small private ``/tmp``;
-* **limits** (``prlimit``): address space (memory), processes, file size, CPU seconds, open files;
-* **wall clock**: the grader (outside) kills ``bwrap``; ``--die-with-parent`` then kills the
+  student's own notebook, a small private ``/tmp`` and ``/dev/shm`` (``tmp_size`` each); the
+  sandbox's own root and ``/dev`` are remounted read-only (on the user-namespace path the sandbox's
+  user owns them);
+* **no namespaces, no mounts** inside: a seccomp filter (:func:`seccomp_filter`) refuses them on
+  both paths (``--disable-userns`` alone covers only the user-namespace path);
+* **bounded as a whole** where cgroups are available (:mod:`.cgroups`): memory (tmpfs included),
+  processes and CPU (``Limits.memory``, ``processes``, ``cpus``) for every process of the sandbox
+  together; and per process (``prlimit``): address space, processes per uid, file size, CPU
+  seconds, open files (the only bounds on the fallback);
+* **time**: the grader's limits count the sandbox's own time (:class:`Stopwatch`: its CPU time, or
+  time it chose to wait), never time it waited for a CPU a neighbour held;
+* **wall clock**: the grader (outside) kills ``bwrap`` and its cgroup; ``--die-with-parent`` then kills the
   sandbox's PID 1, and the kernel tears down every process of the PID namespace with it, whatever
   the code did with signals, sessions or double forks. The grading worker itself dies with the
   grader (``PR_SET_PDEATHSIG``), so killing the grader ends every sandbox too.
 
-Kernel messages use ZMQ's ``ipc`` transport: the sockets live in the sandbox's own tmpfs
-(``/run/kernel``) and the grader reaches them from outside through ``/proc/PID/root`` (TCP cannot
-cross the network namespace). Nothing on the host is writable by the kernel, so it cannot fill the
-disk or leave files behind.
+Kernel messages use ZMQ's ``ipc`` transport: the kernel makes its sockets in the sandbox's own
+tmpfs (``/run/kernel``); the grader opens them once, before any student code runs, as ``O_PATH``
+descriptors (walking the path from ``/proc/PID/root`` without following a link) and connects only
+through ``/proc/self/fd/N``; then it remounts that folder read-only inside the sandbox
+(:func:`seal_folder`). A kernel that later closes its sockets or puts links there changes nothing
+the grader connects to. Kernel messages are capped (``MAX_MESSAGE`` bytes, ``QUEUED`` per channel).
+Nothing on the host is writable by the kernel, so it cannot fill the disk or leave files behind.
 
 ``problem()`` says why a sandbox cannot start here (bwrap missing, namespaces refused) and what to
 install; the grader refuses to grade unconfined unless the instructor passes ``--no-sandbox``.

@@ -73,9 +73,9 @@ TIME_LIMIT = "time limit: "
 def time_limit(why: str | None, seconds: float) -> str:
     """The sentence for a request stopped at its time limit (``why`` from :meth:`.sandbox.Stopwatch.over`)."""
     if why == "cpu":
-        return f"{TIME_LIMIT}it ran for more than {seconds:g} s of CPU time and was stopped"
+        return f"{TIME_LIMIT}it ran for more than {seconds:g} s of CPU time"
     if why == "wall":
-        return f"{TIME_LIMIT}it waited more than {seconds:g} s (sleeping, or waiting for input or a lock) and was stopped"
+        return f"{TIME_LIMIT}it waited more than {seconds:g} s (sleeping, or waiting for input or a lock)"
     return f"{TIME_LIMIT}the submission's total time ran out"
 
 

@@ -281,6 +281,9 @@ def _sandbox_attacks(exercise: dict) -> dict[str, dict]:
         "printer__hw.ipynb": honest(["for _ in range(6):\n    print('x' * 400_000_000)"]),  # worker was 1.7 GB
         "parser__hw.ipynb": honest(["x = [" + "1, " * 1_900_000 + "]"]),  # a 5.7 MB cell: worker was 3.7 GB
         "nul__hw.ipynb": honest(["x = 1\0"]),  # 'grader error' 0/6 on Python 3.11.2
+        # right for the shown case, loops for the hidden one: its feedback must say "time limit"
+        "slowpoke__hw.ipynb": _fill(exercise, {**RIGHT, "q1": "def triple(x):\n    while x == 0.5:\n        pass\n"
+                                                              "    return 3 * x"}),
         f"{LONG_NAME}/hw.ipynb": honest(),  # ENAMETOOLONG stopped every feedback file
         **{f"{n}/hw.ipynb": honest() for n in LOOKALIKES},  # three rows showed as 'alice'
     }
@@ -396,7 +399,7 @@ def hostile(request):
 
 # students whose notebook is graded (as shown in the gradebook)
 GRADED = ["alice", FORMULA, "mallory", "truthy", "eve", "ann\\nsmith", "tab\\tname", "aaa-hog", "mem", "printer",
-          "parser", "nul", LONG_NAME, *[visible(n) for n in LOOKALIKES]]
+          "parser", "nul", "slowpoke", LONG_NAME, *[visible(n) for n in LOOKALIKES]]
 
 
 def _rows(book) -> list[tuple]:
@@ -442,6 +445,7 @@ def _expected() -> list[tuple]:
         *_auto("printer", (1, 1, 1), "printer__hw.ipynb"),
         *_auto("parser", (1, 1, 1), "parser__hw.ipynb"),
         *_auto("nul", (1, 1, 1), "nul__hw.ipynb"),
+        *_auto("slowpoke", (0.5, 1, 1), "slowpoke__hw.ipynb", ("partial", "passed", "passed")),
         *_auto(LONG_NAME, (1, 1, 1), f"{LONG_NAME}/hw.ipynb"),
         *[row for n in LOOKALIKES for row in _auto(visible(n), (1, 1, 1), f"{visible(n)}/hw.ipynb")],
         _skipped("+SUM(1,2)", "+SUM(1,2)__notes.txt", "not a notebook or zip (.txt): ignored"),
@@ -597,6 +601,9 @@ def test_feedback_files_are_distinct_and_clean(hostile):
         assert not [t for t in tokens if t.type in ("html_block", "html_inline")], f.name
         assert "The grader blocked" not in f.read_text(encoding="utf-8")
     assert "Automatic score so far: 2 / 3" in (folder / index["eve"]).read_text(encoding="utf-8")
+    slow = (folder / index["slowpoke"]).read_text(encoding="utf-8")
+    assert "stopped at its time limit (it ran for more than 3 s of CPU time)" in slow, slow  # not "in general"
+    assert "check your answer in general" not in slow
     assert "Automatic score so far: 3 / 3" in (folder / index["alice"]).read_text(encoding="utf-8")
 
 

@@ -329,3 +329,68 @@ if __name__ == "__main__":  # the unprivileged path: run by the throwaway uid
     results["cgroup"] = cgroups.backend().kind
     results["note"] = cgroups.backend().note
     print(json.dumps(results))
+
+
+# ---- time limits that count the sandbox's own time (no kernel: a scripted clock) ------------------
+
+
+class _ScriptedClock:
+    """A sandbox's counters as a test dictates them: cpu seconds and per-task waiting seconds."""
+
+    def __init__(self, cpus=1.0):
+        self.cpus, self.cpu_now, self.waits = cpus, 0.0, {}
+
+    def cpu(self):
+        return self.cpu_now
+
+    def delays(self):
+        return dict(self.waits)
+
+
+@pytest.mark.parametrize("case, wall, cpu, waits, expected", [
+    # an honest case needing 2 s of CPU on a machine so loaded that it took 100 s: not stopped
+    ("honest under load", 100.0, 2.0, {"1/task/1": 98.0}, None),
+    # a case that sleeps: stopped after its limit of waiting, and said so
+    ("sleeping", 31.0, 0.1, {"1/task/1": 0.0}, "wall"),
+    # a loop: stopped once it used its limit of CPU
+    ("looping", 31.0, 30.5, {"1/task/1": 0.5}, "cpu"),
+    # 80 processes of its own queueing for its one core: starved by itself, so CPU time decides
+    ("own hog", 31.0, 30.9, {f"{i}/task/{i}": 30.0 for i in range(80)}, "cpu"),
+    ("own hog, early", 20.0, 19.9, {f"{i}/task/{i}": 19.0 for i in range(80)}, None),
+])
+def test_a_time_limit_counts_the_sandboxs_own_time(monkeypatch, case, wall, cpu, waits, expected):
+    now = [1000.0]
+    monkeypatch.setattr(sandbox.time, "monotonic", lambda: now[0])
+    clock = _ScriptedClock()
+    watch = sandbox.Stopwatch(clock, 30.0)
+    now[0] += wall
+    clock.cpu_now, clock.waits = cpu, waits
+    assert watch.over() == expected, case
+    if case == "honest under load":
+        assert watch.starved() == pytest.approx(98.0)  # moves the submission's deadline too
+
+
+def test_cgroup_v2_groups_get_the_limits(tmp_path, monkeypatch):
+    """The v2 branch, on a stand-in folder (this host's controllers are on v1): which files get what."""
+    base = tmp_path / "cg"
+    base.mkdir()
+    for name, text in {"cgroup.controllers": "cpuset cpu io memory pids", "cgroup.subtree_control": "",
+                       "cgroup.procs": str(os.getpid())}.items():
+        (base / name).write_text(text)
+    b = cgroups._try_v2({"": "/"}, [("cgroup2", str(base), "/", set())])
+    assert isinstance(b, cgroups.Backend) and b.kind == "v2", b
+    assert (base / "cgroup.subtree_control").read_text() == "+cpu +memory +pids"
+    g = b.group("sub", 3 * GiB, 96, 1.0)
+    d = g.dirs[""]
+    assert d.parent == base and d.name.startswith(f"facecourse-{os.getpid()}-")
+    assert [(d / f).read_text() for f in ("memory.max", "memory.swap.max", "pids.max", "cpu.max")] == \
+        [str(3 * GiB), "0", "96", "100000 100000"]
+    assert g.enter(["true"])[4:6] == [str(d / "cgroup.procs"), "--"]
+    missing = cgroups._try_v2({"": "/"}, [("cgroup2", str(tmp_path), "/", set())])
+    assert isinstance(missing, str)  # no controllers file: the fallback, with the reason
+
+
+def test_the_fallback_is_stated():
+    b = cgroups.Backend("none", cgroups.FALLBACK.format(why="test"))
+    assert b.group("x", GiB, 10, 1.0) is None
+    assert "bounded per process only" in b.note and "Delegate=yes" in b.note
