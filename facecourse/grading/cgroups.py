@@ -20,8 +20,9 @@ What there is, detected once per process (:func:`backend`):
   created under the grader's own cgroup if it may write there (root, or a delegated cgroup, e.g.
   ``systemd-run --user --scope -p Delegate=yes python3 course.py grade ...``). v2 forbids processes
   in a cgroup whose children have controllers: if the grader's cgroup holds only the grader, the
-  grader moves itself into a leaf child ``facecourse-grader`` first; if other processes share it
-  (a shell), the grader falls back and says so.
+  grader moves itself into a leaf child ``facecourse-grader`` first (when it checks the sandbox,
+  before any worker starts; workers are then born in that leaf and make their groups beside it);
+  if other processes share it (a shell), the grader falls back and says so.
 * **cgroup v1** (one hierarchy per controller, e.g. Debian's "hybrid" layout): a group in each of
   the ``memory``, ``pids``, ``cpu`` and ``cpuacct`` hierarchies, under the grader's own cgroups,
   if it may write there (root, or cgroups delegated to the grader's user by ``chown``).
@@ -296,6 +297,8 @@ def _try_v2(own: dict[str, str], mounts) -> Backend | str:
         return "no cgroup v2 hierarchy"
     mount, root = v2[0]
     base = _inside(mount, root, own[""])
+    if base.name == PREFIX + "grader":  # the grader moved itself here (below): groups go beside it
+        base = base.parent
     try:
         available = set(_read(Path(mount) / "cgroup.controllers").split())
         available &= set(_read(base / "cgroup.controllers").split()) if base != Path(mount) else available
@@ -319,7 +322,7 @@ def _try_v2(own: dict[str, str], mounts) -> Backend | str:
                 if not set(procs) <= mine:
                     return (f"the grader's cgroup {base} also holds other processes, so cgroup v2 forbids "
                             "giving it child groups with limits")
-                leaf = base / (PREFIX + "grader")
+                leaf = base / (PREFIX + "grader")  # its workers, started later, are born there too
                 leaf.mkdir(exist_ok=True)
                 for pid in procs:
                     _write(leaf / "cgroup.procs", pid)

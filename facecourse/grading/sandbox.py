@@ -211,6 +211,9 @@ def problem() -> str | None:
     for tool in ("prlimit", "nsenter", "mount"):
         if shutil.which(tool) is None:
             return f"the grading sandbox needs {tool} (util-linux): install util-linux, or pass --no-sandbox"
+    from . import cgroups
+
+    cgroups.backend()  # decided here, in the grader, before any worker starts (cgroup v2 may move it to a leaf)
     uid = _uid_for(os.getpid()) if os.geteuid() == 0 else None
     try:
         seccomp = _memfd(seccomp_filter())
@@ -553,6 +556,9 @@ class Kernel:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the grading kernel did not start within {start_timeout:.0f} s")
             time.sleep(0.05)
+        # the kernel's own process (bwrap's init starts it; unsandboxed it is ours): kept by stop_strays
+        self.kernel_pid = next((p for p in self.clock._pids()[1:] if p != self.child_pid and
+                                _parent(p) == self.child_pid), self.child_pid) if sandboxed else self.proc.pid
         # no student code has run yet: these are the kernel's own sockets; from now on the grader
         # reaches them only through these descriptors
         try:
@@ -612,6 +618,27 @@ class Kernel:
 
     def alive(self) -> bool:
         return self.proc.poll() is None
+
+    def stop_strays(self) -> int:
+        """SIGKILL every process of the sandbox except the kernel itself (and bwrap's); how many.
+
+        Called before the tests: processes a notebook left running (a server, a pool, 80 spinning
+        processes) would otherwise spend the sandbox's CPU, which the tests' time limits count.
+        """
+        keep = {self.proc.pid, self.child_pid, self.kernel_pid}
+        stopped = 0
+        for _ in range(20):  # until none is left (a process may fork while we look)
+            strays = [p for p in self.clock._pids() if p not in keep]
+            if not strays:
+                break
+            for pid in strays:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    stopped += 1
+                except OSError:
+                    pass
+            time.sleep(0.02)
+        return stopped
 
     def interrupt(self) -> None:
         """SIGINT through the control channel (the kernel sends it to itself); harmless if it is gone."""
@@ -708,6 +735,14 @@ def seccomp_filter() -> bytes:
         jf = labels[jf] - i - 1 if isinstance(jf, str) else jf
         out += struct.pack("=HBBI", op, jt, jf, k)
     return out
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return int(fh.read().rsplit(b")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _memfd(data: bytes) -> int:

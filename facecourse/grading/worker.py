@@ -319,39 +319,37 @@ class Runner:
         # the limit counts the sandbox's own time (CPU, or waiting it chose), never time it waited for
         # a CPU; the submission's deadline moves by that waiting time too
         watch = Stopwatch(self.kernel.clock, timeout)
+        excused = self.excused
         interrupted_at = idle_at = None
         reply, why = None, None
         seen = [nonce is None]
-        try:
-            while True:
-                now = time.monotonic()
-                if not self.kernel.alive():
-                    raise KernelGone("the kernel stopped (crash or memory limit)")
-                if interrupted_at is None:
-                    why = watch.over() or ("total" if now > self.deadline + self.excused + watch.starved() else None)
-                    if why:
-                        if not interrupt:
-                            raise KernelGone(f"the kernel did not answer the grader's probe within {timeout:.0f} s")
-                        self.kernel.interrupt()
-                        interrupted_at = now
-                if interrupted_at is not None and now > interrupted_at + 5:
-                    raise KernelGone(f"{time_limit(why, timeout)} and ignored the interrupt")
-                if now > self.deadline + self.excused + watch.starved() + 5:
-                    raise KernelGone("the submission's total time ran out")
-                if idle_at is not None and now > idle_at + IDLE_GRACE:
-                    raise KernelGone("the kernel finished a request without running it or answering "
-                                     "(was IPython's execution replaced?)")
-                if self._read_iopub(msg_id, output, seen, 0.0):
-                    idle_at = idle_at or now
-                try:
-                    msg = kc.get_shell_msg(timeout=0.05)
-                except queue.Empty:
-                    continue
-                if msg.get("parent_header", {}).get("msg_id") == msg_id and msg["msg_type"] == "execute_reply":
-                    reply = msg["content"]
-                    break
-        finally:
-            self.excused += watch.starved()
+        while True:
+            now = time.monotonic()
+            self.excused = excused + watch.starved()
+            if not self.kernel.alive():
+                raise KernelGone("the kernel stopped (crash or memory limit)")
+            if interrupted_at is None and (why := watch.over() or ("total" if now > self.deadline + self.excused
+                                                                   else None)):
+                if not interrupt:
+                    raise KernelGone(f"the kernel did not answer the grader's probe within {timeout:.0f} s")
+                self.kernel.interrupt()
+                interrupted_at = now
+            if interrupted_at is not None and now > interrupted_at + 5:
+                raise KernelGone(f"{time_limit(why, timeout)} and ignored the interrupt")
+            if now > self.deadline + self.excused + 5:
+                raise KernelGone("the submission's total time ran out")
+            if idle_at is not None and now > idle_at + IDLE_GRACE:
+                raise KernelGone("the kernel finished a request without running it or answering "
+                                 "(was IPython's execution replaced?)")
+            if self._read_iopub(msg_id, output, seen, 0.0):
+                idle_at = idle_at or now
+            try:
+                msg = kc.get_shell_msg(timeout=0.05)
+            except queue.Empty:
+                continue
+            if msg.get("parent_header", {}).get("msg_id") == msg_id and msg["msg_type"] == "execute_reply":
+                reply = msg["content"]
+                break
         if idle_at is None:
             self._drain_iopub(msg_id, output, seen)
         else:
@@ -476,6 +474,7 @@ class Runner:
 
         def prepare() -> None:
             """restore(), then the provided cells that use answers, run again on the student's answers."""
+            self.kernel.stop_strays()  # processes the notebook left running would spend the tests' CPU time
             printed = []
             status, err = self.checked(f"print(__import__('json').dumps({self.harness}.restore()))",
                                        RESTORE_TIMEOUT, printed)

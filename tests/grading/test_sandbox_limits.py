@@ -157,6 +157,31 @@ try:
 except OSError:
     pass
 out["shm_bytes"] = shm
+files = []
+try:
+    while len(files) < 5000:
+        files.append(open("/dev/null"))
+except OSError:
+    pass
+files.pop().close()  # room for listing them: the listing's own descriptor takes its place
+out["open_files"] = len(os.listdir("/proc/self/fd"))  # every descriptor of the kernel at the peak
+for f in files:
+    f.close()
+import mmap
+r, w = os.pipe()
+if os.fork() == 0:  # a process mapping memory (untouched) until refused: its largest address space
+    maps = []
+    try:
+        while len(maps) < 1000:
+            maps.append(mmap.mmap(-1, 2 ** 26))
+    except (OSError, ValueError):
+        pass
+    peak = [ln for ln in open("/proc/self/status") if ln.startswith("VmPeak:")][0].split()[1]
+    os.write(w, peak.encode())
+    os._exit(0)
+os.close(w)
+out["address_space"] = int(os.read(r, 100)) * 1024
+os.wait()
 print(json.dumps(out))
 """,
 }
@@ -260,6 +285,11 @@ def measured():
     return out
 
 
+def _needs(measured: dict, path: str) -> None:
+    if path not in measured:
+        pytest.skip("the root path is measured only when the tests run as root")
+
+
 def _cgroup_expected(result: dict) -> bool:
     if result["cgroup"] == "none" and REQUIRED:
         pytest.fail("CI must bound each sandbox as a whole, but no cgroup was usable: " + cgroups.backend().note)
@@ -269,6 +299,7 @@ def _cgroup_expected(result: dict) -> bool:
 @needs_sandbox
 @pytest.mark.parametrize("path", PATHS)
 def test_memory_of_the_whole_sandbox_tmpfs_included(measured, path):
+    _needs(measured, path)
     r = measured[path]["memory"]
     limits = sandbox.Limits()
     assert "error" not in r, r
@@ -284,6 +315,7 @@ def test_memory_of_the_whole_sandbox_tmpfs_included(measured, path):
 @needs_sandbox
 @pytest.mark.parametrize("path", PATHS)
 def test_processes_of_the_whole_sandbox(measured, path):
+    _needs(measured, path)
     r = measured[path]["processes"]
     limits = sandbox.Limits()
     assert "error" not in r, r
@@ -294,6 +326,7 @@ def test_processes_of_the_whole_sandbox(measured, path):
 @needs_sandbox
 @pytest.mark.parametrize("path", PATHS)
 def test_cpu_of_the_whole_sandbox(measured, path):
+    _needs(measured, path)
     r = measured[path]["cpu"]
     assert "error" not in r, r
     if _cgroup_expected(measured[path]["memory"]):
@@ -303,12 +336,16 @@ def test_cpu_of_the_whole_sandbox(measured, path):
 @needs_sandbox
 @pytest.mark.parametrize("path", PATHS)
 def test_no_namespace_no_mount_no_write_outside_the_given_folders(measured, path):
+    _needs(measured, path)
     r = measured[path]["confinement"]
     assert "error" not in r, r
     assert all(r[k] is True for k in ("userns", "userns_mount", "mount", "unshare_syscall", "/x", "/dev/x",
                                       "/run/kernel/x", "/usr/x")), r
     assert r["socket_moved"] is False, r
     assert r["shm_bytes"] <= sandbox.Limits().tmp_size, r  # before: 1.5 GiB on the unprivileged path
+    limits = sandbox.Limits()
+    assert limits.open_files - 16 <= r["open_files"] <= limits.open_files, r
+    assert limits.memory - 2 ** 26 <= r["address_space"] <= limits.memory, r
 
 
 @needs_sandbox
@@ -386,6 +423,10 @@ def test_cgroup_v2_groups_get_the_limits(tmp_path, monkeypatch):
     assert [(d / f).read_text() for f in ("memory.max", "memory.swap.max", "pids.max", "cpu.max")] == \
         [str(3 * GiB), "0", "96", "100000 100000"]
     assert g.enter(["true"])[4:6] == [str(d / "cgroup.procs"), "--"]
+    # a worker, born in the leaf the grader moved itself to, makes its groups beside that leaf
+    (base / "facecourse-grader").mkdir()
+    again = cgroups._try_v2({"": "/facecourse-grader"}, [("cgroup2", str(base), "/", set())])
+    assert isinstance(again, cgroups.Backend) and again.parents == {"": base}
     missing = cgroups._try_v2({"": "/"}, [("cgroup2", str(tmp_path), "/", set())])
     assert isinstance(missing, str)  # no controllers file: the fallback, with the reason
 
@@ -394,3 +435,41 @@ def test_the_fallback_is_stated():
     b = cgroups.Backend("none", cgroups.FALLBACK.format(why="test"))
     assert b.group("x", GiB, 10, 1.0) is None
     assert "bounded per process only" in b.note and "Delegate=yes" in b.note
+
+
+@needs_sandbox
+def test_processes_left_running_are_stopped_before_the_tests():
+    """80 spinning processes (own sessions) left by a cell would spend the CPU the tests' limits count."""
+    k = sandbox.Kernel("probe.ipynb", b"{}", sandbox.Limits(), sandboxed=True, label="limits-strays")
+    try:
+        msg_id = k.client.execute("import os\nfor _ in range(20):\n    if os.fork() == 0:\n        os.setsid()\n"
+                                  "        while True:\n            pass\n")
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            try:
+                msg = k.client.get_shell_msg(timeout=0.5)
+            except queue.Empty:
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                break
+        assert len(k.clock._pids()) >= 20 + 3
+        assert k.stop_strays() >= 20
+        time.sleep(0.2)
+        assert k.alive() and k.clock._pids() == [k.proc.pid, k.child_pid, k.kernel_pid] or \
+            set(k.clock._pids()) <= {k.proc.pid, k.child_pid, k.kernel_pid} | set(_zombies(k.clock._pids()))
+        cpu = k.clock.cpu()
+        time.sleep(1.0)
+        assert k.clock.cpu() - cpu < 0.3  # nothing spins any more
+    finally:
+        k.kill()
+
+
+def _zombies(pids):
+    out = []
+    for p in pids:
+        try:
+            if Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                out.append(p)
+        except OSError:
+            pass
+    return out
