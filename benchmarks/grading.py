@@ -68,7 +68,7 @@ def _hostile(reference: dict) -> dict[str, dict]:
         # 80 spinning processes, each in its own session, kept running while the kernel waits (issue 21:
         # without a bound on the sandbox as a whole they cost honest students graded meanwhile points)
         "cpu_hog": "import os, time\nfor _ in range(80):\n    if os.fork() == 0:\n        os.setsid()\n"
-                   "        while True:\n            pass\ntime.sleep(50)",
+                   "        while True:\n            pass\ntime.sleep(30)",
     }
     out = {}
     for name, code in attacks.items():

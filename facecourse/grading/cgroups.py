@@ -363,8 +363,8 @@ def backend() -> Backend:
         return Backend("none", FALLBACK.format(why="FACECOURSE_CGROUPS=none"))
     try:
         own, mounts = _own_cgroups(), _mounts()
-    except OSError as exc:
-        return Backend("none", FALLBACK.format(why=f"/proc is not readable: {exc.strerror}"))
+    except (OSError, ValueError, IndexError) as exc:
+        return Backend("none", FALLBACK.format(why=f"/proc/self/cgroup or mountinfo unreadable: {exc}"))
     reasons = []
     for kind, attempt in (("v2", _try_v2), ("v1", _try_v1)):
         if forced and forced != kind:

@@ -292,9 +292,10 @@ def open_sockets(folder: str, prefix: str = "k") -> dict[str, int]:
     parts = Path(folder).parts
     fd = os.open(parts[0], flags | os.O_DIRECTORY)
     try:
-        for part in parts[1:]:
+        for k, part in enumerate(parts[1:], 1):
             # /proc/PID/root is the one link that must be followed: it is the sandbox's root itself
-            nxt = os.open(part, (flags & ~os.O_NOFOLLOW if part == "root" else flags) | os.O_DIRECTORY, dir_fd=fd)
+            magic = k == 3 and parts[1] == "proc" and part == "root"
+            nxt = os.open(part, (flags & ~os.O_NOFOLLOW if magic else flags) | os.O_DIRECTORY, dir_fd=fd)
             os.close(fd)
             fd = nxt
         out = {}
