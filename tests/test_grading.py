@@ -109,6 +109,8 @@ def _sandbox_processes() -> list[str]:
             cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
+        if ".venv/bin/python" in cmd and sys.prefix not in cmd:
+            continue  # another clone's grader on a shared machine (same label for the same test)
         if any(m in environ for m in marks) or "sleep 1234567" in cmd:
             out.append(f"{d.name} {cmd}")
     return out
