@@ -260,6 +260,10 @@ def cmd_grade(args, extra=()) -> int:
         note = grading.solutions_note(args.solutions)
         if note:
             print(f"[facecourse] {note}", file=sys.stderr, flush=True)
+        if not args.no_sandbox:
+            from .grading import cgroups
+
+            print(f"[facecourse] sandbox limits: {cgroups.backend().note}", file=sys.stderr, flush=True)
         book = grading.grade_folder(args.submissions, args.out, assignment=args.assignment, workers=args.workers,
                                     cell_timeout=args.cell_timeout, total_timeout=args.timeout,
                                     test_timeout=args.test_timeout, sandbox=not args.no_sandbox,

@@ -33,7 +33,7 @@ from .run import Outcome, _grade_one, autograder_for, questions_for, require_san
 GradingError = ExerciseError
 
 TMP_PREFIX = ".facecourse-tmp-"
-COLUMNS = ["student", "assignment", "question", "points", "max", "status", "file"]
+COLUMNS = ["student", "assignment", "question", "points", "max", "status", "file", "flag"]
 
 
 def _remove_tree(path: Path) -> None:
@@ -158,7 +158,7 @@ def grade_folder(folder: str | Path, out: str | Path, assignment: str | None = N
     runs on one of its workers (:mod:`facecourse.classroom.cluster`; ``workers`` then defaults to the
     cluster's threads), everything else here, so the outputs are those of a local run.
     Returns the gradebook as a DataFrame (one row per student, assignment and question, and one per
-    file that was not graded, with its status). Raises ``GradingError`` for a missing folder, an
+    file that was not graded, with its status; ``flag`` warns about a name that may impersonate another). Raises ``GradingError`` for a missing folder, an
     unknown assignment, an output folder inside the submissions, or a sandbox that cannot start.
 
     Example: ``grade_folder("submissions", "grades", assignment="00_warmup", solutions="~/private/solutions")``.
@@ -240,6 +240,9 @@ def grade_folder(folder: str | Path, out: str | Path, assignment: str | None = N
                 rows.append({"student": s.student, "assignment": s.assignment if s.assignment in known else "",
                              "question": "", "points": None, "max": None, "status": s.status, "file": s.file})
         merge_manual(out, answers, {a: qs_of(a) for a, _ in answers}, rows)
+        flags = {s.student: s.flag for s in subs if s.flag}  # possible impersonation, on every row of the name
+        for r in rows:
+            r["flag"] = flags.get(r["student"], "")
         book = pd.DataFrame(rows, columns=COLUMNS)
         book = book.sort_values(["student", "assignment", "question", "file"], kind="stable").reset_index(drop=True)
         write_gradebook(out, book)
