@@ -142,27 +142,31 @@ def _status_of(pts: float, mx: float) -> str:
     return "passed" if pts >= mx else ("partial" if pts > 0 else "failed")
 
 
-_warm: dict[tuple, object] = {}
-_warm_locks: dict[tuple, threading.Lock] = {}
+_warm: dict[str, object] = {}
+_warm_locks: dict[str, threading.Lock] = {}
 #: where warm processes keep their private folders (grade_folder points it at its own temp folder)
 TEMP_ROOT: str | None = None
 
 
-def warm_for(assignment: str, solutions: str | Path | None = None):
-    """The warm process of ``assignment`` (:class:`.trusted.Warm`), started on first use."""
+def _warm_process(key: str, exercise: dict):
+    """The warm process (:class:`.trusted.Warm`) of one exercise (``key``: a digest of ``exercise``), started
+    on first use; one at a time per exercise, other threads wait for it."""
     from .trusted import Warm
 
-    sol = _solution(assignment, solutions)
-    key = (str(sol), sol.stat().st_mtime)
     with _lock:
         lock = _warm_locks.setdefault(key, threading.Lock())
     with lock:
         w = _warm.get(key)
         if w is None or not w.alive():
-            zip_bytes, reference = autograder_for(assignment, solutions)
-            w = Warm({"autograder_b64": base64.b64encode(zip_bytes).decode(), **reference, "temp_dir": TEMP_ROOT})
+            w = Warm({**exercise, "temp_dir": TEMP_ROOT})
             _warm[key] = w
         return w
+
+
+def warm_for(assignment: str, solutions: str | Path | None = None):
+    """The warm process of ``assignment`` (started now if needed; benchmarks time it on its own)."""
+    exercise = exercise_job(assignment, solutions)
+    return _warm_process(hashlib.sha256(json.dumps(exercise, sort_keys=True).encode()).hexdigest(), exercise)
 
 
 def stop_warm() -> None:
@@ -179,26 +183,24 @@ atexit.register(stop_warm)
 
 def _grade_one(sub: Submission, work_root: Path | None = None, private: list[str] | None = None,
                cell_timeout: float = 60.0, total_timeout: float = 900.0, sandbox: bool = True,
-               solutions: str | Path | None = None, test_timeout: float | None = None) -> Outcome:
-    """Grade one collected submission; one row per question of its assignment."""
+               solutions: str | Path | None = None, test_timeout: float | None = None, run=None) -> Outcome:
+    """Grade one collected submission; one row per question of its assignment.
+
+    ``run`` replaces :func:`_run_worker` (same signature): the cluster's runner
+    (:class:`facecourse.classroom.cluster.Cluster`) grades the job on a worker, which checks its own sandbox.
+    """
     outcome = Outcome(sub)
     qs = questions_for(sub.assignment, solutions)
     status, results = None, {}
-    if sandbox and sandbox_problem():
+    if sandbox and run is None and sandbox_problem():
         status = "not graded: " + sandbox_problem()
     else:
         job = {"notebook_b64": base64.b64encode(Path(sub.notebook).read_bytes()).decode(),
                "notebook_name": f"{sub.assignment}.ipynb", "cell_timeout": float(cell_timeout),
                "test_timeout": float(test_timeout or min(cell_timeout, 30.0)), "total_timeout": float(total_timeout),
                "sandbox": bool(sandbox), "label": label_of(sub), "limits": {"cpu_seconds": int(total_timeout) + 60}}
-        try:
-            warm = warm_for(sub.assignment, solutions)
-        except (RuntimeError, OSError) as exc:
-            status, results = f"grader error: {exc}", {}
-        else:
-            status, results = warm.run(job, total_timeout + 120)
-            if status is None and results.get("failure") and not results.get("questions"):
-                status = f"grader error: {results['failure'][:300]}"
+        job.update(exercise_job(sub.assignment, solutions))  # self-contained: a cluster worker needs it all
+        status, results = (run or _run_worker)(job, total_timeout)
     scored = results.get("questions", {})
     auto = {q.name for q in qs if not q.manual}
     if status is None and set(scored) != auto:
@@ -216,8 +218,7 @@ def _grade_one(sub: Submission, work_root: Path | None = None, private: list[str
             pts = round(min(max(float(s["score"]), 0.0), q.points), 4)
             row.update(points=pts, status=_status_of(pts, q.points))
             if pts < q.points:
-                outcome.feedback.append(f"**{q.name}** ({pts:g}/{q.points:g}): " + _feedback(s, test_timeout or
-                                                                                             min(cell_timeout, 30.0)))
+                outcome.feedback.append(f"**{q.name}** ({pts:g}/{q.points:g}): " + _feedback(s))
         outcome.rows.append(row)
     if results.get("errors"):
         outcome.feedback.append("Errors while running your notebook (first 5):\n" +
@@ -229,15 +230,44 @@ def _grade_one(sub: Submission, work_root: Path | None = None, private: list[str
     return outcome
 
 
-def _feedback(s: dict, test_timeout: float) -> str:
+def _feedback(s: dict) -> str:
     """What a student reads about one question that lost points (public sentences; hidden: pass/fail only)."""
     summary = str(s.get("public_summary", "")).strip()[:2500].replace("```", "'''")
     if s.get("unanswered"):
         return summary.splitlines()[0] if summary else "not answered yet."
     if not s.get("public_passed"):
         return "public checks failed:\n\n```\n" + summary + "\n```"
-    timeouts = int(s.get("hidden_timeouts") or 0)
-    if timeouts:
-        return (f"public checks passed; {timeouts} hidden check(s) stopped at the time limit ({test_timeout:g} s "
-                "for your code in one check): make your answer faster, or ask your instructor if the machine was busy.")
+    limit = str(s.get("time_limit") or "")
+    if limit:
+        return (f"a check was stopped at its time limit ({limit.split(': ', 1)[-1][:200]}): make your code "
+                "faster, or make sure it finishes for every input.")
     return "public checks passed; hidden checks failed, so check your answer in general, not only for the shown case."
+
+
+def exercise_job(assignment: str, solutions: str | Path | None = None) -> dict:
+    """What the trusted side needs to know of an assignment: its autograder (tests, hidden ones too) and
+    the code cells of its blank exercise and of its solution blocks (see :func:`autograder_for`)."""
+    zip_bytes, reference = autograder_for(assignment, solutions)
+    return {"autograder_b64": base64.b64encode(zip_bytes).decode(), **reference}
+
+
+EXERCISE_KEYS = ("autograder_b64", "reference_sources", "reference_answer", "solution_sources")
+
+
+def _run_worker(job: dict, total_timeout: float) -> tuple[str | None, dict]:
+    """Grade ``job`` (a submission and its exercise) in a child of the exercise's warm process (started on
+    first use, one per exercise and grader process, here or on a cluster worker); (status or None, results).
+
+    The child keeps the submission's own time limit (which waits out time its sandbox spent waiting for
+    a CPU); ``3 * total_timeout + 120`` s is only the backstop for a child that hangs (then killed).
+    """
+    exercise = {k: job[k] for k in EXERCISE_KEYS if k in job}
+    key = hashlib.sha256(json.dumps(exercise, sort_keys=True).encode()).hexdigest()
+    try:
+        warm = _warm_process(key, exercise)
+    except (RuntimeError, OSError) as exc:
+        return f"grader error: {exc}", {}
+    status, results = warm.run({k: v for k, v in job.items() if k not in EXERCISE_KEYS}, 3 * total_timeout + 120)
+    if status is None and results.get("failure") and not results.get("questions"):
+        return f"grader error: {results['failure'][:300]}", results
+    return status, results

@@ -25,8 +25,8 @@ a private temporary folder, so no key or file of the instructor's installation r
 
 **Servers.** A case may start one of the course's loopback servers (a portal, the sandbox site)
 in this process and call a student function that talks to it: the sandboxed kernel has no
-network, so each server is bridged into it (a Unix socket the grader listens on, placed in the
-kernel's socket folder, and a relay the agent opens on the same 127.0.0.1 port inside the
+network, so each server is bridged into it (Unix sockets the grader made in the kernel's socket
+folder before it was sealed, and a relay the agent opens on the same 127.0.0.1 port inside the
 sandbox). Every request reaches the trusted server, whose logs the case then reads.
 """
 
@@ -214,26 +214,28 @@ class Session:
     """Requests to the student's kernel for one submission.
 
     ``link.request(payload, timeout)`` sends one request (``payload``, the pickled request) to the
-    agent and returns ``(status, replies)`` (the agent's ``display_data`` replies); it raises the
-    worker's ``KernelGone`` when the kernel dies. ``agent`` is the agent's name in the kernel, ``token`` its key for handles.
+    agent and returns ``(status, replies)``: "ok" or ``"timeout:<cpu|wall|total>"``, and the agent's
+    ``display_data`` replies; it raises the worker's ``KernelGone`` when the kernel dies.
+    ``link.last_own``: the sandbox's own seconds in that request (a case's limit counts these). ``agent`` is the agent's name in the kernel, ``token`` its key for handles.
     """
 
     def __init__(self, link, agent: str, token: str, limits: wire.Limits | None = None,
-                 bridge_dir: str | None = None, bridge_inside: str | None = None):
+                 listeners: list | None = None):
         self.link, self.agent, self.token = link, agent, token
         self.limits = limits or wire.Limits()
         self.lock = threading.RLock()
         self.deadline: float | None = None
         self.timeout = 30.0
-        self.bridge_dir, self.bridge_inside = bridge_dir, bridge_inside
+        self.listeners = list(listeners or [])  # (path in the sandbox, listening socket): see _sync_bridges
+        self.targets: dict[int, int] = {}
         self.bridged: set[int] = set()
         self.notes: list[str] = []
-        self._bridge_listeners: list[socket.socket] = []
 
-    # one case's time limit
+    # one case's time limit: what the student's code may use of it in all, counted in the sandbox's
+    # own time (CPU, or waiting it chose; never time it waited for a CPU: .sandbox.Stopwatch)
     def start_case(self, seconds: float) -> None:
         self.timeout = seconds
-        self.deadline = time.monotonic() + seconds
+        self.deadline = seconds
 
     def end_case(self) -> None:
         self.deadline = None
@@ -241,10 +243,11 @@ class Session:
     def _remaining(self) -> float:
         if self.deadline is None:
             return 60.0
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise CaseTimeout(f"the check took more than {self.timeout:.0f} s (its time limit) and was stopped")
-        return left
+        if self.deadline <= 0:
+            from .worker import time_limit
+
+            raise CaseTimeout(time_limit("cpu", self.timeout))
+        return self.deadline
 
     def _handle(self, info: dict):
         return Remote(self, info)
@@ -261,16 +264,19 @@ class Session:
                             f"{exc}); this is a problem of the check, not of your answer") from None
         with self.lock:
             status, replies = self.link.request(payload, timeout if timeout is not None else self._remaining())
-        if status == "timeout":
-            raise CaseTimeout(f"your code ran for more than {self.timeout:.0f} s (the time limit of one check) "
-                              "and was stopped")
+            if self.deadline is not None and timeout is None:
+                self.deadline -= getattr(self.link, "last_own", 0.0)
+        if status != "ok":  # "timeout:<why>": the student's code hit the case's time limit
+            from .worker import time_limit
+
+            raise CaseTimeout(time_limit(status.partition(":")[2] or None, timeout or self.timeout))
         reply = next((r for r in replies if isinstance(r, dict) and r.get("rid") == rid), None)
         if reply is None:
             raise AgentProblem(f"the kernel did not answer the grader's request ({status})")
         return reply
 
     def op(self, kind: str, *args, function: str | None = None, doing: str | None = None):
-        if self.bridge_dir is not None and kind in ("call", "setattr", "setitem", "getattr"):
+        if self.listeners and kind in ("call", "setattr", "setitem", "getattr"):
             try:
                 self._sync_bridges()
             except (OSError, AgentProblem) as exc:  # the student's code will then not reach the server
@@ -281,8 +287,9 @@ class Session:
             return self.decode(reply.get("value"))
         if status == "raised":
             if reply.get("type") == "KeyboardInterrupt":
-                raise CaseTimeout(f"your code ran for more than {self.timeout:.0f} s (the time limit of one "
-                                  "check) and was stopped")
+                from .worker import time_limit
+
+                raise CaseTimeout(time_limit("cpu", self.timeout))
             message = str(reply.get("message", ""))[:1000]
             if doing and function is None:
                 message = f"{message} (while the check was {doing})" if message else f"(while the check was {doing})"
@@ -321,29 +328,50 @@ class Session:
 
     # -- bridges to the grader's loopback servers ------------------------------------------------
     def _sync_bridges(self) -> None:
+        """Relay every loopback server running in this process into the kernel, at the same port.
+
+        The sandbox has its own (empty) loopback: for each server the agent listens on 127.0.0.1:PORT in
+        the sandbox and connects to one of the Unix sockets the grader made in the kernel's socket
+        folder before it was sealed (``bridge_listeners``); here each connection there is relayed to
+        the server. A listener whose server has stopped is used again for the next one.
+        """
         from ..webserver import LoopbackServer
 
+        live = set()
         for server in list(LoopbackServer.live):
             try:
-                port = server.port
+                live.add(server.port)
             except RuntimeError:
                 continue
-            if port in self.bridged:
-                continue
+        for port in sorted(live - self.bridged):
+            free = next((i for i in range(len(self.listeners)) if self.targets.get(i) not in live), None)
+            if free is None:
+                self.notes.append("more servers ran at once than the grader can bridge into the kernel")
+                return
+            if free not in self.targets:
+                threading.Thread(target=_relay_accept, args=(self.listeners[free][1], self.targets, free),
+                                 daemon=True).start()
+            self.targets[free] = port
             self.bridged.add(port)
-            name = f"b{port}-{secrets.token_hex(4)}"
-            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            path = os.path.join(self.bridge_dir, name)
-            try:
-                listener.bind(path)
-                os.chmod(path, 0o666)  # the kernel's uid connects; only its own sandbox can see the file
-            except OSError:
-                listener.close()
-                continue
-            listener.listen(16)
-            self._bridge_listeners.append(listener)
-            threading.Thread(target=_relay_accept, args=(listener, port), daemon=True).start()
-            self.request("bridge", port, f"{self.bridge_inside}/{name}", timeout=10.0)
+            self.request("bridge", port, self.listeners[free][0], timeout=10.0)
+
+
+def _relay_accept(listener: socket.socket, targets: dict, i: int) -> None:
+    from .agent import _pump
+
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        try:
+            upstream = socket.create_connection(("127.0.0.1", targets[i]), timeout=10)
+            upstream.settimeout(None)
+        except OSError:
+            conn.close()
+            continue
+        for a, b in ((conn, upstream), (upstream, conn)):
+            threading.Thread(target=_pump, args=(a, b), daemon=True).start()
 
 
 class _Pickler(pickle.Pickler):
@@ -486,6 +514,18 @@ def _die_with_parent() -> None:
         pass
 
 
+#: process names (``/proc/PID/comm``, what ``ps -o comm`` and ``psutil.Process.name()`` show) of the warm
+#: process and of the children that grade one submission each (their command line is the warm one's)
+WARM_NAME, CHILD_NAME = b"fc-warm", b"fc-grading"
+
+
+def _name(name: bytes) -> None:
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(15, ctypes.c_char_p(name), 0, 0, 0)  # PR_SET_NAME
+    except (OSError, AttributeError):
+        pass
+
+
 def _send(conn: socket.socket, obj) -> None:
     data = json.dumps(obj).encode()
     conn.sendall(len(data).to_bytes(8, "big") + data)
@@ -513,6 +553,7 @@ def _exactly(conn: socket.socket, n: int) -> bytes:
 def serve(sock_path: str) -> int:
     """The warm process (``python -m facecourse.grading.trusted SOCKET``): the exercise on stdin as JSON."""
     _die_with_parent()
+    _name(WARM_NAME)
     job = json.loads(sys.stdin.buffer.read())
     local = tempfile.mkdtemp(prefix="facecourse-given-", dir=job.get("temp_dir") or None)
     os.environ["FACECOURSE_LOCAL"] = local  # the given cells' keys and files: private, thrown away
@@ -554,6 +595,7 @@ def _child(conn: socket.socket, exercise: Exercise) -> None:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.setsid()
         _die_with_parent()
+        _name(CHILD_NAME)
         _send(conn, {"pid": os.getpid()})
         job = _receive(conn)
         from .worker import Runner

@@ -51,6 +51,19 @@ INIT_CELL = re.compile(r"^(# Initialize Otter\s*)?(import otter\s+grader = otter
                        r"from facecourse\.checks import Notebook\s+grader = Notebook\([^()]*\))$")
 ERROR_CHARS = 300
 MAX_REPLY_CHARS = 400 * 1024 ** 2  # what one agent reply may hold (JSON text)
+BRIDGES = 4  # the grader's loopback servers that can be relayed into one kernel at once
+
+
+TIME_LIMIT = "time limit: "
+
+
+def time_limit(why: str | None, seconds: float) -> str:
+    """The sentence for a request stopped at its time limit (``why`` from :meth:`.sandbox.Stopwatch.over`)."""
+    if why == "cpu":
+        return f"{TIME_LIMIT}it ran for more than {seconds:g} s of CPU time"
+    if why == "wall":
+        return f"{TIME_LIMIT}it waited more than {seconds:g} s (sleeping, or waiting for input or a lock)"
+    return f"{TIME_LIMIT}the submission's total time ran out"
 
 
 class KernelGone(BaseException):
@@ -83,13 +96,21 @@ def resolve_points(total, case_points: list) -> list[float]:
     return [float(p) if p is not None else rest for p in case_points]
 
 
+def _parse(src: str):
+    """``ast.parse(src)``, or None for code Python refuses (a syntax error, a NUL byte: SyntaxError on
+    3.11.4+ and 3.12, ValueError on 3.11.0-3.11.3, RecursionError or MemoryError for deep nesting)."""
+    try:
+        return ast.parse(src)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 def _bound(src: str) -> set[str]:
     """Names a cell binds in its namespace (assignments, imports, definitions; not inside functions).
 
     Used on the INSTRUCTOR's cells only (never on a student's)."""
-    try:
-        tree = ast.parse(src)
-    except (SyntaxError, ValueError):
+    tree = _parse(src)
+    if tree is None:
         return set()
     names = set()
 
@@ -112,9 +133,8 @@ def _bound(src: str) -> set[str]:
 
 def _loads(src: str) -> set[str]:
     """Every name a cell reads (anywhere in it, function bodies included)."""
-    try:
-        tree = ast.parse(src)
-    except (SyntaxError, ValueError):
+    tree = _parse(src)
+    if tree is None:
         return set()
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
@@ -170,26 +190,24 @@ class Runner:
         self.late_values: dict = {}
         self.late_failed: set[str] = set()
         self.times: dict[str, float] = {}  # seconds per phase (kernel start and cells, tests), for benchmarks
+        self.excused = 0.0  # seconds the sandboxes waited for a CPU: added to the submission's deadline
+        self.last_own = 0.0  # the sandbox's own seconds (not waiting for a CPU) in the last request
         self._t0 = time.monotonic()
 
     # -- the kernel ---------------------------------------------------------------------------
     def start(self) -> None:
-        from .sandbox import RUN_DIR
         from .trusted import Session
 
         self.kernel = self.Kernel(self.job["notebook_name"], self.nb_bytes, self.limits,
                                   sandboxed=self.job["sandbox"], label=self.job.get("label", ""),
-                                  attempt=self.restarts,
-                                  start_timeout=min(120.0, max(5.0, self.deadline - time.monotonic())))
+                                  attempt=self.restarts, bridges=BRIDGES,
+                                  start_timeout=min(120.0, max(5.0, self.deadline + self.excused - time.monotonic())))
         status, err = self.execute(f"import facecourse.grading.agent as _fc_m\n_fc_m.install(get_ipython(), "
                                    f"{self.agent!r}, {self.token!r})\ndel _fc_m", 120)
         if status != "ok":
             raise RuntimeError(f"the grader's agent could not start in the kernel: {err}")
         self._open_comm()
-        inside = None
-        if self.job["sandbox"]:
-            inside = f"/proc/{self.kernel.child_pid}/root{RUN_DIR}"
-        self.session = Session(self, self.agent, self.token, bridge_dir=inside, bridge_inside=RUN_DIR)
+        self.session = Session(self, self.agent, self.token, listeners=self.kernel.bridge_listeners)
 
     def stop(self) -> None:
         if self.kernel is not None:
@@ -212,29 +230,37 @@ class Runner:
         """The link the trusted :class:`~.trusted.Session` uses: one request to the agent (a comm message
         whose binary frame is ``payload``); (status ok or timeout, the agent's replies).
 
-        At ``timeout`` the kernel is interrupted (the student's code raises KeyboardInterrupt); a kernel
-        that does not finish within 5 s more is KernelGone, as is one that dies."""
+        At ``timeout`` (the sandbox's own time: :class:`.sandbox.Stopwatch`) the kernel is interrupted
+        (the student's code raises KeyboardInterrupt) and the status is ``"timeout:<why>"`` (``why`` as
+        :func:`time_limit` takes it); a kernel that does not finish within 5 s more is KernelGone, as
+        is one that dies."""
+        from .sandbox import Stopwatch
+
         kc = self.kernel.client
         msg = kc.session.msg("comm_msg", {"comm_id": self.comm_id, "data": {}})
         kc.session.send(kc.shell_channel.socket, msg, buffers=[payload])
         msg_id = msg["header"]["msg_id"]
-        limit = min(time.monotonic() + timeout, self.deadline)
-        interrupted_at = None
+        watch = Stopwatch(self.kernel.clock, timeout)
+        excused = self.excused
+        interrupted_at, why = None, None
         replies: list = []
         budget = [MAX_REPLY_CHARS]
         while True:
             now = time.monotonic()
+            self.excused = excused + watch.starved()
             if not self.kernel.alive():
                 raise KernelGone("the kernel stopped (crash or memory limit)")
-            if now > limit and interrupted_at is None:
+            if interrupted_at is None and (why := watch.over() or ("total" if now > self.deadline + self.excused
+                                                                   else None)):
                 self.kernel.interrupt()
                 interrupted_at = now
             if interrupted_at is not None and now > interrupted_at + 5:
-                raise KernelGone(f"ran for more than {timeout:.0f} s and ignored the interrupt")
-            if now > self.deadline + 5:
+                raise KernelGone(f"{time_limit(why, timeout)} and ignored the interrupt")
+            if now > self.deadline + self.excused + 5:
                 raise KernelGone("the submission's total time ran out")
             if self._read_iopub(msg_id, replies, budget, 0.02):
-                return ("timeout" if interrupted_at is not None else "ok"), replies
+                self.last_own = max(0.0, time.monotonic() - watch.t0 - watch.starved())
+                return (f"timeout:{why}" if interrupted_at is not None else "ok"), replies
 
     def execute(self, code: str, timeout: float, replies: list | None = None,
                 interrupt: bool = True) -> tuple[str, str]:
@@ -245,24 +271,31 @@ class Runner:
         execution machinery replaced: KernelGone at once instead of waiting for a time limit.
         ``interrupt=False``: at ``timeout`` give up at once (KernelGone), no interrupt.
         """
+        from .sandbox import Stopwatch
+
         kc = self.kernel.client
         msg_id = kc.execute(code, silent=False, store_history=False, allow_stdin=False)
-        limit = min(time.monotonic() + timeout, self.deadline)
+        # the limit counts the sandbox's own time (CPU, or waiting it chose), never time it waited for
+        # a CPU; the submission's deadline moves by that waiting time too
+        watch = Stopwatch(self.kernel.clock, timeout)
+        excused = self.excused
         interrupted_at = idle_at = None
-        reply = None
+        reply, why = None, None
         budget = [MAX_REPLY_CHARS]
         while True:
             now = time.monotonic()
+            self.excused = excused + watch.starved()
             if not self.kernel.alive():
                 raise KernelGone("the kernel stopped (crash or memory limit)")
-            if now > limit and interrupted_at is None:
+            if interrupted_at is None and (why := watch.over() or ("total" if now > self.deadline + self.excused
+                                                                   else None)):
                 if not interrupt:
                     raise KernelGone(f"the kernel did not answer the grader's probe within {timeout:.0f} s")
                 self.kernel.interrupt()
                 interrupted_at = now
             if interrupted_at is not None and now > interrupted_at + 5:
-                raise KernelGone(f"ran for more than {timeout:.0f} s and ignored the interrupt")
-            if now > self.deadline + 5:
+                raise KernelGone(f"{time_limit(why, timeout)} and ignored the interrupt")
+            if now > self.deadline + self.excused + 5:
                 raise KernelGone("the submission's total time ran out")
             if idle_at is not None and now > idle_at + IDLE_GRACE:
                 raise KernelGone("the kernel finished a request without running it or answering "
@@ -279,10 +312,10 @@ class Runner:
         if idle_at is None:
             self._drain_iopub(msg_id, replies, budget)
         if interrupted_at is not None:
-            return "timeout", f"{reply.get('ename', 'Error')}: {reply.get('evalue', '')}"
+            return "timeout", time_limit(why, timeout)
         if reply.get("status") == "ok":
             return "ok", ""
-        return "error", f"{reply.get('ename', 'Error')}: {reply.get('evalue', '')}"
+        return "error", f"{str(reply.get('ename', 'Error'))[:100]}: {str(reply.get('evalue', ''))[:ERROR_CHARS]}"
 
     def _read_iopub(self, msg_id: str, replies: list | None, budget: list, timeout: float) -> bool:
         """Read the waiting iopub messages (at most 500; the first may take ``timeout`` s to come): keep
@@ -336,21 +369,22 @@ class Runner:
 
     # -- grading ------------------------------------------------------------------------------
     def run(self) -> dict:
-        import nbformat
+        from .collect import _text, load_json
 
         ex = self.exercise
-        nb = nbformat.reads(self.nb_bytes.decode("utf-8"), as_version=4)
+        nb = load_json(self.nb_bytes)  # read with the collector's bounds
         cells, checkpoint = [], -1
-        for c in nb.cells:
-            if c.cell_type != "code" or not isinstance(c.source, str):
+        for c in nb.get("cells", []) if isinstance(nb, dict) else []:
+            if not isinstance(c, dict) or c.get("cell_type") != "code" or not isinstance(_text(c.get("source", "")), str):
                 continue
-            text = c.source.strip()
+            source = _text(c.get("source", ""))
+            text = source.strip()
             if INIT_CELL.match(text):
                 continue
             is_check = bool(CHECK_CELL.match(text))
             if is_check or {"otter_answer_cell", "otter_assign_solution_cell"} & set(_tags(c)):
                 checkpoint = len(cells)
-            cells.append((c.source, is_check))
+            cells.append((source, is_check))
         errors, skip = [], set()
 
         def step(i: int) -> None:
@@ -360,7 +394,7 @@ class Runner:
                 self.probe()
                 if status == "timeout":
                     skip.add(i)
-                    errors.append(f"cell {i + 1}: stopped after {self.job['cell_timeout']:.0f} s ({err[:100]})")
+                    errors.append(f"cell {i + 1}: stopped: {err}")
                 elif status == "error":
                     errors.append(f"cell {i + 1}: {err[:ERROR_CHARS]}")
             if i == checkpoint:
@@ -369,7 +403,7 @@ class Runner:
         def replay(upto: int, settle: bool = False) -> None:
             self.stop()
             self.restarts += 1
-            if time.monotonic() > self.deadline:
+            if time.monotonic() > self.deadline + self.excused:
                 raise KernelGone("the submission's total time ran out")
             if self.restarts > MAX_RESTARTS:
                 raise KernelGone("the kernel had to be restarted too often")
@@ -401,6 +435,7 @@ class Runner:
         results: dict[tuple[str, int], CaseResult] = {}
         self.times["cells"] = round(time.monotonic() - self._t0, 3)
         try:
+            self.kernel.stop_strays()  # processes the notebook left running would spend the tests' CPU time
             self._settle()
             self._run_late(errors)
         except KernelGone as exc:
@@ -511,7 +546,7 @@ class Runner:
             out[q] = {"score": score, "possible": possible, "public_passed": all(r.passed for r in public),
                       "passed_all": all(passed), "public_summary": "\n".join(summary.lines()),
                       "unanswered": any(r.kind == "unanswered" for r in rs),
-                      "hidden_timeouts": sum(r.kind == "timeout" for r in rs if r.case.hidden)}
+                      "time_limit": next((r.sentence for r in rs if r.kind == "timeout"), "")}
         self.times["total"] = round(time.monotonic() - self._t0, 3)
         if "cells" in self.times:
             self.times["tests"] = round(self.times["total"] - self.times["cells"], 3)
