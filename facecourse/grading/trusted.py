@@ -390,24 +390,6 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
-def _relay_accept(listener: socket.socket, port: int) -> None:
-    from .agent import _pump
-
-    while True:
-        try:
-            conn, _ = listener.accept()
-        except OSError:
-            return
-        try:
-            upstream = socket.create_connection(("127.0.0.1", port), timeout=10)
-            upstream.settimeout(None)
-        except OSError:
-            conn.close()
-            continue
-        for a, b in ((conn, upstream), (upstream, conn)):
-            threading.Thread(target=_pump, args=(a, b), daemon=True).start()
-
-
 # ---------------------------------------------------------------------------------------------
 # The exercise: its questions, cases, answer names and given names
 # ---------------------------------------------------------------------------------------------
