@@ -7,8 +7,12 @@ names that differ by a space, formula names, control characters, symbolic links,
 zip bomb, a zip with too many members, zip-slip members, a written answer that forges another
 student's section) and run-side attacks (patched doctest and otter, always-true objects, forged
 results, reading the hidden tests, a daemon, processes via ctypes, a 6 GiB allocation, a looping
-answer). One ``grade_folder`` call, sandboxed, two workers; then the exact gradebook, the cleanliness
-of every output file and that nothing appeared outside the output folder.
+answer), and every attack of issue 21 that earned points while tests ran in the student's kernel
+(``ISSUE21``: `exec` rebound, a proxy of an always-true float, `mock.ANY`, `builtins.abs` re-patched
+from a thread, a finalizer and the answer itself, a function that zeroes the array it is given,
+`numpy.allclose` patched, the grader's agent swapped, a fake `do_execute`), each with the exact score
+its honest parts deserve. One ``grade_folder`` call, sandboxed, two workers; then the exact
+gradebook, the cleanliness of every output file and that nothing appeared outside the output folder.
 """
 
 from __future__ import annotations
