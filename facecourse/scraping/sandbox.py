@@ -39,7 +39,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from email.utils import formatdate
+from email.utils import formatdate, parsedate_to_datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -241,6 +241,7 @@ class SandboxSite(ServedApp):
         self._late_optouts: set[str] = set()
         self._erasures: list[dict] = []
         self._events: list[dict] = []
+        self._retry_at: dict[int, float] = {}   # seq of a 429 -> the time its Retry-After names
         self._server = LoopbackServer(self._app)
 
     # --- lifecycle
@@ -276,6 +277,7 @@ class SandboxSite(ServedApp):
         crawls one by one). Opt-outs and erasure requests already made stay made."""
         with self._lock:
             self._log.clear()
+            self._retry_at.clear()
             self._recent.clear()
             self._busy_until = None
             self._served = 0
@@ -351,11 +353,89 @@ class SandboxSite(ServedApp):
             rows = list(self._events)
         return pd.DataFrame(rows, columns=["time", "after_request", "event", "slug", "name"])
 
+    #: what ``audit`` reports, and why each is a fault
+    AUDIT_RULES = {
+        "disallowed": "a path robots.txt disallows for this user agent",
+        "log-in": "the log-in page: a polite crawler never creates an account or logs in",
+        "opted out": "a page or photo of someone listed in the opt-out registry at the time (for a person who "
+                     "opted out during the crawl: from the moment the registry said so, plus its max-age and a "
+                     "second of grace)",
+        "noindex": "a photo on a page whose robots meta tag says noindex / noimageindex",
+        "erased": "a photo of someone whose erasure request had been announced",
+        "too soon": "less than three quarters of the crawl delay after this user agent's previous request",
+        "ignored Retry-After": "a request sent before the time the previous 429's Retry-After named",
+        "fetched again": "a photo answered 200 that had already been answered 200 to this user agent",
+    }
+
+    def audit(self, user_agent: str) -> pd.DataFrame:
+        """The site's own judgement of one visitor, from its access log: every request by ``user_agent`` that
+        broke a rule (``AUDIT_RULES``), one row each: ``seq``, ``time``, ``path``, ``rule`` and ``detail``.
+
+        It reads only what the site itself recorded (the log, its robots.txt, its opt-out and erasure
+        events, the 429s it sent), so no report a crawler writes can change it. ``too soon`` compares arrival
+        times, which a busy machine can squeeze: judge it as a share of requests, not one by one.
+
+        >>> with capstone_site("A") as site:                        # doctest: +SKIP
+        ...     _ = requests.get(site.url + "/members/x", headers={"User-Agent": "me"})
+        ...     site.audit("me")["rule"].tolist()
+        ['disallowed']
+        """
+        from protego import Protego
+
+        log = self.access_log()
+        log = log[log["user_agent"] == user_agent].reset_index(drop=True)
+        robots = Protego.parse(self.robots_txt())
+        events = self.events()
+        age = (self.config.registry_max_age or 0) + 1.0
+        opted_since = {p.slug: 0.0 for p in self._profiles if p.setting == "opted-out"}
+        for e in events[events["event"] == "opted out"].itertuples():
+            opted_since.setdefault(e.slug, e.time + age)
+        erased_since = {e.slug: e.time for e in events[events["event"] == "erasure request"].itertuples()}
+        noindex = {p.slug for p in self._profiles if p.setting == "noindex"}
+        with self._lock:
+            retry_at = dict(self._retry_at)
+        found, served, previous, wait_until = [], set(), None, None
+
+        def fault(row, rule, detail):
+            found.append({"seq": row.seq, "time": row.time, "path": row.path, "rule": rule, "detail": detail})
+
+        for row in log.itertuples():
+            path = row.path.split("?")[0]
+            parts = path.strip("/").split("/")
+            slug = parts[1] if len(parts) >= 2 and parts[0] in ("people", "members", "photos") else None
+            if not robots.can_fetch("http://127.0.0.1" + row.path, user_agent):
+                fault(row, "disallowed", "robots.txt disallows it")
+            if path == "/login":
+                fault(row, "log-in", f"{row.method} {path}")
+            if slug in opted_since and row.time >= opted_since[slug]:
+                fault(row, "opted out", f"{slug} is in the opt-out registry")
+            if parts[0] == "photos" and slug in noindex:
+                fault(row, "noindex", f"{slug}'s page says noindex, noimageindex")
+            if parts[0] == "photos" and slug in erased_since and row.time >= erased_since[slug]:
+                fault(row, "erased", f"{slug} asked to be erased")
+            if previous is not None and row.time - previous < 0.75 * self.config.crawl_delay:
+                fault(row, "too soon", f"{row.time - previous:.3f} s after the previous request; crawl delay "
+                                       f"{self.config.crawl_delay:g} s")
+            if wait_until is not None and row.time < wait_until - 0.05:
+                fault(row, "ignored Retry-After", f"{wait_until - row.time:.2f} s before the time Retry-After named")
+            if parts[0] == "photos" and row.status == 200:
+                if path in served:
+                    fault(row, "fetched again", "this photo was already downloaded")
+                served.add(path)
+            previous = row.time
+            wait_until = retry_at.get(row.seq, wait_until if row.status == 429 else None)
+        return pd.DataFrame(found, columns=["seq", "time", "path", "rule", "detail"])
+
     # --- the server
     def _record(self, req: Request, resp: Response, arrived: float | None = None) -> Response:
         size = len(resp.body) if isinstance(resp.body, (bytes, str)) else None
+        arrived = arrived if arrived is not None else time.time()
+        retry = resp.headers.get("Retry-After") if resp.status == 429 else None
         with self._lock:
-            self._log.append({"seq": len(self._log) + 1, "time": arrived if arrived is not None else time.time(),
+            if retry is not None:
+                self._retry_at[len(self._log) + 1] = (arrived + float(retry) if retry.isdigit()
+                                                      else parsedate_to_datetime(retry).timestamp())
+            self._log.append({"seq": len(self._log) + 1, "time": arrived,
                               "user_agent": req.headers.get("user-agent", ""), "method": req.method,
                               "path": req.path + (f"?{_qs(req.query)}" if req.query else ""),
                               "status": resp.status, "bytes": size})

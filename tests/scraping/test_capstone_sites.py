@@ -7,6 +7,7 @@ import time
 from email.utils import parsedate_to_datetime
 
 import numpy as np
+import pandas as pd
 import pytest
 import requests
 from PIL import Image, ImageOps
@@ -179,3 +180,70 @@ def test_photos_of_login_profiles_need_a_session_and_unknown_photos_404():
         assert _get(site, f"/photos/{member}/1.jpg").status_code == 401
         assert _get(site, "/photos/nobody/1.jpg").status_code == 404
         assert _get(site, "/lab/hostile").status_code == 404, "no hostile pages on the capstone sites"
+
+
+def test_the_audit_names_each_rule_a_visitor_breaks():
+    with sandbox.capstone_site("A") as site:
+        profiles = site.profiles()
+        noindex = profiles.query("setting == 'noindex'")["slug"].iloc[0]
+        opted = profiles.query("setting == 'opted-out'")["slug"].iloc[0]
+        public = profiles.query("setting == 'public' and photos > 1")["slug"].iloc[0]
+        assert site.audit(UA).empty
+        steps = [f"/people/{public}", f"/photos/{public}/1.jpg", f"/photos/{public}/1.jpg",
+                 f"/people/{public}/tagged", f"/photos/{noindex}/1.jpg", f"/people/{opted}", "/archive/"]
+        for path in steps:
+            _get(site, path)
+            time.sleep(site.config.crawl_delay * 1.2)
+        requests.post(site.url + "/login", data={"user": "member", "password": "member-pass"},
+                      headers={"User-Agent": UA}, timeout=10, allow_redirects=False)
+        time.sleep(site.config.crawl_delay * 1.2)
+        busy = _get(site, f"/directory?page={site.config.busy_page}")
+        assert busy.status_code == 429
+        _get(site, "/terms")                         # at once: too soon, and before Retry-After
+        found = site.audit(UA)
+        by_rule = found.groupby("rule")["path"].apply(list).to_dict()
+        assert by_rule == {
+            "fetched again": [f"/photos/{public}/1.jpg"],
+            "disallowed": [f"/people/{public}/tagged", "/archive/", "/login"],
+            "noindex": [f"/photos/{noindex}/1.jpg"],
+            "opted out": [f"/people/{opted}"],
+            "log-in": ["/login"],
+            "too soon": ["/terms"],
+            "ignored Retry-After": ["/terms"],
+        }, by_rule
+        assert set(found["rule"]) <= set(sandbox.SandboxSite.AUDIT_RULES)
+        assert site.audit("someone else").empty
+
+
+def test_the_audit_times_a_midway_optout_and_an_erasure_from_the_sites_own_events():
+    with sandbox.capstone_site("B") as site:
+        midway, after = site.config.midway_optout
+        site.opt_out(midway)
+        _get(site, f"/people/{midway}")                      # within max-age + grace: allowed
+        time.sleep(site.config.registry_max_age + 1.1)
+        _get(site, f"/photos/{midway}/1.jpg")                # after: a fault
+        time.sleep(site.config.crawl_delay)
+        erased = site.config.erasure_slug
+        _get(site, f"/photos/{erased}/1.jpg")
+        time.sleep(site.config.crawl_delay)
+        site.announce_erasure()
+        _get(site, f"/people/{erased}")                      # reading the page is not a fault
+        time.sleep(site.config.crawl_delay)
+        _get(site, f"/photos/{erased}/2.jpg")
+        found = site.audit(UA)
+        assert found[["path", "rule"]].values.tolist() == [
+            [f"/photos/{midway}/1.jpg", "opted out"], [f"/photos/{erased}/2.jpg", "erased"]], found
+
+
+@pytest.mark.slow
+def test_the_course_crawlers_under_the_capstone_audit(tmp_path):
+    from facecourse.scraping import crawler
+
+    with sandbox.capstone_site("B") as site:
+        crawler.polite_crawler(site.url, folder=tmp_path / "polite").crawl()
+        polite = site.audit(crawler.POLITE_UA)
+        site.clear_log()
+        crawler.careless_crawler(site.url, folder=tmp_path / "careless").crawl()
+        careless = pd.concat([site.audit(ua) for ua in crawler.CARELESS_UAS])
+    assert polite.empty, polite
+    assert {"disallowed", "log-in", "too soon"} <= set(careless["rule"])
