@@ -295,6 +295,17 @@ class SandboxSite(ServedApp):
                              "side": spec.side if spec.kind == "with-other" else None})
         return pd.DataFrame(rows, columns=["slug", "name", "setting", "path", "kind", "lfw", "other", "side"])
 
+    def photo_bytes(self, path: str) -> bytes:
+        """The bytes the site serves (to someone allowed to see them) for a photo's URL path, e.g.
+        ``"/photos/jack-straw/2.jpg"``; graders compare files with them. Raises ``KeyError`` for a path that is
+        not one of the site's photos."""
+        parts = str(path).split("?")[0].strip("/").split("/")
+        p = self._by_slug.get(parts[1]) if len(parts) == 3 and parts[0] == "photos" else None
+        i = int(parts[2].removesuffix(".jpg")) - 1 if p and parts[2].removesuffix(".jpg").isdigit() else -1
+        if p is None or not 0 <= i < len(p.photos):
+            raise KeyError(f"{path!r} is not a photo of this site")
+        return render_photo(p.photos[i])
+
     def held_out_photos(self) -> pd.DataFrame:
         """LFW photos of the site's people that the site does NOT show: probes for a search of a collection made
         from the site. One row each: ``slug``, ``name``, ``setting`` and ``file`` (the path of the image in the
@@ -425,6 +436,40 @@ class SandboxSite(ServedApp):
             previous = row.time
             wait_until = retry_at.get(row.seq, wait_until if row.status == 429 else None)
         return pd.DataFrame(found, columns=["seq", "time", "path", "rule", "detail"])
+
+    #: the columns of a capstone ledger (exercise D1): one row per URL considered; a kept photo has
+    #: ``kind == "photo"`` and ``decision == "kept"``
+    CAPSTONE_LEDGER = ["url", "time", "kind", "decision", "status", "subject", "licence", "sha256", "file"]
+
+    def reference_collection(self, folder: str | Path, origin: str | None = None,
+                             slugs: list[str] | None = None) -> pd.DataFrame:
+        """Write, without crawling, what a polite crawl of this site keeps, in the capstone's format: the photos
+        of every public person (not members-only, noindex or opted out, now) in ``folder/photos/<sha256>.jpg``
+        and one ledger row each in ``folder/ledger.csv`` (columns ``CAPSTONE_LEDGER``). Graders build an index
+        from it to test a student's build, search and erasure apart from their crawler. ``origin`` is the
+        site's address in the URLs (default ``self.url``, or ``http://127.0.0.1`` when not running);
+        ``slugs`` keeps only those people (a smaller collection builds faster). Returns the ledger (a DataFrame)."""
+        import hashlib
+
+        folder = Path(folder)
+        (folder / "photos").mkdir(parents=True, exist_ok=True)
+        origin = origin or (self.url if self._server.running else "http://127.0.0.1")
+        optouts = self.opted_out_paths()
+        rows = []
+        for p in self._profiles:
+            if p.setting != "public" or p.path in optouts or (slugs is not None and p.slug not in slugs):
+                continue
+            for i, photo in enumerate(p.photos):
+                body = render_photo(photo)
+                digest = hashlib.sha256(body).hexdigest()
+                file = folder / "photos" / f"{digest}.jpg"
+                file.write_bytes(body)
+                rows.append({"url": origin + p.photo_path(i), "time": pd.Timestamp.now(tz="UTC").isoformat(),
+                             "kind": "photo", "decision": "kept", "status": 200, "subject": p.name,
+                             "licence": p.licence, "sha256": digest, "file": str(file)})
+        ledger = pd.DataFrame(rows, columns=self.CAPSTONE_LEDGER)
+        ledger.to_csv(folder / "ledger.csv", index=False)
+        return ledger
 
     # --- the server
     def _record(self, req: Request, resp: Response, arrived: float | None = None) -> Response:
@@ -684,7 +729,7 @@ CAPSTONE_VARIANTS = {
                 12: (1, dict(kind="with-other", side="right", other=1)),
                 19: (5, dict(kind="broken"))}),
     "B": dict(
-        config=SiteConfig(name="Circles, a third sandbox social network", crawl_delay=0.2,
+        config=SiteConfig(name="Circles, a third sandbox social network", crawl_delay=0.15,
                           disallow=("/members/", "/login", "/search", "/archive/", "/people/*/tagged"),
                           retry_after=2, retry_after_date=True, busy_page=1, registry_max_age=1,
                           hostile_pages=False, tagged_pages=True, archive=True),
