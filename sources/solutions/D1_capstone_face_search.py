@@ -451,6 +451,19 @@ assert load_photo(_small.getvalue()) is not None and find_faces(load_photo(_smal
     "q2 is not answered yet: write load_photo and find_faces (each returns something: an array, a list)."
 
 # %%
+import io
+import numpy as np
+from PIL import Image
+_wide = io.BytesIO()
+Image.new("RGBA", (2000, 500), (200, 30, 30, 128)).save(_wide, "PNG")
+_img = load_photo(_wide.getvalue())
+assert _img.dtype == np.uint8 and _img.shape == (MAX_SIDE // 4, MAX_SIDE, 3), \
+    f"A 2000 x 500 RGBA picture should become a ({MAX_SIDE // 4}, {MAX_SIDE}, 3) uint8 RGB array (proportions kept, alpha dropped), got {_img.dtype} {_img.shape}."
+_small = io.BytesIO()
+Image.new("L", (120, 90), 128).save(_small, "JPEG")
+assert load_photo(_small.getvalue()).shape == (90, 120, 3), "A small grey photo keeps its size (never enlarge) and becomes RGB (3 channels)."
+
+# %%
 import numpy as np
 from PIL import Image
 from facecourse import data
@@ -469,19 +482,6 @@ _row = _t[_t["kind"] == "large"].iloc[0]
 _img = load_photo(site.photo_bytes(_row["path"]))
 assert max(_img.shape[:2]) == MAX_SIDE, \
     f"{_row['path']} is {_sandbox.LARGE_SIDE} px square: load_photo should shrink it to MAX_SIDE ({MAX_SIDE}) px on its long side, got shape {_img.shape}."
-
-# %%
-import io
-import numpy as np
-from PIL import Image
-_wide = io.BytesIO()
-Image.new("RGBA", (2000, 500), (200, 30, 30, 128)).save(_wide, "PNG")
-_img = load_photo(_wide.getvalue())
-assert _img.dtype == np.uint8 and _img.shape == (MAX_SIDE // 4, MAX_SIDE, 3), \
-    f"A 2000 x 500 RGBA picture should become a ({MAX_SIDE // 4}, {MAX_SIDE}, 3) uint8 RGB array (proportions kept, alpha dropped), got {_img.dtype} {_img.shape}."
-_small = io.BytesIO()
-Image.new("L", (120, 90), 128).save(_small, "JPEG")
-assert load_photo(_small.getvalue()).shape == (90, 120, 3), "A small grey photo keeps its size (never enlarge) and becomes RGB (3 channels)."
 
 # %%
 _raised = None
@@ -1376,6 +1376,10 @@ assert request["name"].lower() not in _text.lower() and hashlib.sha256(_normal.e
     "erasures.txt should hold keyed hashes (HMAC with your secret key), never the name or its plain SHA-256: anyone can hash a list of names."
 assert Path(key_file).is_file() and Path(folder).resolve() not in Path(key_file).resolve().parents, \
     "Keep the secret key in key_file, outside the collection folder."
+import hmac
+_key = bytes.fromhex(Path(key_file).read_text().strip())
+assert hmac.new(_key, _normal.encode("utf-8"), hashlib.sha256).hexdigest() in _text.split(), \
+    "erasures.txt should hold the HMAC-SHA256 of the normalised name (lower case, single spaces) under the key stored in key_file, outside the collection folder."
 assert stat.S_IMODE(Path(key_file).stat().st_mode) & 0o077 == 0, "The key file should be readable by its owner only (mode 0600)."
 
 # %%
