@@ -327,7 +327,8 @@ import pandas as pd
 _required = {"url", "time", "kind", "decision", "status", "subject", "licence", "sha256", "file"}
 assert isinstance(ledger, pd.DataFrame) and _required <= set(ledger.columns), \
     f"crawl should return the ledger as a DataFrame with at least the columns {sorted(_required)}; missing: {sorted(_required - set(getattr(ledger, 'columns', [])))}."
-assert (Path(folder) / "ledger.csv").is_file() and len(pd.read_csv(Path(folder) / "ledger.csv")) == len(ledger), \
+_csv = Path(folder) / "ledger.csv"
+assert _csv.is_file() and _required <= set(pd.read_csv(_csv).columns) and set(pd.read_csv(_csv)["url"]) <= set(ledger["url"]), \
     "Save the ledger you return as folder/ledger.csv (DataFrame.to_csv(..., index=False))."
 
 # %%
@@ -348,8 +349,11 @@ _kept = ledger[(ledger["kind"] == "photo") & (ledger["decision"] == "kept")]
 _profiles = site.profiles().set_index("slug")
 for _row in _kept.itertuples():
     _slug = urlsplit(_row.url).path.split("/")[2]
-    assert Path(str(_row.file)).is_file() and hashlib.sha256(Path(_row.file).read_bytes()).hexdigest() == _row.sha256, \
-        f"The ledger's sha256 of {_row.url} should be the SHA-256 of the bytes you saved in its file ({_row.file})."
+    assert _row.sha256 == hashlib.sha256(site.photo_bytes(urlsplit(_row.url).path)).hexdigest(), \
+        f"The ledger's sha256 of {_row.url} should be the SHA-256 of the photo's bytes (hashlib.sha256(response.content).hexdigest())."
+    if not is_erased(folder, _row.subject):   # (after question 7, the erased person's files are gone, rightly)
+        assert Path(str(_row.file)).is_file() and hashlib.sha256(Path(_row.file).read_bytes()).hexdigest() == _row.sha256, \
+            f"{_row.url}: save the photo's bytes in the file the ledger names ({_row.file}), as folder/photos/<sha256>.jpg."
     assert _row.subject == _profiles.loc[_slug, "name"] and _row.licence == _profiles.loc[_slug, "licence"], \
         f"{_row.url}: the ledger should give the subject and licence its page states ({_profiles.loc[_slug, 'name']!r}, {_profiles.loc[_slug, 'licence']!r}), not {_row.subject!r}, {_row.licence!r}."
 
@@ -688,7 +692,7 @@ _need = {"face_id", "url", "sha256", "subject", "licence", "top", "right", "bott
 assert isinstance(faces, pd.DataFrame) and _need <= set(faces.columns), \
     f"build_index should return the faces table with the columns {sorted(_need)}; missing {sorted(_need - set(getattr(faces, 'columns', [])))}."
 _saved = pd.read_csv(Path(folder) / "faces.csv")
-assert len(_saved) == len(faces) and list(_saved["face_id"]) == list(range(len(faces))), \
+assert list(faces["face_id"]) == list(range(len(faces))) and _need <= set(_saved.columns) and set(_saved["face_id"]) <= set(faces["face_id"]), \
     "Save the faces table as folder/faces.csv, with face_id 0, 1, 2, ... in row order."
 
 # %%
@@ -749,7 +753,8 @@ import shutil, tempfile
 _copy = Path(tempfile.mkdtemp()) / "copy"
 shutil.copytree(folder, _copy)
 _faces, _exact, _approx = load_index(_copy)
-assert len(_faces) == len(faces) and _exact.ntotal == int(faces["kept"].sum()), \
+_here, _exact_here, _ = load_index(folder)
+assert len(_faces) == len(_here) and _exact.ntotal == _exact_here.ntotal == int(_here["kept"].sum()), \
     "load_index(a copy of your folder) should read the faces table and both indexes from that folder's files alone."
 
 # %%
@@ -804,9 +809,10 @@ for _row in _t[_t["kind"].isin(["exif-rotated", "large"])].itertuples():
 # threshold). Return a dict with `threshold`, `fmr`, `fnmr`, `genuine` and `impostor` (the numbers of
 # test pairs of each kind).
 #
-# Then choose `test_people`: half of the people with at least two kept faces (seeded, e.g.
-# `np.random.default_rng(0)`), run `evaluate` on your kept faces, and store the result in `results`
-# and its threshold in `threshold` (your search uses it). Finally draw `det`: an altair line chart of
+# Then store your kept faces in `embeddings` (the array in `embeddings.npy`) and `identities` (their
+# subjects, in the same order, from your faces table); choose `test_people`: half of the people with at
+# least two kept faces (seeded, e.g. `np.random.default_rng(0)`); run `evaluate` on them, and store the
+# result in `results` and its threshold in `threshold` (your search uses it). Finally draw `det`: an altair line chart of
 # FNMR (y) against FMR (x) on the **test pairs** over many thresholds, both axes on log scales, with the
 # threshold in the tooltip, a title and a description; leave out thresholds where either rate is 0.
 
@@ -849,17 +855,16 @@ def evaluate(embeddings, identities, test_people):
     # END SOLUTION
 
 
-test_people = results = threshold = det = None  # your answers replace these
+embeddings = identities = test_people = results = threshold = det = None  # your answers replace these
 # BEGIN SOLUTION
-kept = faces[faces["kept"]].reset_index(drop=True)
-vectors = np.load(folder / "embeddings.npy")
-people = sorted(kept["subject"].value_counts().loc[lambda s: s >= 2].index)
+embeddings = np.load(folder / "embeddings.npy")
+identities = faces.loc[faces["kept"], "subject"].to_numpy().astype(str)
+people = sorted(pd.Series(identities).value_counts().loc[lambda s: s >= 2].index)
 test_people = sorted(np.random.default_rng(0).choice(people, len(people) // 2, replace=False))
-results = evaluate(vectors, kept["subject"], test_people)
+results = evaluate(embeddings, identities, test_people)
 threshold = results["threshold"]
 
-test_d, test_same = pairs_among(vectors.astype(float), kept["subject"].to_numpy().astype(str),
-                                kept["subject"].isin(test_people).to_numpy())
+test_d, test_same = pairs_among(embeddings.astype(float), identities, np.isin(identities, test_people))
 grid = np.round(np.linspace(0.3, 0.9, 121), 4)
 curve = pd.DataFrame({"threshold": grid,
                       "fmr": (test_d[~test_same][None, :] <= grid[:, None]).mean(axis=1),
@@ -883,8 +888,8 @@ results, det
 # # BEGIN TESTS
 
 # %%
-assert results is not None and threshold is not None and det is not None and test_people is not None, \
-    "q4 is not answered yet: write evaluate, then set test_people, results, threshold and det."
+assert results is not None and threshold is not None and det is not None and test_people is not None and embeddings is not None, \
+    "q4 is not answered yet: write evaluate, then set embeddings, identities, test_people, results, threshold and det."
 
 # %%
 assert isinstance(results, dict) and {"threshold", "fmr", "fnmr", "genuine", "impostor"} <= set(results), \
@@ -941,8 +946,14 @@ assert evaluate(_spread, _who, _test)["threshold"] != evaluate(_e, _who, _test)[
     "Your threshold stayed the same when the fitting people's faces changed: fit it on their pairs (a fixed 0.6 is not fitted)."
 
 # %%
-assert set(test_people) <= set(faces.loc[faces["kept"], "subject"]) and 0.3 <= len(set(test_people)) / faces.loc[faces["kept"], "subject"].value_counts().ge(2).sum() <= 0.7, \
+import numpy as np
+import pandas as pd
+assert np.asarray(embeddings).shape == (int(faces["kept"].sum()), 128) and len(identities) == len(embeddings) and \
+    list(identities) == list(faces.loc[faces["kept"], "subject"]), \
+    "embeddings should be your kept faces' descriptors (embeddings.npy) and identities their subjects, in the same order."
+assert set(test_people) <= set(identities) and 0.3 <= len(set(test_people)) / pd.Series(identities).value_counts().ge(2).sum() <= 0.7, \
     "test_people should be about half of the people with at least two kept faces (names from your faces table)."
+assert results == evaluate(embeddings, identities, test_people), "results should be what evaluate(embeddings, identities, test_people) returns."
 assert threshold == results["threshold"], "threshold should be results['threshold'], the one your search will use."
 
 # %%
@@ -962,13 +973,12 @@ from pathlib import Path
 import numpy as np
 from facecourse.charts import spec_summary
 _s = spec_summary(det, "det")
-_kept = faces[faces["kept"]].reset_index(drop=True)
-_v = np.load(Path(folder) / "embeddings.npy").astype(float)
-_m = _kept["subject"].isin(test_people).to_numpy()
-_idx = np.flatnonzero(_m)
+_v = np.asarray(embeddings, dtype=float)
+_who = np.asarray(identities).astype(str)
+_idx = np.flatnonzero(np.isin(_who, [str(p) for p in test_people]))
 _i, _j = np.triu_indices(len(_idx), k=1)
 _d = np.linalg.norm(_v[_idx[_i]] - _v[_idx[_j]], axis=1)
-_same = _kept["subject"].to_numpy()[_idx[_i]] == _kept["subject"].to_numpy()[_idx[_j]]
+_same = _who[_idx[_i]] == _who[_idx[_j]]
 for _row in _s["rows"][:: max(1, len(_s["rows"]) // 10)]:
     assert abs(_row["fmr"] - np.mean(_d[~_same] <= _row["threshold"])) < 1e-6 and abs(_row["fnmr"] - np.mean(_d[_same] > _row["threshold"])) < 1e-6, \
         f"At threshold {_row['threshold']} the chart shows FMR {_row['fmr']:.4f}, FNMR {_row['fnmr']:.4f}; the held-out people's pairs give {np.mean(_d[~_same] <= _row['threshold']):.4f} and {np.mean(_d[_same] > _row['threshold']):.4f}: draw the test pairs' rates."
@@ -1156,13 +1166,13 @@ tool
 # # BEGIN TESTS
 
 # %%
-_who = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0])].iloc[0]
+_who = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0]) & ~probes["slug"].eq(site.config.erasure_slug)].iloc[0]
 assert search(folder, _who["file"], k=5) is not None and tool is not None, \
     "q6 is not answered yet: write search, then build the tool (probe_menu, upload, k_slider, results_view, tool)."
 
 # %%
 import pandas as pd
-_who = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0])].iloc[0]
+_who = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0]) & ~probes["slug"].eq(site.config.erasure_slug)].iloc[0]
 _r = search(folder, _who["file"], k=5)
 assert isinstance(_r, pd.DataFrame) and list(_r.columns)[:6] == ["rank", "face_id", "identity", "distance", "url", "licence"], \
     "search should return a DataFrame with the columns rank, face_id, identity, distance, url, licence."
@@ -1173,12 +1183,13 @@ assert len(_r) and _r["identity"].iloc[0] == _who["name"], \
 from pathlib import Path
 import numpy as np
 import face_recognition
-_who = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0])].iloc[0]
+_who = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0]) & ~probes["slug"].eq(site.config.erasure_slug)].iloc[0]
 _r = search(folder, _who["file"], k=5)
 _img = face_recognition.load_image_file(_who["file"])
 _probe = face_recognition.face_encodings(_img, known_face_locations=face_recognition.face_locations(_img))[0]
+_now, _, _ = load_index(folder)
 _v = np.load(Path(folder) / "embeddings.npy")
-_ids = faces.loc[faces["kept"], "face_id"].to_numpy()
+_ids = _now.loc[_now["kept"], "face_id"].to_numpy()
 _true = np.linalg.norm(_v[list(_ids).index(int(_r["face_id"].iloc[0]))] - _probe)
 assert abs(float(_r["distance"].iloc[0]) - _true) < 2e-3, \
     f"The first distance should be the Euclidean distance {_true:.4f}, got {float(_r['distance'].iloc[0]):.4f}: FAISS's IndexFlatL2 returns squared distances, take their square root."
@@ -1205,7 +1216,7 @@ assert len(_r) and _joined["subject"].notna().all() and (_joined["licence"] == _
 
 # %%
 import ipywidgets as widgets
-_public = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0])].iloc[0]
+_public = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0]) & ~probes["slug"].eq(site.config.erasure_slug)].iloc[0]
 probe_menu.value = _public["file"]
 _top = search(folder, _public["file"], k=k_slider.value)
 assert isinstance(results_view, widgets.HTML) and _top["url"].iloc[0] in results_view.value and str(_top["licence"].iloc[0]) in results_view.value, \
@@ -1586,5 +1597,3 @@ datasheet.to_frame("answer")
 # %% [raw]
 # # END QUESTION
 
-# %%
-site.stop()
