@@ -24,9 +24,10 @@
 # **Prerequisites.** `lessons/D1_capstone_face_search.ipynb` (read its brief first), and tracks A and B
 # (lessons A1-A4, B1-B7).
 #
-# **Estimated time.** 180 minutes (three hours; between two and four, most of it in the crawler of
-# question 1 and the index of question 3. The checks run in seconds, but your crawl takes about 15
-# seconds and your index build about 15 more).
+# **Estimated time.** 210 minutes (three and a half hours, in two or three sittings: about an hour for
+# the crawler of question 1, 45 minutes for the index of questions 2-3, half an hour each for
+# evaluation and search, 20 minutes for the erasure and 40 for the datasheet and memo; your crawl takes
+# about 15 seconds to run and your index build about 20).
 #
 # **The rules of this notebook.** Use `requests`, `protego`, BeautifulSoup, Pillow, `face_recognition`,
 # `faiss`, `numpy`, `pandas`, `altair` and `ipywidgets`. The only `facecourse` names you may use are
@@ -104,8 +105,7 @@ print(site.url, "|", len(probes), "probe photos")
 #   (the page's `<meta name="license">`), `sha256` (of a kept photo's bytes) and `file` (where you saved
 #   it); and save it as `folder/ledger.csv`.
 #
-# Then crawl the site once, on an empty log: `site.clear_log()`, then store in `ledger` what
-# `crawl(site.url, folder)` returns. The checks read **the site's access log** (`site.audit(USER_AGENT)`
+# The cell below it crawls the site once, on an empty log, and keeps the ledger in `ledger`. The checks read **the site's access log** (`site.audit(USER_AGENT)`
 # lists every rule your crawler broke there) and your ledger.
 
 # %% [raw]
@@ -258,7 +258,7 @@ def is_erased(folder, name):  # replaced in question 7; until then nobody has as
 
 # %%
 site.clear_log()  # an empty log, so the checks see this crawl only
-ledger = crawl(site.url, folder)  # SOLUTION
+ledger = crawl(site.url, folder)
 # BEGIN SOLUTION
 ledger.groupby(["kind", "decision"]).size()
 # END SOLUTION
@@ -270,7 +270,7 @@ ledger.groupby(["kind", "decision"]).size()
 # # BEGIN TESTS
 
 # %%
-assert USER_AGENT is not ... and ledger is not ..., \
+assert USER_AGENT is not ... and ledger is not None, \
     "q1 is not answered yet: replace the ... in the cells above (USER_AGENT, crawl, then ledger = crawl(site.url, folder))."
 
 # %%
@@ -579,8 +579,7 @@ for _bad in (b"", b"GIF89a broken", b"\x89PNG\r\n\x1a\n"):
 #   your choice (HNSW, IVF, PQ...) with the same ids;
 #
 # and returns the faces table. Write `load_index(folder)` returning `(faces, exact, approx)` read from
-# those files only (graders call it on a copy of your folder). Then build your index: store in `faces`
-# what `build_index(folder)` returns.
+# those files only (graders call it on a copy of your folder). The cell below builds your index.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -670,7 +669,7 @@ def load_index(folder):
 
 
 # %%
-faces = build_index(folder)  # SOLUTION
+faces = build_index(folder)
 # BEGIN SOLUTION
 faces.groupby(["kept", "reason"]).size()
 # END SOLUTION
