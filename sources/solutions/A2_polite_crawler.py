@@ -418,7 +418,9 @@ from facecourse.scraping import sandbox
 _paths = ["/terms", "/members/x", "/directory?page=2", "/privacy", "/login"]
 with sandbox.SandboxSite() as _site:
     _got = fetch_politely(_site.url, _paths, "a2-check/1.0")
+    _sent = len(_site.access_log())
     _found = _site.audit("a2-check/1.0")
+assert _sent >= 3, f"The site received {_sent} request(s) from fetch_politely: it should ask for robots.txt and each allowed path."
 assert not (_found["rule"] == "disallowed").any(), \
     f"The site received {_found.loc[_found['rule'] == 'disallowed', 'path'].iloc[0]}, which robots.txt disallows: ask Protego's can_fetch before sending anything."
 

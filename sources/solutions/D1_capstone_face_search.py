@@ -283,16 +283,22 @@ assert (_log["user_agent"] == USER_AGENT).sum() >= 20, \
     f"The site's log holds {(_log['user_agent'] == USER_AGENT).sum()} requests sent as USER_AGENT: send it with every request (a requests.Session's headers), and run the crawl cell above."
 
 # %%
+assert (site.access_log()["user_agent"] == USER_AGENT).sum() >= 20, \
+    "The site's log holds no crawl sent as USER_AGENT: write crawl, send USER_AGENT with every request, and run the crawl cell above."
 _found = site.audit(USER_AGENT)
 _bad = _found[_found["rule"].isin(["disallowed", "log-in"])]
 assert _bad.empty, f"Your crawler requested {_bad['path'].iloc[0]}, which robots.txt disallows: parse it with Protego and ask can_fetch(url, USER_AGENT) before every request (its rules can use wildcards such as /people/*/tagged)."
 
 # %%
+assert (site.access_log()["user_agent"] == USER_AGENT).sum() >= 20, \
+    "The site's log holds no crawl sent as USER_AGENT: write crawl, send USER_AGENT with every request, and run the crawl cell above."
 _found = site.audit(USER_AGENT)
 _bad = _found[_found["rule"] == "opted out"]
 assert _bad.empty, f"Your crawler requested {_bad['path'].iloc[0]} although the opt-out registry listed it ({_bad['detail'].iloc[0]}): read the registry before crawling, skip what it lists, and read it again when its Cache-Control max-age has passed."
 
 # %%
+assert (site.access_log()["user_agent"] == USER_AGENT).sum() >= 20, \
+    "The site's log holds no crawl sent as USER_AGENT: write crawl, send USER_AGENT with every request, and run the crawl cell above."
 _found = site.audit(USER_AGENT)
 _bad = _found[_found["rule"] == "noindex"]
 assert _bad.empty, f"Your crawler fetched {_bad['path'].iloc[0]}, a photo on a page whose robots meta tag says noindex, noimageindex: keep nothing from such a page, not even its photos."
@@ -300,6 +306,8 @@ assert _bad.empty, f"Your crawler fetched {_bad['path'].iloc[0]}, a photo on a p
 # %%
 _log = site.access_log()
 _mine = _log[_log["user_agent"] == USER_AGENT]
+assert (site.access_log()["user_agent"] == USER_AGENT).sum() >= 20, \
+    "The site's log holds no crawl sent as USER_AGENT: write crawl, send USER_AGENT with every request, and run the crawl cell above."
 _found = site.audit(USER_AGENT)
 _soon = int((_found["rule"] == "too soon").sum())
 _span = _mine["time"].iloc[-1] - _mine["time"].iloc[0]
@@ -309,6 +317,8 @@ assert _soon <= 0.05 * len(_mine) and _span >= 0.9 * (len(_mine) - 1) * site.con
 # %%
 _log = site.access_log()
 _mine = _log[_log["user_agent"] == USER_AGENT].reset_index(drop=True)
+assert (site.access_log()["user_agent"] == USER_AGENT).sum() >= 20, \
+    "The site's log holds no crawl sent as USER_AGENT: write crawl, send USER_AGENT with every request, and run the crawl cell above."
 _found = site.audit(USER_AGENT)
 _bad = _found[_found["rule"] == "ignored Retry-After"]
 assert _bad.empty, f"After a 429 your crawler asked again {_bad['detail'].iloc[0]}: wait as long as Retry-After says (seconds, or until the HTTP date it gives)."
@@ -317,6 +327,8 @@ assert (_mine["path"] == _busy).any() and _mine.loc[_mine["path"] == _busy, "sta
     f"The site answered {_busy} with 429 (busy); your crawler should wait as Retry-After says and ask again until it gets the page."
 
 # %%
+assert (site.access_log()["user_agent"] == USER_AGENT).sum() >= 20, \
+    "The site's log holds no crawl sent as USER_AGENT: write crawl, send USER_AGENT with every request, and run the crawl cell above."
 _found = site.audit(USER_AGENT)
 _bad = _found[_found["rule"] == "fetched again"]
 assert _bad.empty, f"Your crawler downloaded {_bad['path'].iloc[0]} more than once: fetch each photo once (remember the URLs you have seen)."
@@ -1408,6 +1420,8 @@ import hashlib
 _slug = request["page"].rsplit("/", 1)[-1]
 _paths = site.photo_table()
 _theirs = {hashlib.sha256(site.photo_bytes(p)).hexdigest() for p in _paths.loc[_paths["slug"] == _slug, "path"]}
+assert (Path(folder) / "ledger.csv").is_file() and (Path(folder) / "faces.csv").is_file(), \
+    "Your folder has no ledger.csv or faces.csv: questions 1 and 3 make them, and erase keeps them (without the person)."
 _files = [f for f in Path(folder).rglob("*") if f.is_file()]
 _still = [f.name for f in _files if hashlib.sha256(f.read_bytes()).hexdigest() in _theirs]
 assert not _still, f"{len(_still)} photo file(s) of {request['name']} are still in your folder (e.g. {_still[0]}): delete the files, not only the rows."
