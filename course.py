@@ -38,7 +38,7 @@ JUPYTER_SETTINGS = ROOT / "jupyter_config"
 STAMP_NAME = ".facecourse-lock.sha256"
 # what install() depends on: a change to any of these reinstalls on the next command
 INSTALL_INPUTS = (LOCK, NODEPS_LOCK, PYPROJECT, JUPYTER_SETTINGS / "overrides.json",
-                  JUPYTER_SETTINGS / "jupyter_lab_config.json")
+                  JUPYTER_SETTINGS / "jupyter_lab_config.json", JUPYTER_SETTINGS / "ipython_kernel_config.json")
 
 
 def _say(msg: str) -> None:
@@ -77,20 +77,32 @@ def _prefix(python: Path) -> Path:
 
 
 def apply_jupyter_settings(prefix: Path) -> list[Path]:
-    """Turn off JupyterLab's news and update checks in the environment at ``prefix``.
+    """Put the course's Jupyter settings into the environment at ``prefix``; return the files written.
 
-    Merges ``jupyter_config/overrides.json`` into ``share/jupyter/lab/settings/overrides.json``
-    (the Notifications plugin's defaults: ``fetchNews`` "false", so students are never asked about
-    news; ``checkForUpdates`` false) and ``jupyter_config/jupyter_lab_config.json`` into
-    ``etc/jupyter/jupyter_lab_config.json`` (the server side: ``LabApp.news_url`` null,
-    ``NeverCheckForUpdate``). Other keys of existing files are kept. Returns the two paths.
+    * ``jupyter_config/overrides.json`` into ``share/jupyter/lab/settings/overrides.json`` (the
+      Notifications plugin's defaults: ``fetchNews`` "false", so students are never asked about
+      news; ``checkForUpdates`` false);
+    * ``jupyter_config/jupyter_lab_config.json`` into ``etc/jupyter/jupyter_lab_config.json`` (the
+      server side: ``LabApp.news_url`` null, ``NeverCheckForUpdate``);
+    * ``jupyter_config/ipython_kernel_config.json`` into ``etc/ipython/ipython_kernel_config.json``,
+      which IPython reads in every kernel this environment's Python runs (JupyterLab, Binder,
+      nbval, the grader): it loads ``facecourse.kernel_defaults``, which makes altair draw charts
+      offline (its ``mimetype`` renderer) whatever the notebook imports.
+
+    Other keys of existing files are kept; lists (IPython's ``extensions``) gain the course's
+    entries and keep their own.
     """
     written = []
     for source, target in (("overrides.json", prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json"),
-                           ("jupyter_lab_config.json", prefix / "etc" / "jupyter" / "jupyter_lab_config.json")):
+                           ("jupyter_lab_config.json", prefix / "etc" / "jupyter" / "jupyter_lab_config.json"),
+                           ("ipython_kernel_config.json", prefix / "etc" / "ipython" / "ipython_kernel_config.json")):
         merged = json.loads(target.read_text(encoding="utf-8")) if target.is_file() else {}
         for section, settings in json.loads((JUPYTER_SETTINGS / source).read_text(encoding="utf-8")).items():
-            merged.setdefault(section, {}).update(settings)
+            current = merged.setdefault(section, {})
+            for key, value in settings.items():
+                if isinstance(value, list) and isinstance(current.get(key), list):
+                    value = current[key] + [v for v in value if v not in current[key]]
+                current[key] = value
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
         written.append(target)
@@ -107,7 +119,8 @@ def install(python: Path) -> None:
     2. ``requirements-nodeps.lock`` with ``--no-deps``: face_recognition, whose metadata asks for
        the dlib source distribution (a 25-minute compile) although dlib-bin already provides dlib.
     3. this repository, editable and without dependencies, so notebooks anywhere can ``import facecourse``.
-    4. JupyterLab settings: no news or update notifications (``apply_jupyter_settings``).
+    4. Jupyter settings: no news or update notifications, and charts that draw offline in every
+       kernel (``apply_jupyter_settings``).
     """
     python = Path(python)
     pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]

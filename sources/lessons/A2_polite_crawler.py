@@ -38,8 +38,6 @@ from protego import Protego
 
 from facecourse.scraping import crawler, sandbox
 
-alt.renderers.enable("mimetype")  # charts as Vega-Lite specs: JupyterLab draws them offline
-
 print(crawler.POLITE_UA)
 site = sandbox.SandboxSite().start()
 session = requests.Session()
@@ -209,12 +207,22 @@ Markdown(f"{len(loop_log)} requests for {len(paths)} paths: the disallowed one w
 # %% [markdown]
 # ## Step 7: the whole crawler, the course's reference version
 #
-# `facecourse.scraping.crawler` puts these steps together (read it: it is short): its `Crawler.fetch`
-# is `polite_get` with redirects checked against robots.txt too. The polite crawler does a
-# breadth-first crawl of the sandbox: it reads robots.txt and the opt-out registry first, waits the
-# crawl delay between requests, honours `Retry-After`, never logs in, keeps nothing from `noindex`
-# pages, and stops at its limits. The rest of the course uses it as the reference; the capstone (D1)
-# asks you to write your own.
+# `facecourse.scraping.crawler` puts these steps together: its `Crawler.fetch` is `polite_get` with
+# redirects checked against robots.txt too. How much reading is that? `inspect` gives the source of
+# a module or a function, so we can count its lines:
+
+# %%
+import inspect
+
+module_lines = len(inspect.getsource(crawler).splitlines())
+crawl_lines = len(inspect.getsource(crawler.Crawler.crawl).splitlines())
+fetch_lines = len(inspect.getsource(crawler.Crawler.fetch).splitlines())
+Markdown(f"The module is {module_lines} lines long, docstrings included. Its "
+         f"heart is two methods: `Crawler.crawl` ({crawl_lines} lines), the breadth-first loop, and `Crawler.fetch` "
+         f"({fetch_lines} lines), one polite request. Read those two first (`inspect.getsource(crawler.Crawler.crawl)` "
+         "prints one). The polite crawler reads robots.txt and the opt-out registry first, waits the crawl delay "
+         "between requests, honours `Retry-After`, never logs in, keeps nothing from `noindex` pages, and stops at "
+         "its limits. The rest of the course uses it as the reference; the capstone (D1) asks you to write your own.")
 
 # %%
 by_hand = len(site.access_log())  # requests we made ourselves, before the crawl
@@ -268,18 +276,37 @@ ledger.loc[ledger["decision"].str.startswith(("skipped", "not kept")), ["url", "
 # %% [markdown]
 # ## Step 8: hostile pages
 #
-# Real sites contain traps, deliberate or not. The sandbox has four; each one ends with a ledger
-# status instead of a hang or a crash:
+# Real sites contain traps, deliberate or not. The sandbox links its own from `/lab/hostile`; each
+# one ends with a ledger status instead of a hang or a crash:
 
 # %%
 hostile = ledger[ledger["url"].str.contains("/lab/|test-card|nobody-here") & (ledger["kind"] != "attempt")]
 hostile[["url", "status", "decision"]]
 
+# %%
+Markdown(f"The redirect loop is detected when it comes back to a URL already seen; the "
+         f"{sandbox.HUGE_PAGE_BYTES / 1e6:g} MB page is abandoned at the page limit of "
+         f"{crawler.Limits().max_page_bytes:,} bytes; the \"photo\" that is HTML is rejected by the image loader; the "
+         "malformed page still parses (BeautifulSoup repairs it) and its broken link ends in a \"not found\" row.")
+
 # %% [markdown]
-# The redirect loop is detected when it comes back to a URL already seen; the 50 MB page is
-# abandoned at the page limit; the "photo" that is HTML is rejected by the image loader; the
-# malformed page still parses (BeautifulSoup repairs it) and its broken link ends in a 404 row.
+# ### Limits end a crawl on purpose
 #
+# Those limits are a `crawler.Limits` object: the most requests, bytes, bytes per page, seconds,
+# redirects and retries one crawl may use. Pass your own as `limits=`; the crawl then stops at the
+# first limit it reaches, its result's `stopped` says which one (`None` when it ran to the end), and
+# every URL still waiting in its queue gets a ledger row `"not fetched: crawl stopped"`. The demo
+# runs on a second sandbox started in a `with` block, which stops the site when the block ends,
+# even if a line inside fails: the `start()`/`stop()` pair above, made safe.
+
+# %%
+print(crawler.Limits())  # the defaults
+with sandbox.SandboxSite() as small_site:
+    limited = crawler.polite_crawler(small_site.url, limits=crawler.Limits(max_requests=10)).crawl()
+limited_table = limited.ledger.table()
+limited.stopped, limited.summary()["requests"], int((limited_table["decision"] == "not fetched: crawl stopped").sum())
+
+# %% [markdown]
 # ## Step 9: the site's side of the story
 #
 # The site keeps its own access log: every request, who made it, and the status it got. It
@@ -312,6 +339,16 @@ Markdown(
     + ("it reached that page after the site was free again." if checks["429 responses to the crawler"] == 0
        else "each time it waited as long as Retry-After asked.")
 )
+
+# %% [markdown]
+# How a chart reaches your screen is altair's *renderer*. This course sends every chart as its
+# Vega-Lite specification (the `mimetype` renderer), which JupyterLab draws with the copy of Vega it
+# ships: no network needed, offline or on a locked-down hub. Every kernel of the course environment
+# starts with it (`course.py install` sets that up); altair's own default would load Vega from a web
+# server instead. Outside the course, `alt.renderers.enable("mimetype")` does the same.
+
+# %%
+alt.renderers.active
 
 # %% [markdown]
 # A chart shows the log at a glance. Build it with altair from a small table: count the requests

@@ -31,9 +31,9 @@
 #
 # You will build, in `exercises/D1_capstone_face_search.ipynb`, a small face search of your own, with
 # `requests`, `protego`, BeautifulSoup, Pillow, `face_recognition`, `faiss`, `numpy`, `pandas`, `altair`
-# and `ipywidgets` only. The course gives you three things: a site to collect from (a second sandbox
-# social network, "Photobook"), photos of its people that it does not show (to search with), and a folder.
-# Everything else is yours:
+# and `ipywidgets` only. The course gives you a site to collect from (a second sandbox social network,
+# "Photobook"), photos of its people that it does not show (to search with), and a folder. Everything
+# else is yours:
 
 # %%
 import time
@@ -48,7 +48,6 @@ from protego import Protego
 
 from facecourse.scraping import sandbox
 
-alt.renderers.enable("mimetype")  # charts as Vega-Lite specs: JupyterLab draws them offline
 
 milestones = pd.DataFrame([
     ("1 Collect", "crawl(start_url, folder)", "a polite crawler; a provenance ledger on disk", 8),
@@ -169,7 +168,7 @@ site.audit(UA)[["path", "rule", "detail"]]
 # ## Photos upright: EXIF orientation
 #
 # A phone stores a photo as its sensor saw it and writes in its EXIF data how to turn it upright (the
-# `Orientation` tag, number 274 = `0x0112`; 6 means "turn 90 degrees clockwise to view"). Browsers obey
+# `Orientation` tag, number 274 = `0x0112`; 6 means "turn a quarter turn clockwise to view"). Browsers obey
 # the tag, so the photo looks right on the site; `face_recognition.load_image_file` does not, and the HOG
 # detector only finds upright faces. Photobook has such photos; here is one, fetched as a crawler would:
 
@@ -199,9 +198,9 @@ pd.DataFrame({"stored pixels": [stored.size, stored.getexif().get(0x0112),
 #
 # ## Large photos: shrink before detecting
 #
-# A phone photo is 3000 pixels or more on a side; LFW's are 150. Detection time grows with the number
+# A phone photo is thousands of pixels on a side; LFW's are 150. Detection time grows with the number
 # of pixels (and `face_locations` upsamples once by default, which quadruples them). We measure HOG
-# detection on one face at four sizes and fit the growth:
+# detection on one face at several sizes and fit the growth:
 
 # %%
 face = upright.convert("RGB")
@@ -226,8 +225,9 @@ Markdown(f"Detection costs about {per_mp:.1f} s per megapixel on this machine (t
 # `Image.thumbnail((1024, 1024))` shrinks a Pillow image **in place**, keeping its proportions, and
 # never enlarges a smaller one. The boxes you then find are in the shrunk image's pixels; to draw them on
 # the original, multiply by the scale. The price of shrinking: a face that is small in a large photo
-# gets smaller still, and below about 40 pixels HOG misses it (lesson B1). 1024 pixels keeps a face that
-# fills a tenth of the photo's width at about 100 pixels: a fair compromise, and the exercise's.
+# gets smaller still, and below the detector's smallest window HOG misses it (lesson B1). 1024 pixels
+# keeps a face that fills a tenth of the photo's width well above that window: a fair compromise, and the
+# exercise's.
 
 # %%
 big = face.resize((sandbox.LARGE_SIDE, sandbox.LARGE_SIDE // 2), Image.Resampling.BICUBIC)
@@ -295,11 +295,11 @@ Markdown(f"The reference from {len(alone)} photos of {pair['name']} alone picks 
 # ## Saving an index that can be loaded again, and erased from
 #
 # A collection is only useful if it survives the kernel, and only lawful if every face in it can be
-# traced to its source and removed. Three files do it: a table of faces (with an id for each, and the URL
+# traced to its source and removed. A few files do it: a table of faces (with an id for each, and the URL
 # that joins the ledger), the descriptors (`np.save`: a `.npy` file, read back with
 # `allow_pickle=False` so loading can never run code), and the FAISS index, whose ids are the faces' ids.
 #
-# We use the course's precomputed LFW descriptors (lesson B3) for ten people with four photos each:
+# We use the course's precomputed LFW descriptors (lesson B3) for a few people with several photos each:
 
 # %%
 import faiss
@@ -387,7 +387,7 @@ except RuntimeError as exc:
 pd.Series({"flat: remove_ids": f"{removed} faces removed, {exact.ntotal} left", "HNSW: remove_ids": hnsw})
 
 # %% [markdown]
-# So an erasure rewrites all three files without the person (here with `save`, as the exercise's
+# So an erasure rewrites all of them without the person (here with `save`, as the exercise's
 # `build_index` and `erase` can share one function), and deletes their photos and ledger rows, and any
 # other copy. A check that greps every file of the folder for the name is cheap insurance:
 
@@ -401,14 +401,14 @@ pd.Series({"faces left in approx.faiss": reloaded.ntotal, "files still naming th
 # %% [markdown]
 # ## A threshold fitted on some people, measured on others
 #
-# Lesson B4 fitted LFW's threshold on nine folds and tested on the tenth. In your collection there are no
+# Lesson B4 fitted LFW's threshold on some folds and tested on the fold left out. In your collection there are no
 # folds: you make the pairs yourself, from your own faces. The leak to avoid is subtler than in B4: if the
 # same **person** has pairs on both sides, the threshold has already seen them. So split the **people**:
 # fit on the pairs among one half, measure FMR and FNMR on the pairs among the other.
 #
-# At the capstone's scale (about fourteen people with six photos each) the numbers are small, so we also
-# ask how much they move from one split of people to another. Here, 14 LFW people with 6 photos each
-# (none of them on the capstone's sites):
+# At the capstone's scale (a collection of about the size yours will be) the numbers are small, so we
+# also ask how much they move from one split of people to another. Here, 14 LFW people with 6 photos
+# each (none of them on the capstone's sites):
 
 # %%
 on_sites = {n.replace(" ", "_") for v in "AB" for n in sandbox.capstone_site(v).profiles()["name"]}
@@ -493,7 +493,7 @@ alt.Chart(splits).mark_circle(opacity=0.4).encode(
 #
 # Lesson A4 showed why an erasure list must not hold names, nor plain hashes of names (a dictionary of
 # names undoes them), and how a keyed hash (HMAC-SHA256) fixes it. The capstone asks you to keep one
-# yourself, in four lines, with the key in a file of its own, **outside** the collection (so that sharing
+# yourself, in a few lines, with the key in a file of its own, **outside** the collection (so that sharing
 # or publishing the collection never shares the key), readable by you alone:
 
 # %%
@@ -531,7 +531,7 @@ site.stop()
 # %% [markdown]
 # ## Summary
 #
-# * The capstone: nine questions, from a polite crawl to a memo; graded from the site's own log and by
+# * The capstone: from a polite crawl to a memo; graded from the site's own log and by
 #   hidden tests that call your functions on another site. Write for any site of this kind.
 # * Opt-out registries change: re-read them when their `Cache-Control: max-age` runs out, and at the end.
 # * `ImageOps.exif_transpose` first, `Image.thumbnail((1024, 1024))` next: upright, and cheap to search.

@@ -68,7 +68,6 @@ with warnings.catch_warnings():
 from facecourse.scraping import sandbox
 from facecourse.scraping.crawler import default_folder
 
-alt.renderers.enable("mimetype")  # charts as Vega-Lite specs: JupyterLab draws them offline
 faiss.omp_set_num_threads(1)      # one thread: the same index on every machine
 
 site = sandbox.capstone_site("A").start()  # the site you collect from, served on 127.0.0.1
