@@ -1451,6 +1451,27 @@ for _f in _theirs["file"]:
     assert not (_r["identity"] == request["name"]).any(), f"A search for {request['name']} still returns them after the erasure."
 
 # %%
+import shutil, tempfile
+from pathlib import Path
+from facecourse.scraping import sandbox
+_slug = request["page"].rsplit("/", 1)[-1]
+_people, _config = sandbox.capstone_profiles("A")
+_small = [p for p in _people if p.slug == _slug] + [p for p in _people if p.setting == "public" and p.slug != _slug][:1]
+_tmp = Path(tempfile.mkdtemp()) / "recrawl"
+_tmp.mkdir()
+shutil.copy(Path(folder) / "erasures.txt", _tmp / "erasures.txt")
+with sandbox.SandboxSite(_small, sandbox.SiteConfig(name="A small copy of Photobook", crawl_delay=0.05, busy_page=0,
+                                                    hostile_pages=False)) as _tiny:
+    try:
+        crawl(_tiny.url, _tmp)
+    except Exception as _e:
+        raise AssertionError(f"crawl raised {type(_e).__name__} ({_e}) on a small site, with your erasure record in the folder.") from None
+    _found = _tiny.audit(USER_AGENT)
+    _photos = _tiny.access_log()["path"].str.startswith(f"/photos/{_slug}/")
+assert not _photos.any() and not (_found["rule"] == "erased").any(), \
+    f"Crawling again (into a folder holding your erasures.txt), your crawler downloaded {int(_photos.sum())} photo(s) of {request['name']}: read the name on each page and skip the photos of anyone is_erased(folder, name) says asked to be erased."
+
+# %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG

@@ -433,6 +433,10 @@ def find_faces(image):
         "erases the rows, files and faces.csv, but not the vectors and indexes": _erase(index="False"),
         "compares names exactly (no normalising)": _erase(normal="str(name)"),
         "keeps the key inside the collection": _erase(key='folder / "erasure.key"'),
+        "a crawl that never asks is_erased (erase itself right)": (
+            _erase() + _crawler().split("site.clear_log()\nledger = crawl(site.url, folder)")[0]
+            .replace('site = sandbox.capstone_site("A").start()      # a fresh site: the mid-way opt-out happens again\n', "")
+            .replace('folder = workdir / "wrong-crawl"\nshutil.rmtree(folder, ignore_errors=True)\n', "")),
     },
 }
 
