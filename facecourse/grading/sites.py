@@ -109,6 +109,8 @@ class UnixSiteServer:
         server = self
 
         class Handler(base):
+            disable_nagle_algorithm = False  # TCP_NODELAY does not apply to a Unix socket (setsockopt fails)
+
             def setup(self):
                 super().setup()
                 self.client_address = ("127.0.0.1", 0)  # it came through the loopback relay in the sandbox
