@@ -36,6 +36,9 @@
 # * **Track C, the breach**: the timeline and published figures, a synthetic client list built from
 #   them, and a lab on the access-control flaw that leaks customer lists.
 #
+# Then **Part D, putting it together**: a capstone in which you build a whole small face search yourself,
+# from a polite crawl to an erasure, and write a memo on whether anyone should use it (after tracks A and B).
+#
 # The table below is built from the notebooks that exist in this copy of the course, with the time
 # each one estimates for itself.
 
