@@ -24,10 +24,12 @@ Example::
   assignment runs the exercise's provided cells once (the given names: data, helpers) and forks a
   child per submission. The child drives the kernel (:mod:`.worker`), fetches each answer **by
   value** (:mod:`.wire`: JSON, ``.npy`` read without pickle, a typed encoding of pandas objects, a
-  chart's Vega-Lite dict; anything else is a handle) and calls the student's functions through the
-  kernel with COPIES of the trusted arguments (pickled towards the kernel only), within the case's
-  time limit. Results are decoded with size limits and no code execution. Scratch names bound
-  after the notebook's last answer (``list = [1, 2]``, ``np = 0``) are put back before the tests.
+  chart's Vega-Lite dict, a serialised FAISS index; anything else is a handle) and calls the
+  student's functions through the kernel with COPIES of the trusted arguments (pickled towards the
+  kernel only), within the case's time limit. Results are decoded with size limits and no code
+  execution. Scratch names bound after the notebook's last answer (``list = [1, 2]``, ``np = 0``)
+  are put back before the tests. The kernel's files are mirrored by value at the same path
+  (:mod:`.scratch`); the sandbox sites the checks read live in the grader (:mod:`.sites`).
 * *What the kernel can still do:* everything it sends is, by construction, the student's own answer:
   a kernel that replaces the grader's agent, fakes ``do_execute`` or patches anything can only
   change the values of its own answers, which is what answering is. It cannot see the hidden

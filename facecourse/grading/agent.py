@@ -32,8 +32,6 @@ from __future__ import annotations
 import builtins
 import itertools
 import pickle
-import socket
-import threading
 
 from . import wire
 
@@ -65,7 +63,7 @@ class Agent:
         self._publish = shell.display_pub.publish
         self._hidden = set(getattr(shell, "user_ns_hidden", {})) | {"In", "Out", "exit", "quit", "get_ipython"}
         self.snapshot: dict | None = None
-        self.bridges: dict[int, socket.socket] = {}
+        self.bridges: dict[int, object] = {}  # port -> its .sites.Relay
         _AGENTS[token] = self
 
     # -- the request loop -----------------------------------------------------------------------
@@ -204,53 +202,27 @@ class Agent:
         return changed
 
     def _op_bridge(self, port, path):
-        """Listen on 127.0.0.1:``port`` in the sandbox and relay each connection to the Unix socket ``path``."""
-        if port in self.bridges:
-            return None
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", int(port)))
-        listener.listen(16)
-        self.bridges[port] = listener
-        threading.Thread(target=_accept, args=(listener, path), daemon=True).start()
+        """Listen on 127.0.0.1:``port`` in the sandbox and relay each connection to the Unix socket ``path``
+        (a :class:`.sites.Relay`)."""
+        from .sites import Relay
+
+        if port not in self.bridges:
+            self.bridges[port] = Relay(int(port), path).start()
+        return None
+
+    def _op_site_ports(self, ports):
+        """The ports of the grader's copies of the exercise's sites: the sites the notebook starts use them
+        (:func:`.sites.next_bridged_port`)."""
+        import os
+
+        from .sites import PORTS_ENV
+
+        os.environ[PORTS_ENV] = ",".join(str(int(p)) for p in ports)
         return None
 
 
 class _Unsendable(Exception):
     pass
-
-
-def _accept(listener: socket.socket, path: str) -> None:
-    while True:
-        try:
-            conn, _ = listener.accept()
-        except OSError:
-            return
-        try:
-            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            upstream.connect(path)
-        except OSError:
-            conn.close()
-            continue
-        for a, b in ((conn, upstream), (upstream, conn)):
-            threading.Thread(target=_pump, args=(a, b), daemon=True).start()
-
-
-def _pump(src: socket.socket, dst: socket.socket) -> None:
-    try:
-        while True:
-            data = src.recv(65536)
-            if not data:
-                break
-            dst.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def install(shell, name: str, token: str) -> None:

@@ -152,10 +152,11 @@ def _limits_args(limits: Limits, unprivileged_uid: int | None) -> list[str]:
 
 
 def command(inner: list[str], limits: Limits, fds: dict[str, int], uid: int | None, info_fd: int,
-            label: str = "", seccomp_fd: int | None = None) -> list[str]:
+            label: str = "", seccomp_fd: int | None = None, scratch: str | None = None) -> list[str]:
     """The ``bwrap`` command line running ``inner`` (see the module docstring).
 
     ``seccomp_fd``: a file holding :func:`seccomp_filter` (no namespaces, no mounts inside).
+    ``scratch``: a path for the kernel's own files (an in-memory folder there; :mod:`.scratch`).
     """
     ro = [str(p) for p in _read_only_paths()]
     home = str(SANDBOX_HOME)
@@ -170,17 +171,20 @@ def command(inner: list[str], limits: Limits, fds: dict[str, int], uid: int | No
              "--proc", "/proc", "--dev", "/dev",
              "--size", str(limits.tmp_size), "--perms", "1777", "--tmpfs", "/dev/shm",
              "--size", str(limits.tmp_size), "--perms", "1777", "--tmpfs", "/tmp"]
-    args += _dirs_for(ro + [home, RUN_DIR])
+    args += _dirs_for(ro + [home, RUN_DIR] + ([scratch] if scratch else []))
     for p in ro:
         args += ["--ro-bind", p, p]
     args += ["--size", str(limits.work_size), "--perms", "0777", "--tmpfs", home,
              "--size", str(4 * 1024 ** 2), "--perms", "0777", "--tmpfs", RUN_DIR]
+    if scratch:
+        args += ["--size", str(limits.work_size), "--perms", "0777", "--tmpfs", scratch,
+                 "--perms", "0777", "--dir", f"{scratch}/local", "--perms", "0777", "--dir", f"{scratch}/tmp"]
     for dest, fd in fds.items():
         args += ["--perms", "0644", "--file", str(fd), dest]
     # the sandbox's own root and /dev are in-memory folders bwrap made: read-only from here on (on the
     # user-namespace path the sandbox's user owns them)
     args += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", home, "--clearenv"]
-    for k, v in _env(label).items():
+    for k, v in _env(label, scratch).items():
         args += ["--setenv", k, v]
     args += _limits_args(limits, uid)
     if uid is not None:
@@ -189,7 +193,7 @@ def command(inner: list[str], limits: Limits, fds: dict[str, int], uid: int | No
     return args + inner
 
 
-def _env(label: str = "") -> dict[str, str]:
+def _env(label: str = "", scratch: str | None = None) -> dict[str, str]:
     env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
            "TMPDIR": "/tmp", "IPYTHONDIR": "/tmp/.ipython", "MPLCONFIGDIR": "/tmp/.mpl", "MPLBACKEND": "agg",
            "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
@@ -199,6 +203,8 @@ def _env(label: str = "") -> dict[str, str]:
         if os.environ.get(k):
             env[k] = os.environ[k]
     env["FACECOURSE_LOCAL"] = f"{SANDBOX_HOME}/.facecourse-local"  # paths.local_dir(): the private folder
+    if scratch:  # the same paths as the grader's copy (.scratch)
+        env.update(FACECOURSE_LOCAL=f"{scratch}/local", TMPDIR=f"{scratch}/tmp")
     return env
 
 
@@ -500,13 +506,15 @@ class Kernel:
     """
 
     def __init__(self, notebook_name: str, notebook_bytes: bytes, limits: Limits, sandboxed: bool = True,
-                 start_timeout: float = 120.0, label: str = "", attempt: int = 0, bridges: int = 0):
+                 start_timeout: float = 120.0, label: str = "", attempt: int = 0, bridges: int = 0,
+                 scratch: str | None = None):
         from . import cgroups
 
         self.sandboxed = sandboxed
         self._tmp = None
         self._socket_fds: dict[str, int] = {}
         self.bridges = bridges
+        self.scratch = scratch
         #: (path inside the sandbox, listening Unix socket) the grader made in the socket folder before it
         #: was sealed: the grader's loopback servers are relayed into the sandbox through them (.trusted)
         self.bridge_listeners: list[tuple[str, socket.socket]] = []
@@ -536,7 +544,7 @@ class Kernel:
             seccomp = _memfd(seccomp_filter())
             info_r, info_w = os.pipe()
             uid = _uid_for(os.getpid(), attempt) if os.geteuid() == 0 else None
-            argv = command(inner, limits, fds, uid, info_w, label, seccomp_fd=seccomp)
+            argv = command(inner, limits, fds, uid, info_w, label, seccomp_fd=seccomp, scratch=self.scratch)
             if self.group is not None:
                 argv = self.group.enter(argv)
             try:
@@ -566,6 +574,8 @@ class Kernel:
             env = {k: v for k, v in os.environ.items() if k != "JPY_PARENT_PID"}
             env.update({k: v for k, v in _env(label).items() if k not in ("HOME", "TMPDIR", "IPYTHONDIR", "MPLCONFIGDIR")})
             env["FACECOURSE_LOCAL"] = str(home / ".facecourse-local")  # the temporary folder, not the course's
+            if self.scratch:  # unsandboxed, the grader's folder is the kernel's
+                env.update(FACECOURSE_LOCAL=f"{self.scratch}/local", TMPDIR=f"{self.scratch}/tmp")
             argv = self.group.enter(inner) if self.group is not None else inner
             self.proc = subprocess.Popen(argv, cwd=home, env=env, stdin=subprocess.DEVNULL,
                                          stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)

@@ -1,68 +1,42 @@
 """Sandbox sites that live in the grader's trusted process, reached from a sandboxed kernel with no network.
 
 Why. The capstone (exercise D1) and A2's fetch loop are graded from a sandbox site's own access log
-(``SandboxSite.audit``). Today a test starts the site inside the student's kernel, where the student's
-code could rewrite the log or the audit. The log can only be trusted if the site runs in the grader's
-process, outside bubblewrap, while the kernel, which has no network, still reaches it on
-``http://127.0.0.1:PORT`` as in class. This module holds the two pieces of that bridge that stand on their
-own, and the design of the rest, which waits for tests to be decided outside the kernel (the
-"framework" work: test cases as functions of notebook values, run in a trusted process).
+(``SandboxSite.audit``). A site started inside the student's kernel could have its log or its audit
+rewritten by the student's code, so when grading, every site lives in the grader's trusted process
+(outside bubblewrap), while the kernel, which has no network, still reaches it on
+``http://127.0.0.1:PORT`` as in class. The checks (run in the trusted process, :mod:`.trusted`) read
+the trusted site's log.
 
-The two pieces (implemented and tested here, ``tests/grading/test_site_bridge.py``):
+How (built with the trusted test runner):
 
-* ``UnixSiteServer``, on the trusted side: serves a course web app (a ``SandboxSite``: its ``_app``) on a
-  Unix socket instead of a TCP port, with a cap on concurrent connections and on the requests a
-  submission may send (a flood from a hostile kernel costs the grader nothing more).
-* ``Relay``, on the kernel's side: listens on ``127.0.0.1:PORT`` in the sandbox's own network namespace and
-  pumps each connection's bytes to and from the Unix socket. It changes nothing in the bytes.
+1. **Relays.** Before a kernel's socket folder is sealed the grader makes a few listening Unix sockets in
+   it (``Kernel.bridge_listeners``, :data:`.worker.BRIDGES` per kernel). For each loopback server running
+   in the grading process, the agent in the kernel starts a :class:`Relay` on the same port inside the
+   sandbox's own network namespace, to one of those sockets; the grading process relays each connection
+   on to the server (``trusted.Session._sync_bridges``). A URL is the same string on both sides.
+2. **Sites the checks start** (A2 q5's ``SandboxSite()``, the hidden tests' ``capstone_site("B")``)
+   are started in the trusted process and bridged when the case calls a student function.
+3. **Sites the exercise's provided cells start** (D1's ``site``): the warm process runs the provided
+   cells once, then stops their sites (no server thread survives a fork); each submission's grading
+   process serves its own copy, with a fresh log (``Exercise.serve_sites``), wrapped in
+   :func:`control_app`, and tells the kernel their ports (the agent's ``site_ports``). In the kernel,
+   ``SandboxSite.start()`` then serves nothing: it takes the next port (:func:`next_bridged_port`) and a
+   :class:`BridgedServer`; its data methods (``profiles``, ``photo_table``, ``photo_bytes``...) are
+   computed there as usual, its log methods (``access_log``, ``audit``, ``events``) read the grader's
+   copy (:func:`pull_state`), and ``clear_log``, ``opt_out`` and ``announce_erasure`` are sent to it.
+4. **Files.** Checks that read what the student's code wrote (ledger, photos, indexes) see the kernel's
+   files at the same paths: :mod:`.scratch`.
 
-Measured here: a sandboxed process (bubblewrap, ``--unshare-net``, another uid, the socket folder bound
-read-only) reaches the trusted site through the relay, every request it sends is in the trusted log,
-it cannot create files in the socket folder, and it cannot reach anything else.
+Not protected: the kernel sees every response (as any crawler does); its relay could drop or delay
+requests, which only makes its crawler fetch less or more slowly; it can send the control requests a
+notebook may send to its own site (clear that site's log, announce an erasure), which changes only that
+submission's site; the grader's site renders photos for it, so a flood costs the grader CPU. The
+exercise's provided cells run first in the grader (D1's ``site.announce_erasure()`` happens before the
+crawl there): a provided cell must not depend on when it runs.
 
-The design of the rest (to build with the trusted test runner; nothing below is done yet):
-
-1. **Sockets.** Per submission the worker makes a folder it owns (mode 0755, not writable by the sandbox's
-   uid) and serves each site started on the trusted side on ``<folder>/<port>.sock`` (mode 0666, so the
-   sandbox's uid may connect). ``Sandbox.command`` binds the folder read-only at ``/run/facecourse-sites``
-   (``--ro-bind``; one more line there, in the grading sandbox's mount list) and sets
-   ``FACECOURSE_SITE_BRIDGE=/run/facecourse-sites`` in the kernel's environment. ``connect(2)`` works on a
-   read-only bind mount; creating, replacing or linking a socket there fails with EROFS, so the kernel
-   cannot point the trusted side at a path of its choosing (and the trusted side only ever uses paths in
-   its own folder).
-2. **Ports.** The sandbox has its own network namespace, so every port in it is free. Sites get ports
-   18001, 18002, ... in the order they are started, on both sides. Before any student code, the kernel's
-   prelude starts one ``Relay`` per port of a small range (say 18001-18016); a relay whose socket does
-   not exist yet refuses the connection. A site's ``url`` is the same string on both sides.
-3. **The site object in the kernel.** With ``FACECOURSE_SITE_BRIDGE`` set, ``SandboxSite.start()`` in the
-   kernel does not serve: it takes the next port and answers its data methods locally (``profiles``,
-   ``photo_table``, ``held_out_photos``, ``photo_bytes``, ``robots_txt``: pure functions of the site's
-   configuration and LFW). Its log methods (``access_log``, ``audit``, ``events``) and state changes
-   (``clear_log``, ``announce_erasure``, ``opt_out``) go over a second socket, ``<port>.ctl``, to the
-   trusted site: reads return copies (the student's own ``grader.check`` feedback reads them); ``clear_log``
-   becomes a *mark* in the trusted log (feedback checks read from the last mark; the grader's audit reads
-   everything), so no kernel call can erase or rewrite a logged request.
-4. **Tests.** Public and hidden tests run in the trusted process with the trusted ``site`` and call
-   ``site.audit(...)`` there; a hidden test that starts its own site (``capstone_site("B")``) starts it on
-   the trusted side, on the next port, whose relay already listens in the kernel, and calls the student's
-   ``crawl(b.url, folder)`` by value. Since a test's site serves one submission only, hidden tests audit
-   **every** user agent on it, so a crawler that changes its name cannot hide a fault.
-5. **Given cells with side effects.** Today's worker runs an exercise's provided cells before any student
-   code (found while measuring D1: a last provided ``site.stop()`` stopped the site before the crawl; D1
-   no longer has one). A provided cell that changes a site (D1's ``site.announce_erasure()``) must then run
-   when the notebook reaches it, or be harmless when run first (D1's is: its crawler does not read
-   erasure requests, and its crawl checks do not use the ``erased`` rule).
-6. **Folders.** Build, search and erasure tests need a collection in the kernel's file system. The trusted
-   side writes reference collections (``SandboxSite.reference_collection``) into a second folder bound
-   read-only (``/run/facecourse-data``); the test has the kernel copy one into a fresh writable folder
-   and calls the student's functions on it; the verdict compares the values those functions return
-   (faces, boxes, search results) with the trusted truth (``photo_table``, sides, hashes). A kernel that
-   tampered with the copy could only change its own answers' inputs, and the comparison with the trusted
-   truth (every reference URL must come back) catches a dropped photo.
-
-Not protected even then: the kernel sees every response (as any crawler does); its relay could drop or
-delay requests, which only makes the crawler fetch less or more slowly; the trusted site renders photos
-for the kernel, so a flood costs the worker CPU up to the request budget.
+:class:`UnixSiteServer` (a course web app on a Unix socket) is the same bridge's server side for a
+process that owns the socket folder; the grader relays to loopback servers instead, and
+``tests/grading/test_site_bridge.py`` tests both pieces with a bubblewrap sandbox of its own.
 """
 
 from __future__ import annotations
@@ -268,3 +242,111 @@ def _pump(source: socket.socket, sink: socket.socket, done: _Closer) -> None:
         except OSError:
             pass
         done.one_done()
+
+
+# ---------------------------------------------------------------------------------------------
+# Sites a grading kernel starts are the grader's (the integration with the trusted test runner)
+# ---------------------------------------------------------------------------------------------
+
+#: the environment variable through which the grader tells a sandboxed kernel the ports of its trusted
+#: sites, in the order the exercise's provided cells start them (set by the grader's agent, ``.agent``)
+PORTS_ENV = "FACECOURSE_SITE_PORTS"
+#: the paths of a trusted site's control requests (never logged, never linked from any page)
+CONTROL = "/.facecourse-grader/"
+_taken = [0]
+
+
+def next_bridged_port() -> int | None:
+    """In a grading kernel, the port of the next trusted site (``PORTS_ENV``), or None (a normal kernel:
+    the site serves itself). The first site a kernel starts gets the first port, and so on."""
+    ports = [p for p in os.environ.get(PORTS_ENV, "").split(",") if p.strip().isdigit()]
+    if _taken[0] >= len(ports):
+        return None
+    _taken[0] += 1
+    return int(ports[_taken[0] - 1])
+
+
+class BridgedServer:
+    """What a ``SandboxSite`` of a grading kernel has instead of a server: the address of the grader's
+    copy of the site (the same ``http://127.0.0.1:PORT`` on both sides; the grader relays the port into
+    the sandbox). Its log methods read the grader's log through ``control``."""
+
+    running = True
+
+    def __init__(self, port: int):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+
+    def start(self) -> "BridgedServer":
+        return self
+
+    def stop(self) -> None:
+        pass
+
+    def control(self, what: str, **params):
+        """One control request to the grader's site (its state, or a change the notebook asked for)."""
+        import requests
+
+        resp = requests.post(self.url + CONTROL + what, json=params, timeout=30)
+        resp.raise_for_status()
+        return resp.json()
+
+
+def control_app(site) -> App:
+    """The grader's side: ``site``'s own app, plus the control requests of the kernel's stand-in
+    (``state``: the log and events as JSON; ``clear-log``, ``announce-erasure``, ``opt-out``). The
+    kernel can only ask what the notebook could ask of a site of its own; the grader's checks read the
+    site itself."""
+    from ..webserver import Response
+
+    def app(req):
+        if not req.path.startswith(CONTROL):
+            return site._app(req)
+        what = req.path[len(CONTROL):]
+        params = req.json() if req.method == "POST" else None
+        slug = params.get("slug") if isinstance(params, dict) and isinstance(params.get("slug"), str) else None
+        try:
+            if what == "state":
+                with site._lock:
+                    body = {"log": list(site._log), "retry_at": {str(k): v for k, v in site._retry_at.items()},
+                            "events": list(site._events), "late_optouts": sorted(site._late_optouts),
+                            "erasures": list(site._erasures)}
+            elif what == "clear-log":
+                site.clear_log()
+                body = None
+            elif what == "announce-erasure":
+                body = site.announce_erasure(slug)
+            elif what == "opt-out":
+                site.opt_out(slug)
+                body = None
+            else:
+                return Response(404, "unknown control request", "text/plain")
+        except KeyError as exc:
+            return Response(400, str(exc), "text/plain")
+        return Response.json(body)
+
+    return app
+
+
+def pull_state(site) -> None:
+    """Copy the grader's log and events of ``site`` (a kernel's stand-in) into ``site`` itself, so that its
+    ``access_log``, ``audit``, ``events`` and ``opted_out_paths`` answer as the grader's copy would."""
+    state = site._server.control("state")
+    with site._lock:
+        site._log[:] = state["log"]
+        site._retry_at.clear()
+        site._retry_at.update({int(k): v for k, v in state["retry_at"].items()})
+        site._events[:] = state["events"]
+        site._late_optouts = set(state["late_optouts"])
+        site._erasures[:] = state["erasures"]
+
+
+def given_sites(namespace: dict) -> list:
+    """The running course sites among an exercise's given names, in the order they were bound."""
+    from ..webserver import ServedApp
+
+    out = []
+    for value in namespace.values():
+        if isinstance(value, ServedApp) and getattr(value._server, "running", False) and value not in out:
+            out.append(value)
+    return out

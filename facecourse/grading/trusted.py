@@ -8,7 +8,7 @@ file, :func:`facecourse.checks.load_test_file`) is called with
   provided cells run in this process: :class:`Exercise`), a fresh copy for each case;
 * the student's **answers**, fetched from the sandboxed kernel **by value** (:mod:`.wire`: JSON,
   ``.npy`` bytes, a typed encoding of pandas objects, a chart's Vega-Lite dict; never pickle);
-* the student's **functions and objects** (a widget, a FAISS index, a ledger) as :class:`Remote`
+* the student's **functions and objects** (a widget, a ledger; a FAISS index travels by value) as :class:`Remote`
   handles: calling one sends the arguments into the kernel by value (the student's code gets
   copies), runs it there within the case's time limit and brings the result back by value;
   attribute and item access likewise.
@@ -27,7 +27,14 @@ a private temporary folder, so no key or file of the instructor's installation r
 in this process and call a student function that talks to it: the sandboxed kernel has no
 network, so each server is bridged into it (Unix sockets the grader made in the kernel's socket
 folder before it was sealed, and a relay the agent opens on the same 127.0.0.1 port inside the
-sandbox). Every request reaches the trusted server, whose logs the case then reads.
+sandbox). Every request reaches the trusted server, whose logs the case then reads. A site the
+exercise's provided cells start (D1's ``site``) is served by each grading child too, and the kernel's
+``site`` stands in for it (:mod:`.sites`).
+
+**Files.** The kernel's files (``FACECOURSE_LOCAL`` and ``TMPDIR``) are at a scratch path that is the
+same string here, where a copy made by value is kept up to date around every call of a student
+function (:mod:`.scratch`); given names that are paths into the notebook's own folder (D1's
+``folder``) are the kernel's values.
 """
 
 from __future__ import annotations
@@ -230,6 +237,7 @@ class Session:
         self.targets: dict[int, int] = {}
         self.bridged: set[int] = set()
         self.notes: list[str] = []
+        self.files = None  # the kernel's scratch folder, mirrored here (.scratch.Mirror), when sandboxed
 
     # one case's time limit: what the student's code may use of it in all, counted in the sandbox's
     # own time (CPU, or waiting it chose; never time it waited for a CPU: .sandbox.Stopwatch)
@@ -281,7 +289,14 @@ class Session:
                 self._sync_bridges()
             except (OSError, AgentProblem) as exc:  # the student's code will then not reach the server
                 self.notes.append(f"a server could not be bridged into the kernel: {exc}")
-        reply = self.request(kind, *args)
+        if kind in ("call", "setattr", "setitem"):  # the student's code sees the checks' files, and
+            self._files("push")                      # the checks see what it wrote
+            try:
+                reply = self.request(kind, *args)
+            finally:
+                self._files("pull")
+        else:
+            reply = self.request(kind, *args)
         status = reply.get("status")
         if status == "ok":
             return self.decode(reply.get("value"))
@@ -298,6 +313,22 @@ class Session:
             why = str(reply.get("why", ""))[:300]
             return wire.Unreadable("result", f"your code returned a value the grader cannot read: {why}")
         raise AgentProblem("the kernel answered the grader's request with something it does not understand")
+
+    def pull_files(self) -> None:
+        """Bring the kernel's files here (before the checks read them)."""
+        self._files("pull")
+
+    def _files(self, direction: str) -> None:
+        if self.files is None:
+            return
+        from .scratch import MirrorError
+
+        try:
+            getattr(self.files, direction)()
+        except (OSError, MirrorError) as exc:
+            note = f"the notebook's files could not be copied for the checks ({type(exc).__name__}: {str(exc)[:200]})"
+            if note not in self.notes:
+                self.notes.append(note)
 
     def decode(self, data):
         try:
@@ -357,7 +388,8 @@ class Session:
 
 
 def _relay_accept(listener: socket.socket, targets: dict, i: int) -> None:
-    from .agent import _pump
+    """Relay each connection to bridge ``i``'s listener to the loopback server it currently serves."""
+    from .sites import _Closer, _pump
 
     while True:
         try:
@@ -370,8 +402,9 @@ def _relay_accept(listener: socket.socket, targets: dict, i: int) -> None:
         except OSError:
             conn.close()
             continue
+        done = _Closer(conn, upstream)
         for a, b in ((conn, upstream), (upstream, conn)):
-            threading.Thread(target=_pump, args=(a, b), daemon=True).start()
+            threading.Thread(target=_pump, args=(a, b, done), daemon=True).start()
 
 
 class _Pickler(pickle.Pickler):
@@ -411,6 +444,12 @@ class Exercise:
     given: dict = field(default_factory=dict)
     unbound: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
+    #: the course sites the given cells started (D1's ``site``): stopped once the given cells have run,
+    #: served again by each submission's grading process (:meth:`serve_sites`) on an address of its own
+    sites: list = field(default_factory=list)
+    #: given names that are paths into the folder where a notebook keeps its files (D1's ``folder``,
+    #: ``key_file``): the checks get the kernel's values, which name the same files here (.scratch)
+    kernel_paths: set[str] = field(default_factory=set)
 
     @classmethod
     def from_job(cls, job: dict, run_given: bool = True) -> "Exercise":
@@ -442,6 +481,30 @@ class Exercise:
                                   f"{type(exc).__name__}: {str(exc)[:200]}")
             sink.seek(0)
             sink.truncate()
+        from pathlib import PurePath
+
+        from ..paths import local_dir
+        from .sites import given_sites
+
+        local = str(local_dir())
+        self.kernel_paths = {n for n, v in ns.items() if isinstance(v, (str, PurePath)) and not n.startswith("__")
+                             and (str(v) == local or str(v).startswith(local + os.sep))}
+        self.sites = given_sites(ns)
+        for site in self.sites:  # no server thread survives a fork: each grading process serves its own
+            site.stop()
+
+    def serve_sites(self) -> list[int]:
+        """Serve the given sites in this process (one submission's grading process), each with the control
+        requests of the kernel's stand-in (:func:`.sites.control_app`); their ports, in order."""
+        from ..webserver import LoopbackServer
+        from .sites import control_app
+
+        ports = []
+        for site in self.sites:
+            if not site._server.running:
+                site._server = LoopbackServer(control_app(site)).start()
+            ports.append(site._server.port)
+        return ports
 
     def given_value(self, name: str):
         value = self.given[name]
@@ -453,7 +516,8 @@ class Exercise:
             return value
 
     def is_given(self, name: str) -> bool:
-        return name in self.given and name not in self.answers and name not in self.unbound
+        return (name in self.given and name not in self.answers and name not in self.unbound
+                and name not in self.kernel_paths)
 
 
 def _python(src: str) -> str:

@@ -10,7 +10,7 @@ What travels by value, and how:
 * ``None``, ``bool``, ``int``, ``float``, ``str``: as JSON (non-finite floats tagged); subclasses of
   them (an ``int`` whose ``__eq__`` always says yes) travel as the plain value they hold;
 * ``list`` (a JSON array), ``tuple``, ``set``, ``frozenset``, ``dict`` (any hashable keys, order
-  kept), ``bytes``, ``complex``, ``...``: tagged objects ``{"$t": ...}``;
+  kept), ``bytes``, ``complex``, ``...``, paths (``pathlib``: a ``Path`` of the same string): tagged objects ``{"$t": ...}``;
 * numpy scalars (their dtype kept: ``np.float64`` stays ``np.float64``) and arrays: ``.npy`` bytes
   read with ``allow_pickle=False`` (an object array is refused; its items travel one by one);
 * pandas ``Series``, ``DataFrame`` and ``Index`` (range, plain, multi): a typed encoding of their
@@ -20,7 +20,8 @@ What travels by value, and how:
 * an altair chart: its Vega-Lite specification (``chart.to_dict()``, computed in the kernel), decoded
   as a :class:`facecourse.charts.ChartSpec` (a ``dict``) that ``spec_summary`` reads.
 
-Anything else (a function, a widget, a FAISS index, an object of the student's class) is a
+A FAISS index travels serialised (``faiss.serialize_index``; read with ``faiss.deserialize_index``).
+Anything else (a function, a widget, an object of the student's class) is a
 *handle* ``{"$t": "handle", ...}``: an id in the kernel, its type's name and whether it is callable;
 :mod:`.trusted` turns it into a :class:`~facecourse.grading.trusted.Remote` that forwards calls
 and attribute access to the kernel, by value. A value the kernel could not encode (a chart whose
@@ -46,6 +47,7 @@ import io
 import math
 import sys
 from dataclasses import dataclass
+from pathlib import Path, PurePath
 
 TAG = "$t"
 MAX_DEPTH = 64
@@ -136,12 +138,23 @@ def encode(value, handle=None, depth: int = 0):
         done = _pandas(value, pd, np, handle, depth)
         if done is not None:
             return done
+    if isinstance(value, PurePath):  # a folder or file of the notebook: its path, as a trusted Path
+        return {TAG: "path", "v": str(value)}
     if isinstance(value, _dt.datetime):
         return {TAG: "datetime", "iso": value.isoformat()}
     if isinstance(value, _dt.date):
         return {TAG: "date", "iso": value.isoformat()}
     if isinstance(value, _dt.timedelta):
         return {TAG: "timedelta", "us": [value.days, value.seconds, value.microseconds]}
+    faiss = sys.modules.get("faiss")
+    if faiss is not None and isinstance(value, getattr(faiss, "Index", ())):
+        # a FAISS index by value (faiss.serialize_index): checks read its type, size and search results
+        # in the grader's own process (C code must never be handed a handle)
+        try:
+            data = faiss.serialize_index(value).tobytes()
+        except Exception as exc:  # noqa: BLE001
+            raise WireError(f"the FAISS index could not be serialised: {type(exc).__name__}: {exc}") from None
+        return {TAG: "faiss", "v": base64.b64encode(data).decode("ascii")}
     alt = sys.modules.get("altair")
     if alt is not None and isinstance(value, getattr(alt, "TopLevelMixin", ())):
         try:
@@ -309,6 +322,21 @@ def _decode(d, handle, budget: _Budget, depth: int):
         return float(d["v"])
     if tag == "ellipsis":
         return Ellipsis
+    if tag == "faiss":
+        raw = _b64(d.get("v"), budget)
+        import faiss
+        import numpy as np
+
+        try:
+            return faiss.deserialize_index(np.frombuffer(raw, dtype=np.uint8))
+        except Exception as exc:  # noqa: BLE001 - FAISS raises RuntimeError on a malformed index
+            raise WireError(f"a FAISS index that cannot be read: {str(exc)[:200]}") from None
+    if tag == "path":
+        v = d.get("v")
+        if type(v) is not str or "\0" in v:
+            raise WireError("a malformed path")
+        budget.spend(len(v), 0)
+        return Path(v)
     if tag in ("tuple", "set", "frozenset"):
         items = [_decode(x, handle, budget, depth + 1) for x in _list(d, "v")]
         try:

@@ -185,6 +185,8 @@ class Runner:
         self.token = secrets.token_hex(16)
         self.kernel = None
         self.session = None
+        self.scratch: str | None = None
+        self._temp_root = job.get("temp_dir") or None
         self.restarts = 0
         self.notes: list[str] = list(self.exercise.notes)
         self.late_values: dict = {}
@@ -196,11 +198,21 @@ class Runner:
 
     # -- the kernel ---------------------------------------------------------------------------
     def start(self) -> None:
+        import os
+        import tempfile
+
+        from .scratch import Mirror
         from .trusted import Session
 
+        # the kernel's files, at the same path here (.scratch): a fresh folder for every kernel
+        self._remove_scratch()
+        self.scratch = tempfile.mkdtemp(prefix="fc-scratch-", dir=self._temp_root)
+        for sub in ("local", "tmp"):
+            os.mkdir(os.path.join(self.scratch, sub))
+        tempfile.tempdir = os.path.join(self.scratch, "tmp")  # the checks' temporary folders
         self.kernel = self.Kernel(self.job["notebook_name"], self.nb_bytes, self.limits,
                                   sandboxed=self.job["sandbox"], label=self.job.get("label", ""),
-                                  attempt=self.restarts, bridges=BRIDGES,
+                                  attempt=self.restarts, bridges=BRIDGES, scratch=self.scratch,
                                   start_timeout=min(120.0, max(5.0, self.deadline + self.excused - time.monotonic())))
         status, err = self.execute(f"import facecourse.grading.agent as _fc_m\n_fc_m.install(get_ipython(), "
                                    f"{self.agent!r}, {self.token!r})\ndel _fc_m", 120)
@@ -208,11 +220,28 @@ class Runner:
             raise RuntimeError(f"the grader's agent could not start in the kernel: {err}")
         self._open_comm()
         self.session = Session(self, self.agent, self.token, listeners=self.kernel.bridge_listeners)
+        if self.job["sandbox"]:
+            self.session.files = Mirror(self.scratch, f"/proc/{self.kernel.child_pid}/root{self.scratch}")
+        ports = self.exercise.serve_sites()
+        if ports:  # the sites the notebook starts are the grader's copies, relayed into the sandbox
+            if self.session.listeners:
+                self.session._sync_bridges()
+            self._agent_op("site_ports", ports)
 
     def stop(self) -> None:
         if self.kernel is not None:
             self.kernel.kill()
             self.kernel = None
+        self._remove_scratch()
+
+    def _remove_scratch(self) -> None:
+        import shutil
+        import tempfile
+
+        if self.scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
+            tempfile.tempdir = None
 
     def _open_comm(self) -> None:
         """Open the comm the agent's requests travel on (its target was registered by ``install``)."""
@@ -437,6 +466,7 @@ class Runner:
         try:
             self.kernel.stop_strays()  # processes the notebook left running would spend the tests' CPU time
             self._settle()
+            self.session.pull_files()
             self._run_late(errors)
         except KernelGone as exc:
             errors.append(f"the kernel stopped while the grader prepared the tests ({exc})")
@@ -484,7 +514,7 @@ class Runner:
         for k, src, names in ex.late:
             reads = sorted(_loads(src))
             ns = {"__name__": "__main__"}
-            fetch = [n for n in reads if n in ex.answers and n not in self.late_values]
+            fetch = [n for n in reads if (n in ex.answers or n in ex.kernel_paths) and n not in self.late_values]
             try:
                 self.session.start_case(self.job["cell_timeout"])
                 fetched = self.session.fetch(fetch)

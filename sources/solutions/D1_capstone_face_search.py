@@ -6,6 +6,7 @@
 # export_cell: false
 # tests:
 #   files: false
+#   ok_format: false
 
 # %% [markdown]
 # # Exercise D1 (capstone): a face search of your own, from a polite crawl to an erasure
@@ -269,137 +270,152 @@ ledger.groupby(["kind", "decision"]).size()
 # # BEGIN TESTS
 
 # %%
-assert USER_AGENT is not ... and ledger is not None, \
-    "q1 is not answered yet: replace the ... in the cells above (USER_AGENT, crawl, then ledger = crawl(site.url, folder))."
+def test_q1_1(USER_AGENT, ledger, is_erased, crawl):
+    from facecourse.checks import answered
+    answered("q1", USER_AGENT=USER_AGENT, ledger=ledger, is_erased=is_erased, crawl=crawl)
+    assert USER_AGENT is not ... and ledger is not None, \
+        "q1 is not answered yet: replace the ... in the cells above (USER_AGENT, crawl, then ledger = crawl(site.url, folder))."
 
 # %%
-assert isinstance(USER_AGENT, str) and USER_AGENT.strip() and "mozilla" not in USER_AGENT.lower(), \
-    "USER_AGENT should be an honest name for your crawler (a string naming you and the course), not a browser's."
+def test_q1_2(USER_AGENT):
+    assert isinstance(USER_AGENT, str) and USER_AGENT.strip() and "mozilla" not in USER_AGENT.lower(), \
+        "USER_AGENT should be an honest name for your crawler (a string naming you and the course), not a browser's."
 
 # %%
-_log = site.access_log()
-assert (_log["user_agent"] == USER_AGENT).sum() >= 20, \
-    f"The site's log holds {(_log['user_agent'] == USER_AGENT).sum()} requests sent as USER_AGENT: send it with every request (a requests.Session's headers), and run the crawl cell above."
+def test_q1_3(site, USER_AGENT):
+    _log = site.access_log()
+    assert (_log["user_agent"] == USER_AGENT).sum() >= 20, \
+        f"The site's log holds {(_log['user_agent'] == USER_AGENT).sum()} requests sent as USER_AGENT: send it with every request (a requests.Session's headers), and run the crawl cell above."
 
 # %%
-assert (site.access_log()["user_agent"] == USER_AGENT).sum() >= 20, \
-    "The site's log holds no crawl sent as USER_AGENT: write crawl, send USER_AGENT with every request, and run the crawl cell above."
-_found = site.audit(USER_AGENT)
-_bad = _found[_found["rule"].isin(["disallowed", "log-in"])]
-assert _bad.empty, f"Your crawler requested {_bad['path'].iloc[0]}, which robots.txt disallows: parse it with Protego and ask can_fetch(url, USER_AGENT) before every request (its rules can use wildcards such as /people/*/tagged)."
+def test_q1_4(site, USER_AGENT):
+    assert (site.access_log()["user_agent"] == USER_AGENT).sum() >= 20, \
+        "The site's log holds no crawl sent as USER_AGENT: write crawl, send USER_AGENT with every request, and run the crawl cell above."
+    _found = site.audit(USER_AGENT)
+    _bad = _found[_found["rule"].isin(["disallowed", "log-in"])]
+    assert _bad.empty, f"Your crawler requested {_bad['path'].iloc[0]}, which robots.txt disallows: parse it with Protego and ask can_fetch(url, USER_AGENT) before every request (its rules can use wildcards such as /people/*/tagged)."
 
 # %%
-assert (site.access_log()["user_agent"] == USER_AGENT).sum() >= 20, \
-    "The site's log holds no crawl sent as USER_AGENT: write crawl, send USER_AGENT with every request, and run the crawl cell above."
-_found = site.audit(USER_AGENT)
-_bad = _found[_found["rule"] == "opted out"]
-assert _bad.empty, f"Your crawler requested {_bad['path'].iloc[0]} although the opt-out registry listed it ({_bad['detail'].iloc[0]}): read the registry before crawling, skip what it lists, and read it again when its Cache-Control max-age has passed."
+def test_q1_5(site, USER_AGENT):
+    assert (site.access_log()["user_agent"] == USER_AGENT).sum() >= 20, \
+        "The site's log holds no crawl sent as USER_AGENT: write crawl, send USER_AGENT with every request, and run the crawl cell above."
+    _found = site.audit(USER_AGENT)
+    _bad = _found[_found["rule"] == "opted out"]
+    assert _bad.empty, f"Your crawler requested {_bad['path'].iloc[0]} although the opt-out registry listed it ({_bad['detail'].iloc[0]}): read the registry before crawling, skip what it lists, and read it again when its Cache-Control max-age has passed."
 
 # %%
-assert (site.access_log()["user_agent"] == USER_AGENT).sum() >= 20, \
-    "The site's log holds no crawl sent as USER_AGENT: write crawl, send USER_AGENT with every request, and run the crawl cell above."
-_found = site.audit(USER_AGENT)
-_bad = _found[_found["rule"] == "noindex"]
-assert _bad.empty, f"Your crawler fetched {_bad['path'].iloc[0]}, a photo on a page whose robots meta tag says noindex, noimageindex: keep nothing from such a page, not even its photos."
+def test_q1_6(site, USER_AGENT):
+    assert (site.access_log()["user_agent"] == USER_AGENT).sum() >= 20, \
+        "The site's log holds no crawl sent as USER_AGENT: write crawl, send USER_AGENT with every request, and run the crawl cell above."
+    _found = site.audit(USER_AGENT)
+    _bad = _found[_found["rule"] == "noindex"]
+    assert _bad.empty, f"Your crawler fetched {_bad['path'].iloc[0]}, a photo on a page whose robots meta tag says noindex, noimageindex: keep nothing from such a page, not even its photos."
 
 # %%
-_log = site.access_log()
-_mine = _log[_log["user_agent"] == USER_AGENT]
-assert (site.access_log()["user_agent"] == USER_AGENT).sum() >= 20, \
-    "The site's log holds no crawl sent as USER_AGENT: write crawl, send USER_AGENT with every request, and run the crawl cell above."
-_found = site.audit(USER_AGENT)
-_soon = int((_found["rule"] == "too soon").sum())
-_span = _mine["time"].iloc[-1] - _mine["time"].iloc[0]
-assert _soon <= 0.05 * len(_mine) and _span >= 0.9 * (len(_mine) - 1) * site.config.crawl_delay, \
-    f"{_soon} of your {len(_mine)} requests came sooner than the crawl delay ({site.config.crawl_delay} s) after the one before: wait robots.txt's Crawl-delay between any two requests, retries and registry reads included."
+def test_q1_7(site, USER_AGENT):
+    _log = site.access_log()
+    _mine = _log[_log["user_agent"] == USER_AGENT]
+    assert (site.access_log()["user_agent"] == USER_AGENT).sum() >= 20, \
+        "The site's log holds no crawl sent as USER_AGENT: write crawl, send USER_AGENT with every request, and run the crawl cell above."
+    _found = site.audit(USER_AGENT)
+    _soon = int((_found["rule"] == "too soon").sum())
+    _span = _mine["time"].iloc[-1] - _mine["time"].iloc[0]
+    assert _soon <= 0.05 * len(_mine) and _span >= 0.9 * (len(_mine) - 1) * site.config.crawl_delay, \
+        f"{_soon} of your {len(_mine)} requests came sooner than the crawl delay ({site.config.crawl_delay} s) after the one before: wait robots.txt's Crawl-delay between any two requests, retries and registry reads included."
 
 # %%
-_log = site.access_log()
-_mine = _log[_log["user_agent"] == USER_AGENT].reset_index(drop=True)
-assert (site.access_log()["user_agent"] == USER_AGENT).sum() >= 20, \
-    "The site's log holds no crawl sent as USER_AGENT: write crawl, send USER_AGENT with every request, and run the crawl cell above."
-_found = site.audit(USER_AGENT)
-_bad = _found[_found["rule"] == "ignored Retry-After"]
-assert _bad.empty, f"After a 429 your crawler asked again {_bad['detail'].iloc[0]}: wait as long as Retry-After says (seconds, or until the HTTP date it gives)."
-_busy = f"/directory?page={site.config.busy_page}"
-assert (_mine["path"] == _busy).any() and _mine.loc[_mine["path"] == _busy, "status"].iloc[-1] == 200, \
-    f"The site answered {_busy} with 429 (busy); your crawler should wait as Retry-After says and ask again until it gets the page."
+def test_q1_8(site, USER_AGENT):
+    _log = site.access_log()
+    _mine = _log[_log["user_agent"] == USER_AGENT].reset_index(drop=True)
+    assert (site.access_log()["user_agent"] == USER_AGENT).sum() >= 20, \
+        "The site's log holds no crawl sent as USER_AGENT: write crawl, send USER_AGENT with every request, and run the crawl cell above."
+    _found = site.audit(USER_AGENT)
+    _bad = _found[_found["rule"] == "ignored Retry-After"]
+    assert _bad.empty, f"After a 429 your crawler asked again {_bad['detail'].iloc[0]}: wait as long as Retry-After says (seconds, or until the HTTP date it gives)."
+    _busy = f"/directory?page={site.config.busy_page}"
+    assert (_mine["path"] == _busy).any() and _mine.loc[_mine["path"] == _busy, "status"].iloc[-1] == 200, \
+        f"The site answered {_busy} with 429 (busy); your crawler should wait as Retry-After says and ask again until it gets the page."
 
 # %%
-assert (site.access_log()["user_agent"] == USER_AGENT).sum() >= 20, \
-    "The site's log holds no crawl sent as USER_AGENT: write crawl, send USER_AGENT with every request, and run the crawl cell above."
-_found = site.audit(USER_AGENT)
-_bad = _found[_found["rule"] == "fetched again"]
-assert _bad.empty, f"Your crawler downloaded {_bad['path'].iloc[0]} more than once: fetch each photo once (remember the URLs you have seen)."
+def test_q1_9(site, USER_AGENT):
+    assert (site.access_log()["user_agent"] == USER_AGENT).sum() >= 20, \
+        "The site's log holds no crawl sent as USER_AGENT: write crawl, send USER_AGENT with every request, and run the crawl cell above."
+    _found = site.audit(USER_AGENT)
+    _bad = _found[_found["rule"] == "fetched again"]
+    assert _bad.empty, f"Your crawler downloaded {_bad['path'].iloc[0]} more than once: fetch each photo once (remember the URLs you have seen)."
 
 # %%
-from pathlib import Path
-import pandas as pd
-_required = {"url", "time", "kind", "decision", "status", "subject", "licence", "sha256", "file"}
-assert isinstance(ledger, pd.DataFrame) and _required <= set(ledger.columns), \
-    f"crawl should return the ledger as a DataFrame with at least the columns {sorted(_required)}; missing: {sorted(_required - set(getattr(ledger, 'columns', [])))}."
-_csv = Path(folder) / "ledger.csv"
-assert _csv.is_file() and _required <= set(pd.read_csv(_csv).columns) and set(pd.read_csv(_csv)["url"]) <= set(ledger["url"]), \
-    "Save the ledger you return as folder/ledger.csv (DataFrame.to_csv(..., index=False))."
+def test_q1_10(ledger, folder):
+    from pathlib import Path
+    import pandas as pd
+    _required = {"url", "time", "kind", "decision", "status", "subject", "licence", "sha256", "file"}
+    assert isinstance(ledger, pd.DataFrame) and _required <= set(ledger.columns), \
+        f"crawl should return the ledger as a DataFrame with at least the columns {sorted(_required)}; missing: {sorted(_required - set(getattr(ledger, 'columns', [])))}."
+    _csv = Path(folder) / "ledger.csv"
+    assert _csv.is_file() and _required <= set(pd.read_csv(_csv).columns) and set(pd.read_csv(_csv)["url"]) <= set(ledger["url"]), \
+        "Save the ledger you return as folder/ledger.csv (DataFrame.to_csv(..., index=False))."
 
 # %%
-from urllib.parse import urlsplit
-_photos = site.photo_table()
-_gone = site.opted_out_paths()
-_want = set(_photos.loc[(_photos["setting"] == "public") & ~_photos["path"].isin(_gone) & (_photos["kind"] != "broken"), "path"])
-_kept = ledger[(ledger["kind"] == "photo") & (ledger["decision"] == "kept")]
-_got = {urlsplit(u).path for u in _kept["url"]} - set(_photos.loc[_photos["kind"] == "broken", "path"])
-assert not (_got - _want), f"Your ledger keeps {sorted(_got - _want)[:3]}, photos of people who are members-only, noindex or opted out (some during your crawl): keep only what you may."
-assert not (_want - _got), f"Your ledger misses {len(_want - _got)} photo(s) of public people, e.g. {sorted(_want - _got)[:2]}: follow the directory's pages (and its busy page after waiting), and keep every photo of every public profile."
+def test_q1_11(site, ledger):
+    from urllib.parse import urlsplit
+    _photos = site.photo_table()
+    _gone = site.opted_out_paths()
+    _want = set(_photos.loc[(_photos["setting"] == "public") & ~_photos["path"].isin(_gone) & (_photos["kind"] != "broken"), "path"])
+    _kept = ledger[(ledger["kind"] == "photo") & (ledger["decision"] == "kept")]
+    _got = {urlsplit(u).path for u in _kept["url"]} - set(_photos.loc[_photos["kind"] == "broken", "path"])
+    assert not (_got - _want), f"Your ledger keeps {sorted(_got - _want)[:3]}, photos of people who are members-only, noindex or opted out (some during your crawl): keep only what you may."
+    assert not (_want - _got), f"Your ledger misses {len(_want - _got)} photo(s) of public people, e.g. {sorted(_want - _got)[:2]}: follow the directory's pages (and its busy page after waiting), and keep every photo of every public profile."
 
 # %%
-from urllib.parse import urlsplit
-from pathlib import Path
-import hashlib
-_kept = ledger[(ledger["kind"] == "photo") & (ledger["decision"] == "kept")]
-_profiles = site.profiles().set_index("slug")
-for _row in _kept.itertuples():
-    _slug = urlsplit(_row.url).path.split("/")[2]
-    assert _row.sha256 == hashlib.sha256(site.photo_bytes(urlsplit(_row.url).path)).hexdigest(), \
-        f"The ledger's sha256 of {_row.url} should be the SHA-256 of the photo's bytes (hashlib.sha256(response.content).hexdigest())."
-    if not is_erased(folder, _row.subject):   # (after question 7, the erased person's files are gone, rightly)
-        assert Path(str(_row.file)).is_file() and hashlib.sha256(Path(_row.file).read_bytes()).hexdigest() == _row.sha256, \
-            f"{_row.url}: save the photo's bytes in the file the ledger names ({_row.file}), as folder/photos/<sha256>.jpg."
-    assert _row.subject == _profiles.loc[_slug, "name"] and _row.licence == _profiles.loc[_slug, "licence"], \
-        f"{_row.url}: the ledger should give the subject and licence its page states ({_profiles.loc[_slug, 'name']!r}, {_profiles.loc[_slug, 'licence']!r}), not {_row.subject!r}, {_row.licence!r}."
+def test_q1_12(ledger, site, is_erased, folder):
+    from urllib.parse import urlsplit
+    from pathlib import Path
+    import hashlib
+    _kept = ledger[(ledger["kind"] == "photo") & (ledger["decision"] == "kept")]
+    _profiles = site.profiles().set_index("slug")
+    for _row in _kept.itertuples():
+        _slug = urlsplit(_row.url).path.split("/")[2]
+        assert _row.sha256 == hashlib.sha256(site.photo_bytes(urlsplit(_row.url).path)).hexdigest(), \
+            f"The ledger's sha256 of {_row.url} should be the SHA-256 of the photo's bytes (hashlib.sha256(response.content).hexdigest())."
+        if not is_erased(folder, _row.subject):   # (after question 7, the erased person's files are gone, rightly)
+            assert Path(str(_row.file)).is_file() and hashlib.sha256(Path(_row.file).read_bytes()).hexdigest() == _row.sha256, \
+                f"{_row.url}: save the photo's bytes in the file the ledger names ({_row.file}), as folder/photos/<sha256>.jpg."
+        assert _row.subject == _profiles.loc[_slug, "name"] and _row.licence == _profiles.loc[_slug, "licence"], \
+            f"{_row.url}: the ledger should give the subject and licence its page states ({_profiles.loc[_slug, 'name']!r}, {_profiles.loc[_slug, 'licence']!r}), not {_row.subject!r}, {_row.licence!r}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-import pandas as pd
-import hashlib, tempfile
-from pathlib import Path
-from urllib.parse import urlsplit
-from facecourse.scraping import sandbox as _sandbox
-_tmp = Path(tempfile.mkdtemp()) / "collection-b"
-with _sandbox.capstone_site("B") as _b:
-    _ledger = crawl(_b.url, _tmp)
-    _found = _b.audit(USER_AGENT)
-    _log = _b.access_log()
-    _photos = _b.photo_table()
-    _gone = _b.opted_out_paths()
-    _events = _b.events()
-_mine = _log[_log["user_agent"] == USER_AGENT]
-assert len(_mine) >= 20 and len(_mine) == len(_log)
-assert not _found["rule"].isin(["disallowed", "log-in", "opted out", "noindex", "ignored Retry-After", "fetched again"]).any()
-assert (_found["rule"] == "too soon").sum() <= 0.05 * len(_mine)
-assert list(_events["event"]) == ["opted out"]
-assert _mine.loc[_mine["path"] == "/directory?page=1", "status"].iloc[-1] == 200
-_want = set(_photos.loc[(_photos["setting"] == "public") & ~_photos["path"].isin(_gone), "path"])
-_kept = _ledger[(_ledger["kind"] == "photo") & (_ledger["decision"] == "kept")]
-assert {urlsplit(u).path for u in _kept["url"]} == _want
-assert pd.read_csv(_tmp / "ledger.csv").shape[0] == len(_ledger)
-for _row in _kept.itertuples():
-    assert hashlib.sha256(Path(_row.file).read_bytes()).hexdigest() == _row.sha256
-_midway = _b.config.midway_optout[0]
-_theirs = {hashlib.sha256(_b.photo_bytes(p)).hexdigest() for p in _photos.loc[_photos["slug"] == _midway, "path"]}
-assert not [f for f in (_tmp / "photos").glob("*.jpg") if hashlib.sha256(f.read_bytes()).hexdigest() in _theirs]
+def test_q1_hidden_1(crawl, USER_AGENT):
+    import pandas as pd
+    import hashlib, tempfile
+    from pathlib import Path
+    from urllib.parse import urlsplit
+    from facecourse.scraping import sandbox as _sandbox
+    _tmp = Path(tempfile.mkdtemp()) / "collection-b"
+    with _sandbox.capstone_site("B") as _b:
+        _ledger = crawl(_b.url, _tmp)
+        _found = _b.audit(USER_AGENT)
+        _log = _b.access_log()
+        _photos = _b.photo_table()
+        _gone = _b.opted_out_paths()
+        _events = _b.events()
+    _mine = _log[_log["user_agent"] == USER_AGENT]
+    assert len(_mine) >= 20 and len(_mine) == len(_log)
+    assert not _found["rule"].isin(["disallowed", "log-in", "opted out", "noindex", "ignored Retry-After", "fetched again"]).any()
+    assert (_found["rule"] == "too soon").sum() <= 0.05 * len(_mine)
+    assert list(_events["event"]) == ["opted out"]
+    assert _mine.loc[_mine["path"] == "/directory?page=1", "status"].iloc[-1] == 200
+    _want = set(_photos.loc[(_photos["setting"] == "public") & ~_photos["path"].isin(_gone), "path"])
+    _kept = _ledger[(_ledger["kind"] == "photo") & (_ledger["decision"] == "kept")]
+    assert {urlsplit(u).path for u in _kept["url"]} == _want
+    assert pd.read_csv(_tmp / "ledger.csv").shape[0] == len(_ledger)
+    for _row in _kept.itertuples():
+        assert hashlib.sha256(Path(_row.file).read_bytes()).hexdigest() == _row.sha256
+    _midway = _b.config.midway_optout[0]
+    _theirs = {hashlib.sha256(_b.photo_bytes(p)).hexdigest() for p in _photos.loc[_photos["slug"] == _midway, "path"]}
+    assert not [f for f in (_tmp / "photos").glob("*.jpg") if hashlib.sha256(f.read_bytes()).hexdigest() in _theirs]
 
 # %% [raw]
 # # END TESTS
@@ -458,110 +474,119 @@ def find_faces(image):
 # # BEGIN TESTS
 
 # %%
-import io
-from PIL import Image
-_small = io.BytesIO()
-Image.new("RGB", (64, 48), (9, 9, 9)).save(_small, "JPEG")
-assert load_photo(_small.getvalue()) is not None and find_faces(load_photo(_small.getvalue())) is not None, \
-    "q2 is not answered yet: write load_photo and find_faces (each returns something: an array, a list)."
+def test_q2_1(load_photo, find_faces, MAX_SIDE):
+    from facecourse.checks import answered
+    answered("q2", load_photo=load_photo, find_faces=find_faces, MAX_SIDE=MAX_SIDE)
+    import io
+    from PIL import Image
+    _small = io.BytesIO()
+    Image.new("RGB", (64, 48), (9, 9, 9)).save(_small, "JPEG")
+    assert load_photo(_small.getvalue()) is not None and find_faces(load_photo(_small.getvalue())) is not None, \
+        "q2 is not answered yet: write load_photo and find_faces (each returns something: an array, a list)."
 
 # %%
-import io
-import numpy as np
-from PIL import Image
-_wide = io.BytesIO()
-Image.new("RGBA", (2000, 500), (200, 30, 30, 128)).save(_wide, "PNG")
-_img = load_photo(_wide.getvalue())
-assert _img.dtype == np.uint8 and _img.shape == (MAX_SIDE // 4, MAX_SIDE, 3), \
-    f"A 2000 x 500 RGBA picture should become a ({MAX_SIDE // 4}, {MAX_SIDE}, 3) uint8 RGB array (proportions kept, alpha dropped), got {_img.dtype} {_img.shape}."
-_small = io.BytesIO()
-Image.new("L", (120, 90), 128).save(_small, "JPEG")
-assert load_photo(_small.getvalue()).shape == (90, 120, 3), "A small grey photo keeps its size (never enlarge) and becomes RGB (3 channels)."
+def test_q2_2(load_photo, MAX_SIDE):
+    import io
+    import numpy as np
+    from PIL import Image
+    _wide = io.BytesIO()
+    Image.new("RGBA", (2000, 500), (200, 30, 30, 128)).save(_wide, "PNG")
+    _img = load_photo(_wide.getvalue())
+    assert _img.dtype == np.uint8 and _img.shape == (MAX_SIDE // 4, MAX_SIDE, 3), \
+        f"A 2000 x 500 RGBA picture should become a ({MAX_SIDE // 4}, {MAX_SIDE}, 3) uint8 RGB array (proportions kept, alpha dropped), got {_img.dtype} {_img.shape}."
+    _small = io.BytesIO()
+    Image.new("L", (120, 90), 128).save(_small, "JPEG")
+    assert load_photo(_small.getvalue()).shape == (90, 120, 3), "A small grey photo keeps its size (never enlarge) and becomes RGB (3 channels)."
 
 # %%
-import numpy as np
-from PIL import Image
-from facecourse import data
-_t = site.photo_table()
-_row = _t[_t["kind"] == "exif-rotated"].iloc[0]
-_img = load_photo(site.photo_bytes(_row["path"]))
-_truth = np.asarray(Image.open(data.require("lfw", _row["lfw"])).convert("RGB"), dtype=float)
-assert isinstance(_img, np.ndarray) and _img.shape == _truth.shape and np.abs(_img - _truth).mean() < 6, \
-    f"{_row['path']} carries an EXIF tag saying it is stored turned: load_photo should return it upright (ImageOps.exif_transpose before anything else)."
+def test_q2_3(site, load_photo):
+    import numpy as np
+    from PIL import Image
+    from facecourse import data
+    _t = site.photo_table()
+    _row = _t[_t["kind"] == "exif-rotated"].iloc[0]
+    _img = load_photo(site.photo_bytes(_row["path"]))
+    _truth = np.asarray(Image.open(data.require("lfw", _row["lfw"])).convert("RGB"), dtype=float)
+    assert isinstance(_img, np.ndarray) and _img.shape == _truth.shape and np.abs(_img - _truth).mean() < 6, \
+        f"{_row['path']} carries an EXIF tag saying it is stored turned: load_photo should return it upright (ImageOps.exif_transpose before anything else)."
 
 # %%
-import numpy as np
-from facecourse.scraping import sandbox as _sandbox
-_t = site.photo_table()
-_row = _t[_t["kind"] == "large"].iloc[0]
-_img = load_photo(site.photo_bytes(_row["path"]))
-assert max(_img.shape[:2]) == MAX_SIDE, \
-    f"{_row['path']} is {_sandbox.LARGE_SIDE} px square: load_photo should shrink it to MAX_SIDE ({MAX_SIDE}) px on its long side, got shape {_img.shape}."
+def test_q2_4(site, load_photo, MAX_SIDE):
+    import numpy as np
+    from facecourse.scraping import sandbox as _sandbox
+    _t = site.photo_table()
+    _row = _t[_t["kind"] == "large"].iloc[0]
+    _img = load_photo(site.photo_bytes(_row["path"]))
+    assert max(_img.shape[:2]) == MAX_SIDE, \
+        f"{_row['path']} is {_sandbox.LARGE_SIDE} px square: load_photo should shrink it to MAX_SIDE ({MAX_SIDE}) px on its long side, got shape {_img.shape}."
 
 # %%
-_raised = None
-try:
-    load_photo(b"<html>this is not a JPEG</html>")
-except ValueError as _e:
-    _raised = _e
-except Exception as _e:
-    raise AssertionError(f"load_photo raised {type(_e).__name__} for bytes that are not an image: raise ValueError with a sentence instead.")
-assert _raised is not None, "load_photo should raise ValueError for bytes that are not an image, not return something."
+def test_q2_5(load_photo):
+    _raised = None
+    try:
+        load_photo(b"<html>this is not a JPEG</html>")
+    except ValueError as _e:
+        _raised = _e
+    except Exception as _e:
+        raise AssertionError(f"load_photo raised {type(_e).__name__} for bytes that are not an image: raise ValueError with a sentence instead.")
+    assert _raised is not None, "load_photo should raise ValueError for bytes that are not an image, not return something."
 
 # %%
-import numpy as np
-import face_recognition
-_t = site.photo_table()
-_row = _t[_t["kind"] == "with-other"].iloc[0]
-_img = load_photo(site.photo_bytes(_row["path"]))
-_faces = find_faces(_img)
-assert isinstance(_faces, list) and len(_faces) == 2, \
-    f"{_row['path']} shows two people: find_faces should return both faces, got {len(_faces) if isinstance(_faces, list) else type(_faces).__name__}."
-for _box, _descriptor in _faces:
-    _want = face_recognition.face_encodings(_img, known_face_locations=[tuple(int(v) for v in _box)])[0]
-    assert np.asarray(_descriptor).shape == (128,) and np.linalg.norm(np.asarray(_descriptor) - _want) < 1e-4, \
-        f"Each descriptor should be the 128 numbers of the face in its own box {tuple(_box)}: pass the boxes to face_encodings (known_face_locations) so faces and boxes stay paired."
+def test_q2_6(site, load_photo, find_faces):
+    import numpy as np
+    import face_recognition
+    _t = site.photo_table()
+    _row = _t[_t["kind"] == "with-other"].iloc[0]
+    _img = load_photo(site.photo_bytes(_row["path"]))
+    _faces = find_faces(_img)
+    assert isinstance(_faces, list) and len(_faces) == 2, \
+        f"{_row['path']} shows two people: find_faces should return both faces, got {len(_faces) if isinstance(_faces, list) else type(_faces).__name__}."
+    for _box, _descriptor in _faces:
+        _want = face_recognition.face_encodings(_img, known_face_locations=[tuple(int(v) for v in _box)])[0]
+        assert np.asarray(_descriptor).shape == (128,) and np.linalg.norm(np.asarray(_descriptor) - _want) < 1e-4, \
+            f"Each descriptor should be the 128 numbers of the face in its own box {tuple(_box)}: pass the boxes to face_encodings (known_face_locations) so faces and boxes stay paired."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-import io
-import numpy as np
-from PIL import Image
-import face_recognition
-from facecourse.scraping import sandbox as _sandbox
-from facecourse import data
-_b = _sandbox.capstone_site("B")
-for _p in _b.photo_table().itertuples():
-    _truth = np.asarray(Image.open(data.require("lfw", _p.lfw)).convert("RGB"), dtype=float)
-    if _p.kind == "exif-rotated":
-        _img = load_photo(_b.photo_bytes(_p.path))
-        assert _img.shape == _truth.shape and np.abs(_img - _truth).mean() < 6
-        assert len(find_faces(_img)) == 1
-    if _p.kind == "large":
-        _img = load_photo(_b.photo_bytes(_p.path))
-        assert _img.shape == (MAX_SIDE, MAX_SIDE, 3) and _img.dtype == np.uint8
-        assert len(find_faces(_img)) == 1
-    if _p.kind == "with-other":
-        _img = load_photo(_b.photo_bytes(_p.path))
-        _faces = find_faces(_img)
-        assert len(_faces) == 2
-        _lefts = sorted(int(b[3]) for b, _ in _faces)
-        assert _lefts[0] < 150 < _lefts[1]
-_f = data.require("lfw", _b.photo_table()["lfw"].iloc[0])
-assert load_photo(str(_f)).shape == (150, 150, 3) and load_photo(_f).shape == (150, 150, 3)
-_tall = io.BytesIO()
-Image.new("RGB", (600, 3000), (1, 2, 3)).save(_tall, "JPEG")
-_shape = load_photo(_tall.getvalue()).shape
-assert _shape[0] == MAX_SIDE and abs(_shape[1] - MAX_SIDE / 5) <= 1 and _shape[2] == 3
-assert find_faces(np.zeros((200, 200, 3), np.uint8)) == []
-for _bad in (b"", b"GIF89a broken", b"\x89PNG\r\n\x1a\n"):
-    try:
-        load_photo(_bad)
-        raise AssertionError("accepted")
-    except ValueError:
-        pass
+def test_q2_hidden_1(load_photo, find_faces, MAX_SIDE):
+    import io
+    import numpy as np
+    from PIL import Image
+    import face_recognition
+    from facecourse.scraping import sandbox as _sandbox
+    from facecourse import data
+    _b = _sandbox.capstone_site("B")
+    for _p in _b.photo_table().itertuples():
+        _truth = np.asarray(Image.open(data.require("lfw", _p.lfw)).convert("RGB"), dtype=float)
+        if _p.kind == "exif-rotated":
+            _img = load_photo(_b.photo_bytes(_p.path))
+            assert _img.shape == _truth.shape and np.abs(_img - _truth).mean() < 6
+            assert len(find_faces(_img)) == 1
+        if _p.kind == "large":
+            _img = load_photo(_b.photo_bytes(_p.path))
+            assert _img.shape == (MAX_SIDE, MAX_SIDE, 3) and _img.dtype == np.uint8
+            assert len(find_faces(_img)) == 1
+        if _p.kind == "with-other":
+            _img = load_photo(_b.photo_bytes(_p.path))
+            _faces = find_faces(_img)
+            assert len(_faces) == 2
+            _lefts = sorted(int(b[3]) for b, _ in _faces)
+            assert _lefts[0] < 150 < _lefts[1]
+    _f = data.require("lfw", _b.photo_table()["lfw"].iloc[0])
+    assert load_photo(str(_f)).shape == (150, 150, 3) and load_photo(_f).shape == (150, 150, 3)
+    _tall = io.BytesIO()
+    Image.new("RGB", (600, 3000), (1, 2, 3)).save(_tall, "JPEG")
+    _shape = load_photo(_tall.getvalue()).shape
+    assert _shape[0] == MAX_SIDE and abs(_shape[1] - MAX_SIDE / 5) <= 1 and _shape[2] == 3
+    assert find_faces(np.zeros((200, 200, 3), np.uint8)) == []
+    for _bad in (b"", b"GIF89a broken", b"\x89PNG\r\n\x1a\n"):
+        try:
+            load_photo(_bad)
+            raise AssertionError("accepted")
+        except ValueError:
+            pass
 
 # %% [raw]
 # # END TESTS
@@ -692,114 +717,124 @@ faces.groupby(["kept", "reason"]).size()
 # # BEGIN TESTS
 
 # %%
-assert faces is not ... and faces is not None, \
-    "q3 is not answered yet: write build_index and load_index, then faces = build_index(folder)."
+def test_q3_1(faces, load_index, build_index):
+    from facecourse.checks import answered
+    answered("q3", faces=faces, load_index=load_index, build_index=build_index)
+    assert faces is not ... and faces is not None, \
+        "q3 is not answered yet: write build_index and load_index, then faces = build_index(folder)."
 
 # %%
-from pathlib import Path
-import pandas as pd
-_need = {"face_id", "url", "sha256", "subject", "licence", "top", "right", "bottom", "left", "kept", "reason"}
-assert isinstance(faces, pd.DataFrame) and _need <= set(faces.columns), \
-    f"build_index should return the faces table with the columns {sorted(_need)}; missing {sorted(_need - set(getattr(faces, 'columns', [])))}."
-_saved = pd.read_csv(Path(folder) / "faces.csv")
-assert list(faces["face_id"]) == list(range(len(faces))) and _need <= set(_saved.columns) and set(_saved["face_id"]) <= set(faces["face_id"]), \
-    "Save the faces table as folder/faces.csv, with face_id 0, 1, 2, ... in row order."
+def test_q3_2(faces, folder):
+    from pathlib import Path
+    import pandas as pd
+    _need = {"face_id", "url", "sha256", "subject", "licence", "top", "right", "bottom", "left", "kept", "reason"}
+    assert isinstance(faces, pd.DataFrame) and _need <= set(faces.columns), \
+        f"build_index should return the faces table with the columns {sorted(_need)}; missing {sorted(_need - set(getattr(faces, 'columns', [])))}."
+    _saved = pd.read_csv(Path(folder) / "faces.csv")
+    assert list(faces["face_id"]) == list(range(len(faces))) and _need <= set(_saved.columns) and set(_saved["face_id"]) <= set(faces["face_id"]), \
+        "Save the faces table as folder/faces.csv, with face_id 0, 1, 2, ... in row order."
 
 # %%
-_kept_photos = ledger.loc[(ledger["kind"] == "photo") & (ledger["decision"] == "kept"), "url"]
-_missing = set(_kept_photos) - set(faces["url"])
-assert not _missing, f"Every photo the ledger kept should have at least one row in faces (a face, or a row saying why none was kept); missing: {sorted(_missing)[:2]}."
-_per_photo = faces.groupby("url")["kept"].sum()
-assert _per_photo.max() <= 1, f"{_per_photo.idxmax()} has {int(_per_photo.max())} kept faces: keep at most one face per photo, the subject's; the others did not publish the page."
+def test_q3_3(ledger, faces):
+    _kept_photos = ledger.loc[(ledger["kind"] == "photo") & (ledger["decision"] == "kept"), "url"]
+    _missing = set(_kept_photos) - set(faces["url"])
+    assert not _missing, f"Every photo the ledger kept should have at least one row in faces (a face, or a row saying why none was kept); missing: {sorted(_missing)[:2]}."
+    _per_photo = faces.groupby("url")["kept"].sum()
+    assert _per_photo.max() <= 1, f"{_per_photo.idxmax()} has {int(_per_photo.max())} kept faces: keep at most one face per photo, the subject's; the others did not publish the page."
 
 # %%
-import io
-from urllib.parse import urlsplit
-from PIL import Image
-_t = site.photo_table().set_index("path")
-_pairs = _t[_t["kind"] == "with-other"]
-for _path, _row in _pairs.iterrows():
-    _mine = faces[faces["url"].map(lambda u: urlsplit(str(u)).path) == _path]
-    _kept = _mine[_mine["kept"]]
-    assert len(_mine) >= 2, f"{_path} shows two people: faces should have a row for each face found."
-    assert len(_kept) == 1, f"{_path} shows {_row['name']} with someone else: keep exactly one face, the subject's (the face nearest to their photos alone), got {len(_kept)}."
-    _x = (_kept["left"].iloc[0] + _kept["right"].iloc[0]) / 2
-    _width = Image.open(io.BytesIO(site.photo_bytes(_path))).width
-    _on_left = _x < _width / 2
-    assert _on_left == (_row["side"] == "left"), \
-        f"In {_path}, {_row['name']} stands on the {_row['side']}, but the face you kept is on the {'left' if _on_left else 'right'}: not the first, the largest or the most central face, but the one nearest to the subject's other photos."
+def test_q3_4(site, faces):
+    import io
+    from urllib.parse import urlsplit
+    from PIL import Image
+    _t = site.photo_table().set_index("path")
+    _pairs = _t[_t["kind"] == "with-other"]
+    for _path, _row in _pairs.iterrows():
+        _mine = faces[faces["url"].map(lambda u: urlsplit(str(u)).path) == _path]
+        _kept = _mine[_mine["kept"]]
+        assert len(_mine) >= 2, f"{_path} shows two people: faces should have a row for each face found."
+        assert len(_kept) == 1, f"{_path} shows {_row['name']} with someone else: keep exactly one face, the subject's (the face nearest to their photos alone), got {len(_kept)}."
+        _x = (_kept["left"].iloc[0] + _kept["right"].iloc[0]) / 2
+        _width = Image.open(io.BytesIO(site.photo_bytes(_path))).width
+        _on_left = _x < _width / 2
+        assert _on_left == (_row["side"] == "left"), \
+            f"In {_path}, {_row['name']} stands on the {_row['side']}, but the face you kept is on the {'left' if _on_left else 'right'}: not the first, the largest or the most central face, but the one nearest to the subject's other photos."
 
 # %%
-from pathlib import Path
-import numpy as np
-_faces, _exact, _approx = load_index(folder)
-_vectors = np.load(Path(folder) / "embeddings.npy", allow_pickle=False)
-_ids = _faces.loc[_faces["kept"], "face_id"].to_numpy()
-assert _vectors.dtype == np.float32 and _vectors.shape == (len(_ids), 128), \
-    f"embeddings.npy should hold one float32 row of 128 numbers per kept face ({len(_ids)}), got {_vectors.dtype} {_vectors.shape}."
-assert _exact.ntotal == len(_ids) and _approx.ntotal == len(_ids), \
-    f"Both indexes should hold the {len(_ids)} kept faces, got {_exact.ntotal} (exact) and {_approx.ntotal} (approximate)."
-_d, _found = _exact.search(_vectors, 1)
-assert (_found[:, 0] == _ids).all() and np.allclose(_d[:, 0], 0, atol=1e-4), \
-    "Searching the exact index with each saved descriptor should find that face's own face_id at distance 0: add the kept vectors with add_with_ids(vectors, face_ids), in face_id order."
+def test_q3_5(load_index, folder):
+    from pathlib import Path
+    import numpy as np
+    _faces, _exact, _approx = load_index(folder)
+    _vectors = np.load(Path(folder) / "embeddings.npy", allow_pickle=False)
+    _ids = _faces.loc[_faces["kept"], "face_id"].to_numpy()
+    assert _vectors.dtype == np.float32 and _vectors.shape == (len(_ids), 128), \
+        f"embeddings.npy should hold one float32 row of 128 numbers per kept face ({len(_ids)}), got {_vectors.dtype} {_vectors.shape}."
+    assert _exact.ntotal == len(_ids) and _approx.ntotal == len(_ids), \
+        f"Both indexes should hold the {len(_ids)} kept faces, got {_exact.ntotal} (exact) and {_approx.ntotal} (approximate)."
+    _d, _found = _exact.search(_vectors, 1)
+    assert (_found[:, 0] == _ids).all() and np.allclose(_d[:, 0], 0, atol=1e-4), \
+        "Searching the exact index with each saved descriptor should find that face's own face_id at distance 0: add the kept vectors with add_with_ids(vectors, face_ids), in face_id order."
 
 # %%
-from pathlib import Path
-import faiss
-import numpy as np
-_faces, _exact, _approx = load_index(folder)
-_vectors = np.load(Path(folder) / "embeddings.npy", allow_pickle=False)
-_ids = _faces.loc[_faces["kept"], "face_id"].to_numpy()
-_inner = faiss.downcast_index(_approx.index) if hasattr(_approx, "index") else faiss.downcast_index(_approx)
-assert not isinstance(_inner, faiss.IndexFlat), \
-    "approx.faiss should be an approximate index (HNSW, IVF or PQ), not a second flat (exact) index."
-_d, _found = _approx.search(_vectors, 1)
-assert np.mean(_found[:, 0] == _ids) >= 0.95, \
-    f"The approximate index finds each saved face itself for only {np.mean(_found[:, 0] == _ids):.0%} of them: give it the same face_id ids (IndexIDMap2) and a setting that searches enough of it."
+def test_q3_6(load_index, folder):
+    from pathlib import Path
+    import faiss
+    import numpy as np
+    _faces, _exact, _approx = load_index(folder)
+    _vectors = np.load(Path(folder) / "embeddings.npy", allow_pickle=False)
+    _ids = _faces.loc[_faces["kept"], "face_id"].to_numpy()
+    _inner = faiss.downcast_index(_approx.index) if hasattr(_approx, "index") else faiss.downcast_index(_approx)
+    assert not isinstance(_inner, faiss.IndexFlat), \
+        "approx.faiss should be an approximate index (HNSW, IVF or PQ), not a second flat (exact) index."
+    _d, _found = _approx.search(_vectors, 1)
+    assert np.mean(_found[:, 0] == _ids) >= 0.95, \
+        f"The approximate index finds each saved face itself for only {np.mean(_found[:, 0] == _ids):.0%} of them: give it the same face_id ids (IndexIDMap2) and a setting that searches enough of it."
 
 # %%
-from pathlib import Path
-import shutil, tempfile
-_copy = Path(tempfile.mkdtemp()) / "copy"
-shutil.copytree(folder, _copy)
-_faces, _exact, _approx = load_index(_copy)
-_here, _exact_here, _ = load_index(folder)
-assert len(_faces) == len(_here) and _exact.ntotal == _exact_here.ntotal == int(_here["kept"].sum()), \
-    "load_index(a copy of your folder) should read the faces table and both indexes from that folder's files alone."
+def test_q3_7(folder, load_index):
+    from pathlib import Path
+    import shutil, tempfile
+    _copy = Path(tempfile.mkdtemp()) / "copy"
+    shutil.copytree(folder, _copy)
+    _faces, _exact, _approx = load_index(_copy)
+    _here, _exact_here, _ = load_index(folder)
+    assert len(_faces) == len(_here) and _exact.ntotal == _exact_here.ntotal == int(_here["kept"].sum()), \
+        "load_index(a copy of your folder) should read the faces table and both indexes from that folder's files alone."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-from pathlib import Path
-import tempfile
-import numpy as np
-import face_recognition
-from PIL import Image
-from urllib.parse import urlsplit
-from facecourse.scraping import sandbox as _sandbox
-_b = _sandbox.capstone_site("B")
-_tmp = Path(tempfile.mkdtemp()) / "built-b"
-_ref = _b.reference_collection(_tmp)
-_faces = build_index(_tmp)
-assert set(_ref["url"]) <= set(_faces["url"])
-assert _faces.groupby("url")["kept"].sum().max() == 1
-_t = _b.photo_table().set_index("path")
-for _path, _row in _t[_t["kind"] == "with-other"].iterrows():
-    _mine = _faces[_faces["url"].map(lambda u: urlsplit(str(u)).path) == _path]
-    _k = _mine[_mine["kept"]]
-    assert len(_k) == 1 and (((_k["left"] + _k["right"]) / 2).iloc[0] < 337 / 2) == (_row["side"] == "left")
-    _other = face_recognition.load_image_file(_sandbox.data.require("lfw", _row["other"]))
-    _od = face_recognition.face_encodings(_other)[0]
+def test_q3_hidden_1(build_index, load_index):
+    from pathlib import Path
+    import tempfile
+    import numpy as np
+    import face_recognition
+    from PIL import Image
+    from urllib.parse import urlsplit
+    from facecourse.scraping import sandbox as _sandbox
+    _b = _sandbox.capstone_site("B")
+    _tmp = Path(tempfile.mkdtemp()) / "built-b"
+    _ref = _b.reference_collection(_tmp)
+    _faces = build_index(_tmp)
+    assert set(_ref["url"]) <= set(_faces["url"])
+    assert _faces.groupby("url")["kept"].sum().max() == 1
+    _t = _b.photo_table().set_index("path")
+    for _path, _row in _t[_t["kind"] == "with-other"].iterrows():
+        _mine = _faces[_faces["url"].map(lambda u: urlsplit(str(u)).path) == _path]
+        _k = _mine[_mine["kept"]]
+        assert len(_k) == 1 and (((_k["left"] + _k["right"]) / 2).iloc[0] < 337 / 2) == (_row["side"] == "left")
+        _other = face_recognition.load_image_file(_sandbox.data.require("lfw", _row["other"]))
+        _od = face_recognition.face_encodings(_other)[0]
+        _fl, _ex, _ap = load_index(_tmp)
+        _dd, _ii = _ex.search(_od[None].astype("float32"), 1)
+        assert np.sqrt(_dd[0, 0]) > 0.45
     _fl, _ex, _ap = load_index(_tmp)
-    _dd, _ii = _ex.search(_od[None].astype("float32"), 1)
-    assert np.sqrt(_dd[0, 0]) > 0.45
-_fl, _ex, _ap = load_index(_tmp)
-_v = np.load(_tmp / "embeddings.npy", allow_pickle=False)
-assert _ex.ntotal == _ap.ntotal == len(_v) == int(_fl["kept"].sum())
-assert (_ex.search(_v, 1)[1][:, 0] == _fl.loc[_fl["kept"], "face_id"].to_numpy()).all()
-for _row in _t[_t["kind"].isin(["exif-rotated", "large"])].itertuples():
-    assert _faces.loc[_faces["url"].map(lambda u: urlsplit(str(u)).path) == _row.Index, "kept"].sum() == 1
+    _v = np.load(_tmp / "embeddings.npy", allow_pickle=False)
+    assert _ex.ntotal == _ap.ntotal == len(_v) == int(_fl["kept"].sum())
+    assert (_ex.search(_v, 1)[1][:, 0] == _fl.loc[_fl["kept"], "face_id"].to_numpy()).all()
+    for _row in _t[_t["kind"].isin(["exif-rotated", "large"])].itertuples():
+        assert _faces.loc[_faces["url"].map(lambda u: urlsplit(str(u)).path) == _row.Index, "kept"].sum() == 1
 
 # %% [raw]
 # # END TESTS
@@ -898,127 +933,139 @@ results, det
 # # BEGIN TESTS
 
 # %%
-assert results is not None and threshold is not None and det is not None and test_people is not None and embeddings is not None, \
-    "q4 is not answered yet: write evaluate, then set embeddings, identities, test_people, results, threshold and det."
+def test_q4_1(results, threshold, det, test_people, embeddings, evaluate, identities):
+    from facecourse.checks import answered
+    answered("q4", results=results, threshold=threshold, det=det, test_people=test_people, embeddings=embeddings, evaluate=evaluate, identities=identities)
+    assert results is not None and threshold is not None and det is not None and test_people is not None and embeddings is not None, \
+        "q4 is not answered yet: write evaluate, then set embeddings, identities, test_people, results, threshold and det."
 
 # %%
-assert isinstance(results, dict) and {"threshold", "fmr", "fnmr", "genuine", "impostor"} <= set(results), \
-    "evaluate should return a dict with the keys threshold, fmr, fnmr, genuine and impostor."
-assert 0.3 <= results["threshold"] <= 0.8, f"A threshold of {results['threshold']} is far from where dlib's distances separate people (0.3 to 0.8): fit it on the pairs of the people who are not held out."
+def test_q4_2(results):
+    assert isinstance(results, dict) and {"threshold", "fmr", "fnmr", "genuine", "impostor"} <= set(results), \
+        "evaluate should return a dict with the keys threshold, fmr, fnmr, genuine and impostor."
+    assert 0.3 <= results["threshold"] <= 0.8, f"A threshold of {results['threshold']} is far from where dlib's distances separate people (0.3 to 0.8): fit it on the pairs of the people who are not held out."
 
 # %%
-import numpy as np
-_e = np.array([[0.0], [0.1], [1.0], [1.05], [3.0], [3.2], [5.0]]) * np.ones((1, 128)) / np.sqrt(128)
-_who = np.array(["a", "a", "b", "b", "c", "c", "d"])
-_r = evaluate(_e, _who, ["c", "d"])
-assert (_r["genuine"], _r["impostor"]) == (1, 2), \
-    f"With test people c (2 faces) and d (1 face) there is 1 genuine and 2 impostor test pairs (every pair i < j among their faces, never a face with itself), got {_r['genuine']} and {_r['impostor']}."
+def test_q4_3(evaluate):
+    import numpy as np
+    _e = np.array([[0.0], [0.1], [1.0], [1.05], [3.0], [3.2], [5.0]]) * np.ones((1, 128)) / np.sqrt(128)
+    _who = np.array(["a", "a", "b", "b", "c", "c", "d"])
+    _r = evaluate(_e, _who, ["c", "d"])
+    assert (_r["genuine"], _r["impostor"]) == (1, 2), \
+        f"With test people c (2 faces) and d (1 face) there is 1 genuine and 2 impostor test pairs (every pair i < j among their faces, never a face with itself), got {_r['genuine']} and {_r['impostor']}."
 
 # %%
-import numpy as np
-_rng = np.random.default_rng(5)
-_centres = _rng.normal(size=(12, 128)) * 0.06
-_who = np.repeat([f"p{i}" for i in range(12)], 4)
-_e = _centres[np.repeat(np.arange(12), 4)] + _rng.normal(size=(48, 128)) * 0.025
-_test = [f"p{i}" for i in range(6)]
-_r = evaluate(_e, _who, _test)
-_m = np.isin(_who, _test)
-_idx = np.flatnonzero(_m)
-_i, _j = np.triu_indices(len(_idx), k=1)
-_d = np.linalg.norm(_e[_idx[_i]] - _e[_idx[_j]], axis=1)
-_same = _who[_idx[_i]] == _who[_idx[_j]]
-_t = _r["threshold"]
-assert abs(_r["fmr"] - np.mean(_d[~_same] <= _t)) < 1e-9 and abs(_r["fnmr"] - np.mean(_d[_same] > _t)) < 1e-9, \
-    f"At your threshold {_t:.4f} the test pairs give FMR {np.mean(_d[~_same] <= _t):.4f} (impostors <= t) and FNMR {np.mean(_d[_same] > _t):.4f} (genuine > t); evaluate returned {_r['fmr']:.4f} and {_r['fnmr']:.4f}."
+def test_q4_4(evaluate):
+    import numpy as np
+    _rng = np.random.default_rng(5)
+    _centres = _rng.normal(size=(12, 128)) * 0.06
+    _who = np.repeat([f"p{i}" for i in range(12)], 4)
+    _e = _centres[np.repeat(np.arange(12), 4)] + _rng.normal(size=(48, 128)) * 0.025
+    _test = [f"p{i}" for i in range(6)]
+    _r = evaluate(_e, _who, _test)
+    _m = np.isin(_who, _test)
+    _idx = np.flatnonzero(_m)
+    _i, _j = np.triu_indices(len(_idx), k=1)
+    _d = np.linalg.norm(_e[_idx[_i]] - _e[_idx[_j]], axis=1)
+    _same = _who[_idx[_i]] == _who[_idx[_j]]
+    _t = _r["threshold"]
+    assert abs(_r["fmr"] - np.mean(_d[~_same] <= _t)) < 1e-9 and abs(_r["fnmr"] - np.mean(_d[_same] > _t)) < 1e-9, \
+        f"At your threshold {_t:.4f} the test pairs give FMR {np.mean(_d[~_same] <= _t):.4f} (impostors <= t) and FNMR {np.mean(_d[_same] > _t):.4f} (genuine > t); evaluate returned {_r['fmr']:.4f} and {_r['fnmr']:.4f}."
 
 # %%
-import numpy as np
-_rng = np.random.default_rng(5)
-_centres = _rng.normal(size=(12, 128)) * 0.06
-_who = np.repeat([f"p{i}" for i in range(12)], 4)
-_e = _centres[np.repeat(np.arange(12), 4)] + _rng.normal(size=(48, 128)) * 0.025
-_test = [f"p{i}" for i in range(6)]
-_moved = _e.copy()
-_moved[:24] = _rng.normal(size=(24, 128)) * 0.2          # the held-out people's faces changed entirely
-assert evaluate(_moved, _who, _test)["threshold"] == evaluate(_e, _who, _test)["threshold"], \
-    "Your threshold changed when only the held-out people's faces changed: that is leakage. Fit it on the pairs of the people NOT in test_people, and measure on the test people only."
+def test_q4_5(evaluate):
+    import numpy as np
+    _rng = np.random.default_rng(5)
+    _centres = _rng.normal(size=(12, 128)) * 0.06
+    _who = np.repeat([f"p{i}" for i in range(12)], 4)
+    _e = _centres[np.repeat(np.arange(12), 4)] + _rng.normal(size=(48, 128)) * 0.025
+    _test = [f"p{i}" for i in range(6)]
+    _moved = _e.copy()
+    _moved[:24] = _rng.normal(size=(24, 128)) * 0.2          # the held-out people's faces changed entirely
+    assert evaluate(_moved, _who, _test)["threshold"] == evaluate(_e, _who, _test)["threshold"], \
+        "Your threshold changed when only the held-out people's faces changed: that is leakage. Fit it on the pairs of the people NOT in test_people, and measure on the test people only."
 
 # %%
-import numpy as np
-_rng = np.random.default_rng(5)
-_centres = _rng.normal(size=(12, 128)) * 0.06
-_who = np.repeat([f"p{i}" for i in range(12)], 4)
-_e = _centres[np.repeat(np.arange(12), 4)] + _rng.normal(size=(48, 128)) * 0.025
-_test = [f"p{i}" for i in range(6)]
-_spread = _e.copy()
-_spread[24:] = _centres[np.repeat(np.arange(6, 12), 4)] * 3 + _rng.normal(size=(24, 128)) * 0.05
-assert evaluate(_spread, _who, _test)["threshold"] != evaluate(_e, _who, _test)["threshold"], \
-    "Your threshold stayed the same when the fitting people's faces changed: fit it on their pairs (a fixed 0.6 is not fitted)."
+def test_q4_6(evaluate):
+    import numpy as np
+    _rng = np.random.default_rng(5)
+    _centres = _rng.normal(size=(12, 128)) * 0.06
+    _who = np.repeat([f"p{i}" for i in range(12)], 4)
+    _e = _centres[np.repeat(np.arange(12), 4)] + _rng.normal(size=(48, 128)) * 0.025
+    _test = [f"p{i}" for i in range(6)]
+    _spread = _e.copy()
+    _spread[24:] = _centres[np.repeat(np.arange(6, 12), 4)] * 3 + _rng.normal(size=(24, 128)) * 0.05
+    assert evaluate(_spread, _who, _test)["threshold"] != evaluate(_e, _who, _test)["threshold"], \
+        "Your threshold stayed the same when the fitting people's faces changed: fit it on their pairs (a fixed 0.6 is not fitted)."
 
 # %%
-import numpy as np
-import pandas as pd
-assert np.asarray(embeddings).shape == (int(faces["kept"].sum()), 128) and len(identities) == len(embeddings) and \
-    list(identities) == list(faces.loc[faces["kept"], "subject"]), \
-    "embeddings should be your kept faces' descriptors (embeddings.npy) and identities their subjects, in the same order."
-assert set(test_people) <= set(identities) and 0.3 <= len(set(test_people)) / pd.Series(identities).value_counts().ge(2).sum() <= 0.7, \
-    "test_people should be about half of the people with at least two kept faces (names from your faces table)."
-assert results == evaluate(embeddings, identities, test_people), "results should be what evaluate(embeddings, identities, test_people) returns."
-assert threshold == results["threshold"], "threshold should be results['threshold'], the one your search will use."
+def test_q4_7(embeddings, faces, identities, test_people, results, evaluate, threshold):
+    import numpy as np
+    import pandas as pd
+    assert np.asarray(embeddings).shape == (int(faces["kept"].sum()), 128) and len(identities) == len(embeddings) and \
+        list(identities) == list(faces.loc[faces["kept"], "subject"]), \
+        "embeddings should be your kept faces' descriptors (embeddings.npy) and identities their subjects, in the same order."
+    assert set(test_people) <= set(identities) and 0.3 <= len(set(test_people)) / pd.Series(identities).value_counts().ge(2).sum() <= 0.7, \
+        "test_people should be about half of the people with at least two kept faces (names from your faces table)."
+    assert results == evaluate(embeddings, identities, test_people), "results should be what evaluate(embeddings, identities, test_people) returns."
+    assert threshold == results["threshold"], "threshold should be results['threshold'], the one your search will use."
 
 # %%
-from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-_s = spec_summary(det, "det")
-assert _s["mark"] == "line" and _s["encoding"]["x"]["field"] == "fmr" and _s["encoding"]["y"]["field"] == "fnmr", \
-    f"det should be a line chart with fmr on x and fnmr on y, got mark {_s['mark']!r}, x {_s['encoding'].get('x', {}).get('field')!r}, y {_s['encoding'].get('y', {}).get('field')!r}."
-assert _s["encoding"]["x"]["scale"] == "log" and _s["encoding"]["y"]["scale"] == "log", \
-    "Put both axes of det on log scales (alt.Scale(type='log')): small error rates matter most."
-assert "threshold" in _s["tooltip"] and _s["title"] and _s["description"], \
-    "det needs the threshold in its tooltip, a title and a description (its alt text)."
-assert _s["rows"] and all(r["fmr"] > 0 and r["fnmr"] > 0 for r in _s["rows"]), \
-    "Leave out the thresholds where FMR or FNMR is 0: a log scale cannot draw 0."
+def test_q4_8(det):
+    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    _s = spec_summary(det, "det")
+    assert _s["mark"] == "line" and _s["encoding"]["x"]["field"] == "fmr" and _s["encoding"]["y"]["field"] == "fnmr", \
+        f"det should be a line chart with fmr on x and fnmr on y, got mark {_s['mark']!r}, x {_s['encoding'].get('x', {}).get('field')!r}, y {_s['encoding'].get('y', {}).get('field')!r}."
+    assert _s["encoding"]["x"]["scale"] == "log" and _s["encoding"]["y"]["scale"] == "log", \
+        "Put both axes of det on log scales (alt.Scale(type='log')): small error rates matter most."
+    assert "threshold" in _s["tooltip"] and _s["title"] and _s["description"], \
+        "det needs the threshold in its tooltip, a title and a description (its alt text)."
+    assert _s["rows"] and all(r["fmr"] > 0 and r["fnmr"] > 0 for r in _s["rows"]), \
+        "Leave out the thresholds where FMR or FNMR is 0: a log scale cannot draw 0."
 
 # %%
-from pathlib import Path
-import numpy as np
-from facecourse.charts import spec_summary
-_s = spec_summary(det, "det")
-_v = np.asarray(embeddings, dtype=float)
-_who = np.asarray(identities).astype(str)
-_idx = np.flatnonzero(np.isin(_who, [str(p) for p in test_people]))
-_i, _j = np.triu_indices(len(_idx), k=1)
-_d = np.linalg.norm(_v[_idx[_i]] - _v[_idx[_j]], axis=1)
-_same = _who[_idx[_i]] == _who[_idx[_j]]
-for _row in _s["rows"][:: max(1, len(_s["rows"]) // 10)]:
-    assert abs(_row["fmr"] - np.mean(_d[~_same] <= _row["threshold"])) < 1e-6 and abs(_row["fnmr"] - np.mean(_d[_same] > _row["threshold"])) < 1e-6, \
-        f"At threshold {_row['threshold']} the chart shows FMR {_row['fmr']:.4f}, FNMR {_row['fnmr']:.4f}; the held-out people's pairs give {np.mean(_d[~_same] <= _row['threshold']):.4f} and {np.mean(_d[_same] > _row['threshold']):.4f}: draw the test pairs' rates."
+def test_q4_9(det, embeddings, identities, test_people):
+    from pathlib import Path
+    import numpy as np
+    from facecourse.charts import spec_summary
+    _s = spec_summary(det, "det")
+    _v = np.asarray(embeddings, dtype=float)
+    _who = np.asarray(identities).astype(str)
+    _idx = np.flatnonzero(np.isin(_who, [str(p) for p in test_people]))
+    _i, _j = np.triu_indices(len(_idx), k=1)
+    _d = np.linalg.norm(_v[_idx[_i]] - _v[_idx[_j]], axis=1)
+    _same = _who[_idx[_i]] == _who[_idx[_j]]
+    for _row in _s["rows"][:: max(1, len(_s["rows"]) // 10)]:
+        assert abs(_row["fmr"] - np.mean(_d[~_same] <= _row["threshold"])) < 1e-6 and abs(_row["fnmr"] - np.mean(_d[_same] > _row["threshold"])) < 1e-6, \
+            f"At threshold {_row['threshold']} the chart shows FMR {_row['fmr']:.4f}, FNMR {_row['fnmr']:.4f}; the held-out people's pairs give {np.mean(_d[~_same] <= _row['threshold']):.4f} and {np.mean(_d[_same] > _row['threshold']):.4f}: draw the test pairs' rates."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-import numpy as np
-_rng = np.random.default_rng(11)
-_centres = _rng.normal(size=(20, 128)) * 0.05
-_who = np.repeat([f"q{i}" for i in range(20)], 3)
-_e = _centres[np.repeat(np.arange(20), 3)] + _rng.normal(size=(60, 128)) * 0.03
-_test = [f"q{i}" for i in range(0, 20, 2)]
-_r = evaluate(_e, _who, _test)
-_m = np.isin(_who, _test)
-_perm = np.flatnonzero(_m)
-_moved = _e.copy()
-_moved[_perm] = _e[_rng.permutation(_perm)]
-assert evaluate(_moved, _who, _test)["threshold"] == _r["threshold"]
-assert (_r["genuine"], _r["impostor"]) == (30, 435 - 30)
-_idx = np.flatnonzero(_m)
-_i, _j = np.triu_indices(len(_idx), k=1)
-_d = np.linalg.norm(_e[_idx[_i]] - _e[_idx[_j]], axis=1)
-_same = _who[_idx[_i]] == _who[_idx[_j]]
-assert abs(_r["fmr"] - np.mean(_d[~_same] <= _r["threshold"])) < 1e-9
-assert abs(_r["fnmr"] - np.mean(_d[_same] > _r["threshold"])) < 1e-9
-_r2 = evaluate(_e, list(_who), set(_test))
-assert _r2 == _r
-assert 0.3 <= threshold <= 0.8 and 0 <= results["fmr"] <= 0.05 and 0 <= results["fnmr"] <= 0.5
+def test_q4_hidden_1(evaluate, threshold, results):
+    import numpy as np
+    _rng = np.random.default_rng(11)
+    _centres = _rng.normal(size=(20, 128)) * 0.05
+    _who = np.repeat([f"q{i}" for i in range(20)], 3)
+    _e = _centres[np.repeat(np.arange(20), 3)] + _rng.normal(size=(60, 128)) * 0.03
+    _test = [f"q{i}" for i in range(0, 20, 2)]
+    _r = evaluate(_e, _who, _test)
+    _m = np.isin(_who, _test)
+    _perm = np.flatnonzero(_m)
+    _moved = _e.copy()
+    _moved[_perm] = _e[_rng.permutation(_perm)]
+    assert evaluate(_moved, _who, _test)["threshold"] == _r["threshold"]
+    assert (_r["genuine"], _r["impostor"]) == (30, 435 - 30)
+    _idx = np.flatnonzero(_m)
+    _i, _j = np.triu_indices(len(_idx), k=1)
+    _d = np.linalg.norm(_e[_idx[_i]] - _e[_idx[_j]], axis=1)
+    _same = _who[_idx[_i]] == _who[_idx[_j]]
+    assert abs(_r["fmr"] - np.mean(_d[~_same] <= _r["threshold"])) < 1e-9
+    assert abs(_r["fnmr"] - np.mean(_d[_same] > _r["threshold"])) < 1e-9
+    _r2 = evaluate(_e, list(_who), set(_test))
+    assert _r2 == _r
+    assert 0.3 <= threshold <= 0.8 and 0 <= results["fmr"] <= 0.05 and 0 <= results["fnmr"] <= 0.5
 
 # %% [raw]
 # # END TESTS
@@ -1176,105 +1223,115 @@ tool
 # # BEGIN TESTS
 
 # %%
-_who = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0]) & ~probes["slug"].eq(site.config.erasure_slug)].iloc[0]
-assert search(folder, _who["file"], k=5) is not None and tool is not None, \
-    "q6 is not answered yet: write search, then build the tool (probe_menu, upload, k_slider, results_view, tool)."
+def test_q6_1(search, tool, probe_menu, k_slider, results_view, probes, site, folder):
+    from facecourse.checks import answered
+    answered("q6", search=search, tool=tool, probe_menu=probe_menu, k_slider=k_slider, results_view=results_view)
+    _who = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0]) & ~probes["slug"].eq(site.config.erasure_slug)].iloc[0]
+    assert search(folder, _who["file"], k=5) is not None and tool is not None, \
+        "q6 is not answered yet: write search, then build the tool (probe_menu, upload, k_slider, results_view, tool)."
 
 # %%
-import pandas as pd
-_who = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0]) & ~probes["slug"].eq(site.config.erasure_slug)].iloc[0]
-_r = search(folder, _who["file"], k=5)
-assert isinstance(_r, pd.DataFrame) and list(_r.columns)[:6] == ["rank", "face_id", "identity", "distance", "url", "licence"], \
-    "search should return a DataFrame with the columns rank, face_id, identity, distance, url, licence."
-assert len(_r) and _r["identity"].iloc[0] == _who["name"], \
-    f"A photo of {_who['name']} that the site does not show should find {_who['name']} first, got {list(_r['identity'][:3])}."
+def test_q6_2(probes, site, search, folder):
+    import pandas as pd
+    _who = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0]) & ~probes["slug"].eq(site.config.erasure_slug)].iloc[0]
+    _r = search(folder, _who["file"], k=5)
+    assert isinstance(_r, pd.DataFrame) and list(_r.columns)[:6] == ["rank", "face_id", "identity", "distance", "url", "licence"], \
+        "search should return a DataFrame with the columns rank, face_id, identity, distance, url, licence."
+    assert len(_r) and _r["identity"].iloc[0] == _who["name"], \
+        f"A photo of {_who['name']} that the site does not show should find {_who['name']} first, got {list(_r['identity'][:3])}."
 
 # %%
-from pathlib import Path
-import numpy as np
-import face_recognition
-_who = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0]) & ~probes["slug"].eq(site.config.erasure_slug)].iloc[0]
-_r = search(folder, _who["file"], k=5)
-_img = face_recognition.load_image_file(_who["file"])
-_probe = face_recognition.face_encodings(_img, known_face_locations=face_recognition.face_locations(_img))[0]
-_now, _, _ = load_index(folder)
-_v = np.load(Path(folder) / "embeddings.npy")
-_ids = _now.loc[_now["kept"], "face_id"].to_numpy()
-_true = np.linalg.norm(_v[list(_ids).index(int(_r["face_id"].iloc[0]))] - _probe)
-assert abs(float(_r["distance"].iloc[0]) - _true) < 2e-3, \
-    f"The first distance should be the Euclidean distance {_true:.4f}, got {float(_r['distance'].iloc[0]):.4f}: FAISS's IndexFlatL2 returns squared distances, take their square root."
+def test_q6_3(probes, site, search, folder, load_index):
+    from pathlib import Path
+    import numpy as np
+    import face_recognition
+    _who = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0]) & ~probes["slug"].eq(site.config.erasure_slug)].iloc[0]
+    _r = search(folder, _who["file"], k=5)
+    _img = face_recognition.load_image_file(_who["file"])
+    _probe = face_recognition.face_encodings(_img, known_face_locations=face_recognition.face_locations(_img))[0]
+    _now, _, _ = load_index(folder)
+    _v = np.load(Path(folder) / "embeddings.npy")
+    _ids = _now.loc[_now["kept"], "face_id"].to_numpy()
+    _true = np.linalg.norm(_v[list(_ids).index(int(_r["face_id"].iloc[0]))] - _probe)
+    assert abs(float(_r["distance"].iloc[0]) - _true) < 2e-3, \
+        f"The first distance should be the Euclidean distance {_true:.4f}, got {float(_r['distance'].iloc[0]):.4f}: FAISS's IndexFlatL2 returns squared distances, take their square root."
 
 # %%
-import pandas as pd
-_r = pd.concat([search(folder, f, k=10) for f in probes["file"][:12]])
-assert (_r["distance"] <= threshold + 1e-9).all(), \
-    f"search returned a face at distance {_r['distance'].max():.3f}, above your threshold {threshold:.3f}: return only faces within it, even if that is none."
-for _f in probes["file"][:6]:
-    _one = search(folder, _f, k=10)
-    assert list(_one["distance"]) == sorted(_one["distance"]) and list(_one["rank"]) == list(range(1, len(_one) + 1)), \
-        "Candidates should be nearest first, ranked 1, 2, 3..."
-    assert len(search(folder, _f, k=1)) <= 1, "search(..., k=1) should return at most one candidate."
+def test_q6_4(search, folder, probes, threshold):
+    import pandas as pd
+    _r = pd.concat([search(folder, f, k=10) for f in probes["file"][:12]])
+    assert (_r["distance"] <= threshold + 1e-9).all(), \
+        f"search returned a face at distance {_r['distance'].max():.3f}, above your threshold {threshold:.3f}: return only faces within it, even if that is none."
+    for _f in probes["file"][:6]:
+        _one = search(folder, _f, k=10)
+        assert list(_one["distance"]) == sorted(_one["distance"]) and list(_one["rank"]) == list(range(1, len(_one) + 1)), \
+            "Candidates should be nearest first, ranked 1, 2, 3..."
+        assert len(search(folder, _f, k=1)) <= 1, "search(..., k=1) should return at most one candidate."
 
 # %%
-from pathlib import Path
-import pandas as pd
-_r = pd.concat([search(folder, f, k=3) for f in probes["file"][:8]])
-_ledger = pd.read_csv(Path(folder) / "ledger.csv")
-_joined = _r.merge(_ledger[["url", "licence", "subject"]], on="url", how="left", suffixes=("", "_ledger"))
-assert len(_r) and _joined["subject"].notna().all() and (_joined["licence"] == _joined["licence_ledger"]).all() and (_joined["identity"] == _joined["subject"]).all(), \
-    "Each candidate's url, identity and licence should be those of its photo's row in your ledger: carry them from faces.csv."
+def test_q6_5(search, folder, probes):
+    from pathlib import Path
+    import pandas as pd
+    _r = pd.concat([search(folder, f, k=3) for f in probes["file"][:8]])
+    _ledger = pd.read_csv(Path(folder) / "ledger.csv")
+    _joined = _r.merge(_ledger[["url", "licence", "subject"]], on="url", how="left", suffixes=("", "_ledger"))
+    assert len(_r) and _joined["subject"].notna().all() and (_joined["licence"] == _joined["licence_ledger"]).all() and (_joined["identity"] == _joined["subject"]).all(), \
+        "Each candidate's url, identity and licence should be those of its photo's row in your ledger: carry them from faces.csv."
 
 # %%
-import ipywidgets as widgets
-_public = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0]) & ~probes["slug"].eq(site.config.erasure_slug)].iloc[0]
-probe_menu.value = _public["file"]
-_top = search(folder, _public["file"], k=k_slider.value)
-assert isinstance(results_view, widgets.HTML) and _top["url"].iloc[0] in results_view.value and str(_top["licence"].iloc[0]) in results_view.value, \
-    f"After probe_menu.value = a photo of {_public['name']}, results_view should show the candidates with their source URL and licence (set results_view.value in a function connected with observe)."
+def test_q6_6(probes, site, probe_menu, search, folder, k_slider, results_view):
+    import ipywidgets as widgets
+    _public = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0]) & ~probes["slug"].eq(site.config.erasure_slug)].iloc[0]
+    probe_menu.value = _public["file"]
+    _top = search(folder, _public["file"], k=k_slider.value)
+    assert isinstance(results_view, widgets.HTML) and _top["url"].iloc[0] in results_view.value and str(_top["licence"].iloc[0]) in results_view.value, \
+        f"After probe_menu.value = a photo of {_public['name']}, results_view should show the candidates with their source URL and licence (set results_view.value in a function connected with observe)."
 
 # %%
-_out = probes[probes["setting"] == "opted-out"].iloc[0]
-probe_menu.value = _out["file"]
-assert "opted out" in results_view.value.lower() and "/photos/" not in results_view.value, \
-    f"{_out['name']} opted out: for their photo, results_view should say so (a refusal mentioning 'opted out') and show no candidate."
-_late = probes[probes["slug"] == site.config.midway_optout[0]].iloc[0]
-probe_menu.value = _late["file"]
-assert "opted out" in results_view.value.lower() and "/photos/" not in results_view.value, \
-    f"{_late['name']} opted out while you crawled: ask the site's registry as it is now, not the settings table."
-probe_menu.value = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0])]["file"].iloc[0]
+def test_q6_7(probes, probe_menu, results_view, site):
+    _out = probes[probes["setting"] == "opted-out"].iloc[0]
+    probe_menu.value = _out["file"]
+    assert "opted out" in results_view.value.lower() and "/photos/" not in results_view.value, \
+        f"{_out['name']} opted out: for their photo, results_view should say so (a refusal mentioning 'opted out') and show no candidate."
+    _late = probes[probes["slug"] == site.config.midway_optout[0]].iloc[0]
+    probe_menu.value = _late["file"]
+    assert "opted out" in results_view.value.lower() and "/photos/" not in results_view.value, \
+        f"{_late['name']} opted out while you crawled: ask the site's registry as it is now, not the settings table."
+    probe_menu.value = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0])]["file"].iloc[0]
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-from pathlib import Path
-import tempfile
-import numpy as np
-from facecourse.scraping import sandbox as _sandbox
-_b = _sandbox.capstone_site("B")
-_tmp = Path(tempfile.mkdtemp()) / "search-b"
-_some = list(_b.profiles().query("setting == 'public' and photos > 1")["slug"])[:3]
-_b.reference_collection(_tmp, slugs=_some)
-build_index(_tmp)
-_held = _b.held_out_photos()
-_held = _held[_held["slug"].isin(_some) | (_held["setting"] != "public")].groupby("slug").head(2)
-_pub = _held[_held["setting"] == "public"]
-_hits = 0
-for _row in _pub.itertuples():
-    _r = search(_tmp, _row.file, k=3)
-    assert (_r["distance"] <= threshold + 1e-9).all() and len(_r) <= 3
-    _hits += bool(len(_r)) and _r["identity"].iloc[0] == _row.name
-assert _hits >= 0.7 * len(_pub)
-for _row in _held[_held["setting"] != "public"].itertuples():
-    assert not (search(_tmp, _row.file, k=5)["identity"] == _row.name).any()
-_img = np.asarray(__import__("PIL.Image", fromlist=["Image"]).open(_pub["file"].iloc[0]).convert("RGB"))
-assert search(_tmp, _img, k=2)["identity"].iloc[0] == _pub["name"].iloc[0]
-_empty = search(_tmp, np.zeros((120, 120, 3), np.uint8), k=3)
-assert _empty.empty and list(_empty.columns)[:6] == ["rank", "face_id", "identity", "distance", "url", "licence"]
-k_slider.value = 2
-probe_menu.value = probes[probes["setting"] == "public"]["file"].iloc[1]
-assert results_view.value.count("/photos/") <= 2
-k_slider.value = 5
+def test_q6_hidden_1(build_index, search, threshold, k_slider, probe_menu, probes, results_view):
+    from pathlib import Path
+    import tempfile
+    import numpy as np
+    from facecourse.scraping import sandbox as _sandbox
+    _b = _sandbox.capstone_site("B")
+    _tmp = Path(tempfile.mkdtemp()) / "search-b"
+    _some = list(_b.profiles().query("setting == 'public' and photos > 1")["slug"])[:3]
+    _b.reference_collection(_tmp, slugs=_some)
+    build_index(_tmp)
+    _held = _b.held_out_photos()
+    _held = _held[_held["slug"].isin(_some) | (_held["setting"] != "public")].groupby("slug").head(2)
+    _pub = _held[_held["setting"] == "public"]
+    _hits = 0
+    for _row in _pub.itertuples():
+        _r = search(_tmp, _row.file, k=3)
+        assert (_r["distance"] <= threshold + 1e-9).all() and len(_r) <= 3
+        _hits += bool(len(_r)) and _r["identity"].iloc[0] == _row.name
+    assert _hits >= 0.7 * len(_pub)
+    for _row in _held[_held["setting"] != "public"].itertuples():
+        assert not (search(_tmp, _row.file, k=5)["identity"] == _row.name).any()
+    _img = np.asarray(__import__("PIL.Image", fromlist=["Image"]).open(_pub["file"].iloc[0]).convert("RGB"))
+    assert search(_tmp, _img, k=2)["identity"].iloc[0] == _pub["name"].iloc[0]
+    _empty = search(_tmp, np.zeros((120, 120, 3), np.uint8), k=3)
+    assert _empty.empty and list(_empty.columns)[:6] == ["rank", "face_id", "identity", "distance", "url", "licence"]
+    k_slider.value = 2
+    probe_menu.value = probes[probes["setting"] == "public"]["file"].iloc[1]
+    assert results_view.value.count("/photos/") <= 2
+    k_slider.value = 5
 
 # %% [raw]
 # # END TESTS
@@ -1377,145 +1434,156 @@ erased
 # # BEGIN TESTS
 
 # %%
-assert erased is not None and name_digest("someone") is not None, \
-    "q7 is not answered yet: write name_digest, is_erased and erase, then erase everyone the site's erasure requests list."
+def test_q7_1(erased, name_digest, is_erased, erase):
+    from facecourse.checks import answered
+    answered("q7", erased=erased, name_digest=name_digest, is_erased=is_erased, erase=erase)
+    assert erased is not None and name_digest("someone") is not None, \
+        "q7 is not answered yet: write name_digest, is_erased and erase, then erase everyone the site's erasure requests list."
 
 # %%
-assert is_erased(folder, request["name"]) and is_erased(folder, "  " + request["name"].upper().replace(" ", "  ")), \
-    f"is_erased(folder, {request['name']!r}) should be True after your erasure, whatever the case and spacing of the name."
-_other = site.profiles().query("setting == 'public'")["name"]
-_other = _other[_other != request["name"]].iloc[0]
-assert not is_erased(folder, _other), f"is_erased should be False for {_other}, who asked for nothing."
+def test_q7_2(is_erased, folder, request, site):
+    assert is_erased(folder, request["name"]) and is_erased(folder, "  " + request["name"].upper().replace(" ", "  ")), \
+        f"is_erased(folder, {request['name']!r}) should be True after your erasure, whatever the case and spacing of the name."
+    _other = site.profiles().query("setting == 'public'")["name"]
+    _other = _other[_other != request["name"]].iloc[0]
+    assert not is_erased(folder, _other), f"is_erased should be False for {_other}, who asked for nothing."
 
 # %%
-from pathlib import Path
-import hashlib
-import stat
-_text = (Path(folder) / "erasures.txt").read_text()
-_normal = " ".join(request["name"].lower().split())
-assert request["name"].lower() not in _text.lower() and hashlib.sha256(_normal.encode()).hexdigest() not in _text, \
-    "erasures.txt should hold keyed hashes (HMAC with your secret key), never the name or its plain SHA-256: anyone can hash a list of names."
-assert Path(key_file).is_file() and Path(folder).resolve() not in Path(key_file).resolve().parents, \
-    "Keep the secret key in key_file, outside the collection folder."
-import hmac
-_key = bytes.fromhex(Path(key_file).read_text().strip())
-assert hmac.new(_key, _normal.encode("utf-8"), hashlib.sha256).hexdigest() in _text.split(), \
-    "erasures.txt should hold the HMAC-SHA256 of the normalised name (lower case, single spaces) under the key stored in key_file, outside the collection folder."
-assert stat.S_IMODE(Path(key_file).stat().st_mode) & 0o077 == 0, "The key file should be readable by its owner only (mode 0600)."
+def test_q7_3(folder, request, key_file):
+    from pathlib import Path
+    import hashlib
+    import stat
+    _text = (Path(folder) / "erasures.txt").read_text()
+    _normal = " ".join(request["name"].lower().split())
+    assert request["name"].lower() not in _text.lower() and hashlib.sha256(_normal.encode()).hexdigest() not in _text, \
+        "erasures.txt should hold keyed hashes (HMAC with your secret key), never the name or its plain SHA-256: anyone can hash a list of names."
+    assert Path(key_file).is_file() and Path(folder).resolve() not in Path(key_file).resolve().parents, \
+        "Keep the secret key in key_file, outside the collection folder."
+    import hmac
+    _key = bytes.fromhex(Path(key_file).read_text().strip())
+    assert hmac.new(_key, _normal.encode("utf-8"), hashlib.sha256).hexdigest() in _text.split(), \
+        "erasures.txt should hold the HMAC-SHA256 of the normalised name (lower case, single spaces) under the key stored in key_file, outside the collection folder."
+    assert stat.S_IMODE(Path(key_file).stat().st_mode) & 0o077 == 0, "The key file should be readable by its owner only (mode 0600)."
 
 # %%
-from pathlib import Path
-import pandas as pd
-_ledger = pd.read_csv(Path(folder) / "ledger.csv")
-_slug = request["page"].rsplit("/", 1)[-1]
-_left = _ledger[(_ledger["subject"] == request["name"]) | _ledger["url"].astype(str).str.contains(f"/{_slug}")]
-assert _left.empty, f"ledger.csv still has {len(_left)} row(s) about {request['name']} (e.g. {_left['url'].iloc[0]}): remove every row about them."
-_faces = pd.read_csv(Path(folder) / "faces.csv")
-assert not (_faces["subject"] == request["name"]).any(), f"faces.csv still lists faces of {request['name']}."
+def test_q7_4(folder, request):
+    from pathlib import Path
+    import pandas as pd
+    _ledger = pd.read_csv(Path(folder) / "ledger.csv")
+    _slug = request["page"].rsplit("/", 1)[-1]
+    _left = _ledger[(_ledger["subject"] == request["name"]) | _ledger["url"].astype(str).str.contains(f"/{_slug}")]
+    assert _left.empty, f"ledger.csv still has {len(_left)} row(s) about {request['name']} (e.g. {_left['url'].iloc[0]}): remove every row about them."
+    _faces = pd.read_csv(Path(folder) / "faces.csv")
+    assert not (_faces["subject"] == request["name"]).any(), f"faces.csv still lists faces of {request['name']}."
 
 # %%
-from pathlib import Path
-import hashlib
-_slug = request["page"].rsplit("/", 1)[-1]
-_paths = site.photo_table()
-_theirs = {hashlib.sha256(site.photo_bytes(p)).hexdigest() for p in _paths.loc[_paths["slug"] == _slug, "path"]}
-assert (Path(folder) / "ledger.csv").is_file() and (Path(folder) / "faces.csv").is_file(), \
-    "Your folder has no ledger.csv or faces.csv: questions 1 and 3 make them, and erase keeps them (without the person)."
-_files = [f for f in Path(folder).rglob("*") if f.is_file()]
-_still = [f.name for f in _files if hashlib.sha256(f.read_bytes()).hexdigest() in _theirs]
-assert not _still, f"{len(_still)} photo file(s) of {request['name']} are still in your folder (e.g. {_still[0]}): delete the files, not only the rows."
-_named = [f.name for f in _files if f.suffix in (".csv", ".txt", ".json") and (request["name"].lower() in f.read_text(errors='ignore').lower() or f"/{_slug}/" in f.read_text(errors='ignore'))]
-assert not _named, f"{_named[0]} in your folder still names {request['name']} (or their page): erase every copy."
+def test_q7_5(request, site, folder):
+    from pathlib import Path
+    import hashlib
+    _slug = request["page"].rsplit("/", 1)[-1]
+    _paths = site.photo_table()
+    _theirs = {hashlib.sha256(site.photo_bytes(p)).hexdigest() for p in _paths.loc[_paths["slug"] == _slug, "path"]}
+    assert (Path(folder) / "ledger.csv").is_file() and (Path(folder) / "faces.csv").is_file(), \
+        "Your folder has no ledger.csv or faces.csv: questions 1 and 3 make them, and erase keeps them (without the person)."
+    _files = [f for f in Path(folder).rglob("*") if f.is_file()]
+    _still = [f.name for f in _files if hashlib.sha256(f.read_bytes()).hexdigest() in _theirs]
+    assert not _still, f"{len(_still)} photo file(s) of {request['name']} are still in your folder (e.g. {_still[0]}): delete the files, not only the rows."
+    _named = [f.name for f in _files if f.suffix in (".csv", ".txt", ".json") and (request["name"].lower() in f.read_text(errors='ignore').lower() or f"/{_slug}/" in f.read_text(errors='ignore'))]
+    assert not _named, f"{_named[0]} in your folder still names {request['name']} (or their page): erase every copy."
 
 # %%
-from pathlib import Path
-import numpy as np
-import face_recognition
-from facecourse.scraping import sandbox as _sandbox
-_slug = request["page"].rsplit("/", 1)[-1]
-_vectors = np.load(Path(folder) / "embeddings.npy")
-_fl, _ex, _ap = load_index(folder)
-assert _ex.ntotal == _ap.ntotal == len(_vectors) == int(_fl["kept"].sum()), \
-    f"After the erasure both indexes ({_ex.ntotal}, {_ap.ntotal}), embeddings.npy ({len(_vectors)}) and faces.csv ({int(_fl['kept'].sum())} kept) should hold the same faces: save the indexes again without them."
-_t = site.photo_table()
-for _rel in _t.loc[_t["slug"] == _slug, "lfw"][:3]:
-    _img = face_recognition.load_image_file(_sandbox.data.require("lfw", _rel))
-    for _d in face_recognition.face_encodings(_img):
-        assert np.min(np.linalg.norm(_vectors - _d, axis=1), initial=9) > 0.05 and np.sqrt(_ex.search(_d[None].astype("float32"), 1)[0][0, 0]) > 0.05, \
-            f"A descriptor of {request['name']}'s photos is still in embeddings.npy or the exact index: remove their vectors and rebuild or remove_ids."
+def test_q7_6(request, folder, load_index, site):
+    from pathlib import Path
+    import numpy as np
+    import face_recognition
+    from facecourse.scraping import sandbox as _sandbox
+    _slug = request["page"].rsplit("/", 1)[-1]
+    _vectors = np.load(Path(folder) / "embeddings.npy")
+    _fl, _ex, _ap = load_index(folder)
+    assert _ex.ntotal == _ap.ntotal == len(_vectors) == int(_fl["kept"].sum()), \
+        f"After the erasure both indexes ({_ex.ntotal}, {_ap.ntotal}), embeddings.npy ({len(_vectors)}) and faces.csv ({int(_fl['kept'].sum())} kept) should hold the same faces: save the indexes again without them."
+    _t = site.photo_table()
+    for _rel in _t.loc[_t["slug"] == _slug, "lfw"][:3]:
+        _img = face_recognition.load_image_file(_sandbox.data.require("lfw", _rel))
+        for _d in face_recognition.face_encodings(_img):
+            assert np.min(np.linalg.norm(_vectors - _d, axis=1), initial=9) > 0.05 and np.sqrt(_ex.search(_d[None].astype("float32"), 1)[0][0, 0]) > 0.05, \
+                f"A descriptor of {request['name']}'s photos is still in embeddings.npy or the exact index: remove their vectors and rebuild or remove_ids."
 
 # %%
-_theirs = probes[probes["name"] == request["name"]]
-for _f in _theirs["file"]:
-    _r = search(folder, _f, k=5)
-    assert not (_r["identity"] == request["name"]).any(), f"A search for {request['name']} still returns them after the erasure."
+def test_q7_7(probes, request, search, folder):
+    _theirs = probes[probes["name"] == request["name"]]
+    for _f in _theirs["file"]:
+        _r = search(folder, _f, k=5)
+        assert not (_r["identity"] == request["name"]).any(), f"A search for {request['name']} still returns them after the erasure."
 
 # %%
-import shutil, tempfile
-from pathlib import Path
-from facecourse.scraping import sandbox
-_slug = request["page"].rsplit("/", 1)[-1]
-_people, _config = sandbox.capstone_profiles("A")
-_small = [p for p in _people if p.slug == _slug] + [p for p in _people if p.setting == "public" and p.slug != _slug][:1]
-_tmp = Path(tempfile.mkdtemp()) / "recrawl"
-_tmp.mkdir()
-shutil.copy(Path(folder) / "erasures.txt", _tmp / "erasures.txt")
-with sandbox.SandboxSite(_small, sandbox.SiteConfig(name="A small copy of Photobook", crawl_delay=0.05, busy_page=0,
-                                                    hostile_pages=False)) as _tiny:
-    try:
-        crawl(_tiny.url, _tmp)
-    except Exception as _e:
-        raise AssertionError(f"crawl raised {type(_e).__name__} ({_e}) on a small site, with your erasure record in the folder.") from None
-    _found = _tiny.audit(USER_AGENT)
-    _photos = _tiny.access_log()["path"].str.startswith(f"/photos/{_slug}/")
-assert not _photos.any() and not (_found["rule"] == "erased").any(), \
-    f"Crawling again (into a folder holding your erasures.txt), your crawler downloaded {int(_photos.sum())} photo(s) of {request['name']}: read the name on each page and skip the photos of anyone is_erased(folder, name) says asked to be erased."
+def test_q7_8(request, folder, crawl, USER_AGENT):
+    import shutil, tempfile
+    from pathlib import Path
+    from facecourse.scraping import sandbox
+    _slug = request["page"].rsplit("/", 1)[-1]
+    _people, _config = sandbox.capstone_profiles("A")
+    _small = [p for p in _people if p.slug == _slug] + [p for p in _people if p.setting == "public" and p.slug != _slug][:1]
+    _tmp = Path(tempfile.mkdtemp()) / "recrawl"
+    _tmp.mkdir()
+    shutil.copy(Path(folder) / "erasures.txt", _tmp / "erasures.txt")
+    with sandbox.SandboxSite(_small, sandbox.SiteConfig(name="A small copy of Photobook", crawl_delay=0.05, busy_page=0,
+                                                        hostile_pages=False)) as _tiny:
+        try:
+            crawl(_tiny.url, _tmp)
+        except Exception as _e:
+            raise AssertionError(f"crawl raised {type(_e).__name__} ({_e}) on a small site, with your erasure record in the folder.") from None
+        _found = _tiny.audit(USER_AGENT)
+        _photos = _tiny.access_log()["path"].str.startswith(f"/photos/{_slug}/")
+    assert not _photos.any() and not (_found["rule"] == "erased").any(), \
+        f"Crawling again (into a folder holding your erasures.txt), your crawler downloaded {int(_photos.sum())} photo(s) of {request['name']}: read the name on each page and skip the photos of anyone is_erased(folder, name) says asked to be erased."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-from pathlib import Path
-import pandas as pd
-import hashlib, tempfile
-import numpy as np
-from urllib.parse import urlsplit
-from facecourse.scraping import sandbox as _sandbox
-_tmp = Path(tempfile.mkdtemp()) / "erase-b"
-with _sandbox.capstone_site("B") as _b:
-    _others = list(_b.profiles().query("setting == 'public' and photos > 1")["slug"])
-    _b.reference_collection(_tmp, slugs=[_b.config.erasure_slug] + [s for s in _others if s != _b.config.erasure_slug][:2])
-    build_index(_tmp)
-    _req = _b.announce_erasure()
-    _name, _slug = _req["name"], _req["page"].rsplit("/", 1)[-1]
-    _before = np.load(_tmp / "embeddings.npy")
-    _fl0 = pd.read_csv(_tmp / "faces.csv")
-    _theirs_v = _before[(_fl0.loc[_fl0["kept"], "subject"] == _name).to_numpy()]
-    assert len(_theirs_v) >= 3
-    erase(_tmp, _name)
-    _after = np.load(_tmp / "embeddings.npy")
-    assert len(_after) == len(_before) - len(_theirs_v)
-    assert min(np.linalg.norm(_after - v, axis=1).min() for v in _theirs_v) > 1e-3
-    _fl, _ex, _ap = load_index(_tmp)
-    assert _ex.ntotal == _ap.ntotal == len(_after)
-    for v in _theirs_v:
-        assert np.sqrt(_ex.search(v[None].astype("float32"), 1)[0][0, 0]) > 1e-3
-        assert np.sqrt(_ap.search(v[None].astype("float32"), 1)[0][0, 0]) > 1e-3
-    _pt = _b.photo_table()
-    _hashes = {hashlib.sha256(_b.photo_bytes(p)).hexdigest() for p in _pt.loc[_pt["slug"] == _slug, "path"]}
+def test_q7_hidden_1(build_index, erase, load_index, search, is_erased, crawl, USER_AGENT):
+    from pathlib import Path
+    import pandas as pd
+    import hashlib, tempfile
+    import numpy as np
+    from urllib.parse import urlsplit
+    from facecourse.scraping import sandbox as _sandbox
+    _tmp = Path(tempfile.mkdtemp()) / "erase-b"
+    with _sandbox.capstone_site("B") as _b:
+        _others = list(_b.profiles().query("setting == 'public' and photos > 1")["slug"])
+        _b.reference_collection(_tmp, slugs=[_b.config.erasure_slug] + [s for s in _others if s != _b.config.erasure_slug][:2])
+        build_index(_tmp)
+        _req = _b.announce_erasure()
+        _name, _slug = _req["name"], _req["page"].rsplit("/", 1)[-1]
+        _before = np.load(_tmp / "embeddings.npy")
+        _fl0 = pd.read_csv(_tmp / "faces.csv")
+        _theirs_v = _before[(_fl0.loc[_fl0["kept"], "subject"] == _name).to_numpy()]
+        assert len(_theirs_v) >= 3
+        erase(_tmp, _name)
+        _after = np.load(_tmp / "embeddings.npy")
+        assert len(_after) == len(_before) - len(_theirs_v)
+        assert min(np.linalg.norm(_after - v, axis=1).min() for v in _theirs_v) > 1e-3
+        _fl, _ex, _ap = load_index(_tmp)
+        assert _ex.ntotal == _ap.ntotal == len(_after)
+        for v in _theirs_v:
+            assert np.sqrt(_ex.search(v[None].astype("float32"), 1)[0][0, 0]) > 1e-3
+            assert np.sqrt(_ap.search(v[None].astype("float32"), 1)[0][0, 0]) > 1e-3
+        _pt = _b.photo_table()
+        _hashes = {hashlib.sha256(_b.photo_bytes(p)).hexdigest() for p in _pt.loc[_pt["slug"] == _slug, "path"]}
+        assert not [f for f in _tmp.rglob("*") if f.is_file() and hashlib.sha256(f.read_bytes()).hexdigest() in _hashes]
+        assert not [f for f in _tmp.rglob("*") if f.is_file() and f.suffix in (".csv", ".txt") and _name.lower() in f.read_text().lower()]
+        assert is_erased(_tmp, _name.upper()) and not is_erased(_tmp, "Nobody Here")
+        _ho = _b.held_out_photos()
+        for _row in _ho[_ho["slug"] == _slug].itertuples():
+            assert not (search(_tmp, _row.file, k=5)["identity"] == _name).any()
+        _b.clear_log()
+        _again = crawl(_b.url, _tmp)
+        _found = _b.audit(USER_AGENT)
+    assert not (_found["rule"] == "erased").any()
+    assert not _again["subject"].astype(str).str.lower().eq(_name.lower()).any()
+    assert not _again["url"].astype(str).str.contains(f"/photos/{_slug}/").any()
     assert not [f for f in _tmp.rglob("*") if f.is_file() and hashlib.sha256(f.read_bytes()).hexdigest() in _hashes]
-    assert not [f for f in _tmp.rglob("*") if f.is_file() and f.suffix in (".csv", ".txt") and _name.lower() in f.read_text().lower()]
-    assert is_erased(_tmp, _name.upper()) and not is_erased(_tmp, "Nobody Here")
-    _ho = _b.held_out_photos()
-    for _row in _ho[_ho["slug"] == _slug].itertuples():
-        assert not (search(_tmp, _row.file, k=5)["identity"] == _name).any()
-    _b.clear_log()
-    _again = crawl(_b.url, _tmp)
-    _found = _b.audit(USER_AGENT)
-assert not (_found["rule"] == "erased").any()
-assert not _again["subject"].astype(str).str.lower().eq(_name.lower()).any()
-assert not _again["url"].astype(str).str.contains(f"/photos/{_slug}/").any()
-assert not [f for f in _tmp.rglob("*") if f.is_file() and hashlib.sha256(f.read_bytes()).hexdigest() in _hashes]
 
 # %% [raw]
 # # END TESTS

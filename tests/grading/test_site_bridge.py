@@ -122,3 +122,37 @@ def test_a_sandboxed_process_without_network_reaches_the_trusted_site_and_nothin
     log = site.access_log()
     assert list(log["path"]) == ["/robots.txt", "/people/jack-straw", "/photos/jack-straw/1.jpg"]
     assert site.audit(UA).empty
+
+
+def test_a_grading_kernels_site_is_the_graders_copy(monkeypatch):
+    """When grading, a site the notebook starts serves nothing itself: its address is the grader's copy
+    (served with the control requests), its log methods read the grader's log, and clear_log and
+    announce_erasure reach the grader's site, whose own log and audit the checks read."""
+    from facecourse.webserver import LoopbackServer
+
+    trusted = sandbox.capstone_site("A")
+    trusted._server = LoopbackServer(sites.control_app(trusted))
+    with trusted:
+        monkeypatch.setenv(sites.PORTS_ENV, str(trusted._server.port))
+        monkeypatch.setattr(sites, "_taken", [0])
+        kernel_site = sandbox.capstone_site("A").start()          # what the exercise's provided cell does
+        assert isinstance(kernel_site._server, sites.BridgedServer) and kernel_site.url == trusted.url
+        with sandbox.capstone_site("A") as second:                # one port, one site: the next serves itself
+            assert not isinstance(second._server, sites.BridgedServer)
+        http = requests.Session()
+        http.headers["User-Agent"] = UA
+        assert http.get(kernel_site.url + "/robots.txt").status_code == 200
+        http.get(kernel_site.url + "/members/x")
+        assert list(trusted.access_log()["path"]) == ["/robots.txt", "/members/x"]
+        assert kernel_site.access_log().equals(trusted.access_log())
+        assert kernel_site.audit(UA).equals(trusted.audit(UA)) and "disallowed" in set(trusted.audit(UA)["rule"])
+        kernel_site.clear_log()
+        assert trusted.access_log().empty
+        request = kernel_site.announce_erasure()
+        assert trusted.events()["event"].tolist() == ["erasure request"] and request["page"].startswith("/people/")
+        assert not any(CONTROL_PATH in p for p in trusted.access_log()["path"])  # control requests are not logged
+        kernel_site.stop()                                          # stops nothing of the grader's
+        assert http.get(trusted.url + "/robots.txt").status_code == 200
+
+
+CONTROL_PATH = sites.CONTROL

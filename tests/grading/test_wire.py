@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import io
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -154,3 +155,20 @@ def test_limits_hold():
         wire.decode(deep)
     with pytest.raises(wire.WireError, match="items"):
         wire.decode(list(range(100)), limits=wire.Limits(max_items=50))
+
+
+def test_paths_arrive_as_paths_and_faiss_indexes_by_value():
+    """A notebook's folder arrives as a ``Path`` of the same string; a FAISS index as a FAISS index the grader
+    reads itself (its type, ids and search results), never as a handle C code would be given."""
+    import faiss
+
+    assert wire.decode(wire.encode(Path("/tmp/x/collection"))) == Path("/tmp/x/collection")
+    index = faiss.IndexIDMap2(faiss.IndexHNSWFlat(8, 16))
+    x = np.random.default_rng(0).random((20, 8), dtype=np.float32)
+    index.add_with_ids(x, np.arange(20) + 100)
+    got = wire.decode(wire.encode(index))
+    assert isinstance(got, faiss.IndexIDMap2) and got.ntotal == 20
+    assert isinstance(faiss.downcast_index(got.index), faiss.IndexHNSWFlat)
+    assert (got.search(x[:3], 1)[1].ravel() == [100, 101, 102]).all()
+    with pytest.raises(wire.WireError):
+        wire.decode({wire.TAG: "faiss", "v": "AAAA"})
