@@ -11,7 +11,8 @@ Requests (``op``): ``fetch`` the values of answer names; ``call`` a function of 
 arguments (copies of the grader's values: nothing the function does to them reaches the grader);
 ``getattr``/``setattr``/``getitem``/``setitem``/``len``/``iter`` on an object of the notebook;
 ``release`` the objects handed out for one case; ``checkpoint``/``settle`` (below); ``bridge`` a
-loopback port to a server of the grader's.
+loopback port to a server of the grader's; ``site_ports`` the ports of the grader's copies of the
+exercise's sites (:mod:`.sites`).
 
 Objects without a plain form (functions, widgets, indexes, objects of the student's classes) are
 handed out as numbered handles; a handle the grader sends back as an argument is the object again.
@@ -20,7 +21,9 @@ Exceptions raised by the student's code are reported by type and message.
 **Scratch names cost nothing.** ``checkpoint()`` records the notebook's names after its last answer
 or ``grader.check`` cell; ``settle(answers)`` runs before the tests and puts back every other name
 rebound after that point (and removes names made after it that hide a built-in), so a scratch
-``list = [1, 2]`` or ``np = 3`` in a last cell does not break the student's own functions.
+``list = [1, 2]`` or ``np = 3`` in a last cell does not break the student's own functions. What an
+answer cell imported (``import requests`` and ``from protego import Protego`` above
+``fetch_politely``) is put back too.
 
 This code runs where the student's code runs: a submission can change or replace it. That only
 changes what the kernel sends for that submission's own answers (which is what answering is);
@@ -32,6 +35,7 @@ from __future__ import annotations
 import builtins
 import itertools
 import pickle
+import types
 
 from . import wire
 
@@ -190,8 +194,8 @@ class Agent:
         ns, answers, changed = self.shell.user_ns, set(answers), 0
         hide = set(dir(builtins))
         for k in self._names() | set(self.snapshot):
-            if k in answers:
-                continue
+            if k in answers and not _imported(self.snapshot.get(k)):
+                continue  # what an answer cell imported (A2 q5's `import requests`) is no answer
             if k in self.snapshot:
                 if ns.get(k, self) is not self.snapshot[k]:
                     ns[k] = self.snapshot[k]
@@ -219,6 +223,15 @@ class Agent:
 
         os.environ[PORTS_ENV] = ",".join(str(int(p)) for p in ports)
         return None
+
+
+def _imported(value) -> bool:
+    """A module, or a class or function that comes from a module rather than from the notebook."""
+    if isinstance(value, types.ModuleType):
+        return True
+    if isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType)):
+        return getattr(value, "__module__", None) not in ("__main__", None)
+    return False
 
 
 class _Unsendable(Exception):
