@@ -203,6 +203,12 @@ class Agent:
             elif k in hide:
                 del ns[k]
                 changed += 1
+        # IPython's own stand-ins for built-ins (its `open`) are hidden names: put back what replaced them
+        hidden = getattr(self.shell, "user_ns_hidden", {})
+        for k in sorted(hide & set(hidden) - answers):
+            if ns.get(k, self) is not hidden[k]:
+                ns[k] = hidden[k]
+                changed += 1
         return changed
 
     def _op_bridge(self, port, path):

@@ -238,6 +238,7 @@ class Session:
         self.bridged: set[int] = set()
         self.notes: list[str] = []
         self.files = None  # the kernel's scratch folder, mirrored here (.scratch.Mirror), when sandboxed
+        self.files_seconds = 0.0  # spent mirroring it (benchmarks)
 
     # one case's time limit: what the student's code may use of it in all, counted in the sandbox's
     # own time (CPU, or waiting it chose; never time it waited for a CPU: .sandbox.Stopwatch)
@@ -323,12 +324,15 @@ class Session:
             return
         from .scratch import MirrorError
 
+        t0 = time.monotonic()
         try:
             getattr(self.files, direction)()
         except (OSError, MirrorError) as exc:
             note = f"the notebook's files could not be copied for the checks ({type(exc).__name__}: {str(exc)[:200]})"
             if note not in self.notes:
                 self.notes.append(note)
+        finally:
+            self.files_seconds += time.monotonic() - t0
 
     def decode(self, data):
         try:

@@ -466,7 +466,6 @@ class Runner:
         try:
             self.kernel.stop_strays()  # processes the notebook left running would spend the tests' CPU time
             self._settle()
-            self.session.pull_files()
             self._run_late(errors)
         except KernelGone as exc:
             errors.append(f"the kernel stopped while the grader prepared the tests ({exc})")
@@ -504,6 +503,8 @@ class Runner:
         if isinstance(changed, int) and changed:
             self.notes.append(f"{changed} name(s) rebound after the notebook's last answer were put back "
                               "before the tests")
+        if self.session is not None:
+            self.session.pull_files()  # the notebook's files, for the checks that read them
 
     def _run_late(self, errors: list) -> None:
         """The exercise's provided cells that use answers, run here on the student's answers."""
@@ -577,6 +578,8 @@ class Runner:
                       "passed_all": all(passed), "public_summary": "\n".join(summary.lines()),
                       "unanswered": any(r.kind == "unanswered" for r in rs),
                       "time_limit": next((r.sentence for r in rs if r.kind == "timeout"), "")}
+        if self.session is not None:
+            self.times["files"] = round(self.session.files_seconds, 3)
         self.times["total"] = round(time.monotonic() - self._t0, 3)
         if "cells" in self.times:
             self.times["tests"] = round(self.times["total"] - self.times["cells"], 3)
