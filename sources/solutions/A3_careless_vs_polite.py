@@ -28,7 +28,6 @@ from protego import Protego
 
 from facecourse.scraping import crawler, sandbox
 
-alt.renderers.enable("mimetype")  # charts as Vega-Lite specs: JupyterLab draws them offline
 
 site = sandbox.SandboxSite().start()
 profiles = site.profiles()

@@ -30,7 +30,6 @@ import pandas as pd
 from facecourse import data
 from facecourse.matching import metrics, precomputed
 
-alt.renderers.enable("mimetype")  # charts as Vega-Lite specs: JupyterLab draws them offline
 
 table, emb = precomputed.load()
 pairs = precomputed.pair_distances(table, emb, data.read_pairs())

@@ -307,7 +307,8 @@ label = widgets.Label()
 
 
 def show_count(change=None):
-    label.value = f"{int(np.sum(probe_d <= slider.value))} candidates within {slider.value:.2f}"
+    n = int(np.sum(probe_d <= slider.value))
+    label.value = f"{n} {'candidate' if n == 1 else 'candidates'} within {slider.value:.2f}"
 
 
 slider.observe(show_count, names="value")

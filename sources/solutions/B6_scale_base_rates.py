@@ -314,8 +314,8 @@ def test_q4_hidden_1(ppv):
 # %% [markdown]
 # ## Question 5: the chart, with altair
 #
-# The cell below measures the FMR at five thresholds on 500,000 random pairs of different LFW
-# people (seeded, as in the lesson) and builds `scale`: one row per threshold and gallery size,
+# The cell below measures the FMR at each threshold of `thresholds` on 500,000 random pairs of
+# different LFW people (seeded, as in the lesson) and builds `scale`: one row per threshold and gallery size,
 # with the expected false candidates per search. Build an altair chart `strangers_plot` of `scale`,
 # as the lesson did: a **line** mark; `threshold` on the x axis (quantitative); `expected false
 # candidates` on the y axis (quantitative, on a **log** scale: the values span several powers of
@@ -328,7 +328,6 @@ import pandas as pd
 
 from facecourse.matching import precomputed
 
-alt.renderers.enable("mimetype")  # charts as Vega-Lite specs: JupyterLab draws them offline
 table, emb = precomputed.load()
 rng = np.random.default_rng(2020)
 a, b = rng.integers(0, len(emb), 600_000), rng.integers(0, len(emb), 600_000)
