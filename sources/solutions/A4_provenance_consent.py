@@ -342,12 +342,27 @@ def test_q3_hidden_1(fully_erased):
 # # BEGIN SOLUTION
 
 # %% [markdown]
-# LFW was collected in 2007 from news photographs on the web: a face detector found the faces and
-# each was labelled with the person's name. The people in it, public figures in the news, were not
+# **Model answer.** LFW, published in 2007, was built from news photographs found on the web: a face detector found
+# the faces and each was labelled with the person's name. The people in it, public figures in the news, were not
 # asked; the assumption was that newsworthy public images could be reused for research. Someone
 # could ask the maintainers to remove an image from the official site, but countless copies,
 # mirrors and models trained on it already exist, so removal from all copies is practically
 # impossible; this is why the course fetches from the official source instead of redistributing it.
+#
+# **Rubric (2 points).**
+# * 1 point: collection and consent: built from news photographs found on the web, each face found by
+#   a detector and labelled with the person's name; the people (public figures in the news) were not
+#   asked: newsworthy public images were assumed reusable for research.
+# * 1 point: removal: one can ask the maintainers to remove an image from the official site, but
+#   copies, mirrors, derived datasets and models trained on it remain, so removal from every copy is
+#   practically impossible (the course fetches LFW from its source rather than redistributing it).
+#
+# **Common weak answers.**
+# * "They are public figures, so they consented": loses the first point; 1 of 2 points if the removal
+#   answer is right.
+# * "Email the authors and the photo is removed", with nothing about copies or trained models: 1 of 2
+#   points at most.
+# * Describes the course's sandbox ledger instead of LFW: 0 of 2 points.
 
 # %% [raw]
 # # END SOLUTION

@@ -411,12 +411,27 @@ def test_q5_hidden_1(fines_bars, fines):
 # # BEGIN SOLUTION
 
 # %% [markdown]
-# It should be reported as the company's claim, attributed, with the date it was made, not as a
+# **Model answer.** It should be reported as the company's claim, attributed, with the date it was made, not as a
 # measured size: nobody outside the company counted the images. It is still useful, because the
 # company has an incentive to sound large to investors and customers and regulators can hold it to
 # its own statements. The target stays in the table, marked as a target, because the ambition
 # itself is a fact about the business (it shows the plan was to keep scraping at a massive rate);
 # deleting it would lose that, while plotting it as a size would mislead.
+#
+# **Rubric (2 points).**
+# * 1 point: use the number as the company's claim, attributed and dated, never as a measured size
+#   (nobody outside the company counted the images); it is still useful as a statement the company can
+#   be held to, and it shows what the company wanted investors and customers to believe.
+# * 1 point: the 100-billion target stays, labelled as a target, because the ambition is itself a
+#   fact about the business (the plan to keep scraping at scale); deleting it would lose that, and
+#   plotting it as a size would mislead.
+#
+# **Common weak answers.**
+# * "The company may be lying, so the number should be ignored": loses the first point.
+# * Treats 60 billion as verified because a complainant and the press repeated it: 0 of 2 points
+#   unless the target is explained (then 1).
+# * Keeps the target "because more data is better", or without saying it must be labelled as a target:
+#   loses the second point.
 
 # %% [raw]
 # # END SOLUTION
