@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -123,17 +124,18 @@ def test_every_written_question_is_enclosed_in_begin_end_markers(solution):
     assert kinds == "BE" * len(manual), (
         f"{solution.stem}: {len(manual)} manual question(s) need {len(manual)} BEGIN/END pair(s) in order, "
         f"found the markers {kinds or 'none'}")
-    answers = [i for i, c in enumerate(cells) if c["cell_type"] == "markdown"
-               and "otter_answer_cell" in c["metadata"].get("tags", [])]
+    answers = [i for i, c in enumerate(cells) if "otter_answer_cell" in c["metadata"].get("tags", [])]
     for k, q in enumerate(manual):
         begin, end = marks[2 * k][0], marks[2 * k + 1][0]
         inside = [i for i in answers if begin < i < end]
-        assert len(inside) == 1, f"{solution.stem} {q.name}: its pair encloses {len(inside)} answer cells"
+        assert inside, f"{solution.stem} {q.name}: its pair encloses no answer cell"
         prompt = "".join("".join(cells[i]["source"]) for i in range(begin, inside[0]))
-        assert "(written)" in prompt, f"{solution.stem} {q.name}: the written question's heading is outside its pair"
+        assert "written)" in prompt, f"{solution.stem} {q.name}: the written question's heading is outside its pair"
+        assert all("".join(cells[i]["source"]).strip() for i in range(begin, end)), "no empty cell in a pair"
         for i in (begin, end):
             assert cells[i]["metadata"].get("editable") is False, "marker cells are locked, as otter locks them"
-    assert all(any(marks[2 * k][0] < i < marks[2 * k + 1][0] for k in range(len(manual))) for i in answers), \
+    written = [i for i in answers if cells[i]["cell_type"] == "markdown"]
+    assert all(any(marks[2 * k][0] < i < marks[2 * k + 1][0] for k in range(len(manual))) for i in written), \
         "every written answer cell is inside a BEGIN/END pair"
 
 
@@ -148,10 +150,11 @@ def test_otters_pdf_filter_keeps_each_written_question_and_its_answer(solution):
     nb = nbformat.read(str(grading.EXERCISES / solution.name), as_version=4)
     kept = BaseExporter.filter_cells(nb)["cells"]
     manual = [q for q in questions(solution.stem) if q.manual]
-    assert sum("otter_answer_cell" in c.metadata.get("tags", []) for c in kept) == len(manual) > 0
-    assert all(c.cell_type == "markdown" for c in kept), "the PDF holds the written questions only (no code)"
     text = "\n".join(c.source for c in kept)
-    assert text.count("(written)") == len(manual)
+    assert len(re.findall(r"^## Question \d+ \((?:[\w ]+, )?written\)", text, flags=re.M)) == len(manual) > 0, \
+        "the PDF holds each written question's heading, and no other question's"
+    assert sum(c.source == "_Type your answer here, replacing this text._" for c in kept) == \
+        sum(c.cell_type == "markdown" and "otter_answer_cell" in c.metadata.get("tags", []) for c in nb.cells)
 
 
 def test_question_markers_placement():
@@ -176,3 +179,17 @@ def test_question_markers_placement():
     assert [k for _, k in _markers(cells)] == list("BEBEBE")
     with pytest.raises(ExerciseError, match="2 END QUESTION marker"):
         question_markers({"cells": [answer(), md(END_MARK), answer(), md(END_MARK)]}, 3)
+
+
+def test_otters_own_marker_cell_before_a_code_answer_is_replaced():
+    from facecourse.authoring.exercises import question_markers
+
+    def md(s, **meta):
+        return {"cell_type": "markdown", "metadata": meta, "source": s}
+
+    nb = {"cells": [md("## Q8 (written)\n\nBuild `datasheet`."), md(BEGIN_MARK, editable=False),
+                    {"cell_type": "code", "metadata": {"tags": ["otter_answer_cell"]}, "source": "...", "outputs": []},
+                    md(END_MARK, editable=False)]}
+    cells = question_markers(nb, 1)["cells"]
+    assert ["".join(c["source"]) for c in cells] == [
+        BEGIN_MARK + "\n\n## Q8 (written)\n\nBuild `datasheet`.", "...", END_MARK]

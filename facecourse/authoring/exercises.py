@@ -139,8 +139,15 @@ def question_markers(student: dict, n_manual: int) -> dict:
                 cells.insert(start + 1, cell)
                 inserted += 1
             continue
-        for i in has_begin:  # otter's own BEGIN marker (where it kept it) is re-placed below
-            cells[i]["source"] = re.sub(re.escape(BEGIN_MARK) + r"\n*", "", _text(cells[i]["source"]), count=1)
+        for i in reversed(has_begin):  # otter's own BEGIN marker (where it kept it) is re-placed below
+            rest = re.sub(re.escape(BEGIN_MARK) + r"\n*", "", _text(cells[i]["source"]), count=1)
+            if rest.strip():
+                cells[i]["source"] = rest
+            else:  # otter's marker cell of its own (before a code cell): gone with its marker
+                del cells[i]
+                inserted -= 1
+                end -= 1
+        answers = [i for i in range(start + 1, end) if _is_answer(cells[i])]
         first = answers[-1]  # the question's answer cells: the last run of them before its END marker
         while first - 1 > start and _is_answer(cells[first - 1]):
             first -= 1
