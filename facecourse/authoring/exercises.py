@@ -96,6 +96,83 @@ def _course_checker(student: dict) -> dict:
     return student
 
 
+BEGIN_MARK, END_MARK = "<!-- BEGIN QUESTION -->", "<!-- END QUESTION -->"
+
+
+def _locked(cell: dict) -> None:
+    cell.setdefault("metadata", {}).update(deletable=False, editable=False)
+
+
+def _is_answer(cell: dict) -> bool:
+    return "otter_answer_cell" in cell.get("metadata", {}).get("tags", [])
+
+
+def question_markers(student: dict, n_manual: int) -> dict:
+    """Enclose each manually graded question of a student notebook in BEGIN/END QUESTION markers.
+
+    Otter's PDF export for manual grading (``otter export --filtering``) keeps only what lies
+    between ``<!-- BEGIN QUESTION -->`` and ``<!-- END QUESTION -->``. Otter assign writes the END
+    marker after each manual question, but puts the BEGIN marker on the first cell after the
+    question's ``# BEGIN QUESTION`` cell; when that cell is the written model answer (a solution
+    block), the marker is removed with it and the exported PDF holds nothing. So, after otter, each
+    question's BEGIN marker is (re)placed on the first cell of its prompt: the run of markdown cells
+    (heading and text) just above its answer cell, ``_Type your answer here..._``. The marker cell is
+    locked, as otter locks it. A question with no markdown prompt gets a marker cell of its own.
+
+    ``n_manual``: the number of manual questions (otter must have written one END marker for each,
+    else ``ExerciseError``). Changes ``student`` in place and returns it.
+    """
+    cells = student.get("cells", [])
+    ends = [i for i, c in enumerate(cells) if c.get("cell_type") == "markdown" and END_MARK in _text(c["source"])]
+    if len(ends) != n_manual:
+        raise ExerciseError(f"otter wrote {len(ends)} END QUESTION marker(s) for {n_manual} manual question(s)")
+    inserted = 0
+    for k, end in enumerate(ends):
+        end += inserted
+        start = ends[k - 1] + inserted if k else -1
+        answers = [i for i in range(start + 1, end) if _is_answer(cells[i])]
+        has_begin = [i for i in range(start + 1, end) if BEGIN_MARK in _text(cells[i]["source"])]
+        if not answers:  # a question answered elsewhere (no answer cell): otter's marker, or one just after start
+            if not has_begin:
+                cell = {"cell_type": "markdown", "id": "", "metadata": {}, "source": BEGIN_MARK}
+                _locked(cell)
+                cells.insert(start + 1, cell)
+                inserted += 1
+            continue
+        for i in reversed(has_begin):  # otter's own BEGIN marker (where it kept it) is re-placed below
+            rest = re.sub(re.escape(BEGIN_MARK) + r"\n*", "", _text(cells[i]["source"]), count=1)
+            if rest.strip():
+                cells[i]["source"] = rest
+            else:  # otter's marker cell of its own (before a code cell): gone with its marker
+                del cells[i]
+                inserted -= 1
+                end -= 1
+        answers = [i for i in range(start + 1, end) if _is_answer(cells[i])]
+        first = answers[-1]  # the question's answer cells: the last run of them before its END marker
+        while first - 1 > start and _is_answer(cells[first - 1]):
+            first -= 1
+        answer = first
+        while first - 1 > start and cells[first - 1].get("cell_type") == "markdown" and END_MARK not in _text(
+                cells[first - 1]["source"]) and not _is_answer(cells[first - 1]):
+            first -= 1
+        if first == start + 1 and start >= 0 and _text(cells[start]["source"]).split(END_MARK, 1)[1].strip():
+            first = start  # the cell that closes the previous question also opens this one's prompt
+        if first == answer:  # no prompt at all: a marker cell of its own
+            cell = {"cell_type": "markdown", "id": "", "metadata": {}, "source": BEGIN_MARK}
+            _locked(cell)
+            cells.insert(first, cell)
+            inserted += 1
+            continue
+        src = _text(cells[first]["source"])
+        if END_MARK in src:  # BEGIN goes right after the END that closes the previous question
+            head, tail = src.split(END_MARK, 1)
+            cells[first]["source"] = head + END_MARK + "\n\n" + BEGIN_MARK + "\n\n" + tail.lstrip("\n")
+        else:
+            cells[first]["source"] = BEGIN_MARK + "\n\n" + src
+        _locked(cells[first])
+    return student
+
+
 def test_format_problems(master: dict, student: dict) -> list[str]:
     """What breaks the course's test conventions in a master notebook (empty: none). See CONTRIBUTING.md.
 
@@ -177,6 +254,8 @@ def assign(solution: Path, workdir: Path, run_tests: bool = True) -> tuple[dict,
     if problems:
         raise ExerciseError(f"{solution.name}: " + "; ".join(problems))
     student = _course_checker(student)
+    master = json.loads(solution.read_text(encoding="utf-8"))
+    student = question_markers(student, sum(q.manual for q in _master_questions(master)))
     zips = sorted((dist / "autograder").glob("*.zip"))
     if len(zips) != 1:
         raise ExerciseError(f"otter assign made {len(zips)} autograder zips for {solution.name}")
@@ -283,7 +362,11 @@ def questions(assignment: str, folder: str | Path | None = None) -> list[Questio
     path = (Path(folder) if folder is not None else SOLUTIONS) / f"{assignment}.ipynb"
     if not path.is_file():
         raise ExerciseError(f"no assignment called {assignment!r}")
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    return _master_questions(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _master_questions(nb: dict) -> list[Question]:
+    """The questions a master (solution) notebook declares, in order."""
     out = []
     for cell in nb["cells"]:
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]

@@ -78,3 +78,93 @@ def course_map() -> str:
         rows.append(f"| {nb.track} | `{nb.relpath}`: {nb.title} | {minutes} min | {ex_text} |")
     rows.append(f"| | **total** | **{total} min** | |")
     return "\n".join(rows)
+
+
+# --- The two-week module of INSTRUCTORS.md -------------------------------------------------------
+
+@dataclass(frozen=True)
+class Session:
+    """One class session of the two-week module: its notebooks (by the first two letters of their
+    file names: ``"A1"`` is lesson and exercise A1) and its seminar (a track's name, or None)."""
+
+    week: int
+    title: str
+    notebooks: tuple[str, ...]
+    seminar: str | None = None
+
+
+#: Eight sessions over two weeks. The lessons are worked through in class, the exercises in a lab
+#: slot or as homework; a seminar closes each track (its prompts are in INSTRUCTORS.md).
+MODULE = (
+    Session(1, "The course, and how the database was built", ("00", "A1", "A2")),
+    Session(1, "What a crawler takes, and what it must keep", ("A3", "A4"), "Scraping ethics"),
+    Session(1, "From a photo to a face vector", ("B1", "B2", "B3")),
+    Session(1, "Verification and search, measured", ("B4", "B5")),
+    Session(2, "Error rates at billions of faces", ("B6", "B7"), "Face matching"),
+    Session(2, "The timeline and what leaked", ("C1", "C2")),
+    Session(2, "The flaw, the harms and the law", ("C3", "C4"), "The breach"),
+    Session(2, "The capstone: build it, then defend it", ("D1",), "The capstone"),
+)
+#: Minutes of each seminar (a discussion of the track's prompts in groups, then together).
+SEMINAR_MINUTES = {"Scraping ethics": 40, "Face matching": 40, "The breach": 40, "The capstone": 50}
+
+
+def module_plan() -> str:
+    """The two-week module as a markdown table, every time read from the notebooks' own headers.
+
+    A session's notebooks that this copy of the course does not have (the capstone before it is
+    merged, say) are left out of its row and named below the table. Example::
+
+        print(module_plan())
+    """
+    lessons = {nb.path.name[:2]: nb for nb in notebooks("lessons")}
+    exercises = {nb.path.name[:2]: nb for nb in notebooks("exercises")}
+    rows = ["| week | session | in class: lessons | seminar | lab or homework: exercises | session total |",
+            "|---|---|---|---|---|---|"]
+    totals = {"lessons": 0, "seminars": 0, "exercises": 0}
+    missing = []
+    for n, s in enumerate(MODULE, 1):
+        here = [k for k in s.notebooks if k in lessons or k in exercises]
+        missing += [k for k in s.notebooks if k not in here]
+        les = [lessons[k] for k in here if k in lessons]
+        exs = [exercises[k] for k in here if k in exercises]
+        seminar = SEMINAR_MINUTES[s.seminar] if s.seminar else 0
+        t_les, t_ex = sum(nb.minutes or 0 for nb in les), sum(nb.minutes or 0 for nb in exs)
+        totals["lessons"] += t_les
+        totals["seminars"] += seminar
+        totals["exercises"] += t_ex
+        les_text = "<br>".join(f"`{nb.relpath}` ({nb.minutes} min)" for nb in les) or "-"
+        ex_text = "<br>".join(f"`{nb.relpath}` ({nb.minutes} min)" for nb in exs) or "-"
+        sem_text = f"{s.seminar} ({seminar} min)" if s.seminar else "-"
+        rows.append(f"| {s.week} | {n}. {s.title} | {les_text} | {sem_text} | {ex_text} | "
+                    f"{t_les + seminar + t_ex} min |")
+    rows.append(f"| | **total** | **{totals['lessons']} min** | **{totals['seminars']} min** | "
+                f"**{totals['exercises']} min** | **{sum(totals.values())} min** |")
+    if missing:
+        rows.append("")
+        rows.append(f"Not in this copy of the course: {', '.join(missing)}.")
+    return "\n".join(rows)
+
+
+PLAN_BEGIN, PLAN_END = "<!-- BEGIN MODULE PLAN (python -m facecourse.authoring.syllabus --write) -->", \
+    "<!-- END MODULE PLAN -->"
+
+
+def with_plan(text: str) -> str:
+    """``text`` (INSTRUCTORS.md) with the table between its plan markers replaced by :func:`module_plan`."""
+    head, found, rest = text.partition(PLAN_BEGIN)
+    _, found_end, tail = rest.partition(PLAN_END)
+    if not (found and found_end):
+        raise ValueError(f"the plan markers {PLAN_BEGIN!r} ... {PLAN_END!r} are missing")
+    return f"{head}{PLAN_BEGIN}\n{module_plan()}\n{PLAN_END}{tail}"
+
+
+if __name__ == "__main__":  # python -m facecourse.authoring.syllabus --write: refresh INSTRUCTORS.md's plan
+    import sys
+
+    guide = ROOT / "INSTRUCTORS.md"
+    if "--write" in sys.argv[1:]:
+        guide.write_text(with_plan(guide.read_text(encoding="utf-8")), encoding="utf-8")
+        print(f"[facecourse] {guide.name}: module plan written")
+    else:
+        print(module_plan())

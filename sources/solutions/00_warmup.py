@@ -355,7 +355,7 @@ def test_q4_hidden_1(expected_false_matches):
 # # BEGIN SOLUTION
 
 # %% [markdown]
-# The 99.38% is pair accuracy on a balanced set: half the pairs are the same person, and each
+# **Model answer.** The 99.38% is pair accuracy on a balanced set: half the pairs are the same person, and each
 # decision compares just two photos. A 1:N search makes one comparison per gallery photo, so even
 # a false match rate of one in a million yields about 3,000 false candidates per search in a
 # 3-billion gallery (Question 4), and the true match, if present at all, is one among them. LFW's
@@ -363,6 +363,21 @@ def test_q4_hidden_1(expected_false_matches):
 # error rate on an officer's blurry still of a member of the public may be much higher. The right
 # question is the false match rate at the operating threshold, on data like the real probes,
 # multiplied by the gallery size.
+#
+# **Rubric (2 points).**
+# * 1 point: says what the 99.38% measures: the share of correct same/different decisions on balanced
+#   pairs (half of them the same person), one comparison of two photos per decision, not a search.
+# * 1 point: scales the errors to the gallery with Question 4: a search makes one comparison per gallery
+#   photo, so the false candidates are the false match rate times 3 billion, many even at a tiny rate
+#   (one in a million gives about 3,000). Naming that LFW's photos and people differ from police probes
+#   is a good addition; on its own it earns half of this point.
+#
+# **Common weak answers.**
+# * "99.38% means 0.62% of searches go wrong" (reads pair accuracy as an error rate per search): 0 of 2 points.
+# * Says real photos are worse than LFW's (blur, bias) but never links the error rate to the gallery
+#   size: 1 of 2 points.
+# * Multiplies 0.62% by 3 billion: 1.5 of 2 points (scaling is the point, but accuracy mixes both
+#   errors on balanced pairs; the rate to multiply is the false match rate at the threshold used).
 
 # %% [raw]
 # # END SOLUTION

@@ -239,13 +239,29 @@ def test_q3_hidden_1(consent_laws):
 # # BEGIN SOLUTION
 
 # %% [markdown]
-# Robots.txt is a request to crawlers about paths and pace, and terms of service are a contract
+# **Model answer.** Robots.txt is a request to crawlers about paths and pace, and terms of service are a contract
 # between a site and its users: both speak for the site, not for the people in the photos, and
 # neither can express "do not build a face database of me". A site may even allow crawling for
 # search engines while its users never imagined biometric enrolment. BIPA and the GDPR protect the
 # people directly: collecting face geometry needs informed written consent in Illinois, and
 # biometric identification data is a special category under the GDPR that needs an exception such
 # as explicit consent. So "public" answers the site's question at best, never the person's.
+#
+# **Rubric (2 points).**
+# * 1 point: robots.txt (paths and pace for crawlers) and terms of service (a contract between a site
+#   and its users) speak for the site, not for the people in the photos: neither can express consent
+#   to having one's face enrolled in a search database.
+# * 1 point: says what BIPA and the GDPR add, each with what it requires: BIPA, informed written
+#   consent before collecting face geometry in Illinois; the GDPR, biometric data used to identify
+#   people is a special category whose processing needs an exception such as explicit consent (it
+#   protects the person, wherever the photo was posted). Naming the EU AI Act's ban on untargeted
+#   scraping of facial images (Article 5(1)(e)) is a correct addition, not required.
+#
+# **Common weak answers.**
+# * "Robots.txt allowed it, so it was legal": 0 of 2 points.
+# * Explains robots.txt and terms of service well but only says "privacy laws forbid it", without
+#   what BIPA or the GDPR require: 1 of 2 points.
+# * Names BIPA and the GDPR but describes them as rules for websites or against hacking: 1 of 2 points.
 
 # %% [raw]
 # # END SOLUTION

@@ -28,7 +28,6 @@ from protego import Protego
 
 from facecourse.scraping import crawler, sandbox
 
-alt.renderers.enable("mimetype")  # charts as Vega-Lite specs: JupyterLab draws them offline
 
 site = sandbox.SandboxSite().start()
 profiles = site.profiles()
@@ -390,13 +389,28 @@ def test_q4_hidden_1(status_counts, status_chart, polite_log, careless_log):
 # # BEGIN SOLUTION
 
 # %% [markdown]
-# A person who opted out told the site, in the way it offered, that their photos must not be
+# **Model answer.** A person who opted out told the site, in the way it offered, that their photos must not be
 # collected; the careless crawler never read the registry and took all their photos anyway. Their
 # choice was overridden silently: they cannot know they are in a gallery, so they cannot object
 # or ask for erasure. For a username the damage ends when the account is renamed or deleted, but
 # a face cannot be changed: once enrolled, any future photo of them, taken anywhere, can be
 # matched to these pictures and to the pages they came from. The harm lasts as long as the gallery
 # exists and reaches every place they are photographed.
+#
+# **Rubric (2 points).**
+# * 1 point: for the chosen setting, says precisely what the person expected (members-only: seen only
+#   by logged-in members; noindex: kept out of search indexes; opted out: not collected at all) and
+#   what the careless crawl did (took their photos anyway, without their knowledge).
+# * 1 point: says why a face is worse than a username: it cannot be changed, and once enrolled any
+#   future photo of the person, taken anywhere, can be matched to these pictures and their pages; the
+#   harm lasts as long as the gallery, and nobody can object to or erase what they do not know of.
+#
+# **Common weak answers.**
+# * "The crawler broke the site's rules", with nothing about the person: 0 of 2 points.
+# * Right about the setting, but "a face is more personal" with no reason (permanence, matching future
+#   photos anywhere): 1 of 2 points.
+# * Reads noindex as "the crawler cannot fetch the page" (it is a request not to index it): loses the
+#   first point; 1 of 2 points if the face argument is right.
 
 # %% [raw]
 # # END SOLUTION

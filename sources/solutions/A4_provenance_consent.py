@@ -43,8 +43,11 @@ gallery, problems = collect.gallery_from_ledger(ledger)
 # ## Question 1: the licence line of the datasheet
 #
 # Store in `licence_counts` a dict mapping each licence to the number of **collected photos**
-# (`photos`, one row per photo) under it, and in `share_reusable` the share of those photos whose licence
-# starts with `"CC BY"` (any Creative Commons attribution licence).
+# (`photos`, one row per photo) under it, and in `share_reusable` the share of those photos that may
+# be reused **in a product** such as a face-search service: a Creative Commons attribution licence
+# (`"CC BY..."`) **without** the non-commercial element `NC`, as the lesson read them with
+# `str.extract`. (A `CC BY-NC` photo may be reused with credit, but not commercially; "all rights
+# reserved" may not be reused at all.)
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -56,7 +59,8 @@ gallery, problems = collect.gallery_from_ledger(ledger)
 
 # %%
 licence_counts = photos["licence"].value_counts().to_dict()  # SOLUTION
-share_reusable = float(photos["licence"].str.startswith("CC BY").mean())  # SOLUTION
+elements = photos["licence"].str.extract(r"^CC (BY(?:-[A-Z]{2})*)", expand=False)  # SOLUTION
+share_reusable = float((elements.notna() & ~elements.str.contains("NC", na=False)).mean())  # SOLUTION
 licence_counts, share_reusable
 
 # %% [raw]
@@ -82,20 +86,25 @@ def test_q1_3(share_reusable):
     assert 0 <= share_reusable <= 1, "share_reusable should be a share between 0 and 1, not a percentage."
 
 # %%
-def test_q1_4(licence_counts, share_reusable, photos):
-    _cc = sum(v for k, v in licence_counts.items() if str(k).startswith("CC BY"))
-    assert abs(share_reusable - _cc / len(photos)) < 1e-9, \
-        "share_reusable should be the share of photos whose licence starts with 'CC BY' (CC BY-NC included), out of all photos."
+def test_q1_4(share_reusable, photos):
+    import re
+    _lic = photos["licence"].astype(str)
+    _by = _lic.str.match(r"CC BY")
+    _nc = _lic.map(lambda s: bool(re.match(r"CC BY(-[A-Z]{2})*-NC", s)))
+    assert abs(share_reusable - _by.mean()) > 1e-9 or not _nc.any(), \
+        f"share_reusable is {share_reusable:.2f}, the share of every CC BY licence, CC BY-NC included: a non-commercial licence does not allow use in a product; leave out licences with NC."
+    assert abs(share_reusable - (_by & ~_nc).mean()) < 1e-9, \
+        f"share_reusable should be the share of all photos (every licence counted in the denominator) under a CC BY licence without NC, got {share_reusable!r}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
 def test_q1_hidden_1(licence_counts, photos, share_reusable):
-    _cc = sum(v for k, v in licence_counts.items() if str(k).startswith("CC BY"))
     _p = photos
     assert licence_counts == _p["licence"].value_counts().to_dict()
-    assert abs(share_reusable - (_p["licence"].str.startswith("CC BY")).mean()) < 1e-9
+    _commercial = _p["licence"].str.startswith("CC BY") & ~_p["licence"].str.contains("NC")
+    assert abs(share_reusable - _commercial.mean()) < 1e-9
 
 # %% [raw]
 # # END TESTS
@@ -333,12 +342,27 @@ def test_q3_hidden_1(fully_erased):
 # # BEGIN SOLUTION
 
 # %% [markdown]
-# LFW was collected in 2007 from news photographs on the web: a face detector found the faces and
-# each was labelled with the person's name. The people in it, public figures in the news, were not
+# **Model answer.** LFW, published in 2007, was built from news photographs found on the web: a face detector found
+# the faces and each was labelled with the person's name. The people in it, public figures in the news, were not
 # asked; the assumption was that newsworthy public images could be reused for research. Someone
 # could ask the maintainers to remove an image from the official site, but countless copies,
 # mirrors and models trained on it already exist, so removal from all copies is practically
 # impossible; this is why the course fetches from the official source instead of redistributing it.
+#
+# **Rubric (2 points).**
+# * 1 point: collection and consent: built from news photographs found on the web, each face found by
+#   a detector and labelled with the person's name; the people (public figures in the news) were not
+#   asked: newsworthy public images were assumed reusable for research.
+# * 1 point: removal: one can ask the maintainers to remove an image from the official site, but
+#   copies, mirrors, derived datasets and models trained on it remain, so removal from every copy is
+#   practically impossible (the course fetches LFW from its source rather than redistributing it).
+#
+# **Common weak answers.**
+# * "They are public figures, so they consented": loses the first point; 1 of 2 points if the removal
+#   answer is right.
+# * "Email the authors and the photo is removed", with nothing about copies or trained models: 1 of 2
+#   points at most.
+# * Describes the course's sandbox ledger instead of LFW: 0 of 2 points.
 
 # %% [raw]
 # # END SOLUTION

@@ -263,13 +263,27 @@ def test_q3_hidden_1(detection_rate):
 # # BEGIN SOLUTION
 
 # %% [markdown]
-# A face missed in the gallery cannot be found, which protects that person from this search but
+# **Model answer.** A face missed in the gallery cannot be found, which protects that person from this search but
 # also means a true suspect or a missing person is not returned. A face missed in the probe photo
 # gives the investigator nothing, and they may try a worse crop or a different photo, which raises
 # the chance of a false match. Misses are not random: they fall more on people photographed in
 # poor light, at angles or at low resolution, and detectors trained mostly on some groups miss
 # others more often. So "missed" is not "safe": it shifts errors onto particular people and
 # pushes operators towards lower-quality inputs.
+#
+# **Rubric (2 points).**
+# * 1 point: separates the two misses: a face missed in the gallery cannot be found (that person is
+#   spared this search, but a suspect or a missing person is not returned); a face missed in the probe
+#   gives the investigator nothing, and they may try a worse crop or another photo, which raises the
+#   chance of a false match.
+# * 1 point: misses are not random (small, dark, turned or covered faces, and groups the detector saw
+#   less in training, are missed more), so "missed" is not "safe": it shifts errors onto particular
+#   people and pushes operators towards lower-quality inputs.
+#
+# **Common weak answers.**
+# * "A missed face is safer: that person cannot be misidentified", and nothing else: 0 of 2 points.
+# * Treats gallery and probe misses as the same harm: 1 of 2 points at most.
+# * "The detector is biased", without who is missed or what follows: 1 of 2 points at most.
 
 # %% [raw]
 # # END SOLUTION

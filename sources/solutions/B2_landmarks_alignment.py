@@ -276,12 +276,26 @@ def test_q3_hidden_1(roll_degrees, level, rotate, photo, shrink):
 # # BEGIN SOLUTION
 
 # %% [markdown]
-# Alignment removes in-plane rotation (roll), scale and position: the face is rotated and resized
+# **Model answer.** Alignment removes in-plane rotation (roll), scale and position: the face is rotated and resized
 # so the eyes and nose land on fixed points. It cannot undo a head turned sideways (yaw) or
 # tilted up or down (pitch), nor lighting, blur, low resolution, occlusion by masks, glasses or
 # hands, ageing, or expression. A still from a grainy CCTV camera showing a face in three-quarter
 # profile at 30 pixels would still be aligned, but the chip would be an upscaled blur with the
 # wrong geometry, and its embedding unreliable.
+#
+# **Rubric (2 points).**
+# * 1 point: alignment removes in-plane rotation (roll), scale and position: the face is rotated and
+#   resized so that the eyes and nose land on fixed points; nothing else.
+# * 1 point: names what remains for the network (a head turned sideways or up and down, lighting,
+#   blur, low resolution, occlusion by masks, glasses or hands, expression, ageing) and gives a
+#   concrete police upload where alignment cannot help (a grainy CCTV still in three-quarter profile,
+#   a masked face, a face a few dozen pixels wide).
+#
+# **Common weak answers.**
+# * "Alignment corrects the pose": loses the first point (it cannot undo a head turn).
+# * Lists what remains but gives no concrete photo: 1 of 2 points.
+# * The example is a sharp frontal photo that is only rotated (alignment fixes exactly that): loses
+#   the second point.
 
 # %% [raw]
 # # END SOLUTION

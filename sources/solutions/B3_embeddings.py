@@ -283,11 +283,26 @@ def test_q3_hidden_1(split_pairs, distance_matrix, X, labels):
 # # BEGIN SOLUTION
 
 # %% [markdown]
-# Raising the threshold accepts more pairs as matches: false non-matches fall and false matches
+# **Model answer.** Raising the threshold accepts more pairs as matches: false non-matches fall and false matches
 # rise; lowering it does the opposite. In a police search a false match puts an innocent person
 # on a candidate list, where a human may "confirm" the resemblance and act on it, so the false
 # match rate should be kept very small even at the cost of missing some true matches. A missed
 # match costs an investigative lead; a false match can cost a stranger their liberty.
+#
+# **Rubric (2 points).**
+# * 1 point: the direction, backed by the numbers the student's own cell computed at 0.5, 0.6 and 0.7:
+#   as the distance threshold rises, false non-matches fall and false matches rise (lowering it does
+#   the opposite).
+# * 1 point: chooses which error to keep small in a police search, with who bears it: false matches,
+#   because a false match puts an innocent person on a candidate list where a human may "confirm" the
+#   resemblance and act on it, while a miss costs a lead. A reasoned case for the other side earns the
+#   point only if it says who bears the extra false matches.
+#
+# **Common weak answers.**
+# * "A higher threshold is stricter, so both errors fall" (reads the distance threshold as a similarity
+#   score): 0 of 2 points, or 1 if the choice of error is well argued.
+# * The right direction with no numbers computed: 1.5 of 2 points.
+# * "Keep both errors small", choosing neither: loses the second point.
 
 # %% [raw]
 # # END SOLUTION

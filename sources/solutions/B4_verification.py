@@ -30,7 +30,6 @@ import pandas as pd
 from facecourse import data
 from facecourse.matching import metrics, precomputed
 
-alt.renderers.enable("mimetype")  # charts as Vega-Lite specs: JupyterLab draws them offline
 
 table, emb = precomputed.load()
 pairs = precomputed.pair_distances(table, emb, data.read_pairs())
@@ -392,7 +391,7 @@ def test_q4_hidden_1(det_plot, det):
 # # BEGIN SOLUTION
 
 # %% [markdown]
-# A figure like 99.4% is usually LFW View 2 accuracy: the share of 6,000 photo pairs, half of them
+# **Model answer.** A figure like 99.4% is usually LFW View 2 accuracy: the share of 6,000 photo pairs, half of them
 # the same person, that the system labels correctly, averaged over ten folds with a threshold
 # fitted on the other nine. It measures one-to-one comparisons of mostly good-quality news photos
 # of adult public figures, most of them white men. It says nothing about searching one photo
@@ -402,6 +401,22 @@ def test_q4_hidden_1(det_plot, det):
 # and false non-match rate at the threshold the police will actually use, measured on images like
 # theirs, ideally from NIST's FRTE 1:N and demographic tests, and for the false-positive
 # identification rate at the gallery size they will search.
+#
+# **Rubric (2 points).**
+# * 1 point: what the figure measures and leaves out: accuracy on balanced one-to-one pairs (LFW View 2:
+#   6,000 pairs, half of them the same person, threshold fitted in ten-fold cross-validation) of mostly
+#   good-quality news photos of adult public figures; it leaves out search against a large gallery,
+#   low-quality probes, differences between groups of people, and false match rates smaller than its
+#   impostor pairs can measure (any two of these).
+# * 1 point: asks for the numbers that matter instead: false match and false non-match rates at the
+#   threshold the police will use, measured on images like theirs; the false-positive identification
+#   rate at the gallery size they will search (NIST's FRTE 1:N); the differences between demographic
+#   groups.
+#
+# **Common weak answers.**
+# * "99.4% means it is wrong 6 times in 1,000 searches": loses the first point.
+# * Criticises "accuracy" in general (bias, privacy) but asks for no specific number: 1 of 2 points.
+# * Asks only for "a higher accuracy" or "a test on more data": loses the second point.
 
 # %% [raw]
 # # END SOLUTION

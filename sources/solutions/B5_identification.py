@@ -307,7 +307,8 @@ label = widgets.Label()
 
 
 def show_count(change=None):
-    label.value = f"{int(np.sum(probe_d <= slider.value))} candidates within {slider.value:.2f}"
+    n = int(np.sum(probe_d <= slider.value))
+    label.value = f"{n} {'candidate' if n == 1 else 'candidates'} within {slider.value:.2f}"
 
 
 slider.observe(show_count, names="value")
@@ -411,13 +412,27 @@ def test_q4_hidden_1(label, slider, probe_d):
 # # BEGIN SOLUTION
 
 # %% [markdown]
-# Rank-1 accuracy on mated searches is computed only over probes whose person is in the gallery:
+# **Model answer.** Rank-1 accuracy on mated searches is computed only over probes whose person is in the gallery:
 # it asks whether the true mate beats every stranger. It says nothing about searches for people who
 # are not enrolled, where whoever is nearest is by definition a stranger, yet still appears at rank
 # 1 if the tool always fills its list. At billions of faces there is almost always a close
 # lookalike, so those strangers can be very similar and a human reviewer may "confirm" them. A
 # responsible tool applies a threshold calibrated to a very low false match rate and shows "no
 # candidate above threshold" when nothing qualifies, rather than a ranked list of strangers.
+#
+# **Rubric (2 points).**
+# * 1 point: rank-1 accuracy on mated searches counts only probes whose person is in the gallery; for
+#   a probe of someone not enrolled, whoever ranks first is a stranger by definition, and at billions
+#   of faces a close lookalike, so a high rank-1 accuracy and innocent people at rank 1 coexist.
+# * 1 point: what to show instead: a threshold calibrated to a very low false match rate, and "no
+#   candidate above the threshold" when nobody qualifies, rather than a ranked list of strangers;
+#   candidates shown with their distances, as leads, never as identifications.
+#
+# **Common weak answers.**
+# * "99.85% means only 0.15% of the people at rank 1 are wrong": loses the first point.
+# * "Show fewer results, a top 3 instead of a top 10": loses the second point (a shorter list still
+#   always has a first name).
+# * Explains mated and non-mated searches well but gives no rule for an empty result: 1 of 2 points.
 
 # %% [raw]
 # # END SOLUTION

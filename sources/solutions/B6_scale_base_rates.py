@@ -314,8 +314,8 @@ def test_q4_hidden_1(ppv):
 # %% [markdown]
 # ## Question 5: the chart, with altair
 #
-# The cell below measures the FMR at five thresholds on 500,000 random pairs of different LFW
-# people (seeded, as in the lesson) and builds `scale`: one row per threshold and gallery size,
+# The cell below measures the FMR at each threshold of `thresholds` on 500,000 random pairs of
+# different LFW people (seeded, as in the lesson) and builds `scale`: one row per threshold and gallery size,
 # with the expected false candidates per search. Build an altair chart `strangers_plot` of `scale`,
 # as the lesson did: a **line** mark; `threshold` on the x axis (quantitative); `expected false
 # candidates` on the y axis (quantitative, on a **log** scale: the values span several powers of
@@ -328,7 +328,6 @@ import pandas as pd
 
 from facecourse.matching import precomputed
 
-alt.renderers.enable("mimetype")  # charts as Vega-Lite specs: JupyterLab draws them offline
 table, emb = precomputed.load()
 rng = np.random.default_rng(2020)
 a, b = rng.integers(0, len(emb), 600_000), rng.integers(0, len(emb), 600_000)
@@ -446,13 +445,27 @@ def test_q5_hidden_1(strangers_plot, galleries):
 # # BEGIN SOLUTION
 
 # %% [markdown]
-# If N counts photos, the number of distinct strangers who can falsely match is smaller than N,
+# **Model answer.** If N counts photos, the number of distinct strangers who can falsely match is smaller than N,
 # so FMR x N overstates the number of *different* people returned; but each lookalike stranger
 # then tends to appear several times, in different photos. Errors are correlated: a person who
 # resembles the probe resembles it in many of their photos. Several photos of the same stranger
 # at the top of a list look like corroboration, so a reviewer is more likely to believe the
 # false match. The estimate of distinct false people may fall, while the persuasiveness of each
 # false candidate rises.
+#
+# **Rubric (2 points).**
+# * 1 point: with N counting photos, FMR x N counts falsely matching photos, not people: the number of
+#   different strangers returned is smaller, while each lookalike tends to appear several times,
+#   because errors are correlated (whoever resembles the probe resembles it in many of their photos).
+# * 1 point: belief: several photos of the same stranger near the top of the list look like
+#   corroboration, so a reviewer is more likely to believe the false match.
+#
+# **Common weak answers.**
+# * "More photos per person means more chances, so more false matches" (photos and people not told
+#   apart): loses the first point.
+# * "Fewer distinct false people, so the system is safer": loses the second point (it ignores how
+#   persuasive repeated lookalikes are).
+# * Both conclusions stated without the reason (correlated errors): 1 of 2 points.
 
 # %% [raw]
 # # END SOLUTION

@@ -336,7 +336,7 @@ def test_q3_hidden_1(index_memory_gb):
 # # BEGIN SOLUTION
 
 # %% [markdown]
-# "99% recall" has to say against what: the share of probes whose true identity is in the top k
+# **Model answer.** "99% recall" has to say against what: the share of probes whose true identity is in the top k
 # (what matters for finding a person) or the share of exact-search neighbours the index also
 # returns (which only measures what approximation loses, and was likely measured on a benchmark
 # set, not on faces like the probe). A fast index is fast because it visits a few cells and
@@ -348,6 +348,22 @@ def test_q3_hidden_1(index_memory_gb):
 # the gallery grows, and nothing in the output says which case you are in. I would ask for the recall of the true match and the false-positive identification rate
 # measured at the deployed gallery size, k and threshold, on probe images like ours, and for
 # how the index is re-ranked with full vectors.
+#
+# **Rubric (2 points).**
+# * 1 point: says that "99% recall" must name its reference (the exact search's neighbours, which
+#   only measures what approximation loses, often on a benchmark set; or the share of probes whose
+#   true identity is in the top k) and what a search returns: the k most similar faces the index
+#   happened to visit, at 3 billion faces mostly lookalikes within the threshold (false match rate x
+#   gallery size, lesson B6), ranked as confidently as a true match.
+# * 1 point: what it misses and what to ask for: it misses the enrolled person in some searches
+#   (approximation, and lookalikes pushing them out of the top k), more as the gallery grows, without
+#   saying so; ask for the recall of the true match and the false-positive identification rate at the
+#   deployed gallery size, k and threshold, on probes like the police's, and how results are re-ranked.
+#
+# **Common weak answers.**
+# * "99% recall means 99% of the results are correct": loses the first point.
+# * Writes only about speed and hardware: 0 of 2 points.
+# * Right about recall but asks for no number: 1 of 2 points.
 
 # %% [raw]
 # # END SOLUTION

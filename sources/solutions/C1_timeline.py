@@ -16,7 +16,7 @@
 # doubts.
 #
 # **Learning objectives.** Filter and count a dated facts table; compare amounts within one
-# currency; compute growth from claims; summarise events with a pivot table; build an altair chart
+# currency, and across currencies only in euros; compute growth from claims; summarise events with a pivot table; build an altair chart
 # with typed encodings, a tooltip that carries the source, a title and a description; say what a
 # flag means for how a number may be used.
 #
@@ -277,12 +277,17 @@ def test_q4_hidden_1(regulator_years):
 # %% [markdown]
 # ## Question 5: draw the fines honestly
 #
-# Build `fines_bars`, an altair chart of the fines of kind `"fine"` (only those rows), with
+# The fines were decided in euros, pounds and Swedish kronor: raw amounts on one axis would draw
+# kronor, pounds and euros as if they were the same money. Compare like with like, as the lesson did:
+# build `fines_bars`, an altair chart of the fines of kind `"fine"` (only those rows), with
 #
 # * bars (`mark_bar`), one per decision;
-# * `x`: the `amount` as a quantitative field; `y`: the `country` as a nominal field;
-# * `color`: the `currency` as a nominal field (amounts in different currencies must not look alike);
-# * a `tooltip` that includes `fined` (who was fined: not always Clearview) and `source_url`;
+# * `x`: the amount **in euros**, `amount_eur` (converted at the ECB rate of the decision date), as a
+#   quantitative field; `y`: the `country` as a nominal field;
+# * `color`: the `currency` of the decision as a nominal field (the reader still sees which fines
+#   were converted);
+# * a `tooltip` that includes `fined` (who was fined: not always Clearview), the decided `amount`
+#   and its `currency`, and `source_url`;
 # * a title and a description (alt text) set with `.properties(title=..., description=...)`.
 #
 # The lesson built its charts the same way (`alt.Chart(df).mark_...().encode(...)`).
@@ -300,14 +305,15 @@ fines_bars = None  # your chart replaces this
 # BEGIN SOLUTION
 _decided_rows = fines[fines["kind"] == "fine"]
 fines_bars = alt.Chart(_decided_rows).mark_bar().encode(
-    x=alt.X("amount:Q", title="amount (in the currency of the decision)"),
+    x=alt.X("amount_eur:Q", title="amount in euros (ECB rate of the decision date)"),
     y=alt.Y("country:N", sort="-x", title=None),
-    color=alt.Color("currency:N"),
-    tooltip=["country:N", "fined:N", "date:N", alt.Tooltip("amount:Q", format=",.0f"), "currency:N",
-             "source_url:N"],
-).properties(title="Fines decided by regulators, by currency (not converted)",
-             description="Bar chart: one bar per fine decision, length is the amount in the currency of the "
-                         "decision, coloured by currency; the Swedish fine was imposed on the police.")
+    color=alt.Color("currency:N", title="currency of the decision"),
+    tooltip=["country:N", "fined:N", "date:N", alt.Tooltip("amount:Q", format=",.0f", title="amount decided"),
+             "currency:N", alt.Tooltip("amount_eur:Q", format=",.0f", title="in euros"), "source_url:N"],
+).properties(title="Fines decided by regulators, in euros",
+             description="Bar chart: one bar per fine decision, length is the amount in euros at the European "
+                         "Central Bank's rate of the decision date, coloured by the currency of the decision; "
+                         "the Swedish fine was imposed on the police.")
 # END SOLUTION
 fines_bars
 
@@ -327,22 +333,27 @@ def test_q5_1(fines_bars):
     assert _s["mark"] == "bar", f"fines_bars must draw bars (mark_bar), not {_s['mark']!r}"
 
 # %%
-def test_q5_2(fines_bars):
+def test_q5_2(fines_bars, fines):
     from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
     _s = spec_summary(fines_bars, "fines_bars")
     _enc = _s["encoding"]
-    assert _enc.get("x", {}).get("field") == "amount" and _enc["x"]["type"] == "quantitative", \
-        "x must encode the field 'amount' as quantitative ('amount:Q')"
+    _x = _enc.get("x", {}).get("field")
+    assert _x != "amount", (
+        "x draws `amount`, each fine in its own currency, as if kronor, pounds and euros were the same money: "
+        "put the euro amounts on x, 'amount_eur:Q'")
+    assert _x == "amount_eur" and _enc["x"]["type"] == "quantitative", \
+        f"x must encode the euro amounts 'amount_eur' as quantitative ('amount_eur:Q'), not {_x!r}"
     assert _enc.get("y", {}).get("field") == "country" and _enc["y"]["type"] in ("nominal", "ordinal"), \
         "y must encode the field 'country' as nominal ('country:N')"
     assert _enc.get("color", {}).get("field") == "currency" and _enc["color"]["type"] == "nominal", \
-        "color must encode the field 'currency' as nominal, so that different currencies do not look alike"
+        "color must encode the field 'currency' as nominal, so that the reader sees which fines were converted"
 
 # %%
 def test_q5_3(fines_bars):
     from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
     _s = spec_summary(fines_bars, "fines_bars")
-    assert {"fined", "source_url"} <= _s["tooltip"], "the tooltip must include 'fined' and 'source_url'"
+    _missing = sorted({"fined", "amount", "currency", "source_url"} - _s["tooltip"])
+    assert not _missing, f"the tooltip must include 'fined', 'amount', 'currency' and 'source_url'; it lacks {_missing}"
 
 # %%
 def test_q5_4(fines_bars):
@@ -356,12 +367,13 @@ def test_q5_5(fines_bars, fines):
     from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
     _s = spec_summary(fines_bars, "fines_bars")
     _rows = _s["rows"]
-    assert len(_rows) == (fines["kind"] == "fine").sum() and {r["kind"] for r in _rows} == {"fine"}, \
+    assert len(_rows) == (fines["kind"] == "fine").sum() and {r.get("kind") for r in _rows} == {"fine"}, \
         "the chart's data must be exactly the rows of kind 'fine'"
     _want = fines[fines["kind"] == "fine"]
-    assert sorted((r["country"], r["currency"], float(r["amount"])) for r in _rows) == \
-        sorted(zip(_want["country"], _want["currency"], _want["amount"].astype(float))), \
-        "each fine must keep its own amount and currency, as in fines: do not convert or relabel them"
+    _got = sorted((r["country"], r["currency"], float(r["amount"]), round(float(r["amount_eur"]), 2)) for r in _rows)
+    assert _got == sorted(zip(_want["country"], _want["currency"], _want["amount"].astype(float),
+                              _want["amount_eur"].astype(float).round(2))), \
+        "each fine must keep its own amount, currency and amount_eur, as in fines: do not change or relabel them"
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -370,8 +382,10 @@ hidden: true
 def test_q5_hidden_1(fines_bars, fines):
     from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
     _s = spec_summary(fines_bars, "fines_bars")
-    _rows = spec_summary(fines_bars, "fines_bars")["rows"]
-    assert sorted(r["amount"] for r in _rows) == sorted(fines.loc[fines["kind"] == "fine", "amount"])
+    _rows = _s["rows"]
+    assert _s["encoding"]["x"]["field"] == "amount_eur"
+    assert sorted(round(float(r["amount_eur"]), 2) for r in _rows) == \
+        sorted(fines.loc[fines["kind"] == "fine", "amount_eur"].astype(float).round(2))
     assert "SE" in {r["jurisdiction"] for r in _rows}
 
 # %% [raw]
@@ -397,12 +411,27 @@ def test_q5_hidden_1(fines_bars, fines):
 # # BEGIN SOLUTION
 
 # %% [markdown]
-# It should be reported as the company's claim, attributed, with the date it was made, not as a
+# **Model answer.** It should be reported as the company's claim, attributed, with the date it was made, not as a
 # measured size: nobody outside the company counted the images. It is still useful, because the
 # company has an incentive to sound large to investors and customers and regulators can hold it to
 # its own statements. The target stays in the table, marked as a target, because the ambition
 # itself is a fact about the business (it shows the plan was to keep scraping at a massive rate);
 # deleting it would lose that, while plotting it as a size would mislead.
+#
+# **Rubric (2 points).**
+# * 1 point: use the number as the company's claim, attributed and dated, never as a measured size
+#   (nobody outside the company counted the images); it is still useful as a statement the company can
+#   be held to, and it shows what the company wanted investors and customers to believe.
+# * 1 point: the 100-billion target stays, labelled as a target, because the ambition is itself a
+#   fact about the business (the plan to keep scraping at scale); deleting it would lose that, and
+#   plotting it as a size would mislead.
+#
+# **Common weak answers.**
+# * "The company may be lying, so the number should be ignored": loses the first point.
+# * Treats 60 billion as verified because a complainant and the press repeated it: 0 of 2 points
+#   unless the target is explained (then 1).
+# * Keeps the target "because more data is better", or without saying it must be labelled as a target:
+#   loses the second point.
 
 # %% [raw]
 # # END SOLUTION

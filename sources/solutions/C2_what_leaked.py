@@ -522,7 +522,7 @@ def test_q6_hidden_1(usage_chart, synthetic):
 # # BEGIN SOLUTION
 
 # %% [markdown]
-# Investigations can be harmed: a list of agencies and their search volumes tells suspects and
+# **Model answer.** Investigations can be harmed: a list of agencies and their search volumes tells suspects and
 # criminal groups which forces use face search and how heavily, and it gives attackers a list of
 # accounts worth phishing, each a key to a tool that can identify anyone from a photo. The public is
 # harmed too, because those accounts can be abused to identify and track people, while the list
@@ -530,6 +530,20 @@ def test_q6_hidden_1(usage_chart, synthetic):
 # organisations' staff can be targeted personally. The course could not use the real rows, which
 # were never published and would be sensitive, so it generated a synthetic list that matches only
 # the published totals and labels it synthetic everywhere.
+#
+# **Rubric (2 points).**
+# * 1 point: two groups beyond the vendor, each with how it is harmed: investigations (suspects learn
+#   which forces use face search and how heavily), client accounts and staff (a list of accounts worth
+#   phishing, each a key to a tool that identifies anyone from a photo), the public (stolen accounts
+#   used to identify and track people), agencies whose unapproved use is exposed.
+# * 1 point: what the course did and why: the per-agency rows were never published and would be
+#   sensitive, so the course generated a synthetic list that matches only the published totals and
+#   labels it synthetic wherever it is shown.
+#
+# **Common weak answers.**
+# * Only the vendor (reputation, lawsuits): loses the first point.
+# * Two groups named with no mechanism of harm: half of the first point.
+# * "The course used the leaked list": loses the second point.
 
 # %% [raw]
 # # END SOLUTION

@@ -332,12 +332,27 @@ def test_q3_hidden_1(enumeration_suspects):
 # # BEGIN SOLUTION
 
 # %% [markdown]
-# The attacker does not use the app: they send their own HTTP requests, so hiding ids in the user
+# **Model answer.** The attacker does not use the app: they send their own HTTP requests, so hiding ids in the user
 # interface changes nothing, and ids that follow a pattern can be guessed anyway. A role sent by
 # the client is attacker-controlled: they will send "staff". The server must take the user's
 # identity and role from its own records (the session token) and check, on every request and
 # before returning any record, that this user may see this record. Only a test that runs the
 # exploit against the server and sees it fail shows the fix works.
+#
+# **Rubric (2 points).**
+# * 1 point: why the proposal fails: the attacker sends their own HTTP requests, not through the app,
+#   so hiding ids in the interface changes nothing (ids that follow a pattern can be guessed anyway),
+#   and a role sent by the client is attacker-controlled (they will send "staff").
+# * 1 point: what fixes it: the server takes the user's identity and role from its own records (the
+#   session token) and checks, on every request and before returning any record, that this user may
+#   see this record; a test that runs the exploit against the server and sees it refused shows the fix
+#   works.
+#
+# **Common weak answers.**
+# * "Use random ids that cannot be guessed": 1 of 2 points at most (unguessable ids help, but they are
+#   not a permission check).
+# * "Check the role on the server", with the role still read from the request: loses the second point.
+# * "Add a log-in", with no check of each record against the user: loses the second point.
 
 # %% [raw]
 # # END SOLUTION

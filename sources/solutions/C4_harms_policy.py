@@ -253,12 +253,27 @@ def test_q3_hidden_1(fine_totals, eur_fined_countries):
 # # BEGIN SOLUTION
 
 # %% [markdown]
-# The RCMP could cite individual successes, but most of its searches had no recorded purpose, so
+# **Model answer.** The RCMP could cite individual successes, but most of its searches had no recorded purpose, so
 # nobody could say whether the tool was used mainly for the stated goal or for anything else. To
 # show a benefit an agency would need, for every search, who ran it, under which case and legal
 # basis, what the result was and whether it was confirmed by other evidence. That is an audit log
 # of decisions, like the portal's, kept by the customer and open to a supervisor. Without it,
 # benefit claims are anecdotes and misuse is invisible; with it, both can be counted.
+#
+# **Rubric (2 points).**
+# * 1 point: what an agency must record for every search: who ran it, under which case and legal basis
+#   or purpose, what came back, and whether the result was confirmed by other evidence and acted on;
+#   then the share of searches used for the stated purpose, and the unaccounted share, can be counted
+#   instead of told as anecdotes.
+# * 1 point: the link to lesson C3's audit log: the same record of decisions, kept on the server side
+#   by the customer, complete and open to a supervisor; without it benefit claims are anecdotes and
+#   misuse is invisible, with it both can be counted.
+#
+# **Common weak answers.**
+# * Lists successes (children identified) as proof of benefit: loses the first point.
+# * "Record the number of searches": half of the first point (volume without purpose cannot show a
+#   benefit).
+# * Mentions logging without linking it to C3's audit log or to oversight: loses the second point.
 
 # %% [raw]
 # # END SOLUTION

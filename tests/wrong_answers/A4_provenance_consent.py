@@ -4,23 +4,32 @@ WRONG = {
     "q1": {
         "a percentage instead of a share": '''
 licence_counts = photos["licence"].value_counts().to_dict()
-share_reusable = 100 * float(photos["licence"].str.startswith("CC BY").mean())
+share_reusable = 100 * float((photos["licence"].str.startswith("CC BY") & ~photos["licence"].str.contains("NC")).mean())
 ''',
-        "only the exact licence 'CC BY 4.0'": '''
+        "every licence starting with 'CC BY' counted, CC BY-NC included (the old reading)": '''
 licence_counts = photos["licence"].value_counts().to_dict()
-share_reusable = float((photos["licence"] == "CC BY 4.0").mean())
+share_reusable = float(photos["licence"].str.startswith("CC BY").mean())
+''',
+        "NC left out, but 'all rights reserved' counted as reusable": '''
+licence_counts = photos["licence"].value_counts().to_dict()
+share_reusable = float((~photos["licence"].str.contains("NC")).mean())
+''',
+        "the share among the CC licences only, not among all photos": '''
+licence_counts = photos["licence"].value_counts().to_dict()
+_cc = photos[photos["licence"].str.startswith("CC BY")]
+share_reusable = float((~_cc["licence"].str.contains("NC")).mean())
 ''',
         "share of distinct licences, not of photos": '''
 licence_counts = photos["licence"].value_counts().to_dict()
-share_reusable = sum(k.startswith("CC BY") for k in licence_counts) / len(licence_counts)
+share_reusable = sum(k.startswith("CC BY") and "NC" not in k for k in licence_counts) / len(licence_counts)
 ''',
         "licences counted over every ledger row (pages too)": '''
 licence_counts = ledger.table()["licence"].value_counts().to_dict()
-share_reusable = float(photos["licence"].str.startswith("CC BY").mean())
+share_reusable = float((photos["licence"].str.startswith("CC BY") & ~photos["licence"].str.contains("NC")).mean())
 ''',
         "the share of photos that may NOT be reused": '''
 licence_counts = photos["licence"].value_counts().to_dict()
-share_reusable = float((~photos["licence"].str.startswith("CC BY")).mean())
+share_reusable = float((~(photos["licence"].str.startswith("CC BY") & ~photos["licence"].str.contains("NC"))).mean())
 ''',
     },
     "q2": {
@@ -198,7 +207,16 @@ RIGHT = {
     "q1": {
         "groupby sizes, numpy float share": '''
 licence_counts = photos.groupby("licence").size().to_dict()
-share_reusable = photos["licence"].str.startswith("CC BY").mean()
+share_reusable = (photos["licence"].str.startswith("CC BY") & ~photos["licence"].str.contains("NC")).mean()
+''',
+        "counted from licence_counts with a loop": '''
+licence_counts = dict(photos["licence"].value_counts())
+share_reusable = sum(n for lic, n in licence_counts.items()
+                     if lic.startswith("CC BY") and "NC" not in lic.split()[1].split("-")) / len(photos)
+''',
+        "the one commercial licence of this site, named exactly": '''
+licence_counts = photos["licence"].value_counts().to_dict()
+share_reusable = float((photos["licence"] == "CC BY 4.0").mean())
 ''',
     },
     "q2": {

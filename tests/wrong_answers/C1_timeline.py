@@ -98,39 +98,59 @@ regulator_years = events[events["event_type"] == "regulator"].pivot_table(
 ''',
     },
     "q5": {
-        "every fine relabelled as euros": '''
+        "the raw mixed-currency amount on x (kronor, pounds and euros on one axis)": '''
+fines_bars = alt.Chart(fines[fines["kind"] == "fine"]).mark_bar().encode(
+    x="amount:Q", y="country:N", color="currency:N", tooltip=["fined:N", "amount:Q", "currency:N", "source_url:N"]
+).properties(title="Fines", description="One bar per fine.")
+''',
+        "every fine relabelled as euros (the amount untouched)": '''
 fines_bars = alt.Chart(fines[fines["kind"] == "fine"].assign(currency="EUR")).mark_bar().encode(
-    x="amount:Q", y="country:N", color="currency:N", tooltip=["fined:N", "source_url:N"]
+    x="amount_eur:Q", y="country:N", color="currency:N", tooltip=["fined:N", "amount:Q", "currency:N", "source_url:N"]
+).properties(title="Fines", description="One bar per fine.")
+''',
+        "amounts overwritten with the euros": '''
+fines_bars = alt.Chart(fines[fines["kind"] == "fine"].assign(amount=lambda d: d["amount_eur"])).mark_bar().encode(
+    x="amount_eur:Q", y="country:N", color="currency:N", tooltip=["fined:N", "amount:Q", "currency:N", "source_url:N"]
+).properties(title="Fines", description="One bar per fine.")
+''',
+        "the exchange rate on x instead of the euros": '''
+fines_bars = alt.Chart(fines[fines["kind"] == "fine"]).mark_bar().encode(
+    x="eur_rate:Q", y="country:N", color="currency:N", tooltip=["fined:N", "amount:Q", "currency:N", "source_url:N"]
 ).properties(title="Fines", description="One bar per fine.")
 ''',
         "points instead of bars": '''
 fines_bars = alt.Chart(fines[fines["kind"] == "fine"]).mark_point().encode(
-    x="amount:Q", y="country:N", color="currency:N", tooltip=["fined:N", "source_url:N"]
+    x="amount_eur:Q", y="country:N", color="currency:N", tooltip=["fined:N", "amount:Q", "currency:N", "source_url:N"]
 ).properties(title="Fines", description="One point per fine.")
 ''',
-        "amount encoded as nominal": '''
+        "euros encoded as nominal": '''
 fines_bars = alt.Chart(fines[fines["kind"] == "fine"]).mark_bar().encode(
-    x="amount:N", y="country:N", color="currency:N", tooltip=["fined:N", "source_url:N"]
+    x="amount_eur:N", y="country:N", color="currency:N", tooltip=["fined:N", "amount:Q", "currency:N", "source_url:N"]
 ).properties(title="Fines", description="One bar per fine.")
 ''',
-        "no colour for the currency: pounds and euros look alike": '''
+        "no colour for the currency: converted and euro fines look alike": '''
 fines_bars = alt.Chart(fines[fines["kind"] == "fine"]).mark_bar().encode(
-    x="amount:Q", y="country:N", tooltip=["fined:N", "source_url:N"]
+    x="amount_eur:Q", y="country:N", tooltip=["fined:N", "amount:Q", "currency:N", "source_url:N"]
 ).properties(title="Fines", description="One bar per fine.")
 ''',
         "tooltip without the source": '''
 fines_bars = alt.Chart(fines[fines["kind"] == "fine"]).mark_bar().encode(
-    x="amount:Q", y="country:N", color="currency:N", tooltip=["country:N", "amount:Q"]
+    x="amount_eur:Q", y="country:N", color="currency:N", tooltip=["country:N", "fined:N", "amount:Q", "currency:N"]
+).properties(title="Fines", description="One bar per fine.")
+''',
+        "tooltip without the amount decided (only the euros)": '''
+fines_bars = alt.Chart(fines[fines["kind"] == "fine"]).mark_bar().encode(
+    x="amount_eur:Q", y="country:N", color="currency:N", tooltip=["fined:N", "amount_eur:Q", "source_url:N"]
 ).properties(title="Fines", description="One bar per fine.")
 ''',
         "no description (alt text)": '''
 fines_bars = alt.Chart(fines[fines["kind"] == "fine"]).mark_bar().encode(
-    x="amount:Q", y="country:N", color="currency:N", tooltip=["fined:N", "source_url:N"]
+    x="amount_eur:Q", y="country:N", color="currency:N", tooltip=["fined:N", "amount:Q", "currency:N", "source_url:N"]
 ).properties(title="Fines")
 ''',
         "every money row, including provisional amounts and daily penalties": '''
 fines_bars = alt.Chart(fines).mark_bar().encode(
-    x="amount:Q", y="country:N", color="currency:N", tooltip=["fined:N", "source_url:N"]
+    x="amount_eur:Q", y="country:N", color="currency:N", tooltip=["fined:N", "amount:Q", "currency:N", "source_url:N"]
 ).properties(title="Fines", description="One bar per fine.")
 ''',
     },
@@ -153,7 +173,14 @@ regulator_years = pd.crosstab(_r["jurisdiction"], _r["year"])
 '''},
     "q5": {"encodings as strings, ordinal y": '''
 fines_bars = alt.Chart(fines.query("kind == 'fine'")).mark_bar(opacity=0.8).encode(
-    x="amount:Q", y="country:O", color="currency:N", tooltip=["country", "fined", "source_url"]
-).properties(title="Fines by currency", description="Bars, one per fine decision.")
+    x="amount_eur:Q", y="country:O", color="currency:N", tooltip=["country", "fined", "amount", "currency", "source_url"]
+).properties(title="Fines in euros", description="Bars, one per fine decision, in euros.")
+''',
+        "alt.X objects, a sorted axis and every column in the tooltip": '''
+_d = fines[fines["kind"] == "fine"]
+fines_bars = alt.Chart(_d).mark_bar().encode(
+    x=alt.X("amount_eur", type="quantitative", title="EUR"), y=alt.Y("country", type="nominal", sort="-x"),
+    color=alt.Color("currency", type="nominal"), tooltip=list(_d.columns),
+).properties(title="Fines in euros", description="One bar per fine decision, in euros.")
 '''},
 }

@@ -1,0 +1,82 @@
+"""INSTRUCTORS.md, the instructor guide: its plan is the notebooks' own times, its prose types no
+number, its links and commands work, and it has seminar prompts for every track."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from facecourse import cli
+from facecourse.authoring import prose, syllabus
+from facecourse.paths import ROOT
+
+GUIDE = (ROOT / "INSTRUCTORS.md").read_text(encoding="utf-8")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _prose() -> str:
+    """The guide without its generated plan."""
+    head, _, rest = GUIDE.partition(syllabus.PLAN_BEGIN)
+    return head + rest.partition(syllabus.PLAN_END)[2]
+
+
+def test_the_readme_links_the_guide():
+    assert "](INSTRUCTORS.md)" in README
+
+
+def test_the_plan_is_generated_from_the_notebooks_times():
+    assert syllabus.with_plan(GUIDE) == GUIDE, \
+        "INSTRUCTORS.md's plan is stale: run `.venv/bin/python -m facecourse.authoring.syllabus --write`"
+
+
+def test_the_plan_teaches_every_notebook_once():
+    planned = [k for s in syllabus.MODULE for k in s.notebooks]
+    assert len(planned) == len(set(planned)), "a notebook is in two sessions"
+    course = {nb.path.name[:2] for folder in ("lessons", "exercises") for nb in syllabus.notebooks(folder)}
+    assert course <= set(planned), f"not in the plan: {sorted(course - set(planned))}"
+    assert {s.week for s in syllabus.MODULE} == {1, 2}
+
+
+def test_a_session_time_is_the_sum_of_its_notebooks_and_seminar():
+    lessons = {nb.path.name[:2]: nb.minutes for nb in syllabus.notebooks("lessons")}
+    exercises = {nb.path.name[:2]: nb.minutes for nb in syllabus.notebooks("exercises")}
+    rows = [r for r in syllabus.module_plan().splitlines() if re.match(r"\| \d \| \d+\. ", r)]
+    assert len(rows) == len(syllabus.MODULE)
+    for row, s in zip(rows, syllabus.MODULE):
+        want = sum(lessons.get(k, 0) + exercises.get(k, 0) for k in s.notebooks) + \
+            (syllabus.SEMINAR_MINUTES[s.seminar] if s.seminar else 0)
+        assert row.endswith(f"| {want} min |"), row
+
+
+def test_the_guides_prose_types_no_number():
+    """Times live in the generated plan; the prose around it states none by hand."""
+    assert prose.numbers_in(_prose()) == []
+    assert prose.numbers_in("a session of 45 minutes, three seminars") != []  # the check can fail
+
+
+def test_every_seminar_of_the_plan_has_prompts():
+    for name in {s.seminar for s in syllabus.MODULE if s.seminar}:
+        section = re.search(rf"^### {re.escape(name)}\b.*?\n(.*?)(?=^#|\Z)", GUIDE, flags=re.M | re.S | re.I)
+        assert section, f"no seminar prompts for {name!r}"
+        assert len(re.findall(r"^\d+\. ", section.group(1), flags=re.M)) >= 3, f"{name}: fewer than three prompts"
+
+
+def test_links_and_paths_exist():
+    anchors = {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-")
+               for h in re.findall(r"^#+ (.*)$", README, flags=re.M)}
+    for target in re.findall(r"\]\(([^)\s]+)\)", GUIDE):
+        path, _, anchor = target.partition("#")
+        assert (ROOT / path).is_file(), f"the guide links {target}, which does not exist"
+        if path == "README.md" and anchor:
+            assert anchor in anchors, f"the README has no section #{anchor}"
+    for path in re.findall(r"`((?:lessons|exercises|solutions|sources|facecourse|tests)/[^`<>*\s]+)`", GUIDE):
+        assert (ROOT / path).exists(), f"the guide names {path}, which does not exist"
+
+
+def test_every_course_command_in_the_guide_is_accepted_by_the_cli():
+    commands = [shlex.split(c)[2:] for c in re.findall(r"`(python3 course\.py [^`]+)`", GUIDE)]
+    assert {c[0] for c in commands} >= {"grade", "export", "build"}
+    for argv in (c for c in commands if len(c) > 1):  # a bare `python3 course.py grade` names the command
+        argv = [a.replace("<assignment>", "B4_verification") for a in argv]
+        _, extra = cli.build_parser().parse_known_args(argv)
+        assert extra == [], f"the guide shows `{' '.join(argv)}`, which the CLI does not accept"
