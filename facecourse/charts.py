@@ -527,7 +527,7 @@ def expect_bars_from_zero(s: dict, channel: str, name: str) -> None:
     >>> expect_bars_from_zero(spec_summary(c), "y", "c")
     Traceback (most recent call last):
     ...
-    AssertionError: c's bars must start at zero: remove zero=False from the y scale (n); a bar of 90 would look a tenth of a bar of 100.
+    AssertionError: c's bars must start at zero: remove zero=False from the y scale (n); the axis then starts near the smallest bar (about 90), and lengths stop showing values.
     """
     c = s["encoding"].get(channel, {})
     what = c.get("field") or channel
@@ -538,11 +538,10 @@ def expect_bars_from_zero(s: dict, channel: str, name: str) -> None:
     rows = drawn_rows(s, name)
     extent = _extent(s, channel, rows)
     if c.get("zero") is False:
-        lo, hi = extent if extent else (None, None)
-        example = f"a bar of {lo:g} would look a tenth of a bar of {hi:g}" if extent and lo != hi \
-            else "short bars would look like nothing"
+        near = f" (about {extent[0]:g})" if extent else ""
         raise AssertionError(f"{name}'s bars must start at zero: remove zero=False from the {channel} scale "
-                             f"({what}); {example}.")
+                             f"({what}); the axis then starts near the smallest bar{near}, and lengths stop "
+                             "showing values.")
     domain = c.get("domain")
     lo = domain[0] if isinstance(domain, list) and len(domain) == 2 else None
     lo = c.get("domainMin") if c.get("domainMin") is not None else lo
