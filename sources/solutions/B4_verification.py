@@ -276,8 +276,9 @@ def test_q3_hidden_1(pairs, fit_threshold, view2_mean, held_out):
 # The DataFrame `det` below holds, for 241 thresholds, the FMR and FNMR of View 2. Build an altair
 # chart `det_plot` of it, as the lesson did: a **line** mark; `fmr` on the x axis and `fnmr` on the
 # y axis, both quantitative and both on a **log** scale; a tooltip that shows the `threshold`; a
-# title; and a description (the alt text). Leave out the rows where a rate is 0 (a log axis
-# cannot show 0).
+# title; and a description (the alt text: a sentence saying what the curve shows). Leave out the
+# rows where a rate is 0 (a log axis cannot show 0), in pandas or with `transform_filter`, and
+# keep every other row of `det` as it is: the whole curve, its own values.
 
 # %%
 thresholds = np.linspace(0.3, 0.9, 241)
@@ -329,45 +330,63 @@ def test_q4_2(det_plot):
 
 # %%
 def test_q4_3(det_plot):
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    from facecourse.charts import spec_summary, expect_domain_shows_all
     _s = spec_summary(det_plot, "det_plot")
     _x, _y = _s["encoding"].get("x", {}), _s["encoding"].get("y", {})
     assert _x["scale"] == "log" and _y["scale"] == "log", "A DET curve uses a log scale on both axes: alt.Scale(type='log')."
+    expect_domain_shows_all(_s, "x", "det_plot")
+    expect_domain_shows_all(_s, "y", "det_plot")
 
 # %%
 def test_q4_4(det_plot):
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    from facecourse.charts import spec_summary, drawn_rows  # reads the chart's Vega-Lite spec (chart.to_dict())
     _s = spec_summary(det_plot, "det_plot")
-    assert "threshold" in _s["tooltip"], "Add a tooltip that shows the threshold of each point."
+    assert "threshold" in _s["tooltip"], \
+        f"Add a tooltip that shows the threshold of each point (tooltip=['threshold:Q', ...]); it shows {sorted(_s['tooltip'])}."
+    _columns = set().union(*(r.keys() for r in drawn_rows(_s, "det_plot")))
+    _unknown = sorted(_s["tooltip"] - _columns)
+    assert not _unknown, f"The tooltip names {_unknown}, which the charted data does not have: it would show nothing."
 
 # %%
 def test_q4_5(det_plot):
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-    _s = spec_summary(det_plot, "det_plot")
-    assert _s["title"] and _s["description"], "Give the chart a title and a description (the alt text) with .properties(title=..., description=...)."
+    from facecourse.charts import spec_summary, expect_titled  # reads the chart's Vega-Lite spec (chart.to_dict())
+    expect_titled(spec_summary(det_plot, "det_plot"), "det_plot")
 
 # %%
-def test_q4_6(det_plot, det):
+def test_q4_6(det_plot, pairs):
     import numpy as np
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    from facecourse.charts import spec_summary, drawn_rows  # reads the chart's Vega-Lite spec (chart.to_dict())
     _s = spec_summary(det_plot, "det_plot")
-    assert _s["rows"] and min(min(r["fmr"], r["fnmr"]) for r in _s["rows"]) > 0, "Leave out the rows where fmr or fnmr is 0: a log axis cannot show them."
-    _n = int(((det["fmr"] > 0) & (det["fnmr"] > 0)).sum())
-    assert len(_s["rows"]) == _n, f"Chart every row of det where fmr and fnmr are both above 0 ({_n} rows, selected in pandas before alt.Chart), not {len(_s['rows'])}."
-    _keep = det[(det["fmr"] > 0) & (det["fnmr"] > 0)]
-    assert np.allclose(sorted(r["fnmr"] for r in _s["rows"]), sorted(_keep["fnmr"])) and \
-        np.allclose(sorted(r["fmr"] for r in _s["rows"]), sorted(_keep["fmr"])), \
-        "Chart det's own fmr and fnmr values, unchanged (the DET curve plots the false non-match rate itself)."
+    _rows = [r for r in drawn_rows(_s, "det_plot") if r.get("fmr") is not None and r.get("fnmr") is not None]
+    assert _rows and min(min(r["fmr"], r["fnmr"]) for r in _rows) > 0, \
+        "Leave out the rows where fmr or fnmr is 0: a log axis cannot show them."
+    # det as the cell above builds it, from the View 2 distances (not from `det`, which an answer may have changed)
+    _t = np.linspace(0.3, 0.9, 241)
+    _g = pairs.loc[pairs["same"], "distance"].to_numpy()
+    _i = pairs.loc[~pairs["same"], "distance"].to_numpy()
+    _fmr = (_i[None, :] <= _t[:, None]).mean(axis=1)
+    _fnmr = (_g[None, :] > _t[:, None]).mean(axis=1)
+    _curve = {(round(float(a), 9), round(float(b), 9)) for a, b in zip(_fmr, _fnmr)}
+    _off = [r for r in _rows if (round(float(r["fmr"]), 9), round(float(r["fnmr"]), 9)) not in _curve]
+    assert not _off, \
+        f"det_plot draws points that are not on View 2's DET curve (e.g. fmr={_off[0]['fmr']:.3g}, fnmr={_off[0]['fnmr']:.3g}): " \
+        "chart det's own fmr and fnmr, unchanged (the DET curve plots the false non-match rate itself); " \
+        "if you changed det, run the cell that builds it again."
+    _keep = (_fmr > 0) & (_fnmr > 0)
+    _n = int(_keep.sum())
+    _lo, _hi = min(r["fmr"] for r in _rows), max(r["fmr"] for r in _rows)
+    assert len(_rows) == _n, \
+        f"det_plot draws {len(_rows)} points (FMR {_lo:.2g} to {_hi:.2g}); the whole curve has {_n} (FMR {_fmr[_keep].min():.2g} " \
+        f"to {_fmr[_keep].max():.2g}): keep every row of det where fmr and fnmr are both above 0, and only those."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
 def test_q4_hidden_1(det_plot, det):
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    from facecourse.charts import spec_summary, drawn_rows  # reads the chart's Vega-Lite spec (chart.to_dict())
     _s = spec_summary(det_plot, "det_plot")
-    hidden_rows = spec_summary(det_plot, "det_plot")["rows"]
-    assert len(hidden_rows) == int(((det["fmr"] > 0) & (det["fnmr"] > 0)).sum())
+    assert len(drawn_rows(_s, "det_plot")) == int(((det["fmr"] > 0) & (det["fnmr"] > 0)).sum())
 
 # %% [raw]
 # # END TESTS
