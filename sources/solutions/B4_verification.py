@@ -143,13 +143,15 @@ rates_06
 # %%
 def test_q2_1(fmr_fnmr, rates_06):
     from facecourse.checks import answered
+    import numpy as np
     answered("q2", fmr_fnmr=fmr_fnmr, rates_06=rates_06)
-    r = fmr_fnmr([0.1, 0.3, 0.7, 0.8], [0.4, 0.9, 1.0, 1.1, 1.2], 0.5)
+    r = fmr_fnmr(np.array([0.1, 0.3, 0.7, 0.8]), np.array([0.4, 0.9, 1.0, 1.1, 1.2]), 0.5)
     assert len(r) == 2 and abs(r[0] - 0.2) < 1e-9 and abs(r[1] - 0.5) < 1e-9, f"For genuine [0.1, 0.3, 0.7, 0.8] and impostor [0.4, 0.9, 1.0, 1.1, 1.2] at 0.5 expected (fmr, fnmr) = (0.2, 0.5) in that order, got {r}."
 
 # %%
 def test_q2_2(fmr_fnmr):
-    r = fmr_fnmr([0.5, 0.7], [0.5, 0.9], 0.5)
+    import numpy as np
+    r = fmr_fnmr(np.array([0.5, 0.7]), np.array([0.5, 0.9]), 0.5)
     assert abs(r[0] - 0.5) < 1e-9 and abs(r[1] - 0.5) < 1e-9, "An impostor at exactly the threshold is a false match and a genuine pair at exactly the threshold is not a false non-match (match means distance <= threshold)."
 
 # %%

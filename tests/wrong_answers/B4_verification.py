@@ -279,3 +279,8 @@ def fit_threshold(distances, same):
 view2_mean = np.mean([held_out(pairs, k)[1] for k in range(10)])
 ''',
 })
+RIGHT["q2"]["numpy comparisons on the arrays themselves (no np.asarray)"] = '''
+def fmr_fnmr(genuine, impostor, threshold):
+    return (impostor <= threshold).mean(), (genuine > threshold).mean()
+rates_06 = fmr_fnmr(genuine, impostor, 0.6)
+'''
