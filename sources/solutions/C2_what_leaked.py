@@ -206,6 +206,10 @@ def test_q3_1(ratio, sector_medians, busiest_sector, synthetic):
 # %%
 def test_q3_2(synthetic, sector_medians):
     import numpy as np
+    import pandas as pd
+    from facecourse.checks import type_name
+    assert isinstance(sector_medians, pd.Series), \
+        f"sector_medians must be a pandas Series indexed by sector (as groupby(...).median() gives), not a {type_name(sector_medians)}."
     _med = {s: np.median(synthetic.loc[synthetic["sector"] == s, "searches"] / synthetic.loc[synthetic["sector"] == s, "accounts"])
             for s in synthetic["sector"].unique()}
     assert set(sector_medians.index) == set(_med), "sector_medians needs one value per sector, indexed by sector"
@@ -215,6 +219,9 @@ def test_q3_2(synthetic, sector_medians):
 # %%
 def test_q3_3(synthetic, busiest_sector):
     import numpy as np
+    from facecourse.checks import type_name
+    assert isinstance(busiest_sector, str), \
+        f"busiest_sector must be the sector's name, a string (sector_medians.idxmax()), not a {type_name(busiest_sector)}."
     _med = {s: np.median(synthetic.loc[synthetic["sector"] == s, "searches"] / synthetic.loc[synthetic["sector"] == s, "accounts"])
             for s in synthetic["sector"].unique()}
     assert busiest_sector == max(_med, key=_med.get), "busiest_sector must be the sector with the HIGHEST median"

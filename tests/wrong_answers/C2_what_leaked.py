@@ -281,3 +281,16 @@ usage_chart = alt.Chart(usage).transform_filter("datum.accounts > 0").mark_point
     color="sector:N", tooltip=["org_id:N", "searches:Q"]).facet(column="sector:N").properties(title="Accounts and searches per organisation (SYNTHETIC data)", description="Scatter plot of accounts against searches per organisation.")
 ''',
 })
+# issue 22: types the prompt names (a Series, a sector's name)
+WRONG["q3"].update({
+    "sector_medians as a dict": '''
+ratio = synthetic.assign(per_account=synthetic["searches"] / synthetic["accounts"])
+sector_medians = ratio.groupby("sector")["per_account"].median().to_dict()
+busiest_sector = max(sector_medians, key=sector_medians.get)
+''',
+    "busiest_sector as a one-row Series (nlargest)": '''
+ratio = synthetic.assign(per_account=synthetic["searches"] / synthetic["accounts"])
+sector_medians = ratio.groupby("sector")["per_account"].median()
+busiest_sector = sector_medians.nlargest(1)
+''',
+})
