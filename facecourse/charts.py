@@ -53,12 +53,13 @@ class Unreadable(ValueError):
     """A transform or expression :func:`spec_summary` cannot evaluate (the message says which)."""
 
 
-_TOKEN = re.compile(r"""\s*(?:(?P<num>\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)|(?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+_TOKEN = re.compile(r"""\s*(?:(?P<num>\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"""
+                    r"""|(?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
                     r"""|(?P<name>[A-Za-z_$][\w$]*)|(?P<op>===|!==|==|!=|<=|>=|&&|\|\||[-+*/%<>!().,\[\]]))""")
 _FUNCTIONS = {"isValid": lambda v: v is not None and not (isinstance(v, float) and math.isnan(v)),
               "isFinite": lambda v: isinstance(v, (int, float)) and math.isfinite(v),
               "isNaN": lambda v: isinstance(v, float) and math.isnan(v),
-              "abs": abs, "log": math.log, "exp": math.exp, "sqrt": math.sqrt, "pow": pow,
+              "abs": abs, "log": math.log, "exp": math.exp, "sqrt": math.sqrt, "pow": math.pow,
               "floor": math.floor, "ceil": math.ceil, "round": round, "min": min, "max": max,
               "lower": lambda s: str(s).lower(), "upper": lambda s: str(s).upper(),
               "toNumber": float, "toString": str, "length": len}
@@ -73,6 +74,8 @@ def _expression(text: str):
     else raises :class:`Unreadable`.
     """
     out, pos, text = [], 0, str(text)
+    if len(text) > 2000:
+        raise Unreadable("cannot read an expression of more than 2,000 characters")
     while pos < len(text):
         if not text[pos:].strip():
             break
@@ -100,7 +103,7 @@ def _expression(text: str):
     code = re.sub(r"_d\.([A-Za-z_$][\w$]*)", lambda m: f"_d[{m.group(1)!r}]", code)
     try:
         tree = ast.parse(code, mode="eval")
-    except SyntaxError as exc:
+    except (SyntaxError, RecursionError, MemoryError, ValueError) as exc:
         raise Unreadable(f"cannot read the expression {text!r}") from exc
     allowed = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.Compare, ast.BinOp, ast.UnaryOp, ast.Not, ast.USub,
                ast.UAdd, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Mod, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt,
@@ -115,14 +118,42 @@ def _expression(text: str):
             raise Unreadable(f"cannot read the expression {text!r}")
         if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS):
             raise Unreadable(f"cannot read the expression {text!r}")
-    compiled = compile(tree, "<vega expression>", "eval")
+    # arithmetic as JavaScript does it, on floats: no big integers, no repeated strings
+    tree = ast.fix_missing_locations(_Arithmetic().visit(tree))
+    try:
+        compiled = compile(tree, "<vega expression>", "eval")
+    except (RecursionError, MemoryError, ValueError) as exc:
+        raise Unreadable(f"cannot read the expression {text!r}") from exc
 
     def evaluate(row):
         try:
-            return eval(compiled, {"__builtins__": {}, **_FUNCTIONS}, {"_d": _Row(row)})  # noqa: S307 - checked above
-        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+            return eval(compiled, {"__builtins__": {}, "_arith": _arith, **_FUNCTIONS},  # noqa: S307 - checked above
+                        {"_d": _Row(row)})
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError, RecursionError, AttributeError):
             return None
     return evaluate
+
+
+_OPS = {"Add": lambda a, b: a + b, "Sub": lambda a, b: a - b, "Mult": lambda a, b: a * b,
+        "Div": lambda a, b: a / b, "Mod": math.fmod}
+
+
+def _arith(op: str, a, b):
+    """``a op b`` on numbers as floats (JavaScript's numbers); ``+`` also joins two short strings."""
+    if op == "Add" and isinstance(a, str) and isinstance(b, str):
+        if len(a) + len(b) > 10_000:
+            raise ValueError("string too long")
+        return a + b
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b)):
+        raise TypeError("arithmetic on numbers only")
+    return _OPS[op](float(a), float(b))
+
+
+class _Arithmetic(ast.NodeTransformer):
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        return ast.Call(func=ast.Name(id="_arith", ctx=ast.Load()),
+                        args=[ast.Constant(type(node.op).__name__), node.left, node.right], keywords=[])
 
 
 class _Row(dict):
@@ -178,11 +209,15 @@ def _predicate(pred):
     raise Unreadable(f"cannot read the filter {pred!r}")
 
 
+def _valid(values) -> list:
+    return [v for v in values if v is not None]
+
+
 _AGGREGATES = {
     "count": lambda vs: len(vs), "valid": lambda vs: sum(v is not None for v in vs),
     "sum": lambda vs: sum(v for v in vs if v is not None),
-    "mean": lambda vs: statistics.fmean([v for v in vs if v is not None]) if any(v is not None for v in vs) else None,
-    "median": lambda vs: statistics.median([v for v in vs if v is not None]) if any(v is not None for v in vs) else None,
+    "mean": lambda vs: statistics.fmean(_valid(vs)) if _valid(vs) else None,
+    "median": lambda vs: statistics.median(_valid(vs)) if _valid(vs) else None,
     "min": lambda vs: min((v for v in vs if v is not None), default=None),
     "max": lambda vs: max((v for v in vs if v is not None), default=None),
     "distinct": lambda vs: len(set(vs)),
@@ -270,13 +305,9 @@ def _channel(value) -> dict:
     if isinstance(field, dict):          # alt.repeat(...)
         field = None
     out = {"field": field, "type": value.get("type"), **_scale(value)}
-    for key in ("aggregate", "bin", "timeUnit", "stack", "sort"):
+    for key in ("aggregate", "bin", "timeUnit", "stack", "value"):
         if key in value:
             out[key] = value[key]
-    if "value" in value:
-        out["value"] = value["value"]
-    if isinstance(value.get("title"), str):
-        out["title"] = value["title"]
     return out
 
 
@@ -295,8 +326,8 @@ def spec_summary(chart, name: str = "the chart") -> dict:
     - ``encoding``: for each channel (``"x"``, ``"y"``, ``"color"``, ...) a dict with its ``field``,
       its ``type`` (``"quantitative"``, ``"nominal"``, ...) and its ``scale`` type (``"log"`` or None);
       when set, also the scale's ``zero``, ``domain``, ``domainMin``/``domainMax``, ``clamp`` and
-      ``reverse``, and the channel's ``aggregate``/``bin``/``timeUnit``/``stack``/``sort``. A facet (``.facet(column=...)``) shows as the
-      channel ``column``, ``row`` or ``facet``;
+      ``reverse``, and the channel's ``aggregate``/``bin``/``timeUnit``/``stack``/``value``. A facet
+      (``.facet(column=...)``) shows as the channel ``column``, ``row`` or ``facet``;
     - ``tooltip``: the set of fields the tooltip shows (``mark_...(tooltip=True)``: every encoded field);
     - ``title`` and ``description``: their text (``""`` when missing);
     - ``rows``: the data rows the chart embeds (a list of dicts; filtered data shows as fewer rows);
@@ -384,6 +415,8 @@ def spec_summary(chart, name: str = "the chart") -> dict:
             drawn = _aggregate(drawn, list(dict.fromkeys(by)), ops)
     except Unreadable as exc:
         drawn, unread = None, [str(exc)]
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError) as exc:
+        drawn, unread = None, [f"cannot read a transform ({type(exc).__name__})"]
 
     if "facet" in spec and "spec" in spec:
         composition = "facet"

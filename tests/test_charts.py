@@ -178,3 +178,28 @@ def test_placeholder_titles_and_descriptions_fail(title, description, ok):
 def test_mark_tooltip_true_shows_every_encoded_field():
     s = spec_summary(alt.Chart(BARS).mark_bar(tooltip=True).encode(x="status:N", y="requests:Q"))
     assert s["tooltip"] == {"status", "requests"}
+
+
+@pytest.mark.parametrize("expr", ["'a' * 1000000000 == 'a'", "datum.status * 1000000000 > 0", "pow(9, 999999999) > 0",
+                                  "(" * 400 + "1" + ")" * 400, "1 " + "+ 1 " * 3000])
+def test_a_hostile_expression_costs_nothing(expr):
+    import time
+    start = time.perf_counter()
+    s = spec_summary(_bars().transform_filter(expr))
+    assert time.perf_counter() - start < 2
+    assert s["drawn"] == [] or s["drawn"] is None
+
+
+def test_arithmetic_follows_javascript_numbers():
+    s = spec_summary(_bars().transform_calculate(x="datum.requests % 7 + 0.5", y="datum.status + 'x'"))
+    assert [r["x"] for r in s["drawn"]] == [5.5, 2.5, 6.5, 0.5] and s["drawn"][0]["y"] == "200x"
+
+
+@pytest.mark.parametrize("transform", [{"filter": {"field": "requests", "range": 3}}, {"calculate": "1"},
+                                       {"aggregate": [{"op": "sum", "field": "requests"}], "groupby": 5},
+                                       {"window": [{"op": "rank", "as": "r"}]}])
+def test_a_malformed_or_unknown_transform_is_reported(transform):
+    spec = charts.ChartSpec(_bars().to_dict())
+    spec["transform"] = [transform]
+    s = spec_summary(spec)
+    assert s["drawn"] is None and s["unread"] and s["transforms"] == [transform]
