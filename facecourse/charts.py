@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import math
+import numbers
 import re
 import statistics
 from pathlib import Path
@@ -266,6 +267,7 @@ def _apply(rows: list[dict], transform: dict) -> list[dict]:
 # ---------------------------------------------------------------------------------------------
 
 _FACET_CHANNELS = ("row", "column", "facet")
+_JSON_TYPES = (str, numbers.Number, type(None), list, dict)
 
 
 def _views(spec: dict, inherited: dict):
@@ -399,6 +401,12 @@ def spec_summary(chart, name: str = "the chart") -> dict:
     else:
         rows = [r for values in datasets.values() for r in values]
     rows = [dict(r) for r in rows if isinstance(r, dict)]
+    for r in rows:   # what JupyterLab displays but Vega-Lite's exporters and the grader cannot read
+        odd = next(((k, v) for k, v in r.items() if not isinstance(v, _JSON_TYPES)), None)
+        if odd is not None:
+            raise AnswerError(f"{name}'s data has a column, {odd[0]!r}, of Python {type(odd[1]).__name__} values, which "
+                              "a chart cannot save or send to the grader (it only displays): leave that column out of "
+                              "the charted frame, or convert it (e.g. .astype(str)).")
 
     transforms = [t for t in ctx["transform"] if isinstance(t, dict)]
     drawn, unread = rows, []

@@ -203,3 +203,10 @@ def test_a_malformed_or_unknown_transform_is_reported(transform):
     spec["transform"] = [transform]
     s = spec_summary(spec)
     assert s["drawn"] is None and s["unread"] and s["transforms"] == [transform]
+
+
+def test_data_a_chart_cannot_save_is_a_clear_error():
+    import datetime
+    df = BARS.assign(day=[datetime.date(2020, 2, 26)] * 4)
+    with pytest.raises(TypeError, match="'day', of Python date values, which a chart cannot save"):
+        spec_summary(alt.Chart(df).mark_bar().encode(x="status:N", y="requests:Q"), "usage_chart")

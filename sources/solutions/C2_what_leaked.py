@@ -405,8 +405,8 @@ def test_q5_hidden_1(build_explorer, synthetic):
 # ## Question 6: accounts against searches (altair, log scales)
 #
 # Build `usage_chart`, an altair chart of `usage` (the cell below keeps the four columns the chart
-# needs; `synthetic` itself would display too, but its date columns hold Python `date` objects that
-# Vega-Lite's exporters cannot read, so `usage_chart.save(...)` would fail) with one mark per
+# needs: a chart of `synthetic` itself would display, but its date columns hold Python `date`
+# objects that Vega-Lite cannot read, so it could be neither saved nor graded) with one mark per
 # organisation, every organisation of every sector:
 #
 # * points (`mark_point` or `mark_circle`);

@@ -294,3 +294,9 @@ sector_medians = ratio.groupby("sector")["per_account"].median()
 busiest_sector = sector_medians.nlargest(1)
 ''',
 })
+WRONG["q6"]["synthetic charted with its date columns (displays, cannot be saved or graded)"] = '''
+usage_chart = alt.Chart(synthetic).mark_circle().encode(
+    x=alt.X("accounts:Q", scale=alt.Scale(type="log")), y=alt.Y("searches:Q", scale=alt.Scale(type="log")),
+    color="sector:N", tooltip=["org_id:N"]).properties(title="Accounts and searches per organisation (SYNTHETIC data)",
+    description="Scatter plot of accounts against searches per organisation.")
+'''
