@@ -97,6 +97,14 @@ def test_q1_2(euclidean_distance):
 
 # %%
 def test_q1_3(euclidean_distance):
+    # neither vector at the origin: a difference of lengths, or a sum of squares without the subtraction, fails here
+    _d = euclidean_distance([1.0, 2.0, -0.5], [4.0, -2.0, -0.5])
+    assert abs(_d - 5.0) < 1e-9, \
+        f"the distance from (1, 2, -0.5) to (4, -2, -0.5) is 5.0 (differences 3, -4 and 0), you returned {_d}: " \
+        "subtract the vectors first, then take the square root of the sum of squared differences"
+
+# %%
+def test_q1_4(euclidean_distance):
     try:
         euclidean_distance([0.0, 0.0], [1.0])
         _raised = False
@@ -319,6 +327,13 @@ def test_q4_2(expected_false_matches):
 
 # %%
 def test_q4_3(expected_false_matches):
+    _e = expected_false_matches(0.003, 500)
+    assert abs(_e - 1.5) < 1e-12, \
+        f"an FMR of 0.003 over 500 faces gives 1.5 expected false candidates (an average may be fractional), " \
+        f"you returned {_e}: do not round it to a whole number"
+
+# %%
+def test_q4_4(expected_false_matches):
     assert expected_false_matches(0.0, 10**10) == 0.0 and expected_false_matches(1e-3, 0) == 0.0, \
         "with an FMR of 0, or an empty gallery, there are no false candidates"
 

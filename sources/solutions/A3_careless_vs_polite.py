@@ -247,8 +247,10 @@ def test_q3_hidden_1(harmed, profiles, harmed_settings):
 # crawler's log with that status), from `polite_log` and `careless_log`. Then build
 # `status_chart`, an altair bar chart of `status_counts` with the status on x (a **nominal** field:
 # HTTP statuses are categories, not quantities), `requests` on y (quantitative), the crawler as
-# colour (or as `xOffset`/column), a tooltip, a title and a description (`.properties(title=...,
-# description=...)`), as the lesson did for its charts.
+# colour (or as `xOffset`, or a column facet), a tooltip that shows the number of requests, a
+# title and a description (`.properties(title=..., description=...)`: a sentence saying what the
+# chart shows), as the lesson did for its charts. Bars are lengths: they start at zero on a linear
+# scale, and every bar is drawn whole.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -307,7 +309,7 @@ def test_q4_3(status_counts, careless_log, polite_log):
 def test_q4_4(status_chart):
     from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
     _s = spec_summary(status_chart, "status_chart")
-    assert _s["mark"] == "bar", "status_chart should be a bar chart (mark_bar)."
+    assert _s["mark"] == "bar", f"status_chart should be a bar chart (mark_bar), not {_s['mark']!r}."
 
 # %%
 def test_q4_5(status_chart):
@@ -330,41 +332,57 @@ def test_q4_7(status_chart):
     from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
     _s = spec_summary(status_chart, "status_chart")
     _enc = _s["encoding"]
-    assert any(_enc.get(ch, {}).get("field") == "crawler" for ch in ("color", "xOffset", "column", "row")), \
-        "Show which crawler each bar belongs to (colour, xOffset or column on `crawler`)."
+    assert any(_enc.get(ch, {}).get("field") == "crawler" for ch in ("color", "xOffset", "column", "row", "facet")), \
+        "Show which crawler each bar belongs to (colour, xOffset or a column facet on `crawler`)."
 
 # %%
 def test_q4_8(status_chart):
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    from facecourse.charts import spec_summary, drawn_rows  # reads the chart's Vega-Lite spec (chart.to_dict())
     _s = spec_summary(status_chart, "status_chart")
-    assert _s["tooltip"], "Add a tooltip, so a reader can see the exact numbers."
+    assert "requests" in _s["tooltip"], \
+        f"The tooltip should show the number of requests, so a reader can see the exact numbers; it shows {sorted(_s['tooltip'])}."
+    _columns = set().union(*(r.keys() for r in drawn_rows(_s, "status_chart")))
+    _unknown = sorted(_s["tooltip"] - _columns)
+    assert not _unknown, f"The tooltip names {_unknown}, which the charted data does not have: it would show nothing."
 
 # %%
 def test_q4_9(status_chart):
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-    _s = spec_summary(status_chart, "status_chart")
-    assert _s["title"] and _s["description"], \
-        "Give the chart a title and a description (alt text) with .properties(title=..., description=...)."
+    from facecourse.charts import spec_summary, expect_titled  # reads the chart's Vega-Lite spec (chart.to_dict())
+    expect_titled(spec_summary(status_chart, "status_chart"), "status_chart")
 
 # %%
 def test_q4_10(status_chart, status_counts):
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    from facecourse.charts import spec_summary, drawn_rows  # reads the chart's Vega-Lite spec (chart.to_dict())
     _s = spec_summary(status_chart, "status_chart")
-    assert sorted((r["crawler"], int(r["status"]), int(r["requests"])) for r in _s["rows"]) == \
-        sorted(zip(status_counts["crawler"], status_counts["status"].astype(int), status_counts["requests"].astype(int))), \
-        "Chart the rows of status_counts, all of them and unchanged: one bar per crawler and status, its number of requests."
+    # status_counts itself is checked against the logs by the cases above
+    _want = sorted((str(c), int(st), int(n)) for c, st, n in
+                   zip(status_counts["crawler"], status_counts["status"], status_counts["requests"]))
+    _got = sorted((str(r.get("crawler")), int(r["status"]), int(r["requests"])) for r in drawn_rows(_s, "status_chart")
+                  if r.get("status") is not None and r.get("requests") is not None)
+    _lost = sorted({c for c, _, _ in _want} - {c for c, _, _ in _got})
+    assert not _lost, f"status_chart draws no bar for the {' and '.join(_lost)} crawler: chart every row of status_counts, with no filter."
+    assert _got == _want, \
+        f"status_chart should draw {len(_want)} bars, one per row of status_counts with its number of requests, " \
+        f"not {len(_got)} bars or other numbers: chart status_counts as it is, all of its rows, unchanged."
+
+# %%
+def test_q4_11(status_chart):
+    from facecourse.charts import spec_summary, expect_bars_from_zero, expect_domain_shows_all
+    _s = spec_summary(status_chart, "status_chart")
+    expect_bars_from_zero(_s, "y", "status_chart")
+    for _ch in ("x", "color", "xOffset"):
+        expect_domain_shows_all(_s, _ch, "status_chart")
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
 def test_q4_hidden_1(status_counts, status_chart, polite_log, careless_log):
-    _sc = status_counts.assign(status=status_counts["status"].astype(int)).set_index(["crawler", "status"])["requests"]
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    from facecourse.charts import spec_summary, drawn_rows  # reads the chart's Vega-Lite spec (chart.to_dict())
     _s = spec_summary(status_chart, "status_chart")
     assert len(status_counts) == polite_log["status"].nunique() + careless_log["status"].nunique()
-    assert len(_s["rows"]) == len(status_counts)
-    assert len(spec_summary(status_chart, "status_chart")["description"]) >= 20
+    assert len(drawn_rows(_s, "status_chart")) == len(status_counts)
+    assert len(_s["description"].split()) >= 3
 
 # %% [raw]
 # # END TESTS

@@ -383,7 +383,9 @@ def test_q3_hidden_1(fully_erased):
 #    hex digests; `candidates` is any iterable of names (a list, a pandas Series, a generator). Return
 #    a **list** of the candidates whose plain SHA-256 hex digest (of the normalised name) is in
 #    `stored_digests`: each **as it was given** (not normalised), in the order of `candidates`, and
-#    only once (a name given twice is listed once). No match gives an empty list.
+#    only once: the same string given twice is listed once, where it first appears, while two
+#    different spellings of one name (`"Ann_Smith"` and `"ann smith"`) are two candidates, both
+#    listed as given. No match gives an empty list.
 # 2. Write `keyed_digest(name, key)`: the HMAC-SHA256 hex digest (all 64 lower-case hex digits) of the
 #    normalised `name` under `key` (bytes).
 # 3. The cell below makes a secret key, `secret_key`, and lists in `asked` two people who asked to be
@@ -530,6 +532,10 @@ def test_q5_8(keyed_digest, recover):
     _r5 = recover(_stored5, ["ANN  SMITH", "Cy", "Bob_Jones"])
     assert recover(_stored5, ["Ann Smith", "Cy", "Ann Smith", "Bob Jones", "Bob Jones"]) == ["Ann Smith", "Bob Jones"], \
         "A name given more than once among the candidates should be listed once, where it first appears."
+    _two = recover(_stored5, ["Ann_Smith", "Cy", "ann smith", "Ann_Smith"])
+    assert _two == ["Ann_Smith", "ann smith"], \
+        f"Two spellings of one name are two candidates: recover(stored, ['Ann_Smith', 'Cy', 'ann smith', 'Ann_Smith']) " \
+        f"should be ['Ann_Smith', 'ann smith'] (each string as given, once), not {_two}."
 
 # %%
 def test_q5_9(keyed_digest, recover):

@@ -96,6 +96,14 @@ def test_q1_2(rect_to_box, hog_detector, group):
         "The boxes of the HOG detector's rectangles on group should equal face_recognition.face_locations(group)."
 
 # %%
+def test_q1_3(rect_to_box):
+    import dlib
+    _box = rect_to_box(dlib.rectangle(-7, -3, 45, 52))  # a face cut by the image's top-left corner
+    assert tuple(_box) == (-3, 45, 52, -7), \
+        f"For dlib.rectangle(left=-7, top=-3, right=45, bottom=52) the box is (-3, 45, 52, -7), not {tuple(_box)}: " \
+        "a face cut by the image's edge has negative coordinates; do not clip them."
+
+# %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG

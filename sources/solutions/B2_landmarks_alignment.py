@@ -245,6 +245,22 @@ def test_q3_1(level, tilted, roll_degrees):
     assert abs(after) < 1.5, "After level(tilted) the eyes should be level: roll_degrees of the result within 1.5 degrees of 0."
 
 # %%
+def test_q3_2(level, tilted):
+    import numpy as np
+    import face_recognition
+
+    def _midpoint(img):
+        _lm = face_recognition.face_landmarks(np.ascontiguousarray(img))
+        assert len(_lm) == 1, "The face detector finds no single face in level(tilted): was it turned too far?"
+        return (np.mean(_lm[0]["left_eye"], axis=0) + np.mean(_lm[0]["right_eye"], axis=0)) / 2
+    _before, _after = _midpoint(tilted), _midpoint(level(tilted))
+    _moved = float(np.hypot(*(_after - _before)))
+    assert _moved < 3, \
+        f"level(tilted) moved the midpoint between the eyes by {_moved:.0f} pixels, from (x, y) = ({_before[0]:.0f}, " \
+        f"{_before[1]:.0f}) to ({_after[0]:.0f}, {_after[1]:.0f}): rotate about that midpoint, center=(x, y), " \
+        "not about the image's centre."
+
+# %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG

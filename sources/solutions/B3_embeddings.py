@@ -157,6 +157,9 @@ def test_q2_1(distance_matrix, X):
     from facecourse.checks import answered
     answered("q2", distance_matrix=distance_matrix)
     D = distance_matrix(X[:3], X[3:8])
+    assert isinstance(D, np.ndarray), \
+        f"distance_matrix should return a NumPy array (the prompt's (n, m) array), not a {type(D).__name__}: " \
+        "compute it with broadcasting, or wrap the result in np.asarray."
     assert np.shape(D) == (3, 5), \
         "distance_matrix(A, B) has one row per row of A and one column per row of B: shape (3, 5) for X[:3] and X[3:8]."
 
@@ -181,7 +184,7 @@ hidden: true
 def test_q2_hidden_1(distance_matrix, X):
     import numpy as np
     M = distance_matrix(X, X)
-    assert M.shape == (30, 30) and np.allclose(np.diag(M), 0, atol=1e-5) and np.allclose(M, M.T, atol=1e-6)
+    assert isinstance(M, np.ndarray) and M.shape == (30, 30) and np.allclose(np.diag(M), 0, atol=1e-5) and np.allclose(M, M.T, atol=1e-6)
     assert abs(M[0, 5] - np.linalg.norm(X[0] - X[5])) < 1e-5
     assert np.shape(distance_matrix(X[:1], X)) == (1, 30)
 

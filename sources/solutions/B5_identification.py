@@ -175,6 +175,15 @@ def test_q2_3(top_k):
 
 # %%
 def test_q2_4(top_k):
+    import numpy as np
+    _d = np.array([0.4, 0.2, 0.4, 0.2, 0.9, 0.4])   # repeated distances: faces at exactly the same distance
+    r = [int(i) for i in top_k(_d, 4)]
+    assert len(set(r)) == 4 and sorted(r[:2]) == [1, 3] and set(r[2:]) <= {0, 2, 5}, \
+        f"top_k([0.4, 0.2, 0.4, 0.2, 0.9, 0.4], 4) should give 4 different indices, 1 and 3 (0.2) then two of 0, 2, 5 (0.4), " \
+        f"got {r}: with equal distances, each face is still returned once (look indices up by position, not by value)."
+
+# %%
+def test_q2_5(top_k):
     for bad_k, args in ((0, ([0.1, 0.2],)), (3, ([0.0, 0.4, 0.2],))):
         try:
             top_k(*args, bad_k, exclude=0 if bad_k == 3 else None)
@@ -206,7 +215,9 @@ def test_q2_hidden_1(top_k):
 #
 # Investigators look at a list, not just the first name. Write
 # `hit_rate(D, probe_labels, gallery_labels, k)`: the share of probes (rows of `D`) whose own
-# label appears among the labels of the `k` nearest gallery faces. Then store in `rank1` and
+# label appears among the labels of the `k` nearest gallery faces. `D` is a NumPy array (p x g, as
+# from Question 1) and the labels are NumPy arrays of names, like `probe_labels` and
+# `gallery_labels` above. Then store in `rank1` and
 # `rank5` the hit rates of `D` (Question 1) at k = 1 and k = 5.
 
 # %% [raw]
@@ -240,15 +251,19 @@ rank1, rank5
 def test_q3_1(hit_rate, rank1, rank5):
     from facecourse.checks import answered
     answered("q3", hit_rate=hit_rate, rank1=rank1, rank5=rank5)
-    toy_D = [[0.2, 0.1, 0.9], [0.8, 0.3, 0.4], [0.5, 0.6, 0.1]]
-    h1, h2 = hit_rate(toy_D, ["a", "c", "b"], ["a", "b", "c"], 1), hit_rate(toy_D, ["a", "c", "b"], ["a", "b", "c"], 2)
+    import numpy as np
+    toy_D = np.array([[0.2, 0.1, 0.9], [0.8, 0.3, 0.4], [0.5, 0.6, 0.1]])
+    _probes, _gallery = np.array(["a", "c", "b"]), np.array(["a", "b", "c"])
+    h1, h2 = hit_rate(toy_D, _probes, _gallery, 1), hit_rate(toy_D, _probes, _gallery, 2)
     assert abs(h1 - 0.0) < 1e-9 and abs(h2 - 2 / 3) < 1e-9, f"On the 3 x 3 example expected a rank-1 hit rate of 0 and a rank-2 hit rate of 2/3, got {h1} and {h2}: take exactly the k nearest (smallest distances) of each row."
 
 # %%
 def test_q3_2(hit_rate):
-    toy_D = [[0.2, 0.1, 0.9], [0.8, 0.3, 0.4], [0.5, 0.6, 0.1]]
-    h1, h2 = hit_rate(toy_D, ["a", "c", "b"], ["a", "b", "c"], 1), hit_rate(toy_D, ["a", "c", "b"], ["a", "b", "c"], 2)
-    assert abs(hit_rate(toy_D, ["b", "c", "c"], ["a", "b", "c"], 1) - 2 / 3) < 1e-9, "A probe counts as a hit when its label is among the k nearest gallery labels; the result is a share of probes, between 0 and 1."
+    import numpy as np
+    toy_D = np.array([[0.2, 0.1, 0.9], [0.8, 0.3, 0.4], [0.5, 0.6, 0.1]])
+    _probes, _gallery = np.array(["a", "c", "b"]), np.array(["a", "b", "c"])
+    h1, h2 = hit_rate(toy_D, _probes, _gallery, 1), hit_rate(toy_D, _probes, _gallery, 2)
+    assert abs(hit_rate(toy_D, np.array(["b", "c", "c"]), _gallery, 1) - 2 / 3) < 1e-9, "A probe counts as a hit when its label is among the k nearest gallery labels; the result is a share of probes, between 0 and 1."
 
 # %%
 def test_q3_3(rank1, hit_rate, D, probe_labels, gallery_labels, rank5):
@@ -334,7 +349,8 @@ def test_q4_1(label, slider, probe_d):
 
 
     assert isinstance(slider, widgets.FloatSlider) and isinstance(label, widgets.Label), "slider should be a widgets.FloatSlider and label a widgets.Label."
-    assert slider.min <= 0.3 and slider.max >= 1.0, "The slider should run from 0.3 to 1.0."
+    assert abs(slider.min - 0.3) < 1e-9 and abs(slider.max - 1.0) < 1e-9, \
+        f"The slider should run from 0.3 to 1.0 (min=0.3, max=1.0), not from {slider.min} to {slider.max}."
     slider.value = 0.6
     assert _count_shown() == int(np.sum(probe_d <= 0.6)), f"At 0.6 the label should start with {int(np.sum(probe_d <= 0.6))} (candidates with distance <= 0.6), got {label.value!r}."
 

@@ -385,42 +385,55 @@ def test_q5_2(strangers_plot):
 
 # %%
 def test_q5_3(strangers_plot):
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    from facecourse.charts import spec_summary, expect_domain_shows_all
     _s5 = spec_summary(strangers_plot, "strangers_plot")
     _x5, _y5 = _s5["encoding"].get("x", {}), _s5["encoding"].get("y", {})
     assert _y5["scale"] == "log", "The expected false candidates span several powers of ten: use a log scale on y, alt.Scale(type='log')."
+    for _ch in ("x", "y", "color"):
+        expect_domain_shows_all(_s5, _ch, "strangers_plot")
 
 # %%
 def test_q5_4(strangers_plot):
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    from facecourse.charts import spec_summary, drawn_rows  # reads the chart's Vega-Lite spec (chart.to_dict())
     _s5 = spec_summary(strangers_plot, "strangers_plot")
     _c5 = _s5["encoding"].get("color", {})
     assert _c5.get("field") == "gallery" and _c5["type"] == "nominal", "Give each gallery size its own colour: color='gallery:N'."
-    assert {"gallery", "expected false candidates"} <= _s5["tooltip"], "Add a tooltip that shows the gallery and the expected false candidates."
+    assert {"gallery", "expected false candidates"} <= _s5["tooltip"], \
+        f"Add a tooltip that shows the gallery and the expected false candidates; it shows {sorted(_s5['tooltip'])}."
+    _columns = set().union(*(r.keys() for r in drawn_rows(_s5, "strangers_plot")))
+    _unknown = sorted(_s5["tooltip"] - _columns)
+    assert not _unknown, f"The tooltip names {_unknown}, which the charted data does not have: it would show nothing."
 
 # %%
 def test_q5_5(strangers_plot):
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-    _s5 = spec_summary(strangers_plot, "strangers_plot")
-    assert _s5["title"] and _s5["description"], "Give the chart a title and a description (the alt text) with .properties(title=..., description=...)."
+    from facecourse.charts import spec_summary, expect_titled  # reads the chart's Vega-Lite spec (chart.to_dict())
+    expect_titled(spec_summary(strangers_plot, "strangers_plot"), "strangers_plot")
 
 # %%
-def test_q5_6(strangers_plot, scale):
+def test_q5_6(strangers_plot, fmr_table, galleries):
     import numpy as np
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    from facecourse.charts import spec_summary, drawn_rows  # reads the chart's Vega-Lite spec (chart.to_dict())
     _s5 = spec_summary(strangers_plot, "strangers_plot")
-    assert len(_s5["rows"]) == len(scale), f"Chart all {len(scale)} rows of scale (every threshold for every gallery size), got {len(_s5['rows'])}."
-    assert np.allclose(sorted(r["expected false candidates"] for r in _s5["rows"]), sorted(scale["expected false candidates"])), \
-        "Chart scale's own 'expected false candidates' column (FMR x gallery size), unchanged."
+    _rows = drawn_rows(_s5, "strangers_plot")
+    # scale as the cell above builds it (FMR x gallery size), not `scale` itself, which an answer may have changed
+    _want = {(g, round(float(t), 9)): f * n for t, f in zip(fmr_table["threshold"], fmr_table["fmr"])
+             for g, n in zip(galleries["gallery"], galleries["images"])}
+    _lost = [g for g in galleries["gallery"] if not any(r.get("gallery") == g for r in _rows)]
+    assert not _lost, f"strangers_plot draws no line for the {', '.join(_lost)} gallery: chart every gallery size (no filter)."
+    assert len(_rows) == len(_want), \
+        f"Chart all {len(_want)} rows of scale (every threshold for every gallery size), got {len(_rows)}."
+    _got = {(r.get("gallery"), round(float(r.get("threshold", float("nan"))), 9)): r.get("expected false candidates") for r in _rows}
+    assert set(_got) == set(_want) and all(_got[k] is not None and np.isclose(_got[k], v, rtol=1e-9) for k, v in _want.items()), \
+        "Chart scale's own 'expected false candidates' (FMR x gallery size), unchanged; if you changed scale, run the cell that builds it again."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
 def test_q5_hidden_1(strangers_plot, galleries):
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    from facecourse.charts import spec_summary, drawn_rows  # reads the chart's Vega-Lite spec (chart.to_dict())
     _s5 = spec_summary(strangers_plot, "strangers_plot")
-    assert sorted({r["gallery"] for r in spec_summary(strangers_plot, "strangers_plot")["rows"]}) == sorted(galleries["gallery"])
+    assert sorted({r["gallery"] for r in drawn_rows(_s5, "strangers_plot")}) == sorted(galleries["gallery"])
 
 # %% [raw]
 # # END TESTS

@@ -206,6 +206,10 @@ def test_q3_1(ratio, sector_medians, busiest_sector, synthetic):
 # %%
 def test_q3_2(synthetic, sector_medians):
     import numpy as np
+    import pandas as pd
+    from facecourse.checks import type_name
+    assert isinstance(sector_medians, pd.Series), \
+        f"sector_medians must be a pandas Series indexed by sector (as groupby(...).median() gives), not a {type_name(sector_medians)}."
     _med = {s: np.median(synthetic.loc[synthetic["sector"] == s, "searches"] / synthetic.loc[synthetic["sector"] == s, "accounts"])
             for s in synthetic["sector"].unique()}
     assert set(sector_medians.index) == set(_med), "sector_medians needs one value per sector, indexed by sector"
@@ -215,6 +219,9 @@ def test_q3_2(synthetic, sector_medians):
 # %%
 def test_q3_3(synthetic, busiest_sector):
     import numpy as np
+    from facecourse.checks import type_name
+    assert isinstance(busiest_sector, str), \
+        f"busiest_sector must be the sector's name, a string (sector_medians.idxmax()), not a {type_name(busiest_sector)}."
     _med = {s: np.median(synthetic.loc[synthetic["sector"] == s, "searches"] / synthetic.loc[synthetic["sector"] == s, "accounts"])
             for s in synthetic["sector"].unique()}
     assert busiest_sector == max(_med, key=_med.get), "busiest_sector must be the sector with the HIGHEST median"
@@ -397,15 +404,17 @@ def test_q5_hidden_1(build_explorer, synthetic):
 # %% [markdown]
 # ## Question 6: accounts against searches (altair, log scales)
 #
-# Build `usage_chart`, an altair chart of `usage` (the cell below keeps the columns the chart needs:
-# the date columns of `synthetic` cannot be sent to the chart as they are) with one mark per
-# organisation:
+# Build `usage_chart`, an altair chart of `usage` (the cell below keeps the four columns the chart
+# needs: a chart of `synthetic` itself would display, but its date columns hold Python `date`
+# objects that Vega-Lite cannot read, so it could be neither saved nor graded) with one mark per
+# organisation, every organisation of every sector:
 #
 # * points (`mark_point` or `mark_circle`);
 # * `x`: `accounts` and `y`: `searches`, both quantitative **on log scales** (both are heavy-tailed);
 # * `color`: `sector` as a nominal field;
 # * a `tooltip` that includes `org_id`;
-# * a title that contains the word `SYNTHETIC`, and a description (alt text).
+# * a title that contains the word `SYNTHETIC`, and a description (alt text: a sentence saying what
+#   the chart shows).
 
 # %%
 usage = synthetic[["org_id", "sector", "accounts", "searches"]]
@@ -459,45 +468,55 @@ def test_q6_2(usage_chart):
 
 # %%
 def test_q6_3(usage_chart):
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    from facecourse.charts import spec_summary, expect_domain_shows_all
     _s = spec_summary(usage_chart, "usage_chart")
     _enc = _s["encoding"]
     assert _enc["x"]["scale"] == "log" and _enc["y"]["scale"] == "log", \
         "both axes need a log scale: alt.Scale(type='log')"
+    for _ch in ("x", "y", "color"):
+        expect_domain_shows_all(_s, _ch, "usage_chart")
 
 # %%
 def test_q6_4(usage_chart):
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    from facecourse.charts import spec_summary, drawn_rows  # reads the chart's Vega-Lite spec (chart.to_dict())
     _s = spec_summary(usage_chart, "usage_chart")
     _enc = _s["encoding"]
     assert _enc.get("color", {}).get("field") == "sector" and _enc["color"]["type"] == "nominal", \
         "color must encode 'sector' as nominal"
-    assert "org_id" in _s["tooltip"], "the tooltip must include 'org_id'"
+    assert "org_id" in _s["tooltip"], f"the tooltip must include 'org_id'; it shows {sorted(_s['tooltip'])}"
+    _columns = set().union(*(r.keys() for r in drawn_rows(_s, "usage_chart")))
+    _unknown = sorted(_s["tooltip"] - _columns)
+    assert not _unknown, f"the tooltip names {_unknown}, which the charted data does not have: it would show nothing"
 
 # %%
 def test_q6_5(usage_chart):
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    from facecourse.charts import spec_summary, expect_titled  # reads the chart's Vega-Lite spec (chart.to_dict())
     _s = spec_summary(usage_chart, "usage_chart")
-    assert "SYNTHETIC" in _s["title"], "the title must say the data is SYNTHETIC"
-    assert _s["description"], "the chart needs a description (alt text): .properties(description=...)"
+    assert "SYNTHETIC" in _s["title"], f"the title must say the data is SYNTHETIC, not {_s['title']!r}"
+    expect_titled(_s, "usage_chart")
 
 # %%
-def test_q6_6(usage_chart, usage):
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+def test_q6_6(usage_chart, synthetic):
+    from facecourse.charts import spec_summary, drawn_rows  # reads the chart's Vega-Lite spec (chart.to_dict())
     _s = spec_summary(usage_chart, "usage_chart")
-    assert len(_s["rows"]) == len(usage) and {r["org_id"] for r in _s["rows"]} == set(usage["org_id"]), \
-        f"usage_chart must draw one point per organisation: all {len(usage)} rows of usage, not {len(_s['rows'])} rows"
-    assert sorted(r["searches"] for r in _s["rows"]) == sorted(usage["searches"]), \
-        "each point must show the organisation's own accounts and searches from usage, not aggregated or transformed values"
+    _rows = drawn_rows(_s, "usage_chart")
+    _lost = sorted(set(synthetic["sector"]) - {r.get("sector") for r in _rows})
+    assert not _lost, f"usage_chart draws no organisation of the sector(s) {_lost}: chart every row of usage, with no filter"
+    assert len(_rows) == len(synthetic) and {r.get("org_id") for r in _rows} == set(synthetic["org_id"]), \
+        f"usage_chart must draw one point per organisation: all {len(synthetic)} rows of usage, not {len(_rows)} rows"
+    _want = {o: (a, n) for o, a, n in zip(synthetic["org_id"], synthetic["accounts"], synthetic["searches"])}
+    assert all(_want[r["org_id"]] == (r.get("accounts"), r.get("searches")) for r in _rows), \
+        "each point must show the organisation's own accounts and searches, not aggregated or transformed values " \
+        "(if you changed usage, run the cell that builds it again)"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
 def test_q6_hidden_1(usage_chart, synthetic):
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
+    from facecourse.charts import spec_summary, drawn_rows  # reads the chart's Vega-Lite spec (chart.to_dict())
     _s = spec_summary(usage_chart, "usage_chart")
-    assert len(spec_summary(usage_chart, "usage_chart")["rows"]) == len(synthetic)
+    assert len(drawn_rows(_s, "usage_chart")) == len(synthetic)
 
 # %% [raw]
 # # END TESTS

@@ -24,6 +24,21 @@ def euclidean_distance(a, b):
 def euclidean_distance(a, b):
     return sum((x - y) ** 2 for x, y in zip(a, b)) ** 0.5
 ''',
+        # issue 22: public cases with one vector at the origin let these pass
+        "difference of the vectors' lengths": '''
+def euclidean_distance(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError("lengths differ")
+    return float(abs(np.linalg.norm(a) - np.linalg.norm(b)))
+''',
+        "squares added, not subtracted": '''
+def euclidean_distance(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError("lengths differ")
+    return float(np.sqrt(np.sum(a ** 2 + b ** 2))) if not np.array_equal(a, b) else 0.0
+''',
         "mean instead of sum of squares (RMS)": '''
 def euclidean_distance(a, b):
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
@@ -88,6 +103,15 @@ def expected_false_matches(fmr, gallery_size):
         "caps the count at 1": '''
 def expected_false_matches(fmr, gallery_size):
     return min(1.0, fmr * gallery_size)
+''',
+        # issue 22: public cases whose products are whole numbers let these pass
+        "rounds the expected count to a whole number": '''
+def expected_false_matches(fmr, gallery_size):
+    return float(round(fmr * gallery_size))
+''',
+        "integer division by the inverse FMR": '''
+def expected_false_matches(fmr, gallery_size):
+    return float(gallery_size // round(1 / fmr)) if fmr else 0.0
 ''',
     },
 }

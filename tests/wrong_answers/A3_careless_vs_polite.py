@@ -5,6 +5,7 @@ status_counts = pd.concat([
     log.groupby("status").size().rename("requests").reset_index().assign(crawler=name)
     for name, log in {"polite": polite_log, "careless": careless_log}.items()
 ], ignore_index=True)
+_PROPS = dict(title="Requests per HTTP status", description="Requests per HTTP status for each crawler.")
 '''
 
 WRONG = {
@@ -117,6 +118,47 @@ status_chart = alt.Chart(status_counts).mark_bar().encode(
 status_chart = alt.Chart(status_counts).mark_bar().encode(x="status:N", y="requests:Q").properties(
     title="Requests per status", description="Requests per HTTP status for each crawler.")
 ''',
+        # issue 22: what the whole specification shows
+        "log scale on the bar lengths": _CHART_OK + '''
+status_chart = alt.Chart(status_counts).mark_bar().encode(
+    x="status:N", y=alt.Y("requests:Q", scale=alt.Scale(type="log")), color="crawler:N", xOffset="crawler:N",
+    tooltip=["crawler", "status", "requests"]).properties(**_PROPS)
+''',
+        "zero=False on the bar lengths": _CHART_OK + '''
+status_chart = alt.Chart(status_counts).mark_bar().encode(
+    x="status:N", y=alt.Y("requests:Q", scale=alt.Scale(zero=False)), color="crawler:N", xOffset="crawler:N",
+    tooltip=["crawler", "status", "requests"]).properties(**_PROPS)
+''',
+        "domain clamped below the tallest bar": _CHART_OK + '''
+status_chart = alt.Chart(status_counts).mark_bar().encode(
+    x="status:N", y=alt.Y("requests:Q", scale=alt.Scale(domain=[0, 5], clamp=True)), color="crawler:N",
+    xOffset="crawler:N", tooltip=["crawler", "status", "requests"]).properties(**_PROPS)
+''',
+        "transform_filter drops the polite crawler": _CHART_OK + '''
+status_chart = alt.Chart(status_counts).mark_bar().encode(
+    x="status:N", y="requests:Q", color="crawler:N", xOffset="crawler:N",
+    tooltip=["crawler", "status", "requests"]).transform_filter(alt.datum.crawler == "careless").properties(**_PROPS)
+''',
+        "placeholder title": _CHART_OK + '''
+status_chart = alt.Chart(status_counts).mark_bar().encode(
+    x="status:N", y="requests:Q", color="crawler:N", xOffset="crawler:N",
+    tooltip=["crawler", "status", "requests"]).properties(title="Title", description="TODO")
+''',
+        "tooltip without the number of requests": _CHART_OK + '''
+status_chart = alt.Chart(status_counts).mark_bar().encode(
+    x="status:N", y="requests:Q", color="crawler:N", xOffset="crawler:N", tooltip=["crawler"]).properties(**_PROPS)
+''',
+        "colour domain lists only the careless crawler": _CHART_OK + '''
+status_chart = alt.Chart(status_counts).mark_bar().encode(
+    x="status:N", y="requests:Q", color=alt.Color("crawler:N", scale=alt.Scale(domain=["careless"])),
+    tooltip=["crawler", "status", "requests"]).properties(**_PROPS)
+''',
+        "status_counts changed before charting (shares, not requests)": _CHART_OK + '''
+status_counts["requests"] = status_counts["requests"] / status_counts.groupby("crawler")["requests"].transform("sum")
+status_chart = alt.Chart(status_counts).mark_bar().encode(
+    x="status:N", y="requests:Q", color="crawler:N", xOffset="crawler:N",
+    tooltip=["crawler", "status", "requests"]).properties(**_PROPS)
+''',
     },
 }
 
@@ -157,3 +199,16 @@ status_chart = alt.Chart(status_counts, title=alt.Title("Requests per status")).
 ''',
     },
 }
+RIGHT["q4"].update({
+    "a column facet per crawler": _CHART_OK + '''
+status_chart = alt.Chart(status_counts).mark_bar().encode(
+    x="status:N", y="requests:Q", tooltip=["status:N", "requests:Q"],
+).facet(column="crawler:N").properties(title="Requests per HTTP status", description="One panel per crawler: requests per HTTP status.")
+''',
+    "summed in the encoding, zero rows dropped with an altair filter": _CHART_OK + '''
+status_chart = alt.Chart(status_counts).transform_filter("datum.requests > 0").mark_bar().encode(
+    x=alt.X("status:N"), y=alt.Y("sum(requests):Q", scale=alt.Scale(zero=True, domain=[0, 100000])),
+    color="crawler:N", xOffset="crawler:N", tooltip=["crawler:N", "status:N", "sum(requests):Q"],
+).properties(title="Requests per HTTP status", description="Bars of requests per HTTP status for each crawler.")
+''',
+})

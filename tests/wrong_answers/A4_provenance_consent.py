@@ -269,3 +269,15 @@ found_without_key = recover(keyed_list, lfw_names)
 ''',
     },
 }
+
+# issue 22: "a name given twice is listed once" read as "one person listed once" (two spellings merged)
+WRONG["q5"]["two spellings of one name merged (deduplicated after normalising)"] = '''
+def recover(stored_digests, candidates):
+    stored, found, seen = set(stored_digests), [], set()
+    for name in candidates:
+        n = " ".join(name.replace("_", " ").lower().split())
+        if hashlib.sha256(n.encode("utf-8")).hexdigest() in stored and n not in seen:
+            seen.add(n)
+            found.append(name)
+    return found
+'''

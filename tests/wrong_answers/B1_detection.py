@@ -2,6 +2,11 @@
 
 WRONG = {
     "q1": {
+        # issue 22: every public rectangle was inside the image
+        "clips negative coordinates to 0": '''
+def rect_to_box(rect):
+    return (max(0, rect.top()), rect.right(), rect.bottom(), max(0, rect.left()))
+''',
         "Pillow's order (left, top, right, bottom)": '''
 def rect_to_box(rect):
     return (rect.left(), rect.top(), rect.right(), rect.bottom())

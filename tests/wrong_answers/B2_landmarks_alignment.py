@@ -92,6 +92,21 @@ def level(img):
 def level(img):
     return np.asarray(Image.fromarray(img).rotate(90 - roll_degrees(img), resample=Image.BICUBIC))
 ''',
+        # issue 22: the prompt says to rotate about the midpoint between the eyes
+        "rotates about the image centre (no center=)": '''
+def level(img):
+    return np.asarray(Image.fromarray(img).rotate(roll_degrees(img), resample=Image.BICUBIC))
+''',
+        "rotates about the image centre, with expand": '''
+def level(img):
+    return np.array(Image.fromarray(img).rotate(roll_degrees(img), resample=Image.BICUBIC, expand=True))
+''',
+        "center given as (row, column), not (x, y)": '''
+def level(img):
+    left, right = eye_centres(face_recognition.face_landmarks(img)[0])
+    mid = (left + right) / 2
+    return np.asarray(Image.fromarray(img).rotate(roll_degrees(img), resample=Image.BICUBIC, center=(mid[1], mid[0])))
+''',
     },
 }
 
@@ -119,9 +134,12 @@ def roll_degrees(img):
 ''',
     },
     "q3": {
-        "rotates about the image centre, with expand": '''
+        "centre as a numpy array of the eye midpoint, level via the roll of the landmarks": '''
 def level(img):
-    return np.array(Image.fromarray(img).rotate(roll_degrees(img), resample=Image.BICUBIC, expand=True))
+    lm = face_recognition.face_landmarks(img)[0]
+    mid = (np.mean(lm["left_eye"], axis=0) + np.mean(lm["right_eye"], axis=0)) / 2
+    return np.array(Image.fromarray(img).rotate(float(roll_degrees(img)), resample=Image.BICUBIC,
+                                                center=(float(mid[0]), float(mid[1]))))
 ''',
     },
 }

@@ -129,3 +129,9 @@ def split_pairs(D, labels):
 ''',
     },
 }
+
+# issue 22: the prompt (and the hidden case) asks for an array; a list of lists used to pass publicly only
+WRONG["q2"]["a list of lists from two loops"] = '''
+def distance_matrix(A, B):
+    return [[float(np.linalg.norm(np.asarray(a) - np.asarray(b))) for b in B] for a in A]
+'''

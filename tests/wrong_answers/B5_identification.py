@@ -233,3 +233,29 @@ update({"new": slider.value})
 ''',
     },
 }
+
+# issue 22: repeated distances, the slider's promised range, arrays as the prompt says
+WRONG["q2"]["indices looked up by value (repeated distances return one face twice)"] = '''
+def top_k(distances, k, exclude=None):
+    d = [float(x) for x in distances]
+    if exclude is not None:
+        d[exclude] = float("inf")
+    if k < 1 or k > len(d) - (exclude is not None):
+        raise ValueError("bad k")
+    return [d.index(v) for v in sorted(d)[:k]]
+'''
+WRONG["q4"]["slider from 0 to 2 (not the promised 0.3 to 1.0)"] = '''
+slider = widgets.FloatSlider(value=0.6, min=0.0, max=2.0, step=0.01)
+label = widgets.Label()
+def _show(change=None):
+    label.value = f"{int(np.sum(probe_d <= slider.value))} candidates within {slider.value:.2f}"
+slider.observe(_show, names="value")
+_show()
+'''
+RIGHT["q3"]["numpy only: fancy indexing and broadcasting on the label arrays"] = '''
+def hit_rate(D, probe_labels, gallery_labels, k):
+    nearest = gallery_labels[np.argsort(D, axis=1)[:, :k]]
+    return (nearest == probe_labels[:, None]).any(axis=1).mean()
+rank1 = hit_rate(D, probe_labels, gallery_labels, 1)
+rank5 = hit_rate(D, probe_labels, gallery_labels, 5)
+'''

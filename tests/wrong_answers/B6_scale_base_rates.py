@@ -127,42 +127,70 @@ ppv_rare = ppv(0.1, 0.99, p_any_false(1e-10, 3e9))
         "wrong formula: FMR divided by the gallery size": '''
 strangers_plot = alt.Chart(scale.assign(**{"expected false candidates": scale["fmr"] / scale["images"]})).mark_line().encode(
     x="threshold:Q", y=alt.Y("expected false candidates:Q", scale=alt.Scale(type="log")), color="gallery:N",
-    tooltip=["gallery:N", "expected false candidates:Q"]).properties(title="Strangers", description="Lines")
+    tooltip=["gallery:N", "expected false candidates:Q"]).properties(title="Expected strangers per search", description="One line per gallery size: expected false candidates per threshold.")
 ''',
         "bars instead of lines": '''
 strangers_plot = alt.Chart(scale).mark_bar().encode(
     x="threshold:Q", y=alt.Y("expected false candidates:Q", scale=alt.Scale(type="log")), color="gallery:N",
-    tooltip=["gallery:N", "expected false candidates:Q"]).properties(title="Strangers", description="Lines")
+    tooltip=["gallery:N", "expected false candidates:Q"]).properties(title="Expected strangers per search", description="One line per gallery size: expected false candidates per threshold.")
 ''',
         "linear y axis": '''
 strangers_plot = alt.Chart(scale).mark_line().encode(
     x="threshold:Q", y="expected false candidates:Q", color="gallery:N",
-    tooltip=["gallery:N", "expected false candidates:Q"]).properties(title="Strangers", description="Lines")
+    tooltip=["gallery:N", "expected false candidates:Q"]).properties(title="Expected strangers per search", description="One line per gallery size: expected false candidates per threshold.")
 ''',
         "the FMR on y instead of the expected false candidates": '''
 strangers_plot = alt.Chart(scale).mark_line().encode(
     x="threshold:Q", y=alt.Y("fmr:Q", scale=alt.Scale(type="log")), color="gallery:N",
-    tooltip=["gallery:N", "expected false candidates:Q"]).properties(title="Strangers", description="Lines")
+    tooltip=["gallery:N", "expected false candidates:Q"]).properties(title="Expected strangers per search", description="One line per gallery size: expected false candidates per threshold.")
 ''',
         "threshold typed as a nominal category": '''
 strangers_plot = alt.Chart(scale).mark_line().encode(
     x="threshold:N", y=alt.Y("expected false candidates:Q", scale=alt.Scale(type="log")), color="gallery:N",
-    tooltip=["gallery:N", "expected false candidates:Q"]).properties(title="Strangers", description="Lines")
+    tooltip=["gallery:N", "expected false candidates:Q"]).properties(title="Expected strangers per search", description="One line per gallery size: expected false candidates per threshold.")
 ''',
         "no colour: three galleries on one zigzag line": '''
 strangers_plot = alt.Chart(scale).mark_line().encode(
     x="threshold:Q", y=alt.Y("expected false candidates:Q", scale=alt.Scale(type="log")),
-    tooltip=["gallery:N", "expected false candidates:Q"]).properties(title="Strangers", description="Lines")
+    tooltip=["gallery:N", "expected false candidates:Q"]).properties(title="Expected strangers per search", description="One line per gallery size: expected false candidates per threshold.")
 ''',
         "no description (no alt text)": '''
 strangers_plot = alt.Chart(scale).mark_line().encode(
     x="threshold:Q", y=alt.Y("expected false candidates:Q", scale=alt.Scale(type="log")), color="gallery:N",
     tooltip=["gallery:N", "expected false candidates:Q"]).properties(title="Strangers")
 ''',
+        # issue 22: what the whole specification shows
+        "transform_filter drops the 3-billion gallery": '''
+strangers_plot = alt.Chart(scale).mark_line(point=True).encode(
+    x="threshold:Q", y=alt.Y("expected false candidates:Q", scale=alt.Scale(type="log")), color="gallery:N",
+    tooltip=["gallery:N", "expected false candidates:Q"]).transform_filter(alt.datum.gallery != "3 billion").properties(title="Expected strangers per search", description="One line per gallery size: expected false candidates per threshold.")
+''',
+        "y domain clamped at a million": '''
+strangers_plot = alt.Chart(scale).mark_line(point=True).encode(
+    x="threshold:Q", y=alt.Y("expected false candidates:Q", scale=alt.Scale(type="log", domain=[1, 1e6], clamp=True)),
+    color="gallery:N", tooltip=["gallery:N", "expected false candidates:Q"]).properties(title="Expected strangers per search", description="One line per gallery size: expected false candidates per threshold.")
+''',
+        "placeholder title": '''
+strangers_plot = alt.Chart(scale).mark_line(point=True).encode(
+    x="threshold:Q", y=alt.Y("expected false candidates:Q", scale=alt.Scale(type="log")), color="gallery:N",
+    tooltip=["gallery:N", "expected false candidates:Q"]).properties(title="TODO", description="One line per gallery size: expected false candidates per threshold.")
+''',
+        "scale changed before charting (per million images)": '''
+scale = scale.copy()   # (a copy, so that the next answers see the original scale)
+scale["expected false candidates"] = scale["fmr"] * 1e6
+strangers_plot = alt.Chart(scale).mark_line(point=True).encode(
+    x="threshold:Q", y=alt.Y("expected false candidates:Q", scale=alt.Scale(type="log")), color="gallery:N",
+    tooltip=["gallery:N", "expected false candidates:Q"]).properties(title="Expected strangers per search", description="One line per gallery size: expected false candidates per threshold.")
+''',
+        "tooltip without the gallery": '''
+strangers_plot = alt.Chart(scale).mark_line(point=True).encode(
+    x="threshold:Q", y=alt.Y("expected false candidates:Q", scale=alt.Scale(type="log")), color="gallery:N",
+    tooltip=["threshold:Q", "expected false candidates:Q"]).properties(title="Expected strangers per search", description="One line per gallery size: expected false candidates per threshold.")
+''',
         "only the 30-billion gallery charted": '''
 strangers_plot = alt.Chart(scale[scale["gallery"] == "30 billion"]).mark_line().encode(
     x="threshold:Q", y=alt.Y("expected false candidates:Q", scale=alt.Scale(type="log")), color="gallery:N",
-    tooltip=["gallery:N", "expected false candidates:Q"]).properties(title="Strangers", description="Lines")
+    tooltip=["gallery:N", "expected false candidates:Q"]).properties(title="Expected strangers per search", description="One line per gallery size: expected false candidates per threshold.")
 ''',
     },
 }
@@ -205,3 +233,12 @@ ppv_rare = ppv(0.01, 0.99, p_any_false(1e-10, 3e9))
 ''',
     },
 }
+RIGHT["q5"].update({
+    "computed in altair (transform_calculate), one panel per gallery as well": '''
+strangers_plot = alt.Chart(fmr_table.merge(galleries, how="cross")).transform_calculate(
+    **{"expected false candidates": "datum.fmr * datum.images"}).mark_line(point=True).encode(
+    x="threshold:Q", y=alt.Y("expected false candidates:Q", scale=alt.Scale(type="log")), color="gallery:N",
+    tooltip=["gallery:N", "threshold:Q", "expected false candidates:Q"]).facet(column="gallery:N").properties(
+    title="Expected strangers per search", description="One panel per gallery size: expected false candidates per threshold.")
+''',
+})

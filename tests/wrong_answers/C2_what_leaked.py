@@ -200,12 +200,12 @@ WRONG["q6"] = {
     "one point per sector (summed)": '''
 usage_chart = alt.Chart(usage.groupby("sector", as_index=False)[["accounts", "searches"]].sum().assign(org_id="all")).mark_circle().encode(
     x=alt.X("accounts:Q", scale=alt.Scale(type="log")), y=alt.Y("searches:Q", scale=alt.Scale(type="log")),
-    color="sector:N", tooltip=["org_id:N"]).properties(title="SYNTHETIC client list", description="Scatter plot.")
+    color="sector:N", tooltip=["org_id:N"]).properties(title="SYNTHETIC client list", description="Scatter plot of accounts against searches per organisation.")
 ''',
     "only the first 100 organisations": '''
 usage_chart = alt.Chart(usage.head(100)).mark_circle().encode(
     x=alt.X("accounts:Q", scale=alt.Scale(type="log")), y=alt.Y("searches:Q", scale=alt.Scale(type="log")),
-    color="sector:N", tooltip=["org_id:N"]).properties(title="SYNTHETIC client list", description="Scatter plot.")
+    color="sector:N", tooltip=["org_id:N"]).properties(title="SYNTHETIC client list", description="Scatter plot of accounts against searches per organisation.")
 ''',
     "linear scales": f'''
 usage_chart = alt.Chart(usage).mark_circle().encode(
@@ -219,7 +219,7 @@ usage_chart = alt.Chart(usage).mark_circle().encode(
     "title does not say SYNTHETIC": '''
 usage_chart = alt.Chart(usage).mark_circle().encode(
     x=alt.X("accounts:Q", scale=alt.Scale(type="log")), y=alt.Y("searches:Q", scale=alt.Scale(type="log")),
-    color="sector:N", tooltip=["org_id:N"]).properties(title="Accounts and searches", description="Scatter plot.")
+    color="sector:N", tooltip=["org_id:N"]).properties(title="Accounts and searches", description="Scatter plot of accounts against searches per organisation.")
 ''',
     "bars instead of points": f'''
 usage_chart = alt.Chart(usage).mark_bar().encode(
@@ -244,3 +244,59 @@ usage_chart = alt.Chart(usage).mark_point().encode(
     alt.Color("sector", type="nominal"), tooltip=["org_id", "searches"],
 ).properties(title="SYNTHETIC client list: accounts vs searches", description="Points, log scales.")
 '''}
+
+# issue 22: what the whole specification shows
+WRONG["q6"].update({
+    "transform_filter drops the private companies": '''
+usage_chart = alt.Chart(usage).mark_circle().encode(
+    x=alt.X("accounts:Q", scale=alt.Scale(type="log")), y=alt.Y("searches:Q", scale=alt.Scale(type="log")),
+    color="sector:N", tooltip=["org_id:N", "searches:Q"]).transform_filter(alt.datum.sector != "private company").properties(title="Accounts and searches per organisation (SYNTHETIC data)", description="Scatter plot of accounts against searches per organisation.")
+''',
+    "x domain clamped to 1-20 accounts": '''
+usage_chart = alt.Chart(usage).mark_circle().encode(
+    x=alt.X("accounts:Q", scale=alt.Scale(type="log", domain=[1, 20], clamp=True)),
+    y=alt.Y("searches:Q", scale=alt.Scale(type="log")), color="sector:N", tooltip=["org_id:N"]).properties(title="Accounts and searches per organisation (SYNTHETIC data)", description="Scatter plot of accounts against searches per organisation.")
+''',
+    "placeholder title and description": '''
+usage_chart = alt.Chart(usage).mark_circle().encode(
+    x=alt.X("accounts:Q", scale=alt.Scale(type="log")), y=alt.Y("searches:Q", scale=alt.Scale(type="log")),
+    color="sector:N", tooltip=["org_id:N", "searches:Q"]).properties(title="TODO title (SYNTHETIC)", description="Description")
+''',
+    "usage changed before charting (searches per account)": '''
+usage = usage.assign(searches=usage["searches"] / usage["accounts"])
+usage_chart = alt.Chart(usage).mark_circle().encode(
+    x=alt.X("accounts:Q", scale=alt.Scale(type="log")), y=alt.Y("searches:Q", scale=alt.Scale(type="log")),
+    color="sector:N", tooltip=["org_id:N", "searches:Q"]).properties(title="Accounts and searches per organisation (SYNTHETIC data)", description="Scatter plot of accounts against searches per organisation.")
+''',
+    "tooltip names a column usage does not have": '''
+usage_chart = alt.Chart(usage).mark_circle().encode(
+    x=alt.X("accounts:Q", scale=alt.Scale(type="log")), y=alt.Y("searches:Q", scale=alt.Scale(type="log")),
+    color="sector:N", tooltip=["org_id:N", "name:N"]).properties(title="Accounts and searches per organisation (SYNTHETIC data)", description="Scatter plot of accounts against searches per organisation.")
+''',
+})
+RIGHT["q6"].update({
+    "a column facet per sector, an altair filter that keeps every row": '''
+usage_chart = alt.Chart(usage).transform_filter("datum.accounts > 0").mark_point().encode(
+    x=alt.X("accounts:Q", scale=alt.Scale(type="log")), y=alt.Y("searches:Q", scale=alt.Scale(type="log")),
+    color="sector:N", tooltip=["org_id:N", "searches:Q"]).facet(column="sector:N").properties(title="Accounts and searches per organisation (SYNTHETIC data)", description="Scatter plot of accounts against searches per organisation.")
+''',
+})
+# issue 22: types the prompt names (a Series, a sector's name)
+WRONG["q3"].update({
+    "sector_medians as a dict": '''
+ratio = synthetic.assign(per_account=synthetic["searches"] / synthetic["accounts"])
+sector_medians = ratio.groupby("sector")["per_account"].median().to_dict()
+busiest_sector = max(sector_medians, key=sector_medians.get)
+''',
+    "busiest_sector as a one-row Series (nlargest)": '''
+ratio = synthetic.assign(per_account=synthetic["searches"] / synthetic["accounts"])
+sector_medians = ratio.groupby("sector")["per_account"].median()
+busiest_sector = sector_medians.nlargest(1)
+''',
+})
+WRONG["q6"]["synthetic charted with its date columns (displays, cannot be saved or graded)"] = '''
+usage_chart = alt.Chart(synthetic).mark_circle().encode(
+    x=alt.X("accounts:Q", scale=alt.Scale(type="log")), y=alt.Y("searches:Q", scale=alt.Scale(type="log")),
+    color="sector:N", tooltip=["org_id:N"]).properties(title="Accounts and searches per organisation (SYNTHETIC data)",
+    description="Scatter plot of accounts against searches per organisation.")
+'''
