@@ -309,13 +309,18 @@ class Conv:
     def forward(self, x):
         cols, geom = _patches(x, self.k, self.stride, self.pad)
         n, ho, wo = geom[:3]
-        return (cols @ self.w + self.b).reshape(n, ho, wo, -1), (cols, geom)
+        # the tape keeps the input, not the patches (k*k times smaller): backward cuts them again
+        # only when the weights' derivatives are wanted
+        return (cols @ self.w + self.b).reshape(n, ho, wo, -1), (x, geom)
 
     def backward(self, dy, cache, params: bool):
-        cols, geom = cache
+        x, geom = cache
         g = dy.reshape(-1, dy.shape[-1])
         dx = _col2im(g @ self.w.T, self.k, self.stride, self.pad, geom)
-        return dx, ({"w": cols.T @ g, "b": g.sum(axis=0)} if params else None)
+        if not params:
+            return dx, None
+        cols = _patches(x, self.k, self.stride, self.pad)[0]
+        return dx, {"w": cols.T @ g, "b": g.sum(axis=0)}
 
 
 @dataclass
@@ -576,6 +581,8 @@ class DlibResNet:
     def features(self, chips, stop: int, batch: int = 8) -> np.ndarray:
         """What stage ``stop - 1`` outputs for these chips: the input of a fine-tune from ``stop``."""
         chips = np.asarray(chips)
+        if stop == STEM:  # nothing runs: the stem's input is the chips themselves
+            return chips.astype(np.float64)
         return np.concatenate([self.forward(chips[i:i + batch], STEM, stop) for i in range(0, len(chips), batch)])
 
     def input_gradient(self, chips, grad_fn):
