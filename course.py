@@ -36,9 +36,10 @@ LOCK = ROOT / "requirements.lock"
 NODEPS_LOCK = ROOT / "requirements-nodeps.lock"
 JUPYTER_SETTINGS = ROOT / "jupyter_config"
 STAMP_NAME = ".facecourse-lock.sha256"
+HUB_DIR = ROOT / "hub"  # the classroom hub: jupyterhub_config.py, and the proxy's npm lock (package*.json)
 # what install() depends on: a change to any of these reinstalls on the next command
 INSTALL_INPUTS = (LOCK, NODEPS_LOCK, PYPROJECT, JUPYTER_SETTINGS / "overrides.json",
-                  JUPYTER_SETTINGS / "jupyter_lab_config.json")
+                  JUPYTER_SETTINGS / "jupyter_lab_config.json", JUPYTER_SETTINGS / "ipython_kernel_config.json")
 
 
 def _say(msg: str) -> None:
@@ -77,20 +78,32 @@ def _prefix(python: Path) -> Path:
 
 
 def apply_jupyter_settings(prefix: Path) -> list[Path]:
-    """Turn off JupyterLab's news and update checks in the environment at ``prefix``.
+    """Put the course's Jupyter settings into the environment at ``prefix``; return the files written.
 
-    Merges ``jupyter_config/overrides.json`` into ``share/jupyter/lab/settings/overrides.json``
-    (the Notifications plugin's defaults: ``fetchNews`` "false", so students are never asked about
-    news; ``checkForUpdates`` false) and ``jupyter_config/jupyter_lab_config.json`` into
-    ``etc/jupyter/jupyter_lab_config.json`` (the server side: ``LabApp.news_url`` null,
-    ``NeverCheckForUpdate``). Other keys of existing files are kept. Returns the two paths.
+    * ``jupyter_config/overrides.json`` into ``share/jupyter/lab/settings/overrides.json`` (the
+      Notifications plugin's defaults: ``fetchNews`` "false", so students are never asked about
+      news; ``checkForUpdates`` false);
+    * ``jupyter_config/jupyter_lab_config.json`` into ``etc/jupyter/jupyter_lab_config.json`` (the
+      server side: ``LabApp.news_url`` null, ``NeverCheckForUpdate``);
+    * ``jupyter_config/ipython_kernel_config.json`` into ``etc/ipython/ipython_kernel_config.json``,
+      which IPython reads in every kernel this environment's Python runs (JupyterLab, Binder,
+      nbval, the grader): it loads ``facecourse.kernel_defaults``, which makes altair draw charts
+      offline (its ``mimetype`` renderer) whatever the notebook imports.
+
+    Other keys of existing files are kept; lists (IPython's ``extensions``) gain the course's
+    entries and keep their own.
     """
     written = []
     for source, target in (("overrides.json", prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json"),
-                           ("jupyter_lab_config.json", prefix / "etc" / "jupyter" / "jupyter_lab_config.json")):
+                           ("jupyter_lab_config.json", prefix / "etc" / "jupyter" / "jupyter_lab_config.json"),
+                           ("ipython_kernel_config.json", prefix / "etc" / "ipython" / "ipython_kernel_config.json")):
         merged = json.loads(target.read_text(encoding="utf-8")) if target.is_file() else {}
         for section, settings in json.loads((JUPYTER_SETTINGS / source).read_text(encoding="utf-8")).items():
-            merged.setdefault(section, {}).update(settings)
+            current = merged.setdefault(section, {})
+            for key, value in settings.items():
+                if isinstance(value, list) and isinstance(current.get(key), list):
+                    value = current[key] + [v for v in value if v not in current[key]]
+                current[key] = value
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
         written.append(target)
@@ -107,7 +120,8 @@ def install(python: Path) -> None:
     2. ``requirements-nodeps.lock`` with ``--no-deps``: face_recognition, whose metadata asks for
        the dlib source distribution (a 25-minute compile) although dlib-bin already provides dlib.
     3. this repository, editable and without dependencies, so notebooks anywhere can ``import facecourse``.
-    4. JupyterLab settings: no news or update notifications (``apply_jupyter_settings``).
+    4. Jupyter settings: no news or update notifications, and charts that draw offline in every
+       kernel (``apply_jupyter_settings``).
     """
     python = Path(python)
     pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
@@ -120,6 +134,57 @@ def install(python: Path) -> None:
     for path in apply_jupyter_settings(_prefix(python)):
         _say(f"wrote {path}")
     _say(f"installed in {time.perf_counter() - started:.0f} s")
+
+
+def _missing_hub_tools() -> list[str]:
+    import shutil
+
+    return [tool for tool in ("node", "npm", "git") if shutil.which(tool) is None]
+
+
+def install_hub(python: Path) -> Path:
+    """Install what a classroom JupyterHub needs beside the locked Python packages; return the proxy.
+
+    JupyterHub (in the lock, extra ``hub``) starts its proxy, ``configurable-http-proxy``, a Node.js
+    program from npm. This installs Node.js, npm and git from the system's packages when they are
+    missing (``[tool.facecourse.hub] apt``; as root with apt-get, else it says what to run), then the
+    proxy exactly as ``hub/package-lock.json`` pins it (``npm ci``: versions and integrity hashes,
+    no install scripts) into the environment's ``share/facecourse-hub``, linked as
+    ``bin/configurable-http-proxy`` beside ``python``, where ``hub/jupyterhub_config.py`` finds it.
+    Nothing is done again while the lock is unchanged. Used by ``python3 course.py install --hub``
+    (CI runs it before the tests).
+    """
+    import shutil
+
+    python = Path(python)
+    missing = _missing_hub_tools()
+    if missing:
+        packages = {"node": "nodejs", "npm": "npm", "git": "git"}
+        wanted = [pkg for pkg in config()["hub"]["apt"] if pkg in {packages[t] for t in missing}]
+        if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+            _run(["apt-get", "update", "-qq"])
+            _run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *wanted],
+                 env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        else:
+            sys.exit(f"[facecourse] the hub needs {', '.join(missing)}: install them first "
+                     f"(Debian/Ubuntu: sudo apt-get install -y {' '.join(wanted)}), then run this again")
+    lock_file = HUB_DIR / "package-lock.json"
+    target = _prefix(python) / "share" / "facecourse-hub"
+    proxy = python.parent / "configurable-http-proxy"
+    stamp = target / ".facecourse-hub.sha256"
+    digest = hashlib.sha256(lock_file.read_bytes() + (HUB_DIR / "package.json").read_bytes()).hexdigest()
+    if not (stamp.is_file() and stamp.read_text().strip() == digest and proxy.exists()):
+        target.mkdir(parents=True, exist_ok=True)
+        for name in ("package.json", "package-lock.json"):
+            (target / name).write_bytes((HUB_DIR / name).read_bytes())
+        _run(["npm", "ci", "--prefix", target, "--ignore-scripts", "--no-audit", "--no-fund", "--omit=dev"])
+        if proxy.is_symlink() or proxy.exists():
+            proxy.unlink()
+        proxy.symlink_to(os.path.relpath(target / "node_modules" / ".bin" / "configurable-http-proxy", proxy.parent))
+        stamp.write_text(digest + "\n")
+    version = subprocess.check_output([str(proxy), "--version"], text=True).strip()
+    _say(f"hub: configurable-http-proxy {version} at {proxy}")
+    return proxy
 
 
 def _venv_python() -> Path:
@@ -227,6 +292,34 @@ def lock(upgrade: list[str] | None = None, upgrade_all: bool = False) -> None:
                                        "dependencies are in requirements.lock.\n")
                            + build_options + "".join(fix(b) for n, b in blocks if n in nodeps))
     _say(f"wrote {LOCK.name} ({sum(n not in nodeps for n, _ in blocks)} pins) and {NODEPS_LOCK.name}")
+    lock_hub(upgrade_all or bool(upgrade))
+
+
+def lock_hub(upgrade: bool = False) -> None:
+    """Write ``hub/package.json`` from ``[tool.facecourse.hub] npm`` and pin it in ``hub/package-lock.json``.
+
+    npm resolves it (versions, integrity hashes; the pins already in the lock are kept unless
+    ``upgrade``); ``install_hub`` installs exactly that lock with ``npm ci``. Needs npm and the registry.
+    """
+    import shutil
+
+    if shutil.which("npm") is None:
+        _say("npm not found: hub/package-lock.json left as it is (install Node.js and npm to re-lock it)")
+        return
+    deps = {}
+    for spec in config()["hub"]["npm"]:
+        name, _, version = spec.rpartition("@")
+        deps[name] = version
+    package = {"name": "facecourse-hub", "private": True,
+               "description": "Generated by `python3 course.py lock` from pyproject.toml [tool.facecourse.hub] npm: "
+                              "do not edit. JupyterHub's proxy, installed by `python3 course.py install --hub`.",
+               "dependencies": deps}
+    HUB_DIR.mkdir(exist_ok=True)
+    (HUB_DIR / "package.json").write_text(json.dumps(package, indent=2) + "\n", encoding="utf-8")
+    if upgrade and (HUB_DIR / "package-lock.json").exists():
+        (HUB_DIR / "package-lock.json").unlink()
+    _run(["npm", "install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=HUB_DIR)
+    _say("wrote hub/package.json and hub/package-lock.json")
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,8 +344,11 @@ def main(argv: list[str]) -> int:
     if args.cmd == "install":
         if args.current_python:
             install(Path(sys.executable))
+            python = Path(sys.executable)
         else:
-            ensure_environment(force=True)
+            python = ensure_environment(force=not args.hub)  # --hub alone: the proxy, and the lock if it changed
+        if args.hub:
+            install_hub(python)
         return 0
     if args.cmd == "lock":
         lock(args.upgrade_package, args.upgrade)

@@ -12,8 +12,9 @@
    (``sandbox=False``, i.e. ``--no-sandbox``), alternating, one at a time; the table reports the
    median seconds and the sandbox's overhead (wall clock: on a shared machine, run it when idle).
 3. With ``--class-size N``: N copies of the reference plus 5 hostile submissions (an infinite loop
-   that ignores signals, a fork bomb, a 6 GiB allocation, a C-level crash, a forger) are graded by
-   ``grade_folder`` with default settings and 2 workers; the target is under 10 minutes.
+   that ignores signals, a fork bomb, a 6 GiB allocation, a C-level crash, a CPU hog of 80 spinning
+   processes) are graded by ``grade_folder`` with default settings and 2 workers; the target is
+   under 10 minutes, and no honest row may lose a point.
 
 Every timing is printed with the load average (1 minute) at its end: other work on the machine
 slows the wall clock, so compare numbers taken at a similar load, or on an idle machine.
@@ -64,8 +65,10 @@ def _hostile(reference: dict) -> dict[str, dict]:
         "fork_bomb": "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass",
         "memory": "big = bytearray(6 * 2 ** 30)",
         "c_crash": "import sys\nsys.setrecursionlimit(10 ** 7)\ndef f(n):\n    return f(n + 1)\nf(0)",
-        "forger": "import builtins, numpy\nbuiltins.isinstance = lambda *a: True\nnumpy.allclose = lambda *a, **k: True\n"
-                  "class Yes:\n    __eq__ = lambda self, other: True\n",
+        # 80 spinning processes, each in its own session, kept running while the kernel waits (issue 21:
+        # without a bound on the sandbox as a whole they cost honest students graded meanwhile points)
+        "cpu_hog": "import os, time\nfor _ in range(80):\n    if os.fork() == 0:\n        os.setsid()\n"
+                   "        while True:\n            pass\ntime.sleep(30)",
     }
     out = {}
     for name, code in attacks.items():

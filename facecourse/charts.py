@@ -3,7 +3,9 @@
 labels, tooltips and a text description (rendered as the SVG's accessible label), and embeds only
 small, pre-aggregated data.
 
-Rendering is offline: JupyterLab draws Vega-Lite itself, and ``save_static`` uses vl-convert.
+Rendering is offline: every kernel of the course environment sends charts as Vega-Lite specs,
+which JupyterLab draws itself (:mod:`facecourse.kernel_defaults`), and ``save_static`` uses
+vl-convert.
 """
 
 from __future__ import annotations
@@ -12,11 +14,6 @@ from pathlib import Path
 
 import altair as alt
 import pandas as pd
-
-# Emit the Vega-Lite spec itself (no HTML, no <script> from a CDN): JupyterLab renders it with its
-# bundled Vega, offline, and nbval compares a deterministic JSON spec.
-alt.renderers.enable("mimetype")
-
 
 def _described(chart: alt.Chart, description: str) -> alt.Chart:
     return chart.properties(description=description)

@@ -260,10 +260,14 @@ def cmd_grade(args, extra=()) -> int:
         note = grading.solutions_note(args.solutions)
         if note:
             print(f"[facecourse] {note}", file=sys.stderr, flush=True)
+        if not args.no_sandbox:
+            from .grading import cgroups
+
+            print(f"[facecourse] sandbox limits: {cgroups.backend().note}", file=sys.stderr, flush=True)
         book = grading.grade_folder(args.submissions, args.out, assignment=args.assignment, workers=args.workers,
                                     cell_timeout=args.cell_timeout, total_timeout=args.timeout,
                                     test_timeout=args.test_timeout, sandbox=not args.no_sandbox,
-                                    solutions=args.solutions)
+                                    solutions=args.solutions, scheduler=args.scheduler)
     except grading.GradingError as exc:
         print(f"[facecourse] {exc}", file=sys.stderr)
         return 2
@@ -274,6 +278,111 @@ def cmd_grade(args, extra=()) -> int:
     ungraded = book[book["question"] == ""]
     for _, r in ungraded.iterrows():
         print(f"  not graded: {visible(str(r['file']))}: {visible(str(r['status']))}")  # no terminal escapes
+    return 0
+
+
+def cmd_grade_worker(args, extra=()) -> int:
+    """Run a dask worker that grades submissions for ``grade --scheduler`` (after checking this machine)."""
+    import shutil
+    import tempfile
+
+    from .classroom import cluster
+    from .grading import GradingError, require_sandbox
+
+    _fetch("teaching", args.mirror)  # the exercises read the course data: verified before any grading
+    try:
+        require_sandbox(True)  # a grading worker always sandboxes students' code
+    except GradingError as exc:
+        print(f"[facecourse] this machine cannot grade: {exc}", file=sys.stderr)
+        return 2
+    scratch = tempfile.mkdtemp(prefix="facecourse-dask-")  # private (0700); dask keeps its lock files here
+    cmd, env = cluster.worker_command(args.scheduler, args.nthreads, args.name, scratch)
+    print(f"[facecourse] grading worker for {args.scheduler} (course fingerprint {cluster.fingerprint()}); "
+          "Ctrl-C to stop", flush=True)
+    try:
+        return subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def cmd_link(args, extra=()) -> int:
+    """Print the nbgitpuller link that pulls the course into a student's hub home and opens a notebook."""
+    from .classroom import hub
+
+    path = args.path.strip("/")
+    if args.repo is None and not (ROOT / path).exists():
+        print(f"[facecourse] {path} is not a file or folder of the course", file=sys.stderr)
+        return 2
+    try:
+        print(hub.nbgitpuller_link(args.hub, path, repo=args.repo, branch=args.branch, target=args.target))
+    except ValueError as exc:
+        print(f"[facecourse] {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_collect(args, extra=()) -> int:
+    """Copy one assignment's notebook out of every student's hub home into a submissions folder."""
+    from .classroom import hub
+    from .grading.collect import visible
+    from .grading.report import write_atomic
+
+    if not (ROOT / "exercises" / f"{args.assignment}.ipynb").is_file():
+        print(f"[facecourse] no exercise called {args.assignment!r} (see exercises/)", file=sys.stderr)
+        return 2
+    try:
+        found = hub.collect_from_homes(args.homes, args.assignment, args.out, folder=args.folder, prefix=args.prefix)
+    except ValueError as exc:
+        print(f"[facecourse] {exc}", file=sys.stderr)
+        return 2
+    record = Path(args.record) if args.record else Path(str(Path(args.out).resolve()) + ".csv")
+    write_atomic(record, hub.collected_csv(found))
+    got = [c for c in found if c.status == "collected"]
+    print(f"[facecourse] {len(got)} of {len(found)} homes: {args.assignment}.ipynb copied to {args.out}/<student>/; "
+          f"record in {record}")
+    for c in found:
+        if c.status != "collected":
+            print(f"  {visible(c.home)}: {c.status}")
+    return 0
+
+
+def cmd_export(args, extra=()) -> int:
+    """Write the gradebook as a Canvas import CSV and Gradescope-style results.json files, with late flags."""
+    from .classroom import lms
+    from .grading.collect import visible
+
+    if not (args.canvas or args.gradescope):
+        print("[facecourse] say what to export: --canvas, --gradescope, or both", file=sys.stderr)
+        return 2
+    columns = {}
+    for spec in args.canvas_column or []:
+        assignment, sep, column = spec.partition("=")
+        if not sep or not assignment or not column:
+            print(f"[facecourse] --canvas-column takes ASSIGNMENT=COLUMN, not {spec!r}", file=sys.stderr)
+            return 2
+        columns[assignment] = column
+    try:
+        done = lms.export(args.grades, args.out, roster=args.roster, match=args.match, canvas=args.canvas,
+                          gradescope=args.gradescope, deadline=args.deadline, submitted=args.submitted,
+                          penalty_per_day=args.penalty_per_day, visibility=args.hidden_visibility, columns=columns)
+    except (lms.ExportError, OSError) as exc:
+        print(f"[facecourse] {exc}", file=sys.stderr)
+        return 2
+    for path in done.files[:3]:
+        print(f"[facecourse] wrote {path}")
+    if len(done.files) > 3:
+        print(f"[facecourse] ... and {len(done.files) - 3} more files")
+    if args.deadline:
+        print(f"[facecourse] {done.late} late submission(s) (late.csv)")
+    for what, names in (("not in the roster, left out", done.not_in_roster),
+                        ("no submission time, not flagged", done.no_submission_time)):
+        if names:
+            print(f"[facecourse] {what}: {', '.join(visible(n) for n in names)}", file=sys.stderr)
+    if done.pending:
+        print(f"[facecourse] {done.pending} grade(s) leave out written questions still awaiting a manual score "
+              "(fill in grades/manual/, run grade again, then export)", file=sys.stderr)
     return 0
 
 
@@ -405,6 +514,8 @@ def cmd_install(args, extra=()) -> int:
     """Install the locked pins (course.py does this itself; here for `python -m facecourse.cli`)."""
     course = _course()
     course.install(Path(sys.executable))
+    if args.hub:
+        course.install_hub(Path(sys.executable))
     return 0
 
 
@@ -463,7 +574,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("submissions", help="folder: one sub-folder per student, or <student>__<name>.ipynb/.zip files")
     p.add_argument("--out", default="grades", help="output folder (default: grades/)")
     p.add_argument("--assignment", help="grade only this assignment (others are listed as wrong assignment)")
-    p.add_argument("--workers", type=int, default=None, help="parallel submissions (default: all cores)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="parallel submissions (default: all cores; with --scheduler, the cluster's threads)")
     p.add_argument("--cell-timeout", type=float, default=60.0, help="seconds one cell may run (default 60)")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds one submission may take (default 900)")
     p.add_argument("--test-timeout", type=float, default=None,
@@ -473,6 +585,49 @@ def build_parser() -> argparse.ArgumentParser:
                         "repository's solutions/, whose hidden tests are public")
     p.add_argument("--no-sandbox", action="store_true",
                    help="grade without bubblewrap: students' code then runs with YOUR rights (accept the risk)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on a dask.distributed cluster (tcp://HOST:8786; workers: `course.py grade-worker`); "
+                        "the gradebook and feedback are written here, as in a local run")
+    p = add("grade-worker", cmd_grade_worker,
+            "run a dask worker that grades submissions for `grade --scheduler` (checks the sandbox and data first)")
+    p.add_argument("scheduler", help="the dask scheduler's address, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--nthreads", type=int, default=None, help="submissions graded at once (default: all cores)")
+    p.add_argument("--name", help="the worker's name on the scheduler (default: host name and process id)")
+    mirror(p)
+    p = add("link", cmd_link, "print the nbgitpuller link that opens a course notebook on a JupyterHub")
+    p.add_argument("--hub", required=True, help="the hub's address, e.g. https://hub.example.edu")
+    p.add_argument("--path", default="lessons/00_start_here.ipynb",
+                   help="the notebook or folder to open (default: lessons/00_start_here.ipynb)")
+    p.add_argument("--repo", help="the git repository to pull (default: pyproject's binder_repo on GitHub)")
+    p.add_argument("--branch", help="its branch (default: binder_ref, or the repository's default branch)")
+    p.add_argument("--target", help="the folder in each student's home (default: the repository's name)")
+    p = add("collect", cmd_collect, "copy an assignment's notebook from every student's hub home (for grade)")
+    p.add_argument("homes", help="the folder holding the students' homes (e.g. /home)")
+    p.add_argument("--assignment", required=True, help="the exercise, e.g. B4_verification")
+    p.add_argument("--out", default="submissions", help="submissions folder to write (default: submissions/)")
+    p.add_argument("--folder", default="facecourse",
+                   help="where the course sits in each home (the link's target; default: facecourse)")
+    p.add_argument("--prefix", default="", help="user-name prefix to strip, e.g. jupyter- (The Littlest JupyterHub)")
+    p.add_argument("--record", help="the collection record CSV (default: the --out folder's name + .csv)")
+    p = add("export", cmd_export, "write the gradebook for Canvas (CSV) and Gradescope (results.json), with late flags")
+    p.add_argument("grades", help="the folder `grade` wrote (gradebook.csv, feedback/)")
+    p.add_argument("--out", help="where to write (default: GRADES/export/)")
+    p.add_argument("--canvas", action="store_true", help="canvas.csv in Canvas's gradebook import format")
+    p.add_argument("--gradescope", action="store_true",
+                   help="gradescope/<assignment>/<student>/results.json (Gradescope's autograder results format)")
+    p.add_argument("--roster", help="CSV mapping gradebook names to the LMS (a Canvas gradebook export works)")
+    p.add_argument("--match", default="SIS Login ID",
+                   help="the roster column holding the gradebook's student names (default: SIS Login ID)")
+    p.add_argument("--canvas-column", action="append", metavar="ASSIGNMENT=COLUMN",
+                   help="the Canvas column of an assignment, e.g. 'B4_verification=B4 (12345)' (repeatable)")
+    p.add_argument("--deadline", help="flag work handed in after this time (ISO 8601, e.g. 2026-12-01T23:59:00+01:00)")
+    p.add_argument("--submitted", help="submission times: the record `collect` wrote, a CSV (student, submitted), "
+                                       "or the submissions folder (file times)")
+    p.add_argument("--penalty-per-day", type=float, default=0.0, metavar="PERCENT",
+                   help="take PERCENT of the points off per started day late (default 0: only flag)")
+    p.add_argument("--hidden-visibility", default="after_published", choices=("hidden", "after_due_date",
+                                                                                "after_published", "visible"),
+                   help="Gradescope visibility of question scores, which include hidden tests (default after_published)")
     p = add("lessons", cmd_lessons, "re-execute lessons from their sources (refresh stored outputs)")
     p.add_argument("notebooks", nargs="*", help="lesson names or paths (default: all)")
     p = add("embeddings", cmd_embeddings, "recompute the committed LFW embeddings (about 30 min on 2 cores)")
@@ -482,6 +637,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("install", cmd_install, "create/update .venv from the lock (the other commands do this when needed)")
     p.add_argument("--current-python", action="store_true",
                    help="install into the Python running course.py instead of .venv (Binder, conda)")
+    p.add_argument("--hub", action="store_true",
+                   help="also what a classroom JupyterHub needs: Node.js, npm and git (apt, when missing) and "
+                        "the hub's proxy (configurable-http-proxy, from hub/package-lock.json)")
     p = add("lock", cmd_lock, "re-resolve pyproject.toml into requirements.lock (maintainers; needs PyPI)")
     p.add_argument("--upgrade-package", "-P", action="append", metavar="NAME",
                    help="let this package move to its newest allowed version (repeatable)")
@@ -492,7 +650,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # arguments whose value is a path from the user's directory (grade's folders and --solutions, --mirror)
-_PATH_ARGUMENTS = ("submissions", "out", "mirror", "solutions")
+_PATH_ARGUMENTS = ("submissions", "out", "mirror", "solutions", "homes", "record", "grades", "roster", "submitted")
 
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:

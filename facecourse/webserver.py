@@ -69,6 +69,7 @@ App = Callable[[Request], Response]
 def _handler(app: App, quiet: bool = True):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body leave at once: no 40 ms delayed-ACK stall per request
         server_version = "facecourse-loopback"
         sys_version = ""
 

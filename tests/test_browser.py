@@ -1,10 +1,22 @@
 """What a student sees: JupyterLab in a real (headless) Chromium, offline.
 
-The test starts ``jupyter lab`` on 127.0.0.1 itself, opens the start notebook and one lesson of each
-track that has widgets and altair charts, runs every cell, and checks: no cell raised; every
-ipywidgets control rendered and responds to input; every altair chart drew an SVG or a canvas; no
-request left the machine; no JavaScript error in the console. Screenshots go to
-``artifacts/browser/`` (git-ignored).
+The test starts ``jupyter lab`` on 127.0.0.1 itself and checks two things in every case: no request
+left the machine, and no JavaScript error in the console. Screenshots go to ``artifacts/browser/``
+(git-ignored).
+
+* **Run live**: the start notebook and every lesson with ipywidgets (A3, B5, C2: widgets need a
+  live kernel), every cell run in the browser: no cell raised; every ipywidgets control rendered and
+  responds to input; every altair chart the kernel sent drew an SVG or a canvas.
+* **Stored charts**: every other notebook that stores altair charts (found from the notebooks, so a
+  new lesson with a chart is covered without editing this file) is opened with its stored outputs:
+  each of its charts draws, with its description as the accessible label. This costs seconds where
+  running B3-B7 in the browser would cost minutes, and proves the same for charts: a chart reaches
+  JupyterLab as the same Vega-Lite mimetype output whether it was stored or just sent, and JupyterLab
+  draws both with the same renderer. What the cheaper check leaves to other tests is that a live
+  kernel sends that mimetype: ``tests/test_offline_charts.py`` checks every kernel of the course
+  environment (JupyterLab's, nbval's, the grader's) and fails any notebook cell, in lessons,
+  exercises and solutions, that draws through the network; the live runs here show a live kernel's
+  charts drawing.
 
 It drives Debian's Chromium (``apt-get install chromium``) through Playwright; no browser is
 downloaded. Without Chromium the test is skipped, unless ``FACECOURSE_REQUIRE_BROWSER=1`` (CI sets
@@ -36,7 +48,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  # anything not on loopback goes to a proxy that does not exist, so it cannot leave the machine
                  # (Chromium never proxies loopback); the test also records every such attempt
                  "--proxy-server=http://127.0.0.1:9"]
-# notebook -> (charts expected, widget boxes expected)
+# notebooks run live -> (charts expected, widget boxes expected)
 NOTEBOOKS = {
     "00_start_here.ipynb": (0, 0),
     "A3_careless_vs_polite.ipynb": (1, 1),
@@ -44,6 +56,23 @@ NOTEBOOKS = {
     "C2_what_leaked.ipynb": (2, 1),
 }
 RUN_TIMEOUT = 180  # seconds for one notebook to run all its cells
+VEGALITE = "application/vnd.vegalite.v5+json"
+
+
+def _stored_charts(path: Path) -> list[str]:
+    """The description of every altair chart stored in a notebook's outputs, in order."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return [out["data"][VEGALITE].get("description", "") for c in cells for out in c.get("outputs", [])
+            if VEGALITE in out.get("data", {})]
+
+
+def _widget_lessons() -> set[str]:
+    return {p.name for p in (ROOT / "lessons").glob("*.ipynb")
+            if "application/vnd.jupyter.widget-view+json" in p.read_text(encoding="utf-8")}
+
+
+#: lessons whose stored charts are drawn from the stored outputs (the live ones draw theirs when run)
+STORED = sorted(p.name for p in (ROOT / "lessons").glob("*.ipynb") if _stored_charts(p) and p.name not in NOTEBOOKS)
 
 
 def _need_browser():
@@ -71,7 +100,7 @@ def lab(tmp_path_factory):
     _need_browser()
     data.fetch("teaching", progress=False)
     root = tmp_path_factory.mktemp("lab")
-    for name in NOTEBOOKS:  # copies: autosave must never touch the committed lessons
+    for name in [*NOTEBOOKS, *STORED]:  # copies: autosave must never touch the committed lessons
         shutil.copy(ROOT / "lessons" / name, root / name)
     # render every cell (JupyterLab 4 otherwise virtualises off-screen cells, which then have no charts to check)
     tracker = root / "settings" / "@jupyterlab" / "notebook-extension"
@@ -133,11 +162,15 @@ _STATE_JS = """() => {
 }"""
 
 
-def _run_all(page, base: str, token: str, name: str) -> dict:
+def _open(page, base: str, token: str, name: str) -> None:
     # a workspace of its own, so that JupyterLab does not reopen the notebooks of earlier tests beside it
     page.goto(f"{base}/lab/workspaces/{Path(name).stem}/tree/{name}?token={token}")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
                            "&& window.jupyterapp.shell.currentWidget.sessionContext", timeout=60_000)
+
+
+def _run_all(page, base: str, token: str, name: str) -> dict:
+    _open(page, base, token, name)
     page.wait_for_function("""() => { const s = window.jupyterapp.shell.currentWidget.sessionContext;
                            return s.session && s.session.kernel && s.session.kernel.status === 'idle'; }""",
                            timeout=60_000)
@@ -203,6 +236,45 @@ def test_notebook_in_a_real_browser(lab, browser, name):
         if charts:
             page.locator(".vega-embed").first.evaluate("e => e.scrollIntoView()")
             page.screenshot(path=str(ARTIFACTS / f"{Path(name).stem}-chart.png"))
+        assert outside == [], f"{name}: requests tried to leave the machine: {outside}"
+        assert console_errors == [], f"{name}: JavaScript errors: {console_errors}"
+    finally:
+        context.close()
+        _shutdown_kernels(base, token)
+
+
+def test_every_live_widget_lesson_is_run_live():
+    """Widgets need a live kernel: every lesson that stores a widget is in NOTEBOOKS, run live above."""
+    assert _widget_lessons() <= set(NOTEBOOKS), f"run these lessons live: {_widget_lessons() - set(NOTEBOOKS)}"
+    assert len(STORED) >= 5, STORED  # the stored-chart check below is not vacuous
+
+
+@pytest.mark.parametrize("name", STORED)
+def test_stored_charts_draw_in_a_real_browser(lab, browser, name):
+    base, token, _ = lab
+    descriptions = _stored_charts(ROOT / "lessons" / name)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    outside, console_errors = [], []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(
+        (base, "ws://127.0.0.1:", "data:", "blob:")) else None)
+    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: console_errors.append(f"uncaught: {exc}"))
+    try:
+        _open(page, base, token, name)
+        page.wait_for_function(
+            f"() => document.querySelectorAll('.vega-embed svg, .vega-embed canvas').length >= {len(descriptions)}",
+            timeout=60_000)
+        drawn = page.evaluate("""() => Array.from(document.querySelectorAll('.vega-embed'))
+            .map(e => e.querySelector('svg, canvas')).filter(Boolean)
+            .map(g => g.getAttribute('aria-label') || (g.closest('[aria-label]') || {getAttribute: () => ''})
+                 .getAttribute('aria-label') || '')""")
+        assert len(drawn) == len(descriptions), f"{name}: {len(drawn)} of {len(descriptions)} stored charts drew"
+        missing = [d for d in descriptions if d and not any(d in label for label in drawn)]
+        assert not missing, f"{name}: charts drawn without their description as accessible label: {missing}"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.locator(".vega-embed").first.evaluate("e => e.scrollIntoView()")
+        page.screenshot(path=str(ARTIFACTS / f"{Path(name).stem}-stored-chart.png"))
         assert outside == [], f"{name}: requests tried to leave the machine: {outside}"
         assert console_errors == [], f"{name}: JavaScript errors: {console_errors}"
     finally:

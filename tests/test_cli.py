@@ -255,7 +255,10 @@ def test_install_applies_the_jupyterlab_settings_to_a_prefix(tmp_path):
     existing = tmp_path / "share/jupyter/lab/settings/overrides.json"
     existing.parent.mkdir(parents=True)
     existing.write_text('{"@jupyterlab/apputils-extension:themes": {"theme": "JupyterLab Dark"}}')
-    overrides, server = course_py.apply_jupyter_settings(tmp_path)
+    kernels = tmp_path / "etc/ipython/ipython_kernel_config.json"
+    kernels.parent.mkdir(parents=True)
+    kernels.write_text('{"InteractiveShellApp": {"extensions": ["someones.own"], "exec_lines": ["x = 1"]}}')
+    overrides, server, kernel_config = course_py.apply_jupyter_settings(tmp_path)
     import json
 
     merged = json.loads(overrides.read_text())
@@ -263,6 +266,13 @@ def test_install_applies_the_jupyterlab_settings_to_a_prefix(tmp_path):
     assert merged["@jupyterlab/apputils-extension:notification"] == {"fetchNews": "false", "checkForUpdates": False}
     assert json.loads(server.read_text())["LabApp"]["news_url"] is None
     assert server == tmp_path / "etc/jupyter/jupyter_lab_config.json"
+    # every kernel of the environment loads the extension that draws charts offline; other entries kept
+    assert kernel_config == kernels
+    assert json.loads(kernels.read_text()) == {"InteractiveShellApp": {
+        "extensions": ["someones.own", "facecourse.kernel_defaults"], "exec_lines": ["x = 1"]}}
+    course_py.apply_jupyter_settings(tmp_path)  # again: nothing doubled
+    assert json.loads(kernels.read_text())["InteractiveShellApp"]["extensions"] == ["someones.own",
+                                                                                    "facecourse.kernel_defaults"]
 
 
 def _free_port() -> int:

@@ -109,6 +109,8 @@ def _sandbox_processes() -> list[str]:
             cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
+        if ".venv/bin/python" in cmd and sys.prefix not in cmd:
+            continue  # another clone's grader on a shared machine (same label for the same test)
         if any(m in environ for m in marks) or "sleep 1234567" in cmd:
             out.append(f"{d.name} {cmd}")
     return out
@@ -365,7 +367,9 @@ def test_the_wall_clock_kills_the_whole_sandbox_whatever_it_does_with_signals(ti
     t0 = time.monotonic()
     outcome = _grade(_notebook(RIGHT["q1"], stubborn), tiny_solutions, tmp_path, "stubborn",
                      cell_timeout=4.0, total_timeout=25.0)
-    assert time.monotonic() - t0 < 25 + 30
+    # the limits count the sandbox's own time: on a loaded machine, time it waited for a CPU while
+    # getting less than its core extends them (at most the backstop, 3 x the total + 120 s)
+    assert time.monotonic() - t0 < 3 * 25 + 120
     assert _sandbox_processes() == []
     assert all(r["points"] in (None, 0.0) or r["question"] == "q1" for r in outcome.rows)
 

@@ -23,6 +23,7 @@ Example::
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from ..paths import ROOT
@@ -31,6 +32,53 @@ SOURCES = ROOT / "sources"
 KINDS = ("lessons", "solutions")
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif")
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+VEGALITE_MIME = re.compile(r"application/vnd\.vegalite\.v\d+\+json")
+#: what makes an HTML output fetch code or data from the network: an address in a script, a link
+#: or a loader (altair's "html" renderer loads Vega from cdn.jsdelivr.net through requirejs)
+_NETWORK_HTML = re.compile(r"(?:https?:)?//[\w.-]+\.[a-z]{2,}/", re.I)
+
+
+def online_outputs(outputs: list[dict]) -> list[str]:
+    """What in one cell's outputs needs the network to draw: a sentence per problem, [] when none.
+
+    A chart must be a Vega-Lite spec (``application/vnd.vegalite.v5+json``, which JupyterLab draws
+    with the Vega it ships) with its data inline. The problems found are HTML outputs with a
+    ``<script>`` that loads something from an address (altair's default renderer pulls Vega from a
+    CDN: a blank chart offline), HTML that embeds Vega itself, and Vega-Lite specs whose data is
+    read from a URL.
+
+    >>> online_outputs([{"output_type": "display_data", "data": {"text/html": "<script src='https://cdn.jsdelivr.net/npm/vega@5'></script>"}}])
+    ['an HTML output loads a script from the network (a chart drawn through a CDN?): https://cdn.jsdelivr.net/npm/vega@5']
+    >>> online_outputs([{"output_type": "display_data", "data": {"application/vnd.vegalite.v5+json": {"data": {"values": []}}}}])
+    []
+    """
+    problems = []
+    for out in outputs:
+        data = out.get("data", {})
+        html = data.get("text/html", "")
+        html = "".join(html) if isinstance(html, list) else html
+        if "<script" in html.lower():
+            found = _NETWORK_HTML.search(html)
+            if found:
+                address = re.match(r"[^\s'\"<>?]*", html[found.start():]).group()
+                problems.append(f"an HTML output loads a script from the network (a chart drawn through a CDN?): "
+                                f"{address}")
+            elif re.search(r"vegaEmbed|vega-embed", html):
+                problems.append("an HTML output embeds Vega itself instead of sending the Vega-Lite spec "
+                                "(altair's 'mimetype' renderer does that)")
+        for mime, spec in data.items():
+            if VEGALITE_MIME.fullmatch(mime):
+                urls = sorted({m for m in re.findall(r'"url":\s*"([^"]+)"', json.dumps(spec))
+                               if re.match(r"(?:https?:)?//", m)})
+                if urls:
+                    problems.append(f"a chart reads its data from the network: {', '.join(urls)}")
+    return problems
+
+
+def online_cells(nb: dict) -> list[str]:
+    """:func:`online_outputs` for every code cell of a notebook, each sentence prefixed with the cell's number."""
+    return [f"cell {i}: {problem}" for i, cell in enumerate(nb.get("cells", []))
+            for problem in online_outputs(cell.get("outputs", []))]
 
 
 def sources(kind: str) -> list[Path]:
@@ -155,7 +203,13 @@ def execute(nb: dict, cwd: Path, timeout: int = 600, path: Path | None = None) -
     env = {**os.environ, **({"JPY_SESSION_NAME": str(path)} if path is not None else {})}
     NotebookClient(node, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(cwd)}}).execute(env=env)
-    return normalise(strip_image_outputs(json.loads(nbformat.writes(node))), keep_outputs=True)
+    done = normalise(strip_image_outputs(json.loads(nbformat.writes(node))), keep_outputs=True)
+    online = online_cells(done)
+    if online:
+        raise RuntimeError(f"{path or 'the notebook'} draws with the network, so students offline would see blank "
+                           f"output: {'; '.join(online)}. The course's kernels send charts as Vega-Lite specs "
+                           "(facecourse.kernel_defaults, installed by `python3 course.py install`).")
+    return done
 
 
 def build(source: Path, execute_changed: bool = True, force: bool = False) -> tuple[Path, str]:
@@ -208,6 +262,9 @@ def check(names: list[str] | None = None) -> list[str]:
                     continue
         else:
             same = target.read_text(encoding="utf-8") == dumps(nb)
+        for problem in online_cells(old):
+            problems.append(f"{target.relative_to(ROOT)} {problem}: rebuild it with `python3 course.py build "
+                            f"--force {source.stem}` in the course environment")
         if not same:
             problems.append(f"{target.relative_to(ROOT)} differs from {source.relative_to(ROOT)}: "
                             f"run `python3 course.py build {source.stem}`")

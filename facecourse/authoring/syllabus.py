@@ -3,7 +3,7 @@
 Every lesson and exercise notebook opens with a markdown cell holding its title (``# ...``),
 ``**Learning objectives.**``, ``**Prerequisites.**`` and ``**Estimated time.** N minutes``.
 File names say where a notebook belongs: ``00_*`` start, ``A*`` scraping ethics, ``B*`` face
-matching, ``C*`` the breach.
+matching, ``C*`` the breach, ``D*`` putting it together (the capstone).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ TRACKS = {
     "A": "Track A: scraping ethics",
     "B": "Track B: face matching with dlib",
     "C": "Track C: the breach",
+    "D": "Part D: putting it together",
 }
 TIME_RE = re.compile(r"\*\*Estimated time\.?\*\*\s*(?:about\s+)?(\d+)\s*min", re.IGNORECASE)
 REQUIRED = ("**Learning objectives", "**Prerequisites", "**Estimated time")

@@ -18,10 +18,6 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-# Emit the Vega-Lite spec itself (as facecourse.charts does): rendered offline, compared by nbval.
-alt.renderers.enable("mimetype")
-
-
 def _described(chart: alt.Chart, description: str) -> alt.Chart:
     return chart.properties(description=description)
 
@@ -74,32 +70,43 @@ _EVENT_KINDS = {
 }
 
 
-def fines_chart(fines: pd.DataFrame, title: str = "Fines decided by data-protection regulators") -> alt.Chart:
-    """Horizontal bars, one per fine decision (kind ``"fine"``), in the decision's own currency (not converted).
+def fines_chart(fines: pd.DataFrame, title: str = "Fines decided by data-protection regulators, in euros") -> alt.Chart:
+    """Horizontal bars, one per fine decision (kind ``"fine"``), all in euros on one axis.
 
-    Each bar is labelled with the country, the year and who was fined (not always Clearview: Sweden
-    fined its own police authority). Decisions that are not final keep their ``flag`` in the tooltip.
+    Amounts in pounds and kronor are converted at the ECB's euro reference rate of the decision date
+    (``amount_eur`` from ``facts.fines()``), so bar lengths compare like with like; the colour and the
+    tooltip keep the currency and amount of the decision itself, and the rate used. Each bar is
+    labelled with the country, the year and who was fined (not always Clearview: Sweden fined its own
+    police authority). Decisions that are not final keep their ``flag`` in the tooltip.
     Parameters: ``fines`` from ``facts.fines()``; ``title``. Returns an ``altair.Chart`` (``mark_bar``).
 
-    >>> len(fines_chart(facts.fines()).to_dict()["encoding"]["tooltip"]) > 3
-    True
+    >>> fines_chart(facts.fines()).to_dict()["encoding"]["x"]["field"]
+    'eur_millions'
     """
     df = fines[fines["kind"] == "fine"].copy()
     df["label"] = df["country"] + " (" + df["date"].str[:4] + "), fined: " + df["fined"]
-    df["millions"] = df["amount"] / 1e6
+    df["eur_millions"] = df["amount_eur"] / 1e6
     chart = alt.Chart(df).mark_bar().encode(
-        x=alt.X("millions:Q", title="amount (millions, in the currency of the decision)"),
+        x=alt.X("eur_millions:Q", title="amount (EUR millions, at the ECB rate of the decision date)"),
         y=alt.Y("label:N", title=None, sort="-x"),
-        color=alt.Color("currency:N", title="currency"),
-        tooltip=["country:N", "date:N", "fined:N", alt.Tooltip("amount:Q", format=",.0f"), "currency:N", "flag:N",
+        color=alt.Color("currency:N", title="currency of the decision"),
+        tooltip=["country:N", "date:N", "fined:N", alt.Tooltip("amount:Q", format=",.0f", title="amount decided"),
+                 alt.Tooltip("currency:N", title="currency decided"),
+                 alt.Tooltip("eur_rate:Q", format=",.5g", title="units per euro (ECB, that day)"),
+                 alt.Tooltip("amount_eur:Q", format=",.0f", title="in euros"), "flag:N",
                  alt.Tooltip("source_name:N", title="source")],
     ).properties(title=title, width=460, height=24 * len(df))
-    top = df.loc[df["amount"].idxmax()] if len(df) else None
+    top = df.loc[df["amount_eur"].idxmax()] if len(df) else None
     others = df.loc[df["fined"] != "Clearview AI", ["country", "fined"]].drop_duplicates()
-    text = (f"{title}. One bar per decision; bar length is the amount in millions of the decision's currency "
-            f"({', '.join(sorted(df['currency'].unique()))}: not converted).")
+    converted = df[df["currency"] != "EUR"]
+    text = (f"{title}. One bar per decision; bar length is the amount in millions of euros, amounts in "
+            f"{' and '.join(sorted(converted['currency'].unique())) or 'other currencies'} converted at the European "
+            "Central Bank's reference rate of the decision date; the colour is the currency of the decision.")
     if top is not None:
         text += f" The largest is the {top['country']} {top['currency']} {top['amount'] / 1e6:g}m fine."
+    for row in converted.itertuples():
+        text += (f" {row.country}'s {row.currency} {row.amount / 1e6:.3g}m is EUR {row.amount_eur / 1e6:.2f}m "
+                 f"({row.eur_rate:g} {row.currency} per euro on {row.date}).")
     for row in others.itertuples():
         text += f" The fine in {row.country} was imposed on the {row.fined}, not on Clearview."
     return _described(chart, text)

@@ -1,9 +1,14 @@
 """The sourced facts of Track C: a timeline of events and a table of published figures.
 
-Both live in ``datasets/facts/`` as CSV, one row per fact, each with the outlet that was read,
-the headline and the URL. Headlines and notes are the course's own words; figures are as
-published. Known doubts stay visible in a ``flag`` column (company claims, derived numbers,
-decisions that are not final) instead of being dropped or silently "fixed".
+Both live in ``datasets/facts/`` as CSV, one row per fact, each with its source: the **primary**
+source first (``source_name``, ``source_title``, ``source_url``: the original article, the
+regulator's decision, the court's text, the law), and, where the course read a repost, summary or
+quotation instead of or besides it, that **secondary** source (``secondary_name``,
+``secondary_url``). Headlines and notes are the course's own words; figures are as published.
+Known doubts stay visible in a ``flag`` column (company claims, derived numbers, decisions that are
+not final, a primary source that could not be read) instead of being dropped or silently "fixed".
+Beside them: ``legal_map.csv`` (the laws), ``exchange_rates.csv`` (the ECB reference rates that
+put fines in one currency) and ``wrongful_arrests.csv`` (people arrested after a false face match).
 """
 
 from __future__ import annotations
@@ -15,17 +20,17 @@ from ..data import MissingDataError
 from ..paths import FACTS_DIR
 
 FACTS = FACTS_DIR  # datasets/facts (facecourse.paths); tests point it elsewhere
+SOURCE_COLUMNS = ["source_name", "source_title", "source_url", "secondary_name", "secondary_url"]
 TIMELINE_COLUMNS = ["date", "event_type", "jurisdiction", "actor", "headline", "figure", "figure_unit", "flag",
-                    "source_name", "source_title", "source_url"]
-FIGURE_COLUMNS = ["metric", "category", "value", "unit", "as_of", "scope", "note", "source_name",
-                  "source_title", "source_url"]
+                    *SOURCE_COLUMNS]
+FIGURE_COLUMNS = ["metric", "category", "value", "unit", "as_of", "scope", "note", *SOURCE_COLUMNS]
 MONEY_UNITS = ("USD", "EUR", "GBP", "SEK")
 REGULATOR_TYPES = ("regulator",)
 JURISDICTIONS = {
     "US": "United States", "US-IL": "Illinois (US)", "US-NJ": "New Jersey (US)", "US-VT": "Vermont (US)",
     "US-NY": "New York (US)", "US-CA": "California (US)", "CA": "Canada", "GB": "United Kingdom",
     "AU": "Australia", "IT": "Italy", "GR": "Greece", "FR": "France", "NL": "Netherlands", "AT": "Austria",
-    "SE": "Sweden", "DE-HH": "Hamburg (Germany)", "UA": "Ukraine", "INT": "International",
+    "SE": "Sweden", "DE-HH": "Hamburg (Germany)", "UA": "Ukraine", "INT": "International", "EU": "European Union",
 }
 
 
@@ -106,21 +111,42 @@ def figure(metric: str, category: str | None = None) -> float:
     return float(rows["value"].iloc[0])
 
 
+def exchange_rates() -> pd.DataFrame:
+    """The ECB's euro reference rates the course uses, one row per date and currency (``datasets/facts/exchange_rates.csv``).
+
+    Columns: ``date, currency, per_eur`` (units of the currency one euro bought that day), ``source_name,
+    source_title, source_url, note``.
+
+    >>> float(exchange_rates().set_index(["date", "currency"]).loc[("2021-02-10", "SEK"), "per_eur"])
+    10.08
+    """
+    df = _read("exchange_rates.csv", ["date", "currency", "per_eur", "source_name", "source_title", "source_url",
+                                      "note"])
+    df["per_eur"] = pd.to_numeric(df["per_eur"], errors="raise")
+    return df
+
+
 def fines() -> pd.DataFrame:
-    """Money penalties decided by regulators, one row per decision, in the currency of the decision.
+    """Money penalties decided by regulators, one row per decision, in the currency of the decision and in euros.
 
     Provisional amounts and periodic penalties are kept but marked, so a chart can leave them out
-    or show them differently; amounts are not converted between currencies.
+    or show them differently. ``amount`` is in the decision's own ``currency``; ``amount_eur`` is the
+    same amount converted at the ECB's euro reference rate of the decision date (``eur_rate``: units
+    of the currency per euro, 1 for euros; :func:`exchange_rates`), so that amounts in pounds and
+    kronor can be compared with amounts in euros.
 
-    Columns: ``date, when, jurisdiction, country, fined, kind, amount, currency, flag, headline,
-    source_name, source_url``. ``kind`` is ``"fine"``, ``"provisional"``, ``"daily penalty"``,
-    ``"maximum extra penalties"`` or ``"liquidated penalty"`` (a periodic penalty made payable: an
-    order to pay, not a record that anything was paid); ``fined`` says who was fined (not always
-    Clearview); ``flag`` keeps doubts such as "not final" or "not shown to be paid".
+    Columns: ``date, when, jurisdiction, country, fined, kind, amount, currency, eur_rate, amount_eur,
+    flag, headline, source_name, source_url``. ``kind`` is ``"fine"``, ``"provisional"``,
+    ``"daily penalty"``, ``"maximum extra penalties"`` or ``"liquidated penalty"`` (a periodic penalty
+    made payable: an order to pay, not a record that anything was paid); ``fined`` says who was fined
+    (not always Clearview); ``flag`` keeps doubts such as "not final" or "not shown to be paid".
+    Raises MissingDataError when a decision in another currency has no ECB rate for its date.
 
     >>> f = fines()
     >>> float(f.loc[(f["kind"] == "fine") & (f["currency"] == "EUR"), "amount"].max())
     30500000.0
+    >>> round(float(f.loc[f["country"] == "Sweden", "amount_eur"].item()))
+    248016
     """
     df = timeline()
     money = df[df["figure"].notna() & df["figure_unit"].str.split().str[0].isin(MONEY_UNITS)
@@ -134,8 +160,17 @@ def fines() -> pd.DataFrame:
     money["country"] = money["jurisdiction"].map(jurisdiction_name)
     money["fined"] = "Clearview AI"
     money.loc[money["headline"].str.contains("Police Authority"), "fined"] = "Swedish Police Authority"
-    cols = ["date", "when", "jurisdiction", "country", "fined", "kind", "figure", "currency", "flag", "headline",
-            "source_name", "source_url"]
+    rates = exchange_rates().set_index(["date", "currency"])["per_eur"]
+    money["eur_rate"] = [1.0 if cur == "EUR" else rates.get((day, cur), float("nan"))
+                         for day, cur in zip(money["date"], money["currency"])]
+    unrated = money[money["eur_rate"].isna()]
+    if not unrated.empty:
+        raise MissingDataError("datasets/facts/exchange_rates.csv has no ECB reference rate for "
+                               + ", ".join(f"{c} on {d}" for d, c in zip(unrated["date"], unrated["currency"]))
+                               + ": add the rate of the decision date with its source.")
+    money["amount_eur"] = money["figure"] / money["eur_rate"]
+    cols = ["date", "when", "jurisdiction", "country", "fined", "kind", "figure", "currency", "eur_rate", "amount_eur",
+            "flag", "headline", "source_name", "source_url"]
     return money[cols].rename(columns={"figure": "amount"}).reset_index(drop=True)
 
 
@@ -160,14 +195,14 @@ def database_size() -> pd.DataFrame:
 
 
 LEGAL_COLUMNS = ["instrument", "jurisdiction", "kind", "what_it_says", "why_it_matters_for_scraping", "source_name",
-                 "source_url", "as_of"]
+                 "source_url", "as_of", "secondary_name", "secondary_url"]
 
 
 def legal_map() -> pd.DataFrame:
     """The laws and rulings that bear on scraping faces (Track A), one row each, with a primary source.
 
     Columns: ``instrument, jurisdiction, kind, what_it_says, why_it_matters_for_scraping, source_name,
-    source_url, as_of``. ``as_of`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) is the newest development a
+    source_url, as_of, secondary_name, secondary_url``. ``as_of`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) is the newest development a
     row describes: laws are amended and rulings appealed, so a row says nothing about later changes.
     Raises MissingDataError if the file is missing or truncated.
 
@@ -175,3 +210,25 @@ def legal_map() -> pd.DataFrame:
     '2024-08'
     """
     return _read("legal_map.csv", LEGAL_COLUMNS)
+
+
+ARREST_COLUMNS = ["person", "arrested", "place", "agency", "system", "what_happened", "held", "outcome", "flag",
+                  *SOURCE_COLUMNS]
+
+
+def wrongful_arrests() -> pd.DataFrame:
+    """Documented arrests of innocent people after a face recognition match (``datasets/facts/wrongful_arrests.csv``).
+
+    One row per person, oldest arrest first. Columns: ``person, arrested`` (``YYYY-MM`` or
+    ``YYYY-MM-DD``), ``place, agency, system`` (the face recognition system, as far as the sources
+    establish it: often they do not), ``what_happened, held`` (how long they were detained),
+    ``outcome, flag`` and the sources, plus ``when`` (a timestamp). Every case here was a lead
+    treated as an identification.
+
+    >>> arrests = wrongful_arrests()
+    >>> arrests["person"].iloc[0], bool(arrests["when"].is_monotonic_increasing)
+    ('Nijeer Parks', True)
+    """
+    df = _read("wrongful_arrests.csv", ARREST_COLUMNS)
+    df["when"] = pd.to_datetime(df["arrested"], format="ISO8601")
+    return df.sort_values("when", kind="stable").reset_index(drop=True)

@@ -19,7 +19,7 @@ import signal
 import stat
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from ..authoring.exercises import (AUTOGRADERS, EXERCISES, SOLUTIONS, ExerciseError, Question,  # noqa: F401
@@ -33,7 +33,7 @@ from .run import Outcome, _grade_one, autograder_for, questions_for, require_san
 GradingError = ExerciseError
 
 TMP_PREFIX = ".facecourse-tmp-"
-COLUMNS = ["student", "assignment", "question", "points", "max", "status", "file"]
+COLUMNS = ["student", "assignment", "question", "points", "max", "status", "file", "flag"]
 
 
 def _remove_tree(path: Path) -> None:
@@ -144,7 +144,8 @@ def _checked_rows(sub: Submission, outcome, qs: list[Question]) -> list[dict]:
 
 def grade_folder(folder: str | Path, out: str | Path, assignment: str | None = None, workers: int | None = None,
                  cell_timeout: float = 60.0, total_timeout: float = 900.0, sandbox: bool = True,
-                 solutions: str | Path | None = None, test_timeout: float | None = None) -> "pd.DataFrame":
+                 solutions: str | Path | None = None, test_timeout: float | None = None,
+                 scheduler: str | None = None) -> "pd.DataFrame":
     """Grade every submission in ``folder``; write ``out/gradebook.csv``, feedback and manual sheets.
 
     Parameters: ``folder`` the submissions (one sub-folder per student, ``<student>__<x>.ipynb`` or
@@ -152,9 +153,12 @@ def grade_folder(folder: str | Path, out: str | Path, assignment: str | None = N
     one; ``workers`` submissions graded at once (default: all cores); ``cell_timeout``,
     ``total_timeout`` and ``test_timeout`` seconds (see :func:`.run._grade_one`); ``sandbox`` run each
     kernel in bubblewrap (False: students' code runs with your rights); ``solutions`` the
-    instructor's private solutions folder (default: the repository's, whose hidden tests are public).
+    instructor's private solutions folder (default: the repository's, whose hidden tests are public);
+    ``scheduler`` a dask.distributed scheduler address (``tcp://HOST:8786``): each submission's notebook
+    runs on one of its workers (:mod:`facecourse.classroom.cluster`; ``workers`` then defaults to the
+    cluster's threads), everything else here, so the outputs are those of a local run.
     Returns the gradebook as a DataFrame (one row per student, assignment and question, and one per
-    file that was not graded, with its status). Raises ``GradingError`` for a missing folder, an
+    file that was not graded, with its status; ``flag`` warns about a name that may impersonate another). Raises ``GradingError`` for a missing folder, an
     unknown assignment, an output folder inside the submissions, or a sandbox that cannot start.
 
     Example: ``grade_folder("submissions", "grades", assignment="00_warmup", solutions="~/private/solutions")``.
@@ -172,7 +176,12 @@ def grade_folder(folder: str | Path, out: str | Path, assignment: str | None = N
     known = {p.stem for p in (sol_dir.glob("*.ipynb") if sol_dir else solution_notebooks())}
     if assignment is not None and assignment not in known:
         raise GradingError(f"no assignment called {assignment!r}" + (f" in {sol_dir}" if sol_dir else ""))
-    require_sandbox(sandbox)
+    if scheduler is None:
+        require_sandbox(sandbox)
+        remote = None
+    else:  # the workers check their own sandboxes; nothing runs students' code here
+        from ..classroom.cluster import Cluster
+        remote = Cluster(scheduler, sandbox)
     out.mkdir(parents=True, exist_ok=True)
     qs_cache: dict[str, list[Question]] = {}
 
@@ -181,7 +190,7 @@ def grade_folder(folder: str | Path, out: str | Path, assignment: str | None = N
             qs_cache[a] = questions_for(a, sol_dir)
         return qs_cache[a]
 
-    with _temp_folder(out) as tmp:
+    with _temp_folder(out) as tmp, remote or nullcontext():
         subs = collect_submissions(folder, tmp / "collected", assignment, questions_of=qs_of, known=known)
         gradable = [s for s in subs if s.status is None]
         for a in sorted({s.assignment for s in gradable}):
@@ -192,7 +201,7 @@ def grade_folder(folder: str | Path, out: str | Path, assignment: str | None = N
             root.mkdir(parents=True)
             try:
                 return _grade_one(sub, root, [], cell_timeout, total_timeout, sandbox=sandbox, solutions=sol_dir,
-                                  test_timeout=test_timeout)
+                                  test_timeout=test_timeout, run=remote and remote.run)
             except Exception as exc:  # noqa: BLE001 - one submission never stops the class
                 failed = Outcome(sub)
                 why = f"grader error: {type(exc).__name__}: {exc}"[:300]
@@ -200,7 +209,7 @@ def grade_folder(folder: str | Path, out: str | Path, assignment: str | None = N
                 return failed
 
         earlier = set(_children())  # processes the caller had already started are never touched
-        pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1)
+        pool = ThreadPoolExecutor(max_workers=workers or (remote.slots if remote else os.cpu_count()) or 1)
         finished, futures = False, []
         try:
             for s in gradable:
@@ -210,6 +219,8 @@ def grade_folder(folder: str | Path, out: str | Path, assignment: str | None = N
         finally:
             if not finished:  # interrupted: end the running submissions before removing their folders
                 pool.shutdown(wait=False, cancel_futures=True)
+                if remote:
+                    remote.stop()  # cancel the submissions on the cluster: their threads return at once
                 # a worker may be just starting a submission's process: keep ending new children
                 # until every worker has returned (otherwise the grader would wait for that submission)
                 while not all(f.done() for f in futures):
@@ -229,6 +240,9 @@ def grade_folder(folder: str | Path, out: str | Path, assignment: str | None = N
                 rows.append({"student": s.student, "assignment": s.assignment if s.assignment in known else "",
                              "question": "", "points": None, "max": None, "status": s.status, "file": s.file})
         merge_manual(out, answers, {a: qs_of(a) for a, _ in answers}, rows)
+        flags = {s.student: s.flag for s in subs if s.flag}  # possible impersonation, on every row of the name
+        for r in rows:
+            r["flag"] = flags.get(r["student"], "")
         book = pd.DataFrame(rows, columns=COLUMNS)
         book = book.sort_values(["student", "assignment", "question", "file"], kind="stable").reset_index(drop=True)
         write_gradebook(out, book)

@@ -44,12 +44,24 @@ MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024  # one notebook (plots included) is a few 
 MAX_ZIP_BYTES = 200 * 1024 * 1024  # the zip file itself
 MAX_ZIP_MEMBERS = 500
 MAX_ZIP_TOTAL = 200 * 1024 * 1024  # everything a zip may expand to (declared and actually read)
+MAX_ZIP_DIRECTORY = 1024 * 1024  # bytes of a zip's central directory (500 members with long names fit)
+MAX_JSON_ITEMS = 2_000_000  # JSON values in one notebook (outputs included): json.loads then holds ~200 MB at most
+MAX_ANSWER_CHARS = 100_000  # characters of one written answer copied into the manual-scoring sheets
 MAX_DEPTH = 8  # folder nesting inside the submissions folder
 PLACEHOLDER = "_Type your answer here, replacing this text._"
 END_QUESTION = "<!-- END QUESTION -->"
 
-# characters refused in a student name: C0/C1 controls, line and paragraph separators, bidi overrides
-_BAD_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# characters shown as escapes wherever a name or a status is written: C0/C1 controls, and (checked
+# with unicodedata) format characters (zero-width spaces, bidi marks and overrides, soft hyphens),
+# line/paragraph separators, spaces other than " ", private-use, unassigned and undecodable bytes
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_HIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"}
+
+
+def _hidden(ch: str) -> bool:
+    if ch.isascii():
+        return ch < " " or ch == "\x7f"
+    return unicodedata.category(ch) in _HIDDEN_CATEGORIES
 
 
 @dataclass
@@ -62,6 +74,8 @@ class Submission:
     mtime: float = 0.0
     key: str = ""  # unique among the submissions of one run; safe as a file name
     manual_answers: dict[str, str] = field(default_factory=dict)
+    flag: str = ""  # a warning about the student's name (possible impersonation), for the gradebook
+    raw_student: str = ""  # the name exactly as found (``student`` is how it is shown)
 
 
 class Malformed(ValueError):
@@ -69,15 +83,23 @@ class Malformed(ValueError):
 
 
 def visible(text: str) -> str:
-    """``text`` with every control character shown as an escape (``ann\\nsmith``): one safe line."""
-    return _BAD_NAME.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text.replace("\\", "\\\\")) \
-        if _BAD_NAME.search(text) else text
+    """``text`` with every control or invisible character shown as an escape (``ann\\nsmith``,
+    ``ann\\u200bsmith``): one safe line, whose look says what it holds."""
+    if text.isascii() and not _CONTROL.search(text):
+        return text
+    if not any(_hidden(c) for c in text):
+        return text
+    return "".join(c.encode("unicode_escape", "backslashreplace").decode("ascii") if _hidden(c) else c
+                   for c in text.replace("\\", "\\\\"))
 
 
 def slug(text: str, limit: int = 40) -> str:
-    """A file-name-safe form of ``text`` (letters, digits, ``_`` and ``-``); never empty."""
+    """A file-name-safe form of ``text`` (letters, digits, ``_`` and ``-``), at most ``limit`` bytes
+    in UTF-8 (file names are limited in bytes: 255 on Linux); never empty."""
     s = re.sub(r"[^\w-]+", "_", unicodedata.normalize("NFC", text)).strip("_").lstrip("-")[:limit]
-    return s or "_"  # never starts with "-" (an option to shell tools) or "." (hidden)
+    while len(s.encode("utf-8", "surrogateescape")) > limit:
+        s = s[:-1]
+    return s.rstrip("_") or "_"  # never starts with "-" (an option to shell tools) or "." (hidden)
 
 
 def short_hash(text: str) -> str:
@@ -91,11 +113,66 @@ def _student_of(rel: Path) -> str:
 
 
 def _student_problem(student: str) -> str | None:
-    if _BAD_NAME.search(student):
-        return "student name contains control characters (newline, tab, escape...): not graded; rename the file"
-    if not student.strip():
+    if not student.strip() or not any(not _hidden(c) for c in student):
         return "no student name (name files <student>__<anything>.ipynb or use one folder per student)"
     return None
+
+
+# Cyrillic and Greek letters (after casefold) that look like a Latin letter, upper or lower case
+# (a subset of Unicode's confusables.txt: the letters of those scripts an impostor can use)
+_LOOKALIKE = str.maketrans({pair[0]: pair[1] for pair in (
+    "аa вb еe іi јj кk мm нh оo рp сc тt уy хx ѕs һh ԁd ԛq ԝw ӏl үy "
+    "αa βb εe ζz ηh ιi κk μm νv οo ρp τt υu χx ϲc").split()})
+
+
+def _script(ch: str) -> str:
+    """The script of a letter, from its Unicode name (LATIN, CYRILLIC, GREEK, ...)."""
+    try:
+        name = unicodedata.name(ch)
+    except ValueError:
+        return "UNKNOWN"
+    return name.split()[0] if not name.startswith("MATHEMATICAL") else "MATHEMATICAL"
+
+
+def skeleton(name: str) -> str:
+    """What ``name`` looks like: invisible characters dropped, compatibility forms folded (``𝐀`` -> ``a``),
+    case ignored, and Cyrillic/Greek letters that look Latin read as Latin (``аlice`` -> ``alice``)."""
+    text = "".join(c for c in name if not _hidden(c) or c == " ")
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    return unicodedata.normalize("NFKC", text.translate(_LOOKALIKE)).strip()
+
+
+def name_flags(names) -> dict[str, str]:
+    """A warning for each student name that may impersonate another (empty when there is nothing to say).
+
+    Flagged: names with invisible or control characters (zero-width space, right-to-left mark...),
+    names that mix scripts (a Cyrillic ``о`` in a Latin name), names written with compatibility
+    letters (``𝐀``), and names that look the same as another name of the class (:func:`skeleton`).
+    Example: ``name_flags(["alice", "аlice"])["аlice"]`` says it mixes Latin and Cyrillic letters
+    and looks like ``alice``.
+    """
+    names = sorted(set(names))
+    by_look: dict[str, list[str]] = {}
+    for n in names:
+        by_look.setdefault(skeleton(n), []).append(n)
+    out = {}
+    for n in names:
+        why = []
+        hidden = sorted({c for c in n if _hidden(c) and c != " "})
+        if hidden:
+            why.append("contains invisible or control characters (" + ", ".join(
+                f"U+{ord(c):04X} {unicodedata.name(c, 'control character').lower()}" for c in hidden[:3]) + ")")
+        scripts = sorted({_script(c) for c in n if c.isalpha()})
+        if len(scripts) > 1:
+            why.append("mixes " + " and ".join(s.title() for s in scripts) + " letters")
+        elif scripts == ["MATHEMATICAL"] or unicodedata.normalize("NFC", n) != unicodedata.normalize("NFKC", n):
+            why.append("is written with compatibility letters (such as mathematical bold or full-width)")
+        twins = [visible(o) for o in by_look[skeleton(n)] if o != n]
+        if twins:
+            why.append("looks like " + ", ".join(repr(t) for t in twins[:3]))
+        if why:
+            out[n] = "possible impersonation: the name " + "; ".join(why)
+    return out
 
 
 def _read_capped(fd: int, limit: int) -> bytes:
@@ -108,6 +185,24 @@ def _read_capped(fd: int, limit: int) -> bytes:
         total += len(chunk)
         if total > limit:
             raise Malformed(f"file larger than {limit // (1024 * 1024)} MB: refused")
+
+
+def _open_file(path: Path, limit: int):
+    """A regular file of at most ``limit`` bytes opened for reading (binary), no symbolic link followed."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise Malformed(f"unreadable file ({exc.strerror})") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Malformed("not a regular file: ignored")
+        if st.st_size > limit:
+            raise Malformed(f"file larger than {limit // (1024 * 1024)} MB: refused")
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
 
 
 def _read_file(path: Path, limit: int) -> bytes:
@@ -131,20 +226,42 @@ def _text(src) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
+def load_json(data: bytes):
+    """``json.loads`` of a submitted file, bounded: at most ``MAX_NOTEBOOK_BYTES`` bytes and
+    ``MAX_JSON_ITEMS`` values (counted from its commas and brackets before parsing), so that the
+    grader's memory stays within a few hundred MB whatever the file holds. Raises :class:`Malformed`.
+    """
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise Malformed(f"file larger than {MAX_NOTEBOOK_BYTES // (1024 * 1024)} MB: refused")
+    items = data.count(b",") + data.count(b"[") + data.count(b"{")
+    if items > MAX_JSON_ITEMS:
+        raise Malformed(f"malformed notebook: more than {MAX_JSON_ITEMS:,} JSON values (a notebook holds far fewer)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Malformed("unreadable notebook (not UTF-8 text)") from None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise Malformed("unreadable notebook (not valid JSON)") from None
+
+
+def code_cells(data: bytes) -> list[str]:
+    """The source of every code cell of a notebook file, read with :func:`load_json`'s bounds."""
+    nb = load_json(data)
+    cells = nb.get("cells", []) if isinstance(nb, dict) else []
+    return [_text(c.get("source", "")) for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"
+            and isinstance(_text(c.get("source", "")), str)]
+
+
 def parse_notebook(data: bytes) -> tuple[dict, str | None]:
     """Check that ``data`` is a notebook the grader can run; return it and its assignment name.
 
     Raises :class:`Malformed` with a one-line reason (the gradebook status) otherwise.
     Example: ``parse_notebook(b"[]")`` raises ``Malformed("malformed notebook: ... a JSON list ...")``.
     """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Malformed("unreadable notebook (not UTF-8 text)") from None
-    try:
-        nb = json.loads(text)
-    except (ValueError, RecursionError):
-        raise Malformed("unreadable notebook (not valid JSON)") from None
+    nb = load_json(data)
+    text = data.decode("utf-8-sig")
     kinds = {dict: "a JSON object", list: "a JSON list", str: "a JSON string", int: "a number",
              float: "a number", bool: "true/false", type(None): "null"}
     if not isinstance(nb, dict):
@@ -211,10 +328,43 @@ def written_answers(nb: dict, manual: list[Question]) -> dict[str, str]:
     for k, q in enumerate(manual):
         block = blocks[k] if k < len(blocks) else []
         text = "\n\n".join(b for b in block if b and b != PLACEHOLDER).strip()
+        if len(text) > MAX_ANSWER_CHARS:
+            text = text[:MAX_ANSWER_CHARS] + f"\n\n(answer cut here: longer than {MAX_ANSWER_CHARS:,} characters)"
         if k >= len(blocks):
             text = "(answer not found: the notebook's question markers were removed)"
         answers[q.name] = text or "(no answer)"
     return answers
+
+
+def zip_directory(zip_file) -> tuple[int, int]:
+    """(members, bytes of the central directory) of a zip, read from its end-of-directory record only.
+
+    ``zip_file``: the zip's bytes or a binary file open for reading. The record is found as
+    ``zipfile`` finds it (the last record signature within the file's last 64 KiB), zip64 included,
+    so a zip can be refused before ``zipfile`` reads (and allocates for) its member list.
+    Raises :class:`Malformed` if there is no such record.
+    """
+    import struct
+
+    fh = io.BytesIO(zip_file) if isinstance(zip_file, (bytes, bytearray)) else zip_file
+    size = fh.seek(0, os.SEEK_END)
+    fh.seek(max(0, size - (22 + 65535)))
+    tail = fh.read()
+    at = len(tail) - 22 if tail[-22:-18] == b"PK\x05\x06" else tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        raise Malformed("not a readable zip file")
+    _, _, _, _, count, cd_size, _, _ = struct.unpack("<4sHHHHIIH", tail[at:at + 22])
+    start = size - len(tail) + at
+    fh.seek(max(0, start - 20))
+    locator = fh.read(20) if start >= 20 else b""
+    if locator[:4] == b"PK\x06\x07":  # zip64: the real numbers are in the zip64 record
+        fh.seek(struct.unpack("<Q", locator[8:16])[0])
+        record = fh.read(56)
+        if record[:4] != b"PK\x06\x06" or len(record) < 56:
+            raise Malformed("not a readable zip file")
+        count, cd_size = struct.unpack("<QQ", record[32:48])
+    fh.seek(0)
+    return count, cd_size
 
 
 class _Collector:
@@ -229,7 +379,8 @@ class _Collector:
 
     def add(self, student: str, label: str, status: str | None = None, mtime: float = 0.0) -> Submission:
         problem = _student_problem(student)
-        sub = Submission(visible(student), visible(label), status=problem or status, mtime=mtime)
+        sub = Submission(visible(student), visible(label), status=problem or status, mtime=mtime,
+                         raw_student=student)
         sub.key = f"{len(self.subs):04d}-{slug(student, 24)}-{short_hash(student + chr(0) + label)}"
         self.subs.append(sub)
         return sub
@@ -279,8 +430,24 @@ class _Collector:
         if owner.status is not None:
             return
         try:
-            data = _read_file(path, MAX_ZIP_BYTES)
-            zf = zipfile.ZipFile(io.BytesIO(data))
+            fh = _open_file(path, MAX_ZIP_BYTES)  # read where needed, never loaded whole
+        except Malformed as exc:
+            owner.status = str(exc)
+            return
+        with fh:
+            self._zip(fh, owner, rel, student, mtime)
+
+    def _zip(self, fh, owner: Submission, rel: Path, student: str, mtime: float) -> None:
+        try:
+            members, directory = zip_directory(fh)
+            if members > MAX_ZIP_MEMBERS:
+                owner.status = f"zip refused: {members} members, more than {MAX_ZIP_MEMBERS}"
+                return
+            if directory > MAX_ZIP_DIRECTORY:
+                owner.status = (f"zip refused: its list of members takes {directory / 2 ** 20:.1f} MB, more than "
+                                f"{MAX_ZIP_DIRECTORY // 2 ** 20} MB")
+                return
+            zf = zipfile.ZipFile(fh)
             infos = zf.infolist()
         except Malformed as exc:
             owner.status = str(exc)
@@ -374,6 +541,16 @@ def collect_submissions(folder: Path, staging: Path, assignment: str | None = No
         known = {s.stem for s in solution_notebooks()}
     col = _Collector(Path(folder), Path(staging), assignment, questions_of, known)
     col.walk(Path(folder))
+    # every name is graded; look-alikes are flagged, and two names shown alike are told apart
+    flags = name_flags(s.raw_student for s in col.subs)
+    shown: dict[str, set[str]] = {}
+    for s in col.subs:
+        shown.setdefault(s.student, set()).add(s.raw_student)
+    for s in col.subs:
+        s.flag = flags.get(s.raw_student, "")
+        if len(shown[s.student]) > 1:
+            s.student = f"{s.student} [{short_hash(s.raw_student)}]"
+            s.flag = s.flag or "possible impersonation: the name is shown like another student's"
     groups: dict[tuple[str, str], list[Submission]] = {}
     for s in col.subs:
         if s.status is None and s.notebook is not None:
@@ -386,4 +563,5 @@ def collect_submissions(folder: Path, staging: Path, assignment: str | None = No
 
 
 __all__ = ["Submission", "Malformed", "collect_submissions", "parse_notebook", "written_answers", "slug",
-           "short_hash", "visible", "ExerciseError"]
+           "short_hash", "visible", "name_flags", "skeleton", "zip_directory", "load_json", "code_cells",
+           "ExerciseError"]

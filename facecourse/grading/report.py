@@ -51,7 +51,7 @@ def csv_uncell(value: str) -> str:
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".facecourse-", suffix=".tmp", dir=path.parent)  # short: any name fits
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
@@ -196,7 +196,11 @@ def write_feedback(out: Path, book, notes: dict[str, list[tuple[str, list]]]) ->
                     for note in fb:
                         lines += [""] + _note_lines(note)
             lines.append("")
-        write_atomic(folder / f"{files[student]}.md", "\n".join(lines))
+        try:
+            write_atomic(folder / f"{files[student]}.md", "\n".join(lines))
+        except OSError:  # a name this file system refuses: the student's hash alone always fits
+            files[student] = f"student-{short_hash(student)}"
+            write_atomic(folder / f"{files[student]}.md", "\n".join(lines))
     write_atomic(folder / "index.csv", csv_text(["student", "file"], [
         {"student": s, "file": f"{f}.md"} for s, f in sorted(files.items())]))
     return files
@@ -204,7 +208,8 @@ def write_feedback(out: Path, book, notes: dict[str, list[tuple[str, list]]]) ->
 
 def write_gradebook(out: Path, book) -> Path:
     """``out/gradebook.csv``, every cell neutralised, written atomically."""
-    cols = ["student", "assignment", "question", "points", "max", "status", "file"]
+    cols = [c for c in ["student", "assignment", "question", "points", "max", "status", "file", "flag"]
+            if c in book.columns]
     rows = [{c: (None if (isinstance(v, float) and v != v) else v) for c, v in zip(cols, rec)}
             for rec in book[cols].itertuples(index=False)]
     for r in rows:

@@ -167,12 +167,16 @@ def _status_of(pts: float, mx: float) -> str:
 
 def _grade_one(sub: Submission, work_root: Path | None = None, private: list[str] | None = None,
                cell_timeout: float = 60.0, total_timeout: float = 900.0, sandbox: bool = True,
-               solutions: str | Path | None = None, test_timeout: float | None = None) -> Outcome:
-    """Grade one collected submission; one row per question of its assignment."""
+               solutions: str | Path | None = None, test_timeout: float | None = None, run=None) -> Outcome:
+    """Grade one collected submission; one row per question of its assignment.
+
+    ``run`` replaces :func:`_run_worker` (same signature): the cluster's runner
+    (:class:`facecourse.classroom.cluster.Cluster`) grades the job on a worker, which checks its own sandbox.
+    """
     outcome = Outcome(sub)
     qs = questions_for(sub.assignment, solutions)
     status, results = None, {}
-    if sandbox and sandbox_problem():
+    if sandbox and run is None and sandbox_problem():
         status = "not graded: " + sandbox_problem()
     else:
         zip_bytes, reference = autograder_for(sub.assignment, solutions)
@@ -181,7 +185,7 @@ def _grade_one(sub: Submission, work_root: Path | None = None, private: list[str
                **reference, "cell_timeout": float(cell_timeout),
                "test_timeout": float(test_timeout or min(cell_timeout, 30.0)), "total_timeout": float(total_timeout),
                "sandbox": bool(sandbox), "label": label_of(sub), "limits": {"cpu_seconds": int(total_timeout) + 60}}
-        status, results = _run_worker(job, total_timeout)
+        status, results = (run or _run_worker)(job, total_timeout)
     scored = results.get("questions", {})
     auto = {q.name for q in qs if not q.manual}
     if status is None and set(scored) != auto:
@@ -199,7 +203,10 @@ def _grade_one(sub: Submission, work_root: Path | None = None, private: list[str
             pts = round(min(max(float(s["score"]), 0.0), q.points), 4)
             row.update(points=pts, status=_status_of(pts, q.points))
             if pts < q.points:
+                limit = str(s.get("time_limit") or "")
                 outcome.feedback.append(f"**{q.name}** ({pts:g}/{q.points:g}): " + (
+                    f"a test was stopped at its time limit ({limit.split(': ', 1)[-1][:200]}): make your code "
+                    "faster, or make sure it finishes for every input." if limit and s["public_passed"] else
                     "public tests passed; hidden tests failed, so check your answer in general, not only for the "
                     "shown case." if s["public_passed"] else "public tests failed:\n\n```\n"
                     + s["public_summary"].strip()[:1500].replace("```", "'''") + "\n```"))
@@ -223,10 +230,12 @@ def _run_worker(job: dict, total_timeout: float) -> tuple[str | None, dict]:
     except OSError as exc:
         return f"grader error: {exc}", {}
     try:
-        out, err = proc.communicate(json.dumps(job).encode(), timeout=total_timeout + 120)
+        # the worker keeps the submission's own time limit (which waits out time its sandbox spent
+        # waiting for a CPU); this is only the backstop for a worker that hangs
+        out, err = proc.communicate(json.dumps(job).encode(), timeout=3 * total_timeout + 120)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
-        return f"timed out: grading took more than {total_timeout:.0f} s", {}
+        return f"timed out: grading took more than {3 * total_timeout:.0f} s", {}
     finally:
         _kill_group(proc)
     lines = out.decode(errors="replace").strip().splitlines()

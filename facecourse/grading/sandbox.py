@@ -14,17 +14,29 @@ What the kernel sees and may do (``Sandbox.command`` builds the ``bwrap`` line):
   no ``build/`` (autograders), no ``tests/``, no submissions folder, no gradebook;
 * **writable**: only a private in-memory folder (tmpfs, ``work_size`` bytes) mounted where the
   exercises live (``ROOT/exercises``, so relative paths behave as in class) that holds only the
-  student's own notebook, and a small private ``/tmp``;
-* **limits** (``prlimit``): address space (memory), processes, file size, CPU seconds, open files;
-* **wall clock**: the grader (outside) kills ``bwrap``; ``--die-with-parent`` then kills the
+  student's own notebook, a small private ``/tmp`` and ``/dev/shm`` (``tmp_size`` each); the
+  sandbox's own root and ``/dev`` are remounted read-only (on the user-namespace path the sandbox's
+  user owns them);
+* **no namespaces, no mounts** inside: a seccomp filter (:func:`seccomp_filter`) refuses them on
+  both paths (``--disable-userns`` alone covers only the user-namespace path);
+* **bounded as a whole** where cgroups are available (:mod:`.cgroups`): memory (tmpfs included),
+  processes and CPU (``Limits.memory``, ``processes``, ``cpus``) for every process of the sandbox
+  together; and per process (``prlimit``): address space, processes per uid, file size, CPU
+  seconds, open files (the only bounds on the fallback);
+* **time**: the grader's limits count the sandbox's own time (:class:`Stopwatch`: its CPU time, or
+  time it chose to wait), never time it waited for a CPU a neighbour held;
+* **wall clock**: the grader (outside) kills ``bwrap`` and its cgroup; ``--die-with-parent`` then kills the
   sandbox's PID 1, and the kernel tears down every process of the PID namespace with it, whatever
   the code did with signals, sessions or double forks. The grading worker itself dies with the
   grader (``PR_SET_PDEATHSIG``), so killing the grader ends every sandbox too.
 
-Kernel messages use ZMQ's ``ipc`` transport: the sockets live in the sandbox's own tmpfs
-(``/run/kernel``) and the grader reaches them from outside through ``/proc/PID/root`` (TCP cannot
-cross the network namespace). Nothing on the host is writable by the kernel, so it cannot fill the
-disk or leave files behind.
+Kernel messages use ZMQ's ``ipc`` transport: the kernel makes its sockets in the sandbox's own
+tmpfs (``/run/kernel``); the grader opens them once, before any student code runs, as ``O_PATH``
+descriptors (walking the path from ``/proc/PID/root`` without following a link) and connects only
+through ``/proc/self/fd/N``; then it remounts that folder read-only inside the sandbox
+(:func:`seal_folder`). A kernel that later closes its sockets or puts links there changes nothing
+the grader connects to. Kernel messages are capped (``MAX_MESSAGE`` bytes, ``QUEUED`` per channel).
+Nothing on the host is writable by the kernel, so it cannot fill the disk or leave files behind.
 
 ``problem()`` says why a sandbox cannot start here (bwrap missing, namespaces refused) and what to
 install; the grader refuses to grade unconfined unless the instructor passes ``--no-sandbox``.
@@ -41,6 +53,7 @@ import queue
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -69,15 +82,21 @@ class SandboxUnavailable(RuntimeError):
 
 @dataclass
 class Limits:
-    """Resource limits of one sandboxed kernel (bytes, counts, seconds)."""
+    """Resource limits of one sandboxed kernel (bytes, counts, seconds).
 
-    memory: int = 3 * 1024 ** 3  # address space (RLIMIT_AS): dlib + numpy + pandas fit in 3 GiB of mappings
-    processes: int = 96  # RLIMIT_NPROC: threads count too (ZMQ, BLAS, the kernel's own)
+    ``memory``, ``processes`` and ``cpus`` bound the sandbox AS A WHOLE where cgroups are available
+    (:mod:`.cgroups`); ``memory`` and ``processes`` are also per-process/per-uid rlimits (the only
+    bound on the fallback).
+    """
+
+    memory: int = 3 * 1024 ** 3  # RAM of the whole sandbox, tmpfs included (cgroup); address space per process
+    processes: int = 96  # processes and threads of the whole sandbox (cgroup pids; RLIMIT_NPROC per uid)
+    cpus: float = 1.0  # cores the sandbox may use at once (cgroup CPU quota)
     file_size: int = 64 * 1024 ** 2  # RLIMIT_FSIZE: largest file the kernel may write
     open_files: int = 512
     cpu_seconds: int = 900  # RLIMIT_CPU: CPU time of each process
     work_size: int = 256 * 1024 ** 2  # the writable folder (tmpfs: memory, gone with the sandbox)
-    tmp_size: int = 64 * 1024 ** 2
+    tmp_size: int = 64 * 1024 ** 2  # /tmp; /dev/shm gets the same
 
 
 def _read_only_paths() -> list[Path]:
@@ -132,17 +151,23 @@ def _limits_args(limits: Limits, unprivileged_uid: int | None) -> list[str]:
 
 
 def command(inner: list[str], limits: Limits, fds: dict[str, int], uid: int | None, info_fd: int,
-            label: str = "") -> list[str]:
-    """The ``bwrap`` command line running ``inner`` (see the module docstring)."""
+            label: str = "", seccomp_fd: int | None = None) -> list[str]:
+    """The ``bwrap`` command line running ``inner`` (see the module docstring).
+
+    ``seccomp_fd``: a file holding :func:`seccomp_filter` (no namespaces, no mounts inside).
+    """
     ro = [str(p) for p in _read_only_paths()]
     home = str(SANDBOX_HOME)
     args = ["bwrap", "--die-with-parent", "--new-session", "--info-fd", str(info_fd),
             "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    if seccomp_fd is not None:
+        args += ["--seccomp", str(seccomp_fd)]
     if uid is None:
         args += ["--unshare-user", "--uid", "65534", "--gid", "65534", "--disable-userns", "--cap-drop", "ALL"]
     args += ["--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
              "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/sbin", "/sbin", "--ro-bind", "/etc", "/etc",
              "--proc", "/proc", "--dev", "/dev",
+             "--size", str(limits.tmp_size), "--perms", "1777", "--tmpfs", "/dev/shm",
              "--size", str(limits.tmp_size), "--perms", "1777", "--tmpfs", "/tmp"]
     args += _dirs_for(ro + [home, RUN_DIR])
     for p in ro:
@@ -151,7 +176,9 @@ def command(inner: list[str], limits: Limits, fds: dict[str, int], uid: int | No
              "--size", str(4 * 1024 ** 2), "--perms", "0777", "--tmpfs", RUN_DIR]
     for dest, fd in fds.items():
         args += ["--perms", "0644", "--file", str(fd), dest]
-    args += ["--chdir", home, "--clearenv"]
+    # the sandbox's own root and /dev are in-memory folders bwrap made: read-only from here on (on the
+    # user-namespace path the sandbox's user owns them)
+    args += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", home, "--clearenv"]
     for k, v in _env(label).items():
         args += ["--setenv", k, v]
     args += _limits_args(limits, uid)
@@ -181,18 +208,27 @@ def problem() -> str | None:
         return "the grading sandbox needs bubblewrap (bwrap), which is not installed: " + INSTALL_HINT
     if os.geteuid() == 0 and shutil.which("setpriv") is None:
         return "the grading sandbox needs setpriv (util-linux) to drop root: install util-linux, or pass --no-sandbox"
-    if shutil.which("prlimit") is None:
-        return "the grading sandbox needs prlimit (util-linux): install util-linux, or pass --no-sandbox"
+    for tool in ("prlimit", "nsenter", "mount"):
+        if shutil.which(tool) is None:
+            return f"the grading sandbox needs {tool} (util-linux): install util-linux, or pass --no-sandbox"
+    from . import cgroups
+
+    cgroups.backend()  # decided here, in the grader, before any worker starts (cgroup v2 may move it to a leaf)
     uid = _uid_for(os.getpid()) if os.geteuid() == 0 else None
+    try:
+        seccomp = _memfd(seccomp_filter())
+    except SandboxUnavailable as exc:
+        return f"{exc}; pass --no-sandbox to grade without it"
     r, w = os.pipe()
     try:
-        proc = subprocess.run(command(["true"], Limits(), {}, uid, w), pass_fds=(w,), capture_output=True,
-                              text=True, timeout=60)
+        proc = subprocess.run(command(["true"], Limits(), {}, uid, w, seccomp_fd=seccomp), pass_fds=(w, seccomp),
+                              capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"the grading sandbox (bwrap) could not start: {exc}; " + INSTALL_HINT
     finally:
         os.close(r)
         os.close(w)
+        os.close(seccomp)
     if proc.returncode != 0:
         return (f"the grading sandbox (bwrap) could not start here: {proc.stderr.strip()[-300:]}; unprivileged "
                 "user namespaces may be disabled (sysctl kernel.unprivileged_userns_clone=1), or " + INSTALL_HINT)
@@ -214,50 +250,289 @@ def _die_with_parent() -> None:
         pass
 
 
+class _Client:
+    """jupyter_client's blocking client, connected through file descriptors, with bounded messages.
+
+    * The kernel's sockets are opened once (``O_PATH``, no symbolic link followed, each checked to
+      be a socket) and every connection, reconnections included, goes through
+      ``/proc/self/fd/N``: nothing the kernel later does in its socket folder (a symbolic link to a
+      host socket, a new socket under the same name) changes where the grader connects.
+    * Every message the kernel sends is at most ``MAX_MESSAGE`` bytes (ZMQ drops the connection
+      otherwise: the request then fails like a crash) and at most ``QUEUED`` messages wait per
+      channel, so no output of the student's code can make the grader hold more than that.
+    """
+
+    @staticmethod
+    def make(fds: dict[str, int], conn: dict):
+        import zmq
+        from jupyter_client import BlockingKernelClient
+
+        class FdClient(BlockingKernelClient):
+            def _make_url(self, channel: str) -> str:
+                return f"ipc:///proc/self/fd/{fds[channel]}"
+
+        client = FdClient()
+        client.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)
+        client.context.setsockopt(zmq.RCVHWM, QUEUED)
+        client.load_connection_info(conn)
+        return client
+
+
+MAX_MESSAGE = 64 * 1024 ** 2  # bytes of one kernel message the grader accepts (a chart's data fits)
+QUEUED = 32  # kernel messages waiting per channel, at most
+CHANNELS = {"shell": 1, "iopub": 2, "stdin": 3, "control": 4, "hb": 5}
+
+
+def open_sockets(folder: str, prefix: str = "k") -> dict[str, int]:
+    """``O_PATH`` descriptors of the kernel's five sockets in ``folder``, walked without following a link.
+
+    Raises OSError if a component is a symbolic link or a socket is something else.
+    """
+    flags = os.O_PATH | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    parts = Path(folder).parts
+    fd = os.open(parts[0], flags | os.O_DIRECTORY)
+    try:
+        for k, part in enumerate(parts[1:], 1):
+            # /proc/PID/root is the one link that must be followed: it is the sandbox's root itself
+            magic = k == 3 and parts[1] == "proc" and part == "root"
+            nxt = os.open(part, (flags & ~os.O_NOFOLLOW if magic else flags) | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = nxt
+        out = {}
+        try:
+            for channel, port in CHANNELS.items():
+                s = os.open(f"{prefix}-{port}", flags, dir_fd=fd)
+                out[channel] = s
+                if not stat.S_ISSOCK(os.fstat(s).st_mode):
+                    raise OSError(f"{prefix}-{port} in the kernel's folder is not a socket")
+        except OSError:
+            for s in out.values():
+                os.close(s)
+            raise
+        return out
+    finally:
+        os.close(fd)
+
+
+def seal_folder(pid: int, folder: str) -> None:
+    """Make ``folder`` read-only inside the sandbox of ``pid`` (a read-only bind remount in its mount namespace).
+
+    Used on the kernel's socket folder once the kernel has made its sockets and before any student
+    code runs: from then on the kernel can neither remove them nor put anything there (connecting to
+    a socket on a read-only mount still works). The sandbox cannot undo it (no capability, and the
+    system-call filter refuses mounts). Run with ``nsenter`` in the namespace's owning user namespace
+    (bubblewrap's on the user-namespace path, the host's as root). Raises SandboxUnavailable if it fails.
+    """
+    import fcntl
+
+    ns_get_userns = 0xB701  # ioctl: the user namespace that owns a namespace
+    mnt = os.open(f"/proc/{pid}/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+    owner = -1
+    try:
+        owner = fcntl.ioctl(mnt, ns_get_userns)
+        mine = os.stat("/proc/self/ns/user").st_ino
+        cmd = ["nsenter", f"--mount=/proc/self/fd/{mnt}"]
+        if os.fstat(owner).st_ino != mine:
+            cmd += [f"--user=/proc/self/fd/{owner}", "--preserve-credentials"]
+        proc = subprocess.run(cmd + ["--", "mount", "-o", "remount,bind,ro", folder], pass_fds=(mnt, owner),
+                              capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SandboxUnavailable(f"the kernel's socket folder could not be made read-only: {exc}") from None
+    finally:
+        os.close(mnt)
+        if owner >= 0:
+            os.close(owner)
+    if proc.returncode != 0:
+        raise SandboxUnavailable("the kernel's socket folder could not be made read-only: " + proc.stderr.strip()[-200:])
+
+
+class Clock:
+    """What a sandbox has used, for time limits that count the student's own time (see :class:`Stopwatch`).
+
+    ``cpu()``: CPU seconds used by everything in the sandbox (its cgroup, or on the fallback its
+    live processes plus the children they reaped, read from ``/proc``); ``waited()``: seconds the
+    sandbox's busiest task spent ready to run but waiting for a CPU (``/proc/PID/task/TID/schedstat``):
+    time a neighbour's load took, not the student.
+    """
+
+    def __init__(self, root_pid: int, group=None, cpus: float | None = None):
+        self.root_pid, self.group = root_pid, group
+        self.cpus = cpus or float(os.cpu_count() or 1)  # the most CPU the sandbox may use at once
+
+    def _pids(self) -> list[int]:
+        """Processes of the sandbox: ``root_pid`` and its descendants."""
+        children: dict[int, list[int]] = {}
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{d}/stat", "rb") as fh:
+                        ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                children.setdefault(ppid, []).append(int(d))
+        out, todo = [], [self.root_pid]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            todo += children.get(pid, [])
+        return out
+
+    def cpu(self) -> float:
+        if self.group is not None:
+            return self.group.cpu_seconds()
+        total, tick = 0, os.sysconf("SC_CLK_TCK")
+        for pid in self._pids():
+            try:
+                with open(f"/proc/{pid}/stat", "rb") as fh:
+                    f = fh.read().rsplit(b")", 1)[1].split()
+                total += sum(int(x) for x in f[11:15])  # utime stime cutime cstime
+            except (OSError, ValueError, IndexError):
+                pass
+        return total / tick
+
+    def tasks(self) -> list[str]:
+        """``PID/task/TID`` of every live task of the sandbox."""
+        if self.group is not None:
+            return [f"{t}/task/{t}" for t in self.group.tasks()]
+        out = []
+        for pid in self._pids():
+            try:
+                out += [f"{pid}/task/{t}" for t in os.listdir(f"/proc/{pid}/task")]
+            except OSError:
+                pass
+        return out
+
+    def delays(self) -> dict[str, float]:
+        """Seconds each live task has waited for a CPU so far."""
+        out = {}
+        for t in self.tasks():
+            try:
+                with open(f"/proc/{t}/schedstat", "rb") as fh:
+                    out[t] = int(fh.read().split()[1]) / 1e9
+            except (OSError, ValueError, IndexError):
+                pass
+        return out
+
+
+class Stopwatch:
+    """A time limit that counts the sandbox's own time, so a busy machine costs no honest point.
+
+    ``over()`` says why the limit is reached, or None: ``"cpu"`` once the sandbox has used ``limit``
+    seconds of CPU since the start (its own work, whatever the load), ``"wall"`` once ``limit`` seconds
+    of wall clock have passed that were not spent waiting for a CPU (sleeping, waiting for input or a
+    lock: time the student's code chose to wait). Time the sandbox was ready to run but got no CPU
+    while using less than its share of the cores (another sandbox, another program on the machine)
+    counts for neither. ``starved()``: that time. A sandbox whose own processes keep its share busy
+    is never starved: its limit is then its CPU time.
+    """
+
+    POLL = 0.25  # seconds between readings of the sandbox's counters
+
+    def __init__(self, clock: Clock | None, limit: float):
+        self.clock, self.limit = clock, limit
+        self.t0 = self._t = time.monotonic()
+        self.cpu0 = clock.cpu() if clock else 0.0
+        self.delay0 = clock.delays() if clock else {}
+        self._starved = 0.0
+        self._cpu = 0.0
+
+    def _read(self) -> None:
+        now = time.monotonic()
+        if self.clock is None or now - self._t < self.POLL:
+            return
+        self._t = now
+        self._cpu = self.clock.cpu() - self.cpu0
+        waited = [d - self.delay0.get(t, 0.0) for t, d in self.clock.delays().items()]
+        # waiting only counts as a neighbour's doing while the sandbox got less than its share of CPU:
+        # a sandbox that keeps its cores busy (its own processes queueing) is not starved
+        short = max(0.0, now - self.t0 - self._cpu / self.clock.cpus)
+        self._starved = max(self._starved, min(max(waited, default=0.0), short))
+
+    def over(self) -> str | None:
+        self._read()
+        if self._cpu > self.limit:
+            return "cpu"
+        own = time.monotonic() - self.t0 - self._starved
+        if own > self.limit:
+            self._t = 0.0  # read the counters now, to say which it was
+            self._read()
+            own = time.monotonic() - self.t0 - self._starved
+            if own <= self.limit:
+                return None
+            return "cpu" if self._cpu >= own / 2 else "wall"  # mostly computing, or mostly waiting
+        return None
+
+    def starved(self) -> float:
+        return self._starved
+
+    def cpu_used(self) -> float:
+        return self._cpu
+
+
 class Kernel:
     """A started IPython kernel (sandboxed unless ``sandboxed=False``) and a blocking client to it.
 
     ``Kernel(notebook_name, notebook_bytes, limits)`` starts it and waits until it answers;
     ``alive()``, ``interrupt()`` and ``kill()`` act on it; ``client`` is a jupyter_client
-    ``BlockingKernelClient``. Raises ``SandboxUnavailable`` if bwrap fails and ``TimeoutError``
-    if the kernel does not answer within ``start_timeout`` seconds.
+    ``BlockingKernelClient``; ``clock`` measures what the sandbox used (for :class:`Stopwatch`).
+    Where cgroups are available (:mod:`.cgroups`) the whole sandbox, ``bwrap`` included, runs in a
+    group of its own (``group``), also with ``sandboxed=False``. Raises ``SandboxUnavailable`` if
+    bwrap or the group fails and ``TimeoutError`` if the kernel does not answer within
+    ``start_timeout`` seconds.
     """
 
     def __init__(self, notebook_name: str, notebook_bytes: bytes, limits: Limits, sandboxed: bool = True,
                  start_timeout: float = 120.0, label: str = "", attempt: int = 0):
-        from jupyter_client import BlockingKernelClient
+        from . import cgroups
 
         self.sandboxed = sandboxed
         self._tmp = None
+        self._socket_fds: dict[str, int] = {}
         key = secrets.token_hex(16)
-        ports = dict(shell_port=1, iopub_port=2, stdin_port=3, control_port=4, hb_port=5)
-        conn = dict(ports, transport="ipc", signature_scheme="hmac-sha256", key=key, kernel_name="python3")
+        conn = dict(shell_port=1, iopub_port=2, stdin_port=3, control_port=4, hb_port=5, transport="ipc",
+                    signature_scheme="hmac-sha256", key=key, kernel_name="python3")
         inner = [sys.executable, "-c", KERNEL_LAUNCHER, "-f", f"{RUN_DIR}/kernel.json",
                  "--HistoryManager.enabled=False", "--IPKernelApp.quiet=True"]
         err = tempfile.TemporaryFile()
+        self._err = err
+        try:
+            self.group = cgroups.backend().group(label or "kernel", limits.memory, limits.processes, limits.cpus)
+        except OSError as exc:
+            raise SandboxUnavailable(f"the sandbox's cgroup could not be created: {exc}") from None
+        try:
+            self._start(inner, conn, notebook_name, notebook_bytes, limits, sandboxed, label, attempt, start_timeout)
+        except BaseException:
+            self.kill()
+            raise
+
+    def _start(self, inner, conn, notebook_name, notebook_bytes, limits, sandboxed, label, attempt, start_timeout):
+        err = self._err
         if sandboxed:
             conn_in = dict(conn, ip=f"{RUN_DIR}/k")
             fds = {f"{RUN_DIR}/kernel.json": _memfd(json.dumps(conn_in).encode()),
                    str(SANDBOX_HOME / notebook_name): _memfd(notebook_bytes)}
+            seccomp = _memfd(seccomp_filter())
             info_r, info_w = os.pipe()
             uid = _uid_for(os.getpid(), attempt) if os.geteuid() == 0 else None
-            argv = command(inner, limits, fds, uid, info_w, label)
+            argv = command(inner, limits, fds, uid, info_w, label, seccomp_fd=seccomp)
+            if self.group is not None:
+                argv = self.group.enter(argv)
             try:
-                self.proc = subprocess.Popen(argv, pass_fds=(info_w, *fds.values()), stdin=subprocess.DEVNULL,
-                                             stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+                self.proc = subprocess.Popen(argv, pass_fds=(info_w, seccomp, *fds.values()),
+                                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                                             start_new_session=True)
             finally:
                 os.close(info_w)
+                os.close(seccomp)
                 for fd in fds.values():
                     os.close(fd)
             with os.fdopen(info_r) as fh:
                 info = fh.read()
             if not info.strip():
                 self.proc.wait(timeout=30)
-                err.seek(0)
-                raise SandboxUnavailable("the grading sandbox (bwrap) did not start: "
-                                         + err.read().decode(errors="replace").strip()[-300:])
+                raise SandboxUnavailable("the grading sandbox (bwrap) did not start: " + self.stderr_tail()[-300:])
             self.child_pid = json.loads(info)["child-pid"]
-            ip = f"/proc/{self.child_pid}/root{RUN_DIR}/k"
+            folder = f"/proc/{self.child_pid}/root{RUN_DIR}"
         else:
             self._tmp = tempfile.mkdtemp(prefix="facecourse-kernel-")
             home = Path(self._tmp) / "home"
@@ -269,26 +544,35 @@ class Kernel:
             env = {k: v for k, v in os.environ.items() if k != "JPY_PARENT_PID"}
             env.update({k: v for k, v in _env(label).items() if k not in ("HOME", "TMPDIR", "IPYTHONDIR", "MPLCONFIGDIR")})
             env["FACECOURSE_LOCAL"] = str(home / ".facecourse-local")  # the temporary folder, not the course's
-            self.proc = subprocess.Popen(inner, cwd=home, env=env, stdin=subprocess.DEVNULL,
+            argv = self.group.enter(inner) if self.group is not None else inner
+            self.proc = subprocess.Popen(argv, cwd=home, env=env, stdin=subprocess.DEVNULL,
                                          stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
             self.child_pid = self.proc.pid
-            ip = conn_in["ip"]
-        self._err = err
-        self.client = BlockingKernelClient()
-        self.client.load_connection_info(dict(conn, ip=ip))
+            folder = self._tmp
+        self.clock = Clock(self.proc.pid, self.group, limits.cpus if self.group is not None else None)
         deadline = time.monotonic() + start_timeout
-        while not os.path.exists(f"{ip}-1") or not os.path.exists(f"{ip}-5"):
+        while not all(os.path.exists(f"{folder}/k-{port}") for port in CHANNELS.values()):
             if not self.alive():
                 raise SandboxUnavailable("the grading kernel stopped while starting: " + self.stderr_tail())
             if time.monotonic() > deadline:
-                self.kill()
                 raise TimeoutError(f"the grading kernel did not start within {start_timeout:.0f} s")
             time.sleep(0.05)
+        # the kernel's own process (bwrap's init starts it; unsandboxed it is ours): kept by stop_strays
+        self.kernel_pid = next((p for p in self.clock._pids()[1:] if p != self.child_pid and
+                                _parent(p) == self.child_pid), self.child_pid) if sandboxed else self.proc.pid
+        # no student code has run yet: these are the kernel's own sockets; from now on the grader
+        # reaches them only through these descriptors
+        try:
+            self._socket_fds = open_sockets(folder)
+        except OSError as exc:
+            raise SandboxUnavailable(f"the grading kernel's sockets could not be opened: {exc}") from None
+        if sandboxed:
+            seal_folder(self.child_pid, RUN_DIR)
+        self.client = _Client.make(self._socket_fds, dict(conn, ip="unused"))
         self.client.start_channels(hb=False)  # liveness is the process's (alive()), not a heartbeat thread
         try:
             self._wait_ready(max(time.monotonic() + 1.0, deadline))
         except RuntimeError as exc:
-            self.kill()
             raise TimeoutError(f"the grading kernel did not answer: {exc}; {self.stderr_tail()}") from None
 
     def _wait_ready(self, deadline: float) -> None:
@@ -325,14 +609,37 @@ class Kernel:
                 raise RuntimeError("the kernel did not reply to kernel_info in time")
 
     def stderr_tail(self) -> str:
+        """The last 2,000 bytes the sandbox wrote to its stderr (never more is read)."""
         try:
-            self._err.seek(0)
-            return self._err.read()[-2000:].decode(errors="replace").strip()
+            size = self._err.seek(0, os.SEEK_END)
+            self._err.seek(max(0, size - 2000))
+            return self._err.read(2000).decode(errors="replace").strip()
         except (OSError, ValueError):
             return ""
 
     def alive(self) -> bool:
         return self.proc.poll() is None
+
+    def stop_strays(self) -> int:
+        """SIGKILL every process of the sandbox except the kernel itself (and bwrap's); how many.
+
+        Called before the tests: processes a notebook left running (a server, a pool, 80 spinning
+        processes) would otherwise spend the sandbox's CPU, which the tests' time limits count.
+        """
+        keep = {self.proc.pid, self.child_pid, self.kernel_pid}
+        stopped = 0
+        for _ in range(20):  # until none is left (a process may fork while we look)
+            strays = [p for p in self.clock._pids() if p not in keep]
+            if not strays:
+                break
+            for pid in strays:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    stopped += 1
+                except OSError:
+                    pass
+            time.sleep(0.02)
+        return stopped
 
     def interrupt(self) -> None:
         """SIGINT through the control channel (the kernel sends it to itself); harmless if it is gone."""
@@ -348,6 +655,15 @@ class Kernel:
             self.client.stop_channels()
         except Exception:  # noqa: BLE001
             pass
+        for fd in self._socket_fds.values():
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._socket_fds = {}
+        if getattr(self, "proc", None) is None:
+            self._remove_group()
+            return
         if self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -361,6 +677,7 @@ class Kernel:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             pass
+        self._remove_group()
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
@@ -368,6 +685,65 @@ class Kernel:
             self._err.close()
         except OSError:
             pass
+
+    def _remove_group(self) -> None:
+        if getattr(self, "group", None) is not None:
+            self.group.remove()  # kills what is left in it (a process that escaped the process group)
+            self.group = None
+
+
+def seccomp_filter() -> bytes:
+    """A seccomp program (classic BPF, for ``bwrap --seccomp``): no namespaces and no mounts inside.
+
+    Refused with EPERM: ``unshare``/``clone`` asking for any new namespace (so no user namespace, in
+    which a student could mount a tmpfs), ``setns``, ``mount``, ``umount2``, ``pivot_root`` and the
+    new mount API, and every system call of another ABI (i386, x32); ``clone3`` gets ENOSYS (its flags
+    cannot be inspected; the C library then uses ``clone``). Everything else is allowed.
+    """
+    import errno
+    import platform
+    import struct
+
+    ld, jeq, jset, jge, ret = 0x20, 0x15, 0x45, 0x35, 0x06
+    allow, fail = 0x7FFF0000, 0x00050000
+    arches = {"x86_64": (0xC000003E, dict(clone=56, unshare=272, setns=308, mount=165, umount2=166, pivot_root=155)),
+              "aarch64": (0xC00000B7, dict(clone=220, unshare=97, setns=268, mount=40, umount2=39, pivot_root=41))}
+    machine = platform.machine()
+    if machine not in arches:
+        raise SandboxUnavailable(f"the grading sandbox's system-call filter knows x86_64 and aarch64, not {machine}")
+    arch, nr = arches[machine]
+    new_mount_api = (428, 429, 430, 431, 432, 433, 442)  # open_tree move_mount fsopen fsconfig fsmount fspick mount_setattr
+    namespaces = 0x7E020080  # CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET|NEWTIME
+    prog = [(ld, 0, 0, 4), (jeq, 0, "deny", arch), (ld, 0, 0, 0)]
+    if machine == "x86_64":
+        prog.append((jge, "deny", 0, 0x40000000))  # x32 system calls
+    for n in (nr["setns"], nr["mount"], nr["umount2"], nr["pivot_root"], *new_mount_api):
+        prog.append((jeq, "deny", 0, n))
+    prog += [(jeq, "enosys", 0, 435), (jeq, "flags", 0, nr["clone"]), (jeq, "flags", 0, nr["unshare"]),
+             (ret, 0, 0, allow),
+             "flags", (ld, 0, 0, 16), (jset, "deny", 0, namespaces), (ret, 0, 0, allow),
+             "deny", (ret, 0, 0, fail | errno.EPERM),
+             "enosys", (ret, 0, 0, fail | errno.ENOSYS)]
+    labels, code = {}, []
+    for ins in prog:
+        if isinstance(ins, str):
+            labels[ins] = len(code)
+        else:
+            code.append(ins)
+    out = b""
+    for i, (op, jt, jf, k) in enumerate(code):
+        jt = labels[jt] - i - 1 if isinstance(jt, str) else jt
+        jf = labels[jf] - i - 1 if isinstance(jf, str) else jf
+        out += struct.pack("=HBBI", op, jt, jf, k)
+    return out
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return int(fh.read().rsplit(b")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _memfd(data: bytes) -> int:

@@ -67,6 +67,18 @@ INIT_CELL = re.compile(r"^(# Initialize Otter\s*)?import otter\s+grader = otter\
 ERROR_CHARS = 300
 
 
+TIME_LIMIT = "time limit: "
+
+
+def time_limit(why: str | None, seconds: float) -> str:
+    """The sentence for a request stopped at its time limit (``why`` from :meth:`.sandbox.Stopwatch.over`)."""
+    if why == "cpu":
+        return f"{TIME_LIMIT}it ran for more than {seconds:g} s of CPU time"
+    if why == "wall":
+        return f"{TIME_LIMIT}it waited more than {seconds:g} s (sleeping, or waiting for input or a lock)"
+    return f"{TIME_LIMIT}the submission's total time ran out"
+
+
 class KernelGone(Exception):
     """The kernel died or had to be killed while running a request."""
 
@@ -129,13 +141,33 @@ def load_tests(zip_bytes: bytes) -> dict[str, dict]:
     return out
 
 
+MAX_PARSED_CELL = 20_000  # characters of one student cell the grader parses (ast costs ~640 bytes per character)
+MAX_PARSED_TOTAL = 200_000  # characters of student code parsed in all: a few hundred MB at most
+
+
+def _parse(src: str):
+    """``ast.parse(src)``, or None for code Python refuses (a syntax error, a NUL byte: SyntaxError on
+    3.11.4+ and 3.12, ValueError on 3.11.0-3.11.3, RecursionError or MemoryError for deep nesting)."""
+    try:
+        return ast.parse(src)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 def _imports(sources: list[str]) -> tuple[set[str], dict[str, tuple[str, str | None]]]:
-    """Modules imported by ``sources`` and the names they bind (alias -> (module, attribute or None))."""
+    """Modules imported by ``sources`` and the names they bind (alias -> (module, attribute or None)).
+
+    Cells longer than ``MAX_PARSED_CELL`` characters, and cells beyond ``MAX_PARSED_TOTAL`` in all,
+    are not parsed (their imports are only not imported ahead): the grader's memory stays bounded.
+    """
     mods, aliases = set(), {}
+    budget = MAX_PARSED_TOTAL
     for src in sources:
-        try:
-            tree = ast.parse(src)
-        except SyntaxError:
+        if len(src) > MAX_PARSED_CELL or len(src) > budget:
+            continue
+        budget -= len(src)
+        tree = _parse(src)
+        if tree is None:
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
@@ -156,9 +188,8 @@ def _imports(sources: list[str]) -> tuple[set[str], dict[str, tuple[str, str | N
 
 def _bound(src: str) -> set[str]:
     """Names a cell binds in its namespace (assignments, imports, definitions; not inside functions)."""
-    try:
-        tree = ast.parse(src)
-    except SyntaxError:
+    tree = _parse(src)
+    if tree is None:
         return set()
     names = set()
 
@@ -181,9 +212,8 @@ def _bound(src: str) -> set[str]:
 
 def _loads(src: str) -> set[str]:
     """Every name a cell reads (anywhere in it, function bodies included)."""
-    try:
-        tree = ast.parse(src)
-    except SyntaxError:
+    tree = _parse(src)
+    if tree is None:
         return set()
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
@@ -233,6 +263,7 @@ class Runner:
                                                             job.get("solution_sources", []))
         self.adoptable: dict[str, int] = {}
         self._nonce: str | None = None
+        self.excused = 0.0  # seconds the sandboxes waited for a CPU: added to the submission's deadline
 
     # -- the kernel ---------------------------------------------------------------------------
     def start(self, preimports, aliases) -> None:
@@ -241,7 +272,7 @@ class Runner:
         self.kernel = self.Kernel(self.job["notebook_name"], self.nb_bytes, self.limits,
                                   sandboxed=self.job["sandbox"], label=self.job.get("label", ""),
                                   attempt=self.restarts,
-                                  start_timeout=min(120.0, max(5.0, self.deadline - time.monotonic())))
+                                  start_timeout=min(120.0, max(5.0, self.deadline + self.excused - time.monotonic())))
         status, err = self.execute(prelude(self.harness, preimports, aliases, sorted(self.answers)), 300)
         if status != "ok":
             raise RuntimeError(f"the grader's prelude failed in the kernel: {err}")
@@ -281,24 +312,31 @@ class Runner:
         nonce, has had its execution machinery replaced: KernelGone at once instead of waiting for a
         time limit. ``interrupt=False``: at ``timeout`` give up at once (KernelGone), no interrupt.
         """
+        from .sandbox import Stopwatch
+
         kc = self.kernel.client
         msg_id = kc.execute(code, silent=False, store_history=False, allow_stdin=False)
-        limit = min(time.monotonic() + timeout, self.deadline)
+        # the limit counts the sandbox's own time (CPU, or waiting it chose), never time it waited for
+        # a CPU; the submission's deadline moves by that waiting time too
+        watch = Stopwatch(self.kernel.clock, timeout)
+        excused = self.excused
         interrupted_at = idle_at = None
-        reply = None
+        reply, why = None, None
         seen = [nonce is None]
         while True:
             now = time.monotonic()
+            self.excused = excused + watch.starved()
             if not self.kernel.alive():
                 raise KernelGone("the kernel stopped (crash or memory limit)")
-            if now > limit and interrupted_at is None:
+            if interrupted_at is None and (why := watch.over() or ("total" if now > self.deadline + self.excused
+                                                                   else None)):
                 if not interrupt:
                     raise KernelGone(f"the kernel did not answer the grader's probe within {timeout:.0f} s")
                 self.kernel.interrupt()
                 interrupted_at = now
             if interrupted_at is not None and now > interrupted_at + 5:
-                raise KernelGone(f"ran for more than {timeout:.0f} s and ignored the interrupt")
-            if now > self.deadline + 5:
+                raise KernelGone(f"{time_limit(why, timeout)} and ignored the interrupt")
+            if now > self.deadline + self.excused + 5:
                 raise KernelGone("the submission's total time ran out")
             if idle_at is not None and now > idle_at + IDLE_GRACE:
                 raise KernelGone("the kernel finished a request without running it or answering "
@@ -321,9 +359,9 @@ class Runner:
                 raise KernelGone("the kernel answered the grader's request without running it "
                                  "(was IPython's execution replaced?)")
             return "ok", ""
-        err = f"{reply.get('ename', 'Error')}: {reply.get('evalue', '')}"
+        err = f"{str(reply.get('ename', 'Error'))[:100]}: {str(reply.get('evalue', ''))[:ERROR_CHARS]}"
         if interrupted_at is not None:
-            return "timeout", err
+            return "timeout", time_limit(why, timeout)
         return "error", err
 
     def _read_iopub(self, msg_id: str, output: list | None, seen: list, timeout: float) -> bool:
@@ -383,12 +421,11 @@ class Runner:
 
     # -- grading ------------------------------------------------------------------------------
     def run(self) -> dict:
-        import nbformat
+        from .collect import code_cells
 
         tests = load_tests(base64.b64decode(self.job["autograder_b64"]))
-        nb = nbformat.reads(self.nb_bytes.decode("utf-8"), as_version=4)
-        cells = [c.source for c in nb.cells if c.cell_type == "code" and isinstance(c.source, str)
-                 and not CHECK_CELL.match(c.source.strip()) and not INIT_CELL.match(c.source.strip())]
+        cells = [c for c in code_cells(self.nb_bytes)
+                 if not CHECK_CELL.match(c.strip()) and not INIT_CELL.match(c.strip())]
         test_sources = [code for q in tests.values() for code, _, _ in q["cases"]]
         mods, _ = _imports(cells + test_sources)
         _, aliases = _imports(self.job.get("reference_sources", []) + test_sources)
@@ -400,7 +437,7 @@ class Runner:
         def replay(upto: int) -> None:
             self.stop()
             self.restarts += 1
-            if time.monotonic() > self.deadline:
+            if time.monotonic() > self.deadline + self.excused:
                 raise KernelGone("the submission's total time ran out")
             if self.restarts > MAX_RESTARTS:
                 raise KernelGone("the kernel had to be restarted too often")
@@ -417,7 +454,7 @@ class Runner:
                 self.probe()
                 if status == "timeout":
                     skip.add(i)
-                    errors.append(f"cell {i + 1}: stopped after {self.job['cell_timeout']:.0f} s ({err[:100]})")
+                    errors.append(f"cell {i + 1}: stopped: {err}")
                 elif status == "error":
                     errors.append(f"cell {i + 1}: {err[:ERROR_CHARS]}")
                 i += 1
@@ -437,6 +474,7 @@ class Runner:
 
         def prepare() -> None:
             """restore(), then the provided cells that use answers, run again on the student's answers."""
+            self.kernel.stop_strays()  # processes the notebook left running would spend the tests' CPU time
             printed = []
             status, err = self.checked(f"print(__import__('json').dumps({self.harness}.restore()))",
                                        RESTORE_TIMEOUT, printed)
@@ -483,7 +521,7 @@ class Runner:
                 if status == "ok":
                     results[(q, k)] = (True, "")
                 elif status == "timeout":
-                    results[(q, k)] = (False, f"a test took more than {self.job['test_timeout']:.0f} s and was stopped")
+                    results[(q, k)] = (False, err)
                 else:
                     results[(q, k)] = (False, err)
             except KernelGone as exc:
@@ -506,8 +544,10 @@ class Runner:
                 score = sum(p for (_, _, p), ok in zip(spec["cases"], passed) if ok)
             public = [(k, results.get((q, k), (False, "not run"))) for k, c in enumerate(spec["cases"]) if not c[1]]
             summary = "\n".join(f"test {k + 1}: {msg[:500] or 'failed'}" for k, (ok, msg) in public if not ok)
+            timed = [results.get((q, k), (False, ""))[1] for k in range(len(spec["cases"]))]
             out[q] = {"score": score, "possible": possible, "public_passed": all(ok for _, (ok, _) in public),
-                      "passed_all": all(passed), "public_summary": summary}
+                      "passed_all": all(passed), "public_summary": summary,
+                      "time_limit": next((m for m in timed if m.startswith(TIME_LIMIT)), "")}
         return {"questions": out, "errors": errors, "notes": self.notes, "undone": self.undone, "failure": failure,
                 "restarts": self.restarts}
 

@@ -8,11 +8,6 @@ import pandas as pd
 
 from . import THRESHOLD
 
-# Emit Vega-Lite specs (no HTML, no CDN script), as facecourse.charts does; not imported from there,
-# because facecourse.charts re-exports this module's charts (importing it here would be circular).
-alt.renderers.enable("mimetype")
-
-
 def _described(chart: alt.Chart, description: str) -> alt.Chart:
     return chart.properties(description=description)
 

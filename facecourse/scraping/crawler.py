@@ -12,6 +12,9 @@ Crawl-delay            obeyed (and at least ``min_delay``)          none
 log-in walls           never logs in                                creates an account, logs in
 ``noindex`` pages      fetched (to read the tag), nothing kept      kept
 opt-out registry       read and honoured: those URLs never fetched  ignored
+                       (read again when its ``Cache-Control:
+                       max-age`` runs out; photos of people who
+                       opted out meanwhile deleted at the end)
 erasure requests       honoured: erased people are never collected  ignored
 limits                 pages, bytes, page size, time, redirects     the same hard limits
 =====================  ===========================================  ==========================
@@ -26,6 +29,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -204,6 +208,7 @@ class Crawler:
         self.delay = self.rules.min_delay
         self.optouts: set[str] = set()
         self._registries: set[str] = set()
+        self._registry_expires: dict[str, float] = {}  # registry URL -> when its Cache-Control max-age runs out
         self._requests = self._bytes = 0
         self._last_request = 0.0
         self._t0 = 0.0
@@ -322,6 +327,8 @@ class Crawler:
         frontier: deque[tuple[str, str | None, str, dict]] = deque([(self.start_url, None, "page", {})])
         queued = {self.start_url, self.origin + "/robots.txt"}
         while frontier:
+            if self.rules.obey_optouts:
+                self._refresh_optouts()
             stopped = self._over_limit()
             if stopped:
                 for url, ref, kind, meta in frontier:
@@ -361,6 +368,9 @@ class Crawler:
                         frontier.append(link)
             else:
                 self.ledger.record(url, "not collected: not a page", **base)
+        if self.rules.obey_optouts and self._registry_expires and not stopped:
+            self._refresh_optouts(force=True)
+            self._drop_late_optouts()
         return self._result(stopped)
 
     def _result(self, stopped) -> CrawlResult:
@@ -399,19 +409,40 @@ class Crawler:
                     found.append((href, url, "page", {}))
         return found
 
-    def _load_optouts(self, registry_url: str) -> None:
-        if not registry_url.startswith(self.origin + "/") or registry_url in self._registries:
+    def _load_optouts(self, registry_url: str, again: bool = False) -> None:
+        if not registry_url.startswith(self.origin + "/") or (registry_url in self._registries and not again):
             return
         self._registries.add(registry_url)
         got = self.fetch(registry_url)
         try:
             paths = json.loads(got.body.decode("utf-8"))["paths"] if got.status == 200 else []
-            self.optouts.update(str(p) for p in paths)
-            decision = f"read: {len(paths)} opted-out URLs"
+            self.optouts.update(str(p) for p in paths)  # an opt-out, once seen, stays honoured
+            decision = f"read{' again' if again else ''}: {len(paths)} opted-out URLs"
         except (ValueError, KeyError, TypeError):
             decision = "unreadable opt-out registry"
+        age = re.search(r"max-age=(\d+)", got.headers.get("Cache-Control", ""))
+        if age:  # people may opt out at any time: the registry says how long a copy of it may be used
+            self._registry_expires[registry_url] = time.monotonic() + int(age.group(1))
         self.ledger.record(registry_url, decision, kind="opt-out registry", status=str(got.status),
-                           sha256=_sha(got.body), bytes=len(got.body))
+                           sha256=_sha(got.body), bytes=len(got.body),
+                           note=f"Cache-Control: max-age={age.group(1)}" if age else None)
+
+    def _refresh_optouts(self, force: bool = False) -> None:
+        """Read again every opt-out registry whose copy is older than its ``Cache-Control: max-age``."""
+        for url, expires in list(self._registry_expires.items()):
+            if force or time.monotonic() >= expires:
+                self._load_optouts(url, again=True)
+
+    def _drop_late_optouts(self) -> None:
+        """Honour opt-outs made while the crawl ran: the photos already collected of anyone the registry
+        lists now are deleted, with their ledger rows (``Ledger.erase``, which also keeps a keyed record so
+        a later crawl does not collect them again)."""
+        late = {r["subject"] for r in self.ledger.table().to_dict("records")
+                if r["decision"] == "collected" and r["subject"] and urlsplit(r["url"]).path in self.optouts}
+        for subject in sorted(late):
+            removed = self.ledger.erase(subject)
+            self.ledger.record_withheld("", "deleted: opted out during the crawl", kind="photo",
+                                        note=f"{removed} ledger row(s) and their files removed")
 
     def _photo(self, url: str, got: _Fetched, meta: dict, base: dict) -> None:
         try:

@@ -36,6 +36,9 @@
 # * **Track C, the breach**: the timeline and published figures, a synthetic client list built from
 #   them, and a lab on the access-control flaw that leaks customer lists.
 #
+# Then **Part D, putting it together**: a capstone in which you build a whole small face search yourself,
+# from a polite crawl to an erasure, and write a memo on whether anyone should use it (after tracks A and B).
+#
 # The table below is built from the notebooks that exist in this copy of the course, with the time
 # each one estimates for itself.
 
@@ -92,10 +95,16 @@ print(f"LFW manifest: {len(images):,} images of {images['path'].str.split('/').s
       f"{images['bytes'].sum() / 1e6:.1f} MB")
 print(f"teaching subset: {sum(e.path.startswith('images/') for e in teaching)} images (verified by the check above)")
 
+# %%
+from IPython.display import Markdown
+
+OFFICIAL_LFW_IMAGES = 13_233  # the count LFW's authors publish
+missing = OFFICIAL_LFW_IMAGES - len(images)
+Markdown(f"The mirror used here has {len(images):,} of the {OFFICIAL_LFW_IMAGES:,} official images: "
+         + (f"{missing} photo{'s were' if missing > 1 else ' was'} not available (Betsy Coffin's), and no lesson "
+            "needs it." if missing else "all of them."))
+
 # %% [markdown]
-# The mirror used here has 13,232 of the 13,233 official images: one photo (Betsy Coffin's) was not
-# available, and no lesson needs it.
-#
 # ## A first look: finding faces
 #
 # Before any matching, a system must find the faces in a photo. Here dlib's face detector, through

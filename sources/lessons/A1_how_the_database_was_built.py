@@ -11,7 +11,8 @@
 # 2. read a site's robots.txt, robots meta tags, terms of service and opt-out registry, and say what each one asks;
 # 3. check what robots.txt allows with a well-kept parser (protego) instead of string matching, and
 #    read a page's links, photos and robots meta tag with requests and BeautifulSoup;
-# 4. name the main legal instruments (terms of service, CFAA and hiQ v. LinkedIn, Illinois BIPA, GDPR article 9) and what each one covers.
+# 4. name the main legal instruments (terms of service, CFAA and hiQ v. LinkedIn, Illinois BIPA, GDPR article 9, the EU AI
+#    Act's ban on untargeted face scraping) and what each one covers.
 #
 # **Prerequisites.** `lessons/00_start_here.ipynb`; what an HTTP request is.
 #
@@ -63,6 +64,16 @@ story = pd.Timestamp("2020-01-18")
 objections = letters[letters["event_type"].isin(["platform_cease_and_desist", "platform_demand"])]
 last_objection = objections["when"].max()
 (last_objection - story).days
+
+# %% [markdown]
+# The same subtraction works on a whole column at once: `objections["when"] - story` is a column of
+# `Timedelta`s, and a column reaches the parts of its values through the `.dt` accessor, so
+# `.dt.days` gives every row's number of days (a column of integers that `zip` or `dict` can pair
+# with another column):
+
+# %%
+days_after = (objections["when"] - story).dt.days
+dict(zip(objections["actor"], days_after))
 
 # %%
 apple = letters[letters["event_type"] == "platform_action"].iloc[0]
@@ -244,7 +255,6 @@ per_scan = turns[turns["event_type"] == "court_ruling"].iloc[0]
 amendment = turns[turns["event_type"] == "legislation"].iloc[0]
 ico = turns[(turns["jurisdiction"] == "GB") & (turns["event_type"] == "regulator")].iloc[0]
 first_tier, upper = turns[turns["event_type"] == "tribunal"].iloc[0], turns[turns["event_type"] == "tribunal"].iloc[1]
-upper_day = upper["flag"].split(";")[0].replace(" (", ": ").rstrip(")")  # the sources disagree on the day
 open_point, _, checked = amendment["flag"].partition(" (as of ")  # a flag that can change says when it held
 Markdown(
     f"**Illinois.** In {per_scan['year']} the state's supreme court read BIPA as giving a new claim for every "
@@ -256,12 +266,26 @@ Markdown(
     f"**United Kingdom.** The ICO fined Clearview GBP {ico['figure']:,.0f} on {day(ico['when'])}. On "
     f"{day(first_tier['when'])} the First-tier Tribunal held that the ICO had no jurisdiction, because "
     "Clearview's clients were foreign states' law-enforcement and national-security bodies. The Upper Tribunal "
-    f"reversed that in {upper['when']:%B %Y} ({upper_day}): monitoring people in the UK is enough, whoever the "
+    f"reversed that on {day(upper['when'])}: monitoring people in the UK is enough, whoever the "
     "clients are. The case went back to the First-tier Tribunal, so the fine is **not final** "
     f"({ico['flag'].removeprefix('not final: ').replace(' (', ', ').rstrip(')')}).")
 
 # %% [markdown]
-# Three points carry most of the weight:
+# ## Collection itself banned: the EU AI Act
+#
+# The laws above ask whether processing a face is lawful, or whether a page may be fetched. The
+# European Union's Artificial Intelligence Act goes one step earlier, to the collection itself. Its
+# row in the legal map, with the official text as source:
+
+# %%
+ai_act = legal[legal["instrument"].str.contains("Artificial Intelligence Act")].iloc[0]
+applies = events[(events["jurisdiction"] == "EU") & (events["event_type"] == "legislation")].iloc[0]
+Markdown(f"**{ai_act['instrument']}.** {ai_act['what_it_says']}\n\n{ai_act['why_it_matters_for_scraping']} "
+         f"(Source: {ai_act['source_name']}, {ai_act['source_url']}; the timeline dates the ban's application to "
+         f"{day(applies['when'])}.)")
+
+# %% [markdown]
+# Four points carry most of the weight:
 #
 # * **"Public" does not mean "free to take".** In the US, hiQ v. LinkedIn suggests that scraping
 #   pages anyone can see is probably not computer crime, but contracts (terms of service) still
@@ -270,6 +294,9 @@ Markdown(
 #   geometry, with damages per violation (since August 2024 at most one recovery per person, however
 #   many times their face was scanned); the GDPR treats biometric identification data as a special
 #   category that needs an exception such as explicit consent.
+# * **Collecting faces by untargeted scraping is itself forbidden in the EU** since February 2025, by the
+#   AI Act's Article 5(1)(e): no lawful basis can make it legal there, and a polite crawler that
+#   builds a face-search database by crawling the web at large would be the forbidden practice.
 # * **Borders do not protect the collector, but they are argued over.** European, Canadian and
 #   Australian regulators ruled against a US company because it processed their residents' faces.
 #   The UK regulator did too; whether selling only to foreign governments put the processing out of its
@@ -281,5 +308,5 @@ Markdown(
 # * A site speaks to crawlers through robots.txt and robots meta tags, and to collectors through its terms and opt-out mechanisms.
 # * Parse robots.txt with a real parser (protego); honour the crawl delay, a widely used extension that RFC 9309 does not define.
 # * Read pages with requests and BeautifulSoup: links, photos and the robots meta tag.
-# * Law adds consent requirements for faces (BIPA, GDPR) that no robots.txt can express, and it changes: date what you cite (BIPA's 2024 amendment, the UK tribunals).
+# * Law adds consent requirements for faces (BIPA, GDPR) that no robots.txt can express, and since 2025 the EU AI Act bans building face-recognition databases by untargeted scraping outright; law changes: date what you cite (BIPA's 2024 amendment, the UK tribunals, the AI Act's application).
 # * Exercise: `exercises/A1_how_the_database_was_built.ipynb`. Next lesson: `lessons/A2_polite_crawler.ipynb`.

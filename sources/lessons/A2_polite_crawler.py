@@ -38,8 +38,6 @@ from protego import Protego
 
 from facecourse.scraping import crawler, sandbox
 
-alt.renderers.enable("mimetype")  # charts as Vega-Lite specs: JupyterLab draws them offline
-
 print(crawler.POLITE_UA)
 site = sandbox.SandboxSite().start()
 session = requests.Session()
@@ -141,13 +139,90 @@ for img in soup.find_all("img", class_="photo"):
     time.sleep(delay)  # the crawl delay, between our own requests too
 receipts = pd.DataFrame(rows)
 receipts
+
+# %% [markdown]
+# ## Step 6: one polite request, written once
 #
-# ## Step 6: the whole crawler
+# Steps 2 to 5 each did one part of politeness by hand. Every request a crawler sends needs all of
+# them, in this order: ask robots.txt (and send nothing if it says no); wait until the crawl delay has
+# passed since **our previous request**, whatever it was; send it; if the answer is 429, wait as long as
+# `Retry-After` says, then try again, a few times at most. One function does it; a small dict
+# remembers when we last asked. `time.monotonic()` is the clock for intervals (it never jumps when the
+# computer's clock is set).
+
+# %%
+def polite_get(session, url, robots, delay, state, max_retries=3):
+    """GET ``url`` as a polite crawler: None, and nothing sent, if robots.txt disallows it."""
+    if not robots.can_fetch(url, session.headers["User-Agent"]):
+        return None
+    for attempt in range(max_retries + 1):
+        wait = state.get("last", 0.0) + delay - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)                                  # the crawl delay since our last request
+        response = session.get(url, timeout=10)
+        state["last"] = time.monotonic()
+        if response.status_code != 429 or attempt == max_retries:
+            return response
+        time.sleep(crawler.retry_after_seconds(response.headers, default=1.0))  # as long as the site asks
+    return response
+
+
+# %% [markdown]
+# A loop over a few paths, on a fresh log: a public page, a page robots.txt disallows, the busy
+# directory page (made busy again by `clear_log`), and two more.
+
+# %%
+site.clear_log()
+state = {}
+paths = ["/terms", "/members/x", "/directory?page=2", "/directory?page=1", "/privacy"]
+answers = {}
+for path in paths:
+    response = polite_get(session, site.url + path, robots, delay, state)
+    answers[path] = None if response is None else response.status_code
+loop_log = site.access_log()
+answers
+
+# %% [markdown]
+# The site's log is the judge, not our dict. It shows every request we sent, its status and when it
+# arrived: nothing for the disallowed path, a 429 for the busy page followed, a second later, by the
+# page itself, and at least the crawl delay between any two requests. The sandbox can also judge a
+# visitor itself: `site.audit(user_agent)` lists every request that broke one of its rules (an empty
+# table here).
+
+# %%
+waited = loop_log["time"].diff()                            # seconds since the previous request arrived
+loop_log.assign(**{"at least the crawl delay after the previous": waited >= delay,
+                   "at least 1 s (the Retry-After) after the previous": waited >= 1.0})[
+    ["path", "status", "at least the crawl delay after the previous", "at least 1 s (the Retry-After) after the previous"]
+].iloc[1:]
+
+# %%
+gaps = loop_log["time"].diff().dropna()
+Markdown(f"{len(loop_log)} requests for {len(paths)} paths: the disallowed one was never sent, the busy page was "
+         f"asked twice ({' then '.join(map(str, loop_log.loc[loop_log['path'] == '/directory?page=2', 'status']))}), and "
+         f"the shortest gap between two requests was {'at least' if gaps.min() >= delay else 'less than'} the crawl "
+         f"delay of {delay} s. The site's audit found {len(site.audit(crawler.POLITE_UA))} fault(s). The exercise "
+         "asks you to write such a loop yourself, graded from this log.")
+
+# %% [markdown]
+# ## Step 7: the whole crawler, the course's reference version
 #
-# `facecourse.scraping.crawler` puts these steps together (read it: it is short). The polite
-# crawler does a breadth-first crawl of the sandbox: it reads robots.txt and the opt-out registry
-# first, waits the crawl delay between requests, honours `Retry-After`, never logs in, keeps
-# nothing from `noindex` pages, and stops at its limits.
+# `facecourse.scraping.crawler` puts these steps together: its `Crawler.fetch` is `polite_get` with
+# redirects checked against robots.txt too. How much reading is that? `inspect` gives the source of
+# a module or a function, so we can count its lines:
+
+# %%
+import inspect
+
+module_lines = len(inspect.getsource(crawler).splitlines())
+crawl_lines = len(inspect.getsource(crawler.Crawler.crawl).splitlines())
+fetch_lines = len(inspect.getsource(crawler.Crawler.fetch).splitlines())
+Markdown(f"The module is {module_lines} lines long, docstrings included. Its "
+         f"heart is two methods: `Crawler.crawl` ({crawl_lines} lines), the breadth-first loop, and `Crawler.fetch` "
+         f"({fetch_lines} lines), one polite request. Read those two first (`inspect.getsource(crawler.Crawler.crawl)` "
+         "prints one). The polite crawler reads robots.txt and the opt-out registry first, waits the crawl delay "
+         "between requests, honours `Retry-After`, never logs in, keeps nothing from `noindex` pages, and stops at "
+         "its limits. The rest of the course uses it as the reference; the capstone (D1) asks you to write your own.")
 
 # %%
 by_hand = len(site.access_log())  # requests we made ourselves, before the crawl
@@ -199,21 +274,40 @@ ledger[ledger["kind"] == "photo"].groupby("decision").size().to_dict()
 ledger.loc[ledger["decision"].str.startswith(("skipped", "not kept")), ["url", "decision"]]
 
 # %% [markdown]
-# ## Step 7: hostile pages
+# ## Step 8: hostile pages
 #
-# Real sites contain traps, deliberate or not. The sandbox has four; each one ends with a ledger
-# status instead of a hang or a crash:
+# Real sites contain traps, deliberate or not. The sandbox links its own from `/lab/hostile`; each
+# one ends with a ledger status instead of a hang or a crash:
 
 # %%
 hostile = ledger[ledger["url"].str.contains("/lab/|test-card|nobody-here") & (ledger["kind"] != "attempt")]
 hostile[["url", "status", "decision"]]
 
+# %%
+Markdown(f"The redirect loop is detected when it comes back to a URL already seen; the "
+         f"{sandbox.HUGE_PAGE_BYTES / 1e6:g} MB page is abandoned at the page limit of "
+         f"{crawler.Limits().max_page_bytes:,} bytes; the \"photo\" that is HTML is rejected by the image loader; the "
+         "malformed page still parses (BeautifulSoup repairs it) and its broken link ends in a \"not found\" row.")
+
 # %% [markdown]
-# The redirect loop is detected when it comes back to a URL already seen; the 50 MB page is
-# abandoned at the page limit; the "photo" that is HTML is rejected by the image loader; the
-# malformed page still parses (BeautifulSoup repairs it) and its broken link ends in a 404 row.
+# ### Limits end a crawl on purpose
 #
-# ## Step 8: the site's side of the story
+# Those limits are a `crawler.Limits` object: the most requests, bytes, bytes per page, seconds,
+# redirects and retries one crawl may use. Pass your own as `limits=`; the crawl then stops at the
+# first limit it reaches, its result's `stopped` says which one (`None` when it ran to the end), and
+# every URL still waiting in its queue gets a ledger row `"not fetched: crawl stopped"`. The demo
+# runs on a second sandbox started in a `with` block, which stops the site when the block ends,
+# even if a line inside fails: the `start()`/`stop()` pair above, made safe.
+
+# %%
+print(crawler.Limits())  # the defaults
+with sandbox.SandboxSite() as small_site:
+    limited = crawler.polite_crawler(small_site.url, limits=crawler.Limits(max_requests=10)).crawl()
+limited_table = limited.ledger.table()
+limited.stopped, limited.summary()["requests"], int((limited_table["decision"] == "not fetched: crawl stopped").sum())
+
+# %% [markdown]
+# ## Step 9: the site's side of the story
 #
 # The site keeps its own access log: every request, who made it, and the status it got. It
 # confirms (or refutes) what the crawler's ledger claims.
@@ -234,16 +328,27 @@ checks
 
 # %%
 Markdown(
-    f"The log holds {checks['requests']} requests: {checks['by us, before the crawl']} we made by hand in steps 2 to 5, "
+    f"The log holds {checks['requests']} requests: {checks['by us, before the crawl']} we made by hand in step 6 (it "
+    f"cleared the log), "
     f"and {checks['by the crawler']} made by the crawler (its summary says {result.summary()['requests']}). "
     f"None went to a disallowed ({checks['to /members/, /login or /search']}) or opted-out "
     f"({checks['to opted-out URLs']}) URL. The log shows {checks['429 responses']} response(s) 429: "
     f"{checks['429 responses'] - checks['429 responses to the crawler']} answered our own first request for the busy "
-    f"page in step 3, and {checks['429 responses to the crawler']} the crawler's requests (its summary: "
+    f"page in step 6, and {checks['429 responses to the crawler']} the crawler's requests (its summary: "
     f"{result.summary()['rate-limited (429)']}); "
     + ("it reached that page after the site was free again." if checks["429 responses to the crawler"] == 0
        else "each time it waited as long as Retry-After asked.")
 )
+
+# %% [markdown]
+# How a chart reaches your screen is altair's *renderer*. This course sends every chart as its
+# Vega-Lite specification (the `mimetype` renderer), which JupyterLab draws with the copy of Vega it
+# ships: no network needed, offline or on a locked-down hub. Every kernel of the course environment
+# starts with it (`course.py install` sets that up); altair's own default would load Vega from a web
+# server instead. Outside the course, `alt.renderers.enable("mimetype")` does the same.
+
+# %%
+alt.renderers.active
 
 # %% [markdown]
 # A chart shows the log at a glance. Build it with altair from a small table: count the requests
@@ -298,11 +403,11 @@ summary["mark"], summary["encoding"]["y"], sorted(summary["tooltip"]), len(summa
 # %% [markdown]
 # ## Summary
 #
-# * Honest User-Agent, robots.txt through protego, the crawl delay (an extension RFC 9309 does not define, honoured anyway), `Retry-After` in both forms: restraint is a few lines of code.
+# * Honest User-Agent, robots.txt through protego, the crawl delay (an extension RFC 9309 does not define, honoured anyway), `Retry-After` in both forms: restraint is a few lines of code, written once in `polite_get`.
 # * Read pages with BeautifulSoup; honour `noindex`, `nofollow` and opt-out registries.
 # * Record every decision, with a content hash, licence and consent, in a ledger: a pandas DataFrame that `groupby` summarises.
 # * Limit pages, bytes, page size, redirects and time, so hostile pages end as ledger rows.
 # * The site's access log, charted with altair, checks the crawler's claims from the other side.
-* `chart.to_dict()` is the chart's Vega-Lite specification; `facecourse.charts.spec_summary` reads it as the exercises' checks do.
+# * `chart.to_dict()` is the chart's Vega-Lite specification; `facecourse.charts.spec_summary` reads it as the exercises' checks do.
 # * `facecourse.scraping.crawler` bundles these steps so later lessons can crawl in one line; its ledger is the table you built by hand.
 # * Exercise: `exercises/A2_polite_crawler.ipynb`. Next lesson: `lessons/A3_careless_vs_polite.ipynb`.

@@ -32,8 +32,6 @@ from IPython.display import HTML, Markdown
 
 from facecourse.scraping import crawler, sandbox
 
-alt.renderers.enable("mimetype")  # charts as Vega-Lite specs: JupyterLab draws them offline
-
 site = sandbox.SandboxSite().start()
 polite = crawler.polite_crawler(site.url).crawl()
 polite_log = site.access_log()
@@ -52,7 +50,7 @@ ratio = compare["careless"].astype(float) / compare["polite"].astype(float)
 Markdown(f"The careless crawler kept {compare.loc['photos kept', 'careless'] - compare.loc['photos kept', 'polite']} "
          f"more photos ({ratio['photos kept'] - 1:.0%} more) of {compare.loc['people', 'careless'] - compare.loc['people', 'polite']} "
          f"more people ({ratio['people'] - 1:.0%} more), and downloaded {ratio['MB downloaded']:.0f} times as much data, "
-         "most of it the 50 MB page the polite crawler abandoned at its page limit.")
+         f"most of it the {sandbox.HUGE_PAGE_BYTES / 1e6:g} MB page the polite crawler abandoned at its page limit.")
 
 # %% [markdown]
 # Both crawls saved their photos outside this folder, in the course's git-ignored local data
@@ -217,7 +215,7 @@ Markdown(f"\"Public\" covered only {n_public} of the {len(profiles)} people on t
 # opted-out person said no to collection in so many words. Once a face is enrolled, every future
 # photo of that person, anywhere, can be matched to it (lesson B5).
 #
-# The site is harmed too: a burst of requests and a 50 MB download cost it bandwidth, and dodging
+# The site is harmed too: a burst of requests and a huge download cost it bandwidth, and dodging
 # its rate limit under false names defeats its protection for everyone else.
 #
 # ## Summary

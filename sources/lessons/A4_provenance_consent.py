@@ -51,12 +51,19 @@ print(f"{len(photos)} photos of {photos['subject'].nunique()} people, each with 
 photos.groupby("licence").size().sort_values(ascending=False)
 
 # %% [markdown]
-# Which share may be reused at all? A licence that starts with `CC BY` (Creative Commons,
-# attribution) allows reuse with credit; the mean of a boolean column is the share of `True` rows:
+# Which share may be reused, and for what? A Creative Commons licence is named by its elements:
+# `BY` (give credit) always, plus `NC` (non-commercial use only), `ND` (no derivatives) or `SA`
+# (share alike) when the author added them. So "starts with `CC BY`" is not "free to use": a
+# `CC BY-NC` photo may be reused with credit, but not in a commercial product such as a face-search
+# service. `str.extract` reads the elements out of each licence, and the mean of a boolean column
+# is the share of `True` rows:
 
 # %%
-reusable = photos["licence"].str.startswith("CC BY")
-float(reusable.mean())
+elements = photos["licence"].str.extract(r"^CC (BY(?:-[A-Z]{2})*)", expand=False)
+with_credit = elements.notna()                                  # any CC BY licence
+reusable = with_credit & ~elements.str.contains("NC", na=False)  # ... that also allows commercial use
+pd.Series({"any CC BY licence (reuse with credit)": with_credit.mean(),
+           "CC BY without NC (reuse in a product, with credit)": reusable.mean()}).round(3)
 
 # %%
 datasheet = pd.Series({
@@ -71,9 +78,10 @@ datasheet = pd.Series({
 datasheet.to_frame("answer")
 
 # %%
-Markdown(f"The licence line is a warning sign: {(~reusable).mean():.0%} of the photos are \"all rights reserved\", "
-         f"and {photos['licence'].str.contains('NC').mean():.0%} more are licensed for non-commercial use only. "
-         "Being able to *see* a photo does not license using it, least of all to build a product.")
+Markdown(f"The licence line is a warning sign: {(~with_credit).mean():.0%} of the photos are \"all rights reserved\", "
+         f"and {(with_credit & ~reusable).mean():.0%} more are licensed for non-commercial use only, so counting every "
+         f"\"CC BY...\" licence as reusable would claim {with_credit.mean():.0%} where a product may use "
+         f"{reusable.mean():.0%}. Being able to *see* a photo does not license using it, least of all to build a product.")
 
 # %% [markdown]
 # ## From the ledger to a gallery

@@ -25,8 +25,8 @@
 # `face_recognition.face_locations(img, number_of_times_to_upsample=1, model="hog")` takes an RGB
 # image as a NumPy array (height x width x 3) and returns a list with one box per face, each a
 # tuple **`(top, right, bottom, left)`** in pixels: rows first, then columns, clockwise from the
-# top. The photo is 2,000 pixels wide; we shrink it to 600 so that every call below takes a
-# fraction of a second.
+# top. The photo is large (the first line below prints its size); we shrink it to 600 pixels wide
+# so that every call below takes a fraction of a second.
 
 # %%
 import time
@@ -176,10 +176,11 @@ pd.DataFrame([{"top": f.box.top, "right": f.box.right, "bottom": f.box.bottom, "
 # %% [markdown]
 # ## Small faces and upsampling
 #
-# The HOG detector looks for faces of about 80 x 80 pixels. To find smaller ones it can
-# **upsample** the image first: each step doubles its size, so faces down to about 40 pixels are
-# found at `upsample=1` (the default) and about 20 pixels at `upsample=2`, at roughly four times
-# the cost per step. We shrink the LFW photo step by step and ask the detector at each setting.
+# dlib's HOG detector scans the image with a window made for faces of about 80 x 80 pixels. To
+# find smaller ones it can **upsample** the image first: each step doubles its width and height,
+# so faces of about half the window's size come within reach at `upsample=1` (the default) and a
+# quarter at `upsample=2`, at roughly four times the cost per step (four times the pixels). We
+# shrink the LFW photo step by step and ask the detector at each setting.
 
 # %%
 rows = []
@@ -194,11 +195,22 @@ small_faces = pd.DataFrame(rows).pivot(index=["image size (px)", "face size (px,
 small_faces.columns = [f"upsample={u}" for u in small_faces.columns]
 small_faces
 
+# %%
+WINDOW = 80  # the face size dlib's frontal HOG detector is built for, in pixels
+face_sizes = small_faces.index.get_level_values("face size (px, about)")
+smallest = {u: min(size for size, found in zip(face_sizes, small_faces[f"upsample={u}"]) if found)
+            for u in (0, 1, 2)}
+lfw_face = face_sizes.max()
+Markdown("Reading the table: among the sizes tried, the smallest face found is "
+         + ", ".join(f"about {smallest[u]} pixels at `upsample={u}`" for u in (0, 1, 2))
+         + f". That is a little below the window's {WINDOW} pixels and its half and quarter "
+         f"({WINDOW // 2} and {WINDOW // 4}): the detector also accepts faces somewhat smaller than its window, "
+         "and a face just below the limit may still be found or lost depending on the photo. The LFW images are "
+         f"150 x 150 with faces of about {lfw_face} pixels, "
+         + ("right at the edge for `upsample=0`" if lfw_face <= 1.2 * smallest[0] else "found at `upsample=0`")
+         + ": that is why the course uses `upsample=1`.")
+
 # %% [markdown]
-# Reading the table: with no upsampling, the face is lost once it is smaller than about 70
-# pixels; each upsampling step rescues smaller faces. The LFW images are 150 x 150 with faces of
-# about 70 pixels, right at the edge for `upsample=0`: that is why the course uses `upsample=1`.
-#
 # ## Detection rate on the teaching images
 #
 # How often does the detector find the labelled face? We run HOG on the 400 teaching images at
@@ -223,10 +235,10 @@ missed = counts[counts["up1"] == 0]
 print(f"missed at upsample=1: {len(missed)} of {len(counts)}")
 print(missed["path"].str.split("/").str[2].tolist())
 
-# %% [markdown]
-# About one image in a hundred yields no face even at `upsample=1`: usually a turned head, a face
-# partly hidden, or very dark or blurred light. More than one face is common too: LFW photos are
-# news pictures, and other people stand nearby.
+# %%
+Markdown(f"{len(missed)} of the {len(counts)} images ({len(missed) / len(counts):.1%}) yield no face even at "
+         "`upsample=1`: usually a turned head, a face partly hidden, or very dark or blurred light. More than one "
+         "face is common too: LFW photos are news pictures, and other people stand nearby.")
 
 # %%
 several = counts[counts["up1"] > 1]
@@ -284,8 +296,8 @@ Markdown(f"HOG found {share.get('hog', 0):.1%} of the LFW faces and the CNN dete
 #
 # * `face_recognition.face_locations` returns `(top, right, bottom, left)` boxes; dlib's detector
 #   objects return rectangles you convert yourself; Pillow draws `[left, top, right, bottom]`.
-# * The default HOG detector is fast but frontal-only and misses faces below about 40 pixels at
-#   `upsample=1`; the CNN detector finds more, at many times the cost.
+# * The default HOG detector is fast but frontal-only, and misses faces much smaller than half its
+#   window at `upsample=1`; the CNN detector finds more, at many times the cost.
 # * Detection failures are silent: a face that is not found cannot be matched, or protected.
 # * The rest of the course detects with `faces.detect`, which wraps the same dlib objects.
 # * Exercise: `exercises/B1_detection.ipynb`. Next lesson: `lessons/B2_landmarks_alignment.ipynb`.

@@ -155,8 +155,22 @@ roll = roll_degrees(tilted_points)
 eyes = np.array([tilted_points[36:42].mean(axis=0), tilted_points[42:48].mean(axis=0)])
 centre = tuple(eyes.mean(axis=0))  # the midpoint between the two eye centres
 levelled = np.asarray(Image.fromarray(tilted).rotate(roll, resample=Image.BICUBIC, center=centre))
-pd.DataFrame({"image": ["original", "tilted 20 degrees", "tilted, then rotated by its roll"],
-              "roll (degrees)": [round(roll_degrees(landmarks68(i)), 1) for i in (photo, tilted, levelled)]})
+rolls = pd.DataFrame({"image": ["original", "tilted 20 degrees", "tilted, then rotated by its roll"],
+                      "roll (degrees)": [roll_degrees(landmarks68(i)) for i in (photo, tilted, levelled)]})
+rolls.round(1)
+
+# %%
+original_roll, tilted_roll, levelled_roll = rolls["roll (degrees)"]
+Markdown(f"Why does the copy we tilted by 20 degrees measure {tilted_roll:.1f}, not 20? Two reasons, both visible "
+         f"here. The sign: a counter-clockwise turn lifts the image-right eye, and a lifted image-right eye is a "
+         f"*negative* roll in image coordinates (y grows downwards). The size: the photo was not level to begin with "
+         f"({original_roll:.1f} degrees), and the turn takes 20 from that: {original_roll:.1f} - 20 = "
+         f"{original_roll - 20:.1f}, "
+         + ("what the landmarks on the rotated picture measure. " if f"{tilted_roll:.1f}" == f"{original_roll - 20:.1f}"
+            else f"and the landmarks on the rotated picture measure {tilted_roll:.1f} (placing them again on new "
+                 "pixels moves them a little). ")
+         + f"Rotating back by the measured roll leaves {levelled_roll:.1f} degrees: landmarks placed on the "
+         "re-sampled picture never land exactly where they were.")
 
 # %% [markdown]
 # The same rotation can be applied to the landmark points themselves with a 2 x 2 rotation

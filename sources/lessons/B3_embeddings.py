@@ -48,8 +48,6 @@ with warnings.catch_warnings():
 
 from facecourse import data
 
-alt.renderers.enable("mimetype")  # charts are stored as Vega-Lite specs; JupyterLab draws them without a network
-
 
 def shrink(name, width):
     """The example photo ``name`` resized to ``width`` pixels wide (aspect ratio kept), as an RGB array."""
@@ -179,8 +177,8 @@ Markdown("The diagonal is zero (a face against itself). Each person's two photos
 # %% [markdown]
 # ## Are the committed embeddings the same as fresh ones?
 #
-# The later lessons use embeddings computed ahead of time for all 13,232 images. Before trusting
-# them, compare them with the six we just computed.
+# The later lessons use embeddings computed ahead of time for every LFW image of the course's
+# mirror. Before trusting them, compare them with the six we just computed.
 
 # %%
 index = {f"{p}_{i:04d}": k for k, (p, i) in enumerate(zip(table["person"], table["index"]))}
@@ -198,13 +196,13 @@ meta = precomputed.metadata()
 # %% [markdown]
 # ## Same person, different people: the two distributions
 #
-# Now every pair among the 320 teaching images of 40 people (8 photos each), from the
-# precomputed embeddings. `np.triu_indices(n, k=1)` lists each unordered pair once, without a
-# face paired with itself.
+# Now every pair among the teaching images of the people with 8 photos in the teaching subset,
+# from the precomputed embeddings. `np.triu_indices(n, k=1)` lists each unordered pair once,
+# without a face paired with itself.
 
 # %%
 subset = table[table["path"].isin(teaching)]
-subset = subset[subset["person"].map(subset["person"].value_counts()) == 8]  # the 40 people, 8 photos each
+subset = subset[subset["person"].map(subset["person"].value_counts()) == 8]  # the people with 8 photos each
 vectors = emb[subset.index.to_numpy()]
 who = subset["person"].to_numpy()
 dist = np.linalg.norm(vectors[:, None] - vectors[None], axis=-1)  # 320 x 320
@@ -222,6 +220,15 @@ pairs.groupby("same")["distance"].describe()[["count", "mean", "std", "min", "ma
 # pairs than same-person ones, so we draw all same-person pairs and an equally large random
 # (seeded) sample of the others: equal counts make the two humps comparable. `properties` sets the
 # title and the `description`, the text a screen reader says instead of the picture.
+#
+# How the chart reaches your screen is altair's *renderer*. This course sends every chart as its
+# Vega-Lite specification (the `mimetype` renderer), which JupyterLab draws with the copy of Vega it
+# ships: no network needed, offline or on a locked-down hub. Every kernel of the course environment
+# starts with it (`course.py install` sets that up); altair's own default would load Vega from a web
+# server instead. Outside the course, `alt.renderers.enable("mimetype")` does the same.
+
+# %%
+alt.renderers.active
 
 # %%
 rng = np.random.default_rng(0)
@@ -246,11 +253,14 @@ histogram = (bars + threshold).properties(
     width=520, height=260)
 histogram
 
+# %%
+centre = pairs.groupby("same")["distance"].median()
+Markdown(f"*Figure 1. Alt text: two overlapping histograms. Same-person distances (green) centre near "
+         f"{centre[True]:.2f} and rarely pass 0.6; different-person distances (orange) centre near "
+         f"{centre[False]:.2f} and rarely fall below 0.6. A dashed vertical line at 0.6 separates them, with thin "
+         "tails overlapping on both sides.*")
+
 # %% [markdown]
-# *Figure 1. Alt text: two overlapping histograms. Same-person distances (green) peak around 0.4
-# and rarely pass 0.6; different-person distances (orange) peak around 0.78 and rarely fall below
-# 0.6. A dashed vertical line at 0.6 separates them, with thin tails overlapping on both sides.*
-#
 # Every row of `sample` travels inside the chart (altair embeds the data in the notebook), which
 # is why we sampled. The course's helper `facecourse.matching.charts.distance_histogram(pairs)`
 # draws the same chart for **all** pairs: it bins the distances in pandas first, so the chart
@@ -274,9 +284,19 @@ errors = pd.Series({
 })
 errors.map("{:.2%}".format)
 
+# %%
+impostor_pairs = int((~pairs["same"]).sum())
+fmr_here = (pairs.loc[~pairs["same"], "distance"] <= 0.6).mean()
+Markdown(f"A small share of different-person pairs fall under 0.6: **{fmr_here:.2%}**, the false match rate (FMR) "
+         f"at 0.6 on *these* pairs: all {impostor_pairs:,} pairs of photos of two different people among the "
+         f"{len(subset)} teaching images, {subset['person'].nunique()} people with {len(subset) // subset['person'].nunique()} "
+         "photos each. With so few people, a handful of lookalike couples weigh on every one of their photos' "
+         "pairs. Lessons B4 to B7 measure the FMR at 0.6 again on other pairs (LFW's official pairs, a search "
+         "of the whole gallery, random pairs drawn from all of LFW, a simulated gallery) and get other values: an error rate "
+         "is always *on which pairs*. Multiply such a share by the size of a gallery and it becomes the number of "
+         "strangers a search returns: lesson B6 does that arithmetic.")
+
 # %% [markdown]
-# A small share of different-person pairs fall under 0.6. Multiply that share by the size of a
-# gallery and it becomes the number of strangers a search returns: lesson B6 does that arithmetic.
 #
 # ## Summary
 #

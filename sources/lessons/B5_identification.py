@@ -59,7 +59,7 @@ pd.DataFrame({"rank": range(1, 6), "person": table.loc[order, "person"].to_numpy
               "distance": d[order].round(3), "photo": table.loc[order, "path"].to_numpy()})
 
 # %% [markdown]
-# `np.argsort` sorts all 13,231 distances to keep five. `np.argpartition(d, k)` only moves the `k`
+# `np.argsort` sorts every distance just to keep the first few. `np.argpartition(d, k)` only moves the `k`
 # smallest to the front (in no particular order), which is linear rather than `n log n` work;
 # sorting those `k` afterwards gives the same list:
 
@@ -69,10 +69,18 @@ top = np.argpartition(d, k)[:k]          # the 5 smallest, unordered
 top = top[np.argsort(d[top])]            # now nearest first
 assert (top == order).all()
 strangers = table.loc[top[1:], "person"] != "Alan_Ball"
-Markdown(f"Both give the same five candidates out of the **{searched:,}** faces searched (the gallery's "
-         f"{len(d):,} photos minus the probe itself). The nearest is {table.at[top[0], 'person']} at "
-         f"{d[top[0]]:.2f}, his other photo; {strangers.sum()} of the next four are strangers, "
-         f"{int(np.sum(d[top[1:]][strangers.to_numpy()] <= 0.6))} of them within the usual 0.6 threshold.")
+close = int(np.sum(d[top[1:]][strangers.to_numpy()] <= 0.6))
+
+
+def how_many(n, of):
+    """'all 4', 'none of the 4', '3 of the 4': a count in words that read right."""
+    return f"all {of}" if n == of else f"none of the {of}" if n == 0 else f"{n} of the {of}"
+
+
+Markdown(f"Both give the same {k} candidates out of the **{searched:,}** faces searched (the gallery's "
+         f"{len(d):,} photos minus the probe itself). The nearest is {table.at[top[0], 'person'].replace('_', ' ')} "
+         f"at {d[top[0]]:.2f}, his other photo; {how_many(int(strangers.sum()), k - 1)} next candidates are strangers, "
+         f"and {how_many(close, int(strangers.sum()))} strangers are within the usual 0.6 threshold.")
 
 # %% [markdown]
 # ## Several probes at once: a distance matrix
@@ -134,7 +142,7 @@ label = widgets.Label()
 def show_count(change=None):
     t = slider.value
     n = int(np.sum(d <= t))                  # d: Alan Ball's distances, probe left out
-    label.value = f"{n} candidates within {t:.2f}"
+    label.value = f"{n} candidate{'' if n == 1 else 's'} within {t:.2f}"
 
 
 slider.observe(show_count, names="value")
@@ -168,7 +176,8 @@ from facecourse.widgets import explorer
 
 
 def count_within(threshold):
-    return f"{int(np.sum(d <= threshold))} candidates within {threshold:.2f}"
+    n = int(np.sum(d <= threshold))
+    return f"{n} candidate{'' if n == 1 else 's'} within {threshold:.2f}"
 
 
 counter = explorer({"threshold": widgets.FloatSlider(value=0.6, min=0.3, max=1.0, step=0.01,
@@ -225,8 +234,8 @@ Markdown(f"*Figure 1. Alt text: {description}*\n\n"
 # ## Open set: searching for someone who is not there
 #
 # Most real searches are *open-set*: the person in the probe may not be in the gallery at all.
-# Then any candidate within the threshold is a false alarm. We search with 1,000 photos of people
-# who appear only once in LFW, so the gallery holds no mate for them.
+# Then any candidate within the threshold is a false alarm. We search with photos of people who
+# appear only once in LFW (`searches` below says how many), so the gallery holds no mate for them.
 
 # %%
 open_set = identification.open_set_false_alarms(threshold=0.6)
@@ -237,7 +246,9 @@ n, mean_false = open_set["gallery size"], open_set["mean false candidates"]
 Markdown(f"**{open_set['FPIR']:.1%}** of these searches return at least one stranger within 0.6, and "
          f"**{mean_false:.0f}** strangers on average, in a gallery of only {n:,} faces: that is "
          f"{mean_false:.0f} / {n:,} = {mean_false / n:.2%} of the comparisons, the false match rate at 0.6 "
-         "measured once more (lesson B4 explains why estimates from different pairs differ a little). The "
+         f"measured once more, on other pairs: each of the {open_set['searches']:,} probes against the {n:,} "
+         f"gallery photos, every one of them another person ({open_set['searches'] * n:,} comparisons). Lesson B4 "
+         "lists the pairs behind each lesson's FMR and why the values differ a little. The "
          "share of searches with at least one false candidate is the **false-positive identification rate "
          "(FPIR)**; it grows with the gallery, and lesson B6 works out what the numbers become at billions.")
 

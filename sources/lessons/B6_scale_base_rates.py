@@ -26,7 +26,7 @@
 # ## Many more impostor pairs
 #
 # LFW View 2 has only 3,000 different-person pairs, so the smallest FMR it can show is one in
-# 3,000. With 13,232 embeddings we can form far more: here two million random pairs of different
+# 3,000. With every LFW embedding we can form far more: here 2,000,000 random pairs of different
 # people (seeded, so the numbers are stable), their distances computed in chunks of 250,000 to
 # keep memory small.
 
@@ -38,8 +38,6 @@ from IPython.display import Markdown
 
 from facecourse import data
 from facecourse.matching import metrics, precomputed
-
-alt.renderers.enable("mimetype")  # charts as Vega-Lite specs: JupyterLab draws them offline
 
 table, emb = precomputed.load()
 rng = np.random.default_rng(2020)
@@ -68,9 +66,11 @@ fmr_view2 = np.mean(view2.loc[~view2["same"], "distance"] <= 0.6)
 f06, f04 = fmr["fmr"].iloc[-1], fmr["fmr"].iloc[0]
 Markdown(f"At the usual 0.6 threshold, **{f06:.2%}** of random stranger pairs count as a match (about one "
          f"in {1 / f06:.0f}); at 0.4, {f04 * 1e6:.0f} in a million. Lowering the threshold cuts the FMR steeply, but "
-         f"(lesson B4) it also rejects more genuine pairs. LFW View 2's 3,000 impostor pairs, chosen by LFW's authors, gave "
-         f"{fmr_view2:.2%} at 0.6 (lesson B4), and lesson B3's teaching subset a third figure: each estimate comes "
-         "from a different set of pairs, and lesson B4 explains why they differ.")
+         f"(lesson B4) it also rejects more genuine pairs. This FMR counts {len(impostor):,} random pairs of two different "
+         f"people drawn from all of LFW. LFW View 2's {int((~view2['same']).sum()):,} impostor pairs, chosen by LFW's "
+         f"authors, gave {fmr_view2:.2%} at 0.6 (lesson B4); lesson B3's teaching subset and lesson B5's search of the "
+         "whole gallery gave other figures: each estimate comes from a different set of pairs, and lesson B4 lists "
+         "them and says why they differ.")
 
 # %% [markdown]
 # ## Multiply by the gallery
@@ -78,12 +78,20 @@ Markdown(f"At the usual 0.6 threshold, **{f06:.2%}** of random stranger pairs co
 # Each search compares the probe with every image in the gallery. If the person searched for is
 # not there, each comparison is an impostor comparison, a false match with probability FMR, so the
 # expected number of false candidates per search is **FMR x N**. Gallery sizes are Clearview's own
-# claims, as repeated by regulators and the press: about 3 billion images in January 2020, 10
-# billion in October 2021 and 30 billion by March 2023 (sources: `datasets/facts/` in track C).
+# claims, as repeated by regulators and the press, read from the course's facts tables (track C;
+# each row with its source):
 
 # %%
-galleries = pd.DataFrame({"gallery": ["3 billion (Jan 2020)", "10 billion (Oct 2021)", "30 billion (Mar 2023)"],
-                          "images": [3e9, 1e10, 3e10]})
+from facecourse.breach import facts
+
+claims = facts.database_size()
+chosen = claims[claims["date"].isin(["2020-01-18", "2021-10", "2023-03-28"])]  # the claims of 2020, 2021, 2023
+galleries = pd.DataFrame({"gallery": [f"{r.images / 1e9:g} billion ({r.when:%b %Y})" for r in chosen.itertuples()],
+                          "images": chosen["images"].to_numpy()})
+Markdown("Clearview's claims: " + "; ".join(f"about {r.images / 1e9:g} billion images in {r.when:%B %Y}, reported by "
+                                            f"{r.source_name}" for r in chosen.itertuples()) + ".")
+
+# %%
 scale = fmr.merge(galleries, how="cross")
 scale["expected false candidates"] = scale["fmr"] * scale["images"]
 scale.pivot(index="threshold", columns="gallery", values="expected false candidates")[list(galleries["gallery"])].map(
@@ -106,9 +114,12 @@ assert np.isclose(metrics.expected_false_candidates(f06, 3e9), scale["expected f
 
 # %%
 lo, hi = scale["expected false candidates"].min(), scale["expected false candidates"].max()
-description = (f"Line chart on a log scale: for each of three gallery sizes (3, 10 and 30 billion images), the "
-               f"expected number of false candidates per search rises with the threshold, from {lo:,.0f} "
-               f"(3 billion, threshold {thresholds[0]}) to {hi:,.0f} (30 billion, threshold {thresholds[-1]}).")
+sizes = [f"{v / 1e9:g}" for v in galleries["images"]]
+sizes_text = ", ".join(sizes[:-1]) + " and " + sizes[-1]
+description = (f"Line chart on a log scale: for each of {len(galleries)} gallery sizes ({sizes_text} billion images), "
+               f"the expected number of false candidates per search rises with the threshold, from {lo:,.0f} "
+               f"({galleries['images'].min() / 1e9:g} billion, threshold {thresholds[0]}) to {hi:,.0f} "
+               f"({galleries['images'].max() / 1e9:g} billion, threshold {thresholds[-1]}).")
 strangers_chart = alt.Chart(scale).mark_line(point=True).encode(
     x=alt.X("threshold:Q", title="distance threshold"),
     y=alt.Y("expected false candidates:Q", scale=alt.Scale(type="log"),
@@ -121,14 +132,16 @@ strangers_chart = alt.Chart(scale).mark_line(point=True).encode(
 strangers_chart
 
 # %%
-needed = 1 / 3e10
+largest = galleries["images"].max()
+needed = 1 / largest
+view2_impostors = int((~view2["same"]).sum())
 Markdown(f"*Figure 1. Alt text: {description}*\n\n"
-         f"Every point is far above one: at the 0.6 threshold a search of 30 billion images expects "
-         f"**{f06 * 3e10 / 1e6:,.1f} million** false candidates. Clearview's own model is much stronger than dlib's, "
-         f"but the arithmetic does not change: to expect fewer than one false candidate per search among 30 billion "
-         f"images, the FMR must be below 1/30 billion = {needed:.1e}, some {(1 / len(impostor)) / needed:,.0f} times "
-         f"smaller than anything two million pairs can measure and {(1 / 3000) / needed:,.0f} times below what "
-         "LFW's 3,000 impostor pairs resolve.")
+         f"Every point is far above one: at the 0.6 threshold a search of {largest / 1e9:g} billion images expects "
+         f"**{f06 * largest / 1e6:,.1f} million** false candidates. Clearview's own model is much stronger than "
+         f"dlib's, but the arithmetic does not change: to expect fewer than one false candidate per search among "
+         f"{largest / 1e9:g} billion images, the FMR must be below 1/{largest / 1e9:g} billion = {needed:.1e}, some "
+         f"{(1 / len(impostor)) / needed:,.0f} times smaller than anything {len(impostor):,} pairs can measure and "
+         f"{(1 / view2_impostors) / needed:,.0f} times below what LFW's {view2_impostors:,} impostor pairs resolve.")
 
 # %% [markdown]
 # ## At least one false candidate, without losing precision
@@ -166,7 +179,7 @@ Markdown(f"For FMR 1e-12 the naive formula is already off by a relative {r.iloc[
 #
 # where the hit rate is the chance that a person who *is* enrolled is found, and the false-alarm
 # rate (FPIR, lesson B5) is the chance that a search for someone who is *not* enrolled returns a
-# stranger anyway. Take a far better algorithm than ours, with an FMR of 1e-10, and a 3-billion
+# stranger anyway. Take a far better algorithm than ours, with an FMR of 1e-10, and a 3 billion
 # image gallery:
 
 # %%

@@ -2,14 +2,14 @@
 # # C1. The timeline: from a secret app to fines across Europe
 #
 # **Why this matters.** Clearview's story is unusual because so much of it is on the record:
-# newspaper investigations, leaked logs, cease-and-desist letters, court filings and regulators'
+# newspaper investigations, company documents seen by reporters, cease-and-desist letters, court filings and regulators'
 # decisions. Reading that record carefully (who said what, when, and how sure we can be) is the
 # first skill of anyone who wants to judge a surveillance technology.
 #
 # **Learning objectives.** After this lesson you can
 # 1. load a sourced timeline with pandas and count events by kind and year;
 # 2. draw it with altair (dates on a time axis, tooltips that carry the source);
-# 3. compare regulators' fines without silently converting currencies;
+# 3. compare regulators' fines in one currency, converting openly at a sourced exchange rate of each decision's date;
 # 4. plot claims that grow by orders of magnitude on a log scale, and keep a target apart from a measurement;
 # 5. tell a company claim, a derived number and a final decision apart in a facts table.
 #
@@ -22,9 +22,12 @@
 #
 # Every row in `datasets/facts/timeline.csv` is one sourced event: a date (at the precision the
 # source supports: a year, a month or a day), the kind of event, the jurisdiction, a one-line
-# headline written for this course, a figure if there is one, a `flag` for known doubts, and the
-# outlet, headline and URL that were read. The figures were compiled by the course's research pack;
-# check a source before you quote it.
+# headline written for this course, a figure if there is one, a `flag` for known doubts, and its
+# **primary source** (`source_name`, `source_title`, `source_url`: the original article, decision
+# or court text). Where the course read a repost or a summary instead, that is kept as the
+# **secondary source** (`secondary_name`, `secondary_url`), and the flag says when the original
+# itself could not be read. The figures were compiled by the course's research pack and checked
+# against their originals where those could be found; check a source before you quote it.
 
 # %%
 import altair as alt
@@ -67,6 +70,15 @@ per_year.to_frame().T
 # `.properties(title=..., description=...)` gives the chart a title and the text a screen reader
 # reads out (its alt text). The description below is computed from the data, like every number
 # in this course.
+#
+# How the chart reaches your screen is altair's *renderer*. This course sends every chart as its
+# Vega-Lite specification (the `mimetype` renderer), which JupyterLab draws with the copy of Vega it
+# ships: no network needed, on a laptop offline or on a locked-down hub. Every kernel of the course
+# environment starts with it (`course.py install` sets that up); altair's own default would load
+# Vega from a web server instead. Outside the course, `alt.renderers.enable("mimetype")` does the same.
+
+# %%
+alt.renderers.active
 
 # %%
 per_year_df = per_year.reset_index()
@@ -126,7 +138,9 @@ chart
 #
 # On 26 February 2020 Clearview told its customers that an intruder had obtained its whole
 # client list, the number of user accounts each client had set up and the number of searches each
-# had run. BuzzFeed News then reported on the leaked logs the next day.
+# had run. The next day BuzzFeed News published figures from internal Clearview documents it said
+# it had reviewed; its report does not say how it obtained them, so this course does not call them
+# the intruder's haul.
 
 # %%
 breach = events[events["date"].between("2020-02-26", "2020-02-28")]
@@ -134,42 +148,69 @@ breach[["date", "event_type", "headline", "figure", "figure_unit"]]
 
 # %% [markdown]
 # Notice the units: "2,228 entities" is BuzzFeed's exact tally of organisations with at least
-# one account and one search, while "about 2,900 institutions" counts every name in the raw logs,
+# one account and one search, while "about 2,900 institutions" counts every name in the documents,
 # including some that never logged in. Two true numbers, two different definitions; lesson C2
 # builds on the first.
 #
 # ## The platforms object
 #
-# Within three weeks of the New York Times story the platforms whose photos had been scraped
-# protested, mostly by letter. None of these letters, by itself, made Clearview delete anything:
+# Within weeks of the New York Times story the platforms whose photos had been scraped protested,
+# mostly by letter. None of these letters, by itself, made Clearview delete anything:
 
 # %%
-events[events["event_type"].str.startswith("platform")][["date", "actor", "event_type", "headline"]]
+platforms = events[events["event_type"].str.startswith("platform")]
+story_day = events.loc[events["event_type"] == "media_report", "when"].min()
+letters_only = platforms[platforms["event_type"] != "platform_action"]
+display(platforms[["date", "actor", "event_type", "headline"]])
+Markdown(f"The {len(letters_only)} letters and demands came within {(letters_only['when'].max() - story_day).days} "
+         f"days of the story; {platforms.loc[platforms['event_type'] == 'platform_action', 'actor'].iloc[0]} acted "
+         f"{(platforms['when'].max() - story_day).days} days after it.")
 
 # %% [markdown]
 # ## Fines: compare like with like
 #
 # Regulators in Europe fined Clearview for processing people's biometric data without a legal
-# basis. The amounts are in euros, pounds and Swedish kronor. Converting them would need an
-# exchange rate on some date, a choice that changes the ranking, so the chart keeps each amount in
-# the currency of the decision and says so.
+# basis. The amounts are in euros, pounds and Swedish kronor, so before any amount is drawn on an
+# axis they must be put in one currency. `facts.fines()` keeps each amount in the currency of the
+# decision (`amount`, `currency`) and adds the same amount in euros (`amount_eur`), converted at the
+# European Central Bank's reference rate of the decision date (`eur_rate`, units of the currency one
+# euro bought that day; 1 for euros):
 
 # %%
 fines = facts.fines()
-fines[["date", "country", "fined", "kind", "amount", "currency", "flag"]]
+fines[["date", "country", "fined", "kind", "amount", "currency", "eur_rate", "amount_eur", "flag"]]
+
+# %% [markdown]
+# The rates come from their own small table, each with its source, and the conversion is a
+# division you can redo: look up the rate of the decision's date, divide the amount by it.
+
+# %%
+rates = facts.exchange_rates()
+display(rates[["date", "currency", "per_eur", "source_name", "source_url"]])
+sweden = fines[fines["country"] == "Sweden"].iloc[0]
+sweden_rate = rates.set_index(["date", "currency"]).loc[(sweden["date"], sweden["currency"]), "per_eur"]
+sweden["amount"] / sweden_rate, sweden["amount_eur"]
+
+# %%
+eur20 = fines.loc[(fines["kind"] == "fine") & (fines["currency"] == "EUR") & (fines["amount"] == 20e6)].iloc[0]
+Markdown(f"So the Swedish decision of {sweden['currency']} {sweden['amount'] / 1e6:g}m was worth about EUR "
+         f"{sweden['amount_eur'] / 1e6:.2f}m on {sweden['date']}, about 1/{eur20['amount'] / sweden['amount_eur']:.0f} "
+         f"of the EUR {eur20['amount'] / 1e6:g}m fines, although the two numbers, read without their currencies, "
+         f"look only {eur20['amount'] / sweden['amount']:g} times apart. Another date's rate would give slightly "
+         "different euros; the decision date is the choice the chart states.")
 
 # %% [markdown]
 # `groupby` with several aggregations at once (`agg`) summarises the table per currency and kind:
-# how many decisions, their total and the largest. Only rows of the same currency are added up.
+# how many decisions, their total and the largest. Amounts are added up only within one currency,
+# or in euros after conversion.
 
 # %%
 fines.groupby(["currency", "kind"])["amount"].agg(["count", "sum", "max"])
 
 # %% [markdown]
 # Before drawing amounts, see what kinds of money decision there are and when they came. A
-# `color` encoding on a nominal field (`currency:N`) gives each currency its own colour, so
-# amounts in different currencies never look alike; the tooltip carries who was fined and the
-# full source address.
+# `color` encoding on a nominal field (`currency:N`) gives each currency its own colour; the
+# tooltip carries who was fined and the full source address.
 
 # %%
 kinds = alt.Chart(fines).mark_point(size=90, filled=True).encode(
@@ -187,18 +228,25 @@ kinds = alt.Chart(fines).mark_point(size=90, filled=True).encode(
 )
 kinds
 
+# %% [markdown]
+# Now the amounts, on one axis in euros (`amount_eur`); the colour still says which currency each
+# decision was made in, and the tooltip shows the amount decided, the rate and the euros:
+
 # %%
 charts.fines_chart(fines)
 
 # %%
 decided = fines[fines["kind"] == "fine"]
-top = decided.loc[decided["amount"].idxmax()]
+top = decided.loc[decided["amount_eur"].idxmax()]
 twenty = sorted(decided.loc[(decided["currency"] == "EUR") & (decided["amount"] == 20e6), "country"])
 not_final = decided[decided["flag"].str.contains("not final")]
-Markdown(f"*Figure: one bar per fine decision, length in millions of the decision's own currency. The "
-         f"{top['country']} {top['currency']} {top['amount'] / 1e6:g}m fine is the largest; "
-         f"{', '.join(twenty[:-1])} and {twenty[-1]} each imposed EUR 20m; the fine"
-         f"{'s' if len(not_final) > 1 else ''} of "
+converted = decided[decided["currency"] != "EUR"]
+Markdown(f"*Figure: one bar per fine decision, length in millions of euros at the ECB rate of each decision's date. "
+         f"The {top['country']} {top['currency']} {top['amount'] / 1e6:g}m fine is the largest; "
+         f"{', '.join(twenty[:-1])} and {twenty[-1]} each imposed EUR 20m; "
+         + "; ".join(f"{r.country}'s {r.currency} {r.amount / 1e6:.3g}m is EUR {r.amount_eur / 1e6:.2f}m"
+                     for r in converted.itertuples())
+         + ". The fine" + ("s" if len(not_final) > 1 else "") + " of "
          + "; ".join(f"{r.currency} {r.amount:,.0f} ({r.country})" for r in not_final.itertuples())
          + " carr" + ("y" if len(not_final) > 1 else "ies") + " a flag because it is not final.*")
 
@@ -206,15 +254,15 @@ Markdown(f"*Figure: one bar per fine decision, length in millions of the decisio
 # `idxmax` returns the index label of the largest value, and `.loc[...]` then reads that row: that
 # is how the caption above finds the largest fine instead of typing it.
 #
-# Two details are easy to miss. First, the Swedish fine (SEK 2.5m) was imposed on the Swedish
-# Police Authority for *using* Clearview, not on the company. Second, several fines are reported as
-# unpaid: a decision, even a penalty made payable, is not a payment. The table keeps the flags, the
-# chart shows them in its tooltip.
+# Two details are easy to miss. First, the Swedish fine was imposed on the Swedish Police Authority
+# for *using* Clearview, not on the company (the `fined` column). Second, several fines are
+# reported as unpaid: a decision, even a penalty made payable, is not a payment. The table keeps
+# the flags, the chart shows them in its tooltip.
 #
 # ## How big is the gallery?
 #
-# The company's gallery-size claims grew from 2.8 billion images in October 2019 to more than 60
-# billion by 2025. On a linear axis the early points would sit flat on the floor; a log axis shows
+# The company's gallery-size claims grew by more than an order of magnitude in a few years (the
+# table below). On a linear axis the early points would sit flat on the floor; a log axis shows
 # each step as a constant factor.
 
 # %%
@@ -262,11 +310,15 @@ first_claim, last_claim = claims.iloc[0], claims.iloc[-1]
 # %%
 charts.size_claims_chart(sizes)
 
+# %%
+goal = sizes[sizes["kind"] == "target"].iloc[0]
+Markdown(f"*Figure: claimed gallery size on a log axis rises about "
+         f"{last_claim['images'] / first_claim['images']:.0f}-fold, from {first_claim['images'] / 1e9:g} billion "
+         f"images ({first_claim['when']:%B %Y}) to {last_claim['images'] / 1e9:g} billion ({last_claim['when']:%B %Y}). "
+         f"The hollow diamond at {goal['images'] / 1e9:g} billion is a target from an investor deck "
+         f"({goal['when']:%B %Y}), not a count, and it is drawn apart from the line for that reason.*")
+
 # %% [markdown]
-# *Figure: claimed gallery size on a log axis rises about twentyfold from 2019 to 2025. The hollow
-# diamond at 100 billion is a target from an investor deck (February 2022), not a count, and it is
-# drawn apart from the line for that reason.*
-#
 # Every number on this chart is the company's own claim, repeated by others. Regulators and
 # reporters quote it; none of them counted the images.
 #
@@ -292,6 +344,6 @@ with pd.option_context("display.max_colwidth", None):
 # * `groupby`, `agg` and `pivot_table` count and total a facts table; `idxmax` finds the row behind a maximum.
 # * An altair chart is data + mark + typed encodings + tooltip + title and description; a log scale shows growth by factors.
 # * A good timeline chart carries the source in every tooltip.
-# * Do not convert currencies silently; do not mix decided, provisional and liquidated (payable, not necessarily paid) amounts.
+# * Put amounts in one currency before drawing them on one axis: convert openly, at a sourced rate of the decision date, and keep the amount decided beside it; do not mix decided, provisional and liquidated (payable, not necessarily paid) amounts.
 # * Company claims, targets and derived numbers are facts *about claims*: flag them.
 # * Exercise: `exercises/C1_timeline.ipynb`. Next lesson: `lessons/C2_what_leaked.ipynb`.

@@ -21,9 +21,11 @@
 # %% [markdown]
 # ## What is published
 #
-# BuzzFeed News analysed the leaked logs in February 2020, published a table of US taxpayer-funded
-# entities in April 2021, and a follow-up on agencies outside the US in August 2021. The rows of
-# those tables were never released as data; what is on the record are the totals:
+# In February 2020 BuzzFeed News published figures from internal Clearview documents it said it had
+# reviewed (its report does not say how it obtained them, so the course does not call them the
+# intruder's haul); it published a table of US taxpayer-funded entities in April 2021, and a
+# follow-up on agencies outside the US in August 2021. The rows of those tables were never released
+# as data; what is on the record are the totals:
 
 # %%
 import altair as alt
@@ -96,6 +98,17 @@ explore.show(synthetic.pivot_table(index="sector", columns="plan", values="org_i
              "organisations by sector and plan")
 
 # %% [markdown]
+# `aggfunc` says what each cell holds. `"count"` counts the rows that fall in it; `"sum"` adds up
+# the `values` column instead, so the same grid with `values="searches"` and `aggfunc="sum"` gives
+# the searches made by each sector on each plan (and, divided by its row's total, the share made on
+# trials):
+
+# %%
+searches_by_plan = synthetic.pivot_table(index="sector", columns="plan", values="searches", aggfunc="sum",
+                                         fill_value=0)
+explore.show(searches_by_plan, "searches by sector and plan")
+
+# %% [markdown]
 # A **merge** joins two tables on a shared column. The generator promises that the US public
 # bodies per state match the published counts for the largest states; `merge` puts the two side by
 # side (`how="left"` keeps every published state even if the synthetic list had none):
@@ -140,7 +153,8 @@ sector_chart
 
 # %%
 explore.show(explore.by(synthetic, "country").head(5), "explore.by(synthetic, 'country'), top 5")
-#
+
+# %% [markdown]
 # The mix of types inside the US public sector is **not** published (only that two public high
 # schools appear), so the next table shows the generator's assumption, not a finding:
 

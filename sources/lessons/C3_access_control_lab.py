@@ -39,6 +39,7 @@
 import inspect
 
 import requests
+from IPython.display import Markdown
 
 from facecourse.breach import portal
 from facecourse.breach.clients import synthetic_clients
@@ -97,6 +98,17 @@ print(listing["label"])
 vulnerable.stop()
 
 # %% [markdown]
+# `start()` and `stop()` must come in pairs: a cell that fails between them leaves the server
+# running. A `with` block does both for you: the portal starts when the block begins and stops when
+# it ends, even if a line inside fails. The same attack, in one block:
+
+# %%
+with portal.Portal(policy=portal.authenticated_only, clients=clients) as lab:
+    token_in_block = portal.login(lab.url, "ana", "lab-pass-ana")
+    everyone = requests.get(lab.url + "/api/clients", headers=portal.bearer(token_in_block), timeout=10).json()
+everyone["count"]  # read after the block: the portal has already stopped
+
+# %% [markdown]
 # That is the shape of the February 2020 loss: every customer, their account counts and their
 # search counts, to someone who should have seen one row.
 #
@@ -147,18 +159,21 @@ get("/api/clients", token=staff).json()["count"]
 # %% [markdown]
 # ## Prove it, then watch for it
 #
-# A fix is only as good as the test that would fail without it. Let Ana try to enumerate the first
-# 50 ids and count what gets through:
+# A fix is only as good as the test that would fail without it. Let Ana try to enumerate the ids
+# `SYN-0001` to `SYN-0050` and count what gets through:
 
 # %%
 statuses = [get(f"/api/clients/SYN-{i:04d}").status_code for i in range(1, 51)]
-{code: statuses.count(code) for code in sorted(set(statuses))}
+outcome = {code: statuses.count(code) for code in sorted(set(statuses))}
+outcome
+
+# %%
+Markdown(f"Of {len(statuses)} requests, {outcome.get(200, 0)} succeeded (her own record) and {outcome.get(403, 0)} "
+         "were refused. The same check runs on every commit in `tests/breach/test_breach.py`, against both versions "
+         "of the portal: the exploit must work on the vulnerable one and fail on the fixed one.")
 
 # %% [markdown]
-# One success (her own record) and 49 refusals. The same check runs on every commit in
-# `tests/breach/test_breach.py`, against both versions of the portal: the exploit must work on the
-# vulnerable one and fail on the fixed one.
-#
+
 # The audit log shows the attempt plainly:
 
 # %%
@@ -171,14 +186,20 @@ log.drop(columns="time").tail(5)
 # how often (`dropna=False` keeps the rows without a user):
 
 # %%
-log.groupby(["user", "allowed"], dropna=False).size().rename("decisions").reset_index()
+decisions = log.groupby(["user", "allowed"], dropna=False).size().rename("decisions").reset_index()
+decisions
 
 # %%
 fixed.stop()
+ana_log = log[log["user"] == "ana"]
+refused = ana_log["allowed"].eq(False)
+longest_run = int(refused.groupby((~refused).cumsum()).sum().max())  # the longest stretch of refusals in a row
+Markdown(f"The log counts {int(refused.sum())} refusals for Ana: the {outcome.get(403, 0)} of the enumeration and "
+         f"{int(refused.sum()) - outcome.get(403, 0)} from her earlier request for `SYN-0002`; the longest run of "
+         f"refusals in a row is {longest_run}. That many refusals from one user is not an accident. An audit log turns "
+         "a silent breach into an alert; in the exercise you write the function that raises it.")
 
 # %% [markdown]
-# Forty-nine refusals in a row from one user is not an accident. An audit log turns a silent
-# breach into an alert; in the exercise you write the function that raises it.
 #
 # ## Summary
 #

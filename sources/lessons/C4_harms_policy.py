@@ -8,11 +8,14 @@
 # **Learning objectives.** After this lesson you can
 # 1. show with embeddings why a biometric template cannot be "rotated", and why hashing cannot protect it;
 # 2. weigh a claimed benefit against the evidence the record gives for it;
-# 3. summarise which authorities acted against Clearview, under which kind of law, and what it cost.
+# 3. name the people known to have been arrested after a false face recognition match, and what the record says
+#    about the systems involved;
+# 4. summarise which authorities acted against Clearview, under which kind of law, and what it cost, and tell the
+#    two US settlements apart.
 #
 # **Prerequisites.** `lessons/B3_embeddings.ipynb`, `lessons/C1_timeline.ipynb`.
 #
-# **Estimated time.** 20 minutes.
+# **Estimated time.** 25 minutes.
 
 # %% [markdown]
 # ## You cannot change your face
@@ -95,7 +98,10 @@ Markdown(f"The RCMP cited {cases:g} cases, but only about {tied}% of its searche
 # the UK GDPR, Canada's PIPEDA, Australia's Privacy Act), under a state biometric-privacy law in
 # Illinois (BIPA, enforced by lawsuits, and amended in 2024 so that a person recovers at most once
 # however often their face was scanned), and through contracts and terms of service (the platforms'
-# letters). Counting the legislators', regulators' and courts' timeline rows by jurisdiction needs
+# letters). Since 2 February 2025 the European Union also bans the collection method itself: the AI
+# Act's Article 5(1)(e) prohibits AI systems that create or expand facial recognition databases
+# through untargeted scraping of facial images from the internet or CCTV footage (lesson A1's legal
+# map has the text and its source). Counting the legislators', regulators' and courts' timeline rows by jurisdiction needs
 # care: one action can take several rows (a decision, then an appeal ruling, then a penalty made
 # payable), so the table counts **rows** and, next to them, the number of **different authorities or
 # parties** that acted (`nunique` on the `actor` column):
@@ -137,12 +143,59 @@ Markdown(f"Fines on Clearview that are not flagged as contested total EUR {eur['
                     for r in police.itertuples()))
 
 # %% [markdown]
-# In the US the main outcome was a court-approved settlement: a share of the company rather than
-# cash, and a ban on selling database access to most private companies.
+# In the US there were two separate outcomes, years apart, and they are easy to merge into one.
+# The timeline keeps them as separate rows:
+
+# %%
+us_outcomes = events[events["event_type"].isin(["settlement", "settlement_proposed", "settlement_approved"])]
+us_outcomes[["date", "event_type", "actor", "headline", "figure", "figure_unit"]]
+
+# %%
+aclu = us_outcomes[us_outcomes["event_type"] == "settlement"]
+approved = us_outcomes[us_outcomes["event_type"] == "settlement_approved"]
+stake = approved.loc[approved["figure_unit"] == "percent equity", "figure"].item()
+value = approved.loc[approved["figure_unit"].str.startswith("USD"), "figure"].item()
+ban_years = aclu.loc[aclu["figure_unit"].str.contains("Illinois ban"), "figure"].item()
+bars = aclu["headline"].iloc[0].removeprefix("The ACLU settlement ").rstrip(".")
+Markdown(f"**The ACLU's settlement** ({aclu['actor'].iloc[0]}, {aclu['when'].iloc[0]:%B %Y}), under Illinois' BIPA, "
+         f"restricts whom Clearview may sell to: it {bars}, with a {ban_years:g}-year ban in Illinois itself. It "
+         "brought no money for the people in the photos.\n\n"
+         f"**The federal class settlement** of the consolidated class actions was approved by "
+         f"{approved['actor'].iloc[0]} on {approved['when'].iloc[0].day} {approved['when'].iloc[0]:%B %Y}: the class "
+         f"receives a {stake:g}% stake in the company, valued at about USD {value / 1e6:g}m, instead of cash, and no "
+         "injunction: the court pointed to the ACLU agreement, which already limits whom Clearview may sell to.")
+
+# %% [markdown]
+# ## A false match has a name
 #
+# A search of billions returns innocent candidates (lesson B6 counts them). When police treat
+# such a candidate as an identification, an innocent person is arrested. These cases are
+# documented, each with its source; where the sources do not establish which face recognition
+# system was used, the table says so:
+
+# %%
+arrests = facts.wrongful_arrests()
+arrests[["person", "arrested", "agency", "system", "held", "outcome"]]
+
+# %%
+clearview_named = arrests[arrests["system"].str.contains("Clearview")]
+unsure = arrests["system"].str.contains("not established|not confirmed|not named")
+confirmed = clearview_named[~clearview_named["system"].str.contains("not established|not confirmed")]
+Markdown(f"The table holds {len(arrests)} documented wrongful arrests, from {arrests['when'].min():%B %Y} to "
+         f"{arrests['when'].max():%B %Y}: "
+         + "; ".join(f"{r.person} (held {r.held})" for r in arrests.itertuples())
+         + ". Each arrest followed a face recognition lead that the police did not check independently. "
+         f"Clearview is named as a possible system in {len(clearview_named)} of them "
+         f"({', '.join(clearview_named['person']) or 'none'}), confirmed in {len(confirmed)}; for {int(unsure.sum())} "
+         "of the cases the sources do not establish the system or its vendor at all: agencies rarely say which system "
+         "they used, which is itself part of the problem.")
+
+# %% [markdown]
 # ## Summary
 #
 # * A face template cannot be revoked, and cannot be protected by hashing: it must stay comparable.
 # * A benefit claim needs records of what each search was for.
-# * Regulation is a patchwork: data-protection authorities abroad, a biometric-privacy statute and lawsuits in Illinois, terms of service elsewhere.
+# * A false match is a person: documented wrongful arrests followed face searches whose result was treated as an identification.
+# * Regulation is a patchwork: data-protection authorities abroad, a biometric-privacy statute and lawsuits in Illinois, terms of service elsewhere, and since 2025 an EU ban on building face databases by untargeted scraping.
+# * In the US, the ACLU's 2022 BIPA settlement restricts whom Clearview may sell to; the separate federal class settlement approved in 2025 gives the class a stake in the company.
 # * Exercise: `exercises/C4_harms_policy.ipynb`.

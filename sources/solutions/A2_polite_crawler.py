@@ -15,11 +15,12 @@
 # test them against the sandbox.
 #
 # **Learning objectives.** Parse robots meta tags with BeautifulSoup; handle `Retry-After` in both
-# its forms; run a crawl under limits and summarise its ledger with pandas.
+# its forms; run a crawl under limits and summarise its ledger with pandas; write a polite fetch loop
+# with `requests` and `protego` that the site's own log finds no fault with.
 #
 # **Prerequisites.** `lessons/A2_polite_crawler.ipynb`.
 #
-# **Estimated time.** 35 minutes.
+# **Estimated time.** 55 minutes.
 
 # %%
 import time
@@ -325,6 +326,158 @@ assert not_fetched == decision_counts(small_table, "page").get("not fetched: cra
 
 # %% [raw]
 # # END SOLUTION
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Question 5: your own fetch loop, judged by the site's log
+#
+# Write `fetch_politely(site_url, paths, user_agent)`. It reads `site_url + "/robots.txt"` with
+# `Protego`, then requests each of `paths` (e.g. `"/terms"`, `"/directory?page=2"`) in order with
+# `requests`, **politely**: send `user_agent` as the User-Agent of every request (robots.txt included);
+# never send a request robots.txt disallows; wait robots.txt's `Crawl-delay` between any two requests
+# (robots.txt's own and retries included); on a `429`, wait as long as `Retry-After` says (a number of
+# seconds or an HTTP date: your `wait_seconds` from question 2 reads both) and ask again, at most three
+# times. Return a dict mapping each path to the last status code received, or None for a path that was
+# not requested because robots.txt disallows it.
+#
+# The checks start a fresh sandbox site, call your function, and read **the site's access log** (every
+# request it received, when, and what it answered), not your dict alone.
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q5
+# points: 3
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+import requests
+from protego import Protego
+
+
+def fetch_politely(site_url, paths, user_agent):
+    # BEGIN SOLUTION
+    session = requests.Session()
+    session.headers["User-Agent"] = user_agent
+    last = [0.0]
+    delay = [0.0]
+
+    def get(url):
+        for attempt in range(4):
+            wait = last[0] + delay[0] - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            response = session.get(url, timeout=10)
+            last[0] = time.monotonic()
+            if response.status_code != 429 or attempt == 3:
+                return response
+            time.sleep(wait_seconds(response.headers.get("Retry-After"), now=time.time()))
+        return response
+
+    robots = Protego.parse(get(site_url + "/robots.txt").text)
+    delay[0] = robots.crawl_delay(user_agent) or 0.0
+    statuses = {}
+    for path in paths:
+        if not robots.can_fetch(site_url + path, user_agent):
+            statuses[path] = None
+            continue
+        statuses[path] = get(site_url + path).status_code
+    return statuses
+    # END SOLUTION
+
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+from facecourse.scraping import sandbox
+with sandbox.SandboxSite() as _site:
+    _got = fetch_politely(_site.url, ["/terms"], "a2-check/1.0")
+assert _got is not None, "q5 is not answered yet: write fetch_politely (it returns a dict of statuses)."
+
+# %%
+from facecourse.scraping import sandbox
+_paths = ["/terms", "/members/x", "/directory?page=2", "/privacy", "/login"]
+with sandbox.SandboxSite() as _site:
+    _got = fetch_politely(_site.url, _paths, "a2-check/1.0")
+    _log = _site.access_log()
+assert isinstance(_got, dict) and list(_got) == _paths, f"Return a dict with one entry per path, in order: {_paths}; got {_got!r}."
+assert _got["/members/x"] is None and _got["/login"] is None, \
+    "robots.txt disallows /members/ and /login: return None for them (and send nothing)."
+assert set(_log["user_agent"]) == {"a2-check/1.0"}, \
+    f"Every request should carry the user_agent you were given; the site saw {sorted(set(_log['user_agent']))}."
+
+# %%
+from facecourse.scraping import sandbox
+_paths = ["/terms", "/members/x", "/directory?page=2", "/privacy", "/login"]
+with sandbox.SandboxSite() as _site:
+    _got = fetch_politely(_site.url, _paths, "a2-check/1.0")
+    _sent = len(_site.access_log())
+    _found = _site.audit("a2-check/1.0")
+assert _sent >= 3, f"The site received {_sent} request(s) from fetch_politely: it should ask for robots.txt and each allowed path."
+assert not (_found["rule"] == "disallowed").any(), \
+    f"The site received {_found.loc[_found['rule'] == 'disallowed', 'path'].iloc[0]}, which robots.txt disallows: ask Protego's can_fetch before sending anything."
+
+# %%
+from facecourse.scraping import sandbox
+_paths = ["/terms", "/directory?page=1", "/privacy", "/directory?page=3", "/terms"]
+with sandbox.SandboxSite() as _site:
+    _got = fetch_politely(_site.url, _paths, "a2-check/1.0")
+    _log = _site.access_log()
+    _found = _site.audit("a2-check/1.0")
+assert len(_log) >= 5 and not (_found["rule"] == "too soon").any(), \
+    f"{(_found['rule'] == 'too soon').sum()} request(s) came sooner than the crawl delay ({sandbox.CRAWL_DELAY} s) after the one before: wait robots.txt's Crawl-delay between any two requests, the robots.txt request included."
+
+# %%
+from facecourse.scraping import sandbox
+_paths = ["/terms", "/directory?page=2", "/privacy"]
+with sandbox.SandboxSite() as _site:
+    _got = fetch_politely(_site.url, _paths, "a2-check/1.0")
+    _log = _site.access_log()
+    _found = _site.audit("a2-check/1.0")
+_busy = _log[_log["path"] == "/directory?page=2"]
+assert not (_found["rule"] == "ignored Retry-After").any(), \
+    "After the 429 for /directory?page=2 you asked again too soon: wait as long as its Retry-After header says."
+assert list(_busy["status"])[:1] == [429] and _busy["status"].iloc[-1] == 200 and _got["/directory?page=2"] == 200, \
+    f"/directory?page=2 is busy at first (429): wait as Retry-After says and ask again until you get it; the site answered {list(_busy['status'])} and you returned {_got.get('/directory?page=2')!r}."
+
+# %%
+from facecourse.scraping import sandbox
+_config = sandbox.SiteConfig(retry_after=2, retry_after_date=True, busy_page=1)
+with sandbox.SandboxSite(config=_config) as _site:
+    try:
+        _got = fetch_politely(_site.url, ["/directory?page=1", "/terms"], "a2-check/1.0")
+    except Exception as _e:
+        raise AssertionError(f"fetch_politely raised {type(_e).__name__} ({_e}) when Retry-After was an HTTP date: read it with your wait_seconds, which understands both forms.") from None
+    _found = _site.audit("a2-check/1.0")
+assert _got == {"/directory?page=1": 200, "/terms": 200} and _found.empty, \
+    f"Here Retry-After is an HTTP date (e.g. 'Wed, 21 Oct 2026 07:28:02 GMT'): wait until then, then ask again (your wait_seconds reads dates); you returned {_got}, and the site found {list(_found['rule'])}."
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+from facecourse.scraping import sandbox
+with sandbox.capstone_site("B") as _site:
+    _paths = ["/directory?page=1", "/people/jiang-zemin/tagged", "/archive/", "/terms", "/photos/jiang-zemin/1.jpg",
+              "/photos/jiang-zemin/1.jpg"]
+    _got = fetch_politely(_site.url, _paths, "a2-hidden/2.0")
+    _log = _site.access_log()
+    _found = _site.audit("a2-hidden/2.0")
+assert _got["/people/jiang-zemin/tagged"] is None and _got["/archive/"] is None
+assert _got["/directory?page=1"] == 200 and _got["/terms"] == 200 and _got["/photos/jiang-zemin/1.jpg"] == 200
+assert set(_found["rule"]) <= {"fetched again"}
+assert set(_log["user_agent"]) == {"a2-hidden/2.0"}
+assert (_log["time"].diff().dropna() >= 0.75 * _site.config.crawl_delay).all()
+
+# %% [raw]
+# # END TESTS
 
 # %% [raw]
 # # END QUESTION

@@ -22,11 +22,100 @@ def client_list():
 
 def test_every_fact_has_a_source_and_a_parsable_date():
     t = facts.timeline()
-    assert len(t) == 100 and t["when"].is_monotonic_increasing
+    assert len(t) == 101 and t["when"].is_monotonic_increasing
     assert t["source_url"].str.match(r"https?://").all()
     assert set(t["precision"]) == {"year", "month", "day"}
     f = facts.figures()
     assert f["source_url"].str.match(r"https?://").all()
+
+
+#: sites that repost, quote or aggregate other outlets' reporting: never a row's source unless the row says it
+#: could not read or check the original (primary sources first, reposts as secondary)
+REPOSTS = ("boingboing.net", "pxlnv.com", "soylentnews.org", "upnewsinfo.com", "zettaset.com", "shuftipro.com",
+           "bcafc.org", "flowingdata.com", "techdirt.com", "businessinsider.com", "dig.watch", "bioethics.com",
+           "ki-news.online", "thehill.com", "axios.com/report-full-list", "abajournal.com", "wionews.com",
+           "engadget.com/clearview-ceo", "chicagotribune.com", "awo.agency", "simmons-simmons.com", "gdprhub.eu",
+           "privacylaws.com", "bytebacklaw.com", "mondaq.com", "complianceconcourse.willkie.com", "legalplanet.pro",
+           "affiches-parisiennes.com")
+#: how a row whose source is a copy says so: a verbatim copy of the original names both
+VERBATIM = ("read on", "read in", "as published by", "as republished by", "copy read on", "copy on")
+
+
+def _tables():
+    return (("timeline", facts.timeline(), "flag"), ("published_figures", facts.figures(), "note"),
+            ("legal_map", facts.legal_map(), None), ("wrongful_arrests", facts.wrongful_arrests(), "flag"))
+
+
+def test_primary_sources_come_first_and_reposts_are_secondary():
+    checked = 0
+    for name, table, doubts in _tables():
+        for row in table.itertuples():
+            if any(domain in row.source_url for domain in REPOSTS):
+                said = getattr(row, doubts) if doubts else ""
+                assert any(v in row.source_name for v in VERBATIM) or re.search(
+                    r"primary .*not (read|found)", said, flags=re.I), \
+                    f"{name}.csv: {row.source_url} is a repost or commentary: cite the original first, or flag why not"
+            if row.secondary_url:
+                assert _is_full_url(row.secondary_url) and row.secondary_name, f"{name}.csv: {row.secondary_url}"
+                assert row.secondary_url != row.source_url
+                checked += 1
+    assert checked >= 40  # the reposts the research pack read are kept, as secondary sources
+    t = facts.timeline()
+    # every BuzzFeed News figure of February 2020 cites BuzzFeed's own article, the reposts only as secondary
+    bf = t[(t["date"] == "2020-02-27") & t["source_name"].eq("BuzzFeed News")]
+    assert len(bf) >= 9 and bf["source_url"].nunique() == 1 and (bf["secondary_url"] != "").all()
+    assert not t["source_url"].str.contains("boingboing|soylentnews").any()  # the originals were found
+    assert t.loc[t["source_url"].str.contains("pxlnv"), "flag"].str.contains("not found in a form").all()
+
+
+def test_buzzfeed_reviewed_documents_it_did_not_say_came_from_the_intruder():
+    """BuzzFeed's 27 February 2020 report says it reviewed internal Clearview documents, not where they came from."""
+    t, f = facts.timeline(), facts.figures()
+    assert not t["headline"].str.contains(r"leaked (?:logs|documents|list)", case=False).any()
+    assert not f["scope"].str.contains("leaked", case=False).any()
+    assert t["headline"].str.contains("does not say how it obtained them").sum() == 1
+
+
+def test_the_eu_ai_act_bans_untargeted_scraping_for_face_databases():
+    legal, t = facts.legal_map(), facts.timeline()
+    act = legal[legal["instrument"].str.contains("Artificial Intelligence Act")].iloc[0]
+    assert "Article 5(1)(e)" in act["instrument"] and "2024/1689" in act["instrument"]
+    assert "untargeted scraping of facial images from the internet or CCTV footage" in act["what_it_says"]
+    assert "2 February 2025" in act["what_it_says"] and act["source_url"] == "https://eur-lex.europa.eu/eli/reg/2024/1689/oj"
+    row = t[(t["jurisdiction"] == "EU") & (t["event_type"] == "legislation")]
+    assert row["date"].tolist() == ["2025-02-02"] and (row["source_url"] == act["source_url"]).all()
+    assert facts.jurisdiction_name("EU") == "European Union"
+    # exercise A1 q3 counts the instruments whose text mentions consent: the AI Act's ban does not turn on consent
+    assert len(legal[legal["what_it_says"].str.contains("consent", case=False)]) == 3
+
+
+def test_fines_convert_at_the_ecb_rate_of_the_decision_date(tmp_path, monkeypatch):
+    fines, rates = facts.fines(), facts.exchange_rates()
+    assert (fines.loc[fines["currency"] == "EUR", "eur_rate"] == 1).all()
+    sweden = fines[fines["country"] == "Sweden"].iloc[0]
+    assert sweden["eur_rate"] == 10.08 and sweden["amount_eur"] == pytest.approx(2_500_000 / 10.08)
+    uk = fines[(fines["country"] == "United Kingdom") & (fines["kind"] == "fine")].iloc[0]
+    assert uk["amount_eur"] == pytest.approx(7_552_800 / 0.84783)
+    assert set(rates["source_url"]) == {"https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip"}
+    # a decision in a currency without a rate for its date is an error that says what to add
+    import shutil
+
+    for name in ("timeline.csv", "exchange_rates.csv"):
+        shutil.copy(facts.FACTS / name, tmp_path / name)
+    (tmp_path / "exchange_rates.csv").write_text("\n".join((tmp_path / "exchange_rates.csv").read_text().splitlines()[:-1])
+                                                 + "\n")
+    monkeypatch.setattr(facts, "FACTS", tmp_path)
+    with pytest.raises(MissingDataError, match="GBP on 2022-05-23"):
+        facts.fines()
+
+
+def test_wrongful_arrests_have_a_source_and_say_what_system_was_used():
+    arrests = facts.wrongful_arrests()
+    assert {"Robert Williams", "Michael Oliver", "Nijeer Parks", "Porcha Woodruff", "Randal Quran Reid"} <= set(arrests["person"])
+    assert arrests["source_url"].map(_is_full_url).all() and (arrests["system"] != "").all()
+    assert (arrests["held"] != "").all() and arrests["arrested"].str.fullmatch(ISO_DATE).all()
+    unsure = arrests[arrests["system"].str.contains("not established|not confirmed|not named")]
+    assert len(unsure) >= 2 and (unsure["system"].str.contains("not named") | unsure["flag"].str.contains("not")).all()
 
 
 def test_known_doubts_stay_flagged():
@@ -51,8 +140,7 @@ def _is_full_url(url: str) -> bool:
 
 def test_facts_tables_carry_full_source_urls():
     assert not _is_full_url("https://www.buzzfeednews.com/") and not _is_full_url("https://example.org/a...")
-    for name, table in (("timeline", facts.timeline()), ("published_figures", facts.figures()),
-                        ("legal_map", facts.legal_map())):
+    for name, table, _ in _tables():
         bad = table.loc[~table["source_url"].map(_is_full_url), "source_url"].tolist()
         assert not bad, f"{name}.csv: source URLs that are not full addresses of a page: {bad}"
 
@@ -271,7 +359,9 @@ def _published_numbers() -> set[float]:
     t, f = facts.timeline(), facts.figures()
     fines = facts.fines()
     totals = fines[fines["kind"] == "fine"].groupby("currency")["amount"].sum()  # C4 quotes the EUR total
-    return set(t["figure"].dropna()) | set(f["value"].dropna()) | set(totals)
+    in_euros = {round(v / 1e6, 2) * 1e6 for v in fines["amount_eur"]}  # C1 quotes conversions as "EUR 0.25m"
+    rounded = {float(f"{v / 1e6:.3g}") * 1e6 for v in fines["amount"]}  # ... and amounts as "GBP 7.55m"
+    return set(t["figure"].dropna()) | set(f["value"].dropna()) | set(totals) | in_euros | rounded
 
 
 @pytest.mark.parametrize("name", ["C1_timeline", "C2_what_leaked", "C4_harms_policy"])
@@ -305,9 +395,17 @@ def test_chart_descriptions_follow_the_data():
     fines = facts.fines()
     changed = fines.copy()
     changed.loc[changed["country"] == "Netherlands", "amount"] = 40_000_000
+    changed.loc[changed["country"] == "Netherlands", "amount_eur"] = 40_000_000
     text = breach_charts.fines_chart(changed).to_dict()["description"]
     assert "40m" in text and "30.5m" not in text
     assert "Swedish Police Authority" in text  # who was fined, not only where
+    # one axis, one currency: the kronor and pounds are converted, at the rate the text states
+    spec = breach_charts.fines_chart(fines).to_dict()
+    assert spec["encoding"]["x"]["field"] == "eur_millions" and "EUR" in spec["encoding"]["x"]["title"]
+    rows = next(iter(spec["datasets"].values()))
+    sweden = next(r for r in rows if r["country"] == "Sweden")
+    assert sweden["eur_millions"] == pytest.approx(2.5 / 10.08) and sweden["currency"] == "SEK"
+    assert "SEK 2.5m is EUR 0.25m (10.08 SEK per euro on 2021-02-10)" in spec["description"]
     labels = {r["label"] for r in next(iter(breach_charts.fines_chart(fines).to_dict()["datasets"].values()))}
     assert any("Sweden" in lab and "Swedish Police Authority" in lab for lab in labels)
     sizes = facts.database_size()
@@ -358,7 +456,8 @@ def test_facts_readme_row_counts_are_true():
     readme = (ROOT / "datasets" / "facts" / "README.md").read_text()
     counts = dict(re.findall(r"^\| `(\w+)\.csv` \| (\d+) \|", readme, flags=re.M))
     assert counts == {"timeline": str(len(facts.timeline())), "published_figures": str(len(facts.figures())),
-                      "legal_map": str(len(facts.legal_map()))}
+                      "legal_map": str(len(facts.legal_map())), "exchange_rates": str(len(facts.exchange_rates())),
+                      "wrongful_arrests": str(len(facts.wrongful_arrests()))}
 
 
 def test_small_figures_typed_in_track_c_prose_match_the_facts():

@@ -235,3 +235,120 @@ def test_manual_sheet_keeps_earlier_scores_and_formula_names_merge(tmp_path):
     assert sheet.read_text() == "student,points,max,comment\n'=evil(),2,2,\nold,1,2,kept\n"
     answers = (sheet.parent / "q5_answers.md").read_text()
     assert "## \\=evil\\(\\)\n\n```text\n=1+1\n## alice\n```" in answers
+
+
+# ---- issue 21: nothing unbounded on the trusted side, every name works --------------------------
+
+
+def _zip_of(members: int) -> bytes:
+    """A stored zip of ``members`` empty files, written directly (zipfile would take a minute for 1M)."""
+    import struct
+
+    local, central, offset = [], [], 0
+    for i in range(members):
+        name = b"m%d.txt" % i
+        local.append(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0x21, 0, 0, 0, len(name), 0) + name)
+        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0x21, 0, 0, 0, len(name),
+                                   0, 0, 0, 0, 0, offset) + name)
+        offset += len(local[-1])
+    cd = b"".join(central)
+    count = min(members, 0xFFFF)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(cd), offset, 0)
+    if members > 0xFFFF:  # zip64 record and locator, as zipfile writes them
+        z64 = struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, members, members, len(cd), offset)
+        end = z64 + struct.pack("<IIQI", 0x07064B50, 0, offset + len(cd), 1) + struct.pack(
+            "<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    return b"".join(local) + cd + end
+
+
+def test_a_zip_of_a_million_members_is_refused_from_its_directory_record(tmp_path):
+    """Before: refused only after zipfile had read its list, 5.9 s and 670 MB."""
+    import tracemalloc
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    data = _zip_of(1_000_000)
+    (subs / "many__hw.zip").write_bytes(data)
+    assert collect.zip_directory(data) == (1_000_000, 56_888_890)  # what the record says, zip64 included
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    subs_found = collect.collect_submissions(subs, tmp_path / "staging", known={A})
+    seconds = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert [s.status for s in subs_found] == ["zip refused: 1000000 members, more than 500"]
+    assert seconds < 2.0 and peak < 2 ** 20, (seconds, peak)  # its last 64 KiB only
+    small = _zip_of(3)
+    assert collect.zip_directory(small) == (3, 3 * 46 + 3 * 6)
+    import io
+
+    assert len(zipfile.ZipFile(io.BytesIO(small)).infolist()) == 3  # zipfile reads the same record
+    z64 = _zip_of(70_000)
+    assert collect.zip_directory(z64)[0] == len(zipfile.ZipFile(io.BytesIO(z64)).infolist()) == 70_000
+    with pytest.raises(collect.Malformed):
+        collect.zip_directory(b"not a zip")
+
+
+def test_a_notebook_of_millions_of_json_values_is_refused_before_parsing():
+    bomb = b'{"cells": [' + b"{}," * 3_000_000 + b"{}]}"
+    with pytest.raises(collect.Malformed, match="more than 2,000,000 JSON values"):
+        collect.parse_notebook(bomb)
+    nb, name = collect.parse_notebook(json.dumps(EXERCISE).encode())  # a real exercise is far below
+    assert name == A
+
+
+def test_every_name_gets_a_file_name_that_fits_and_a_distinct_display():
+    long_name = "!" + "\U0001d400" * 61  # 245 bytes: a legal folder name
+    assert len(collect.slug(long_name, 60).encode()) <= 60
+    names = report.feedback_names([long_name, "ann\nsmith", "x\udce9y", "alice"])
+    assert all(len(f"{n}.md".encode("utf-8", "surrogateescape")) < 100 for n in names.values())
+    shown = [collect.visible(n) for n in ("alice", "alice\u200b", "al\u200fice", "ann\nsmith", "x\udce9y", "a\u00a0b")]
+    assert shown == ["alice", "alice\\u200b", "al\\u200fice", "ann\\nsmith", "x\\udce9y", "a\\xa0b"]
+
+
+def test_long_and_control_character_names_get_their_feedback(tmp_path):
+    """A 245-byte name that sorts first stopped every feedback file and index.csv (ENAMETOOLONG)."""
+    import pandas as pd
+
+    long_name = "!" + "\U0001d400" * 61
+    students = [long_name, "ann\\nsmith", "bob"]
+    book = pd.DataFrame([{"student": s, "assignment": A, "question": "q1", "points": 1.0, "max": 1.0,
+                          "status": "passed", "file": "x", "flag": ""} for s in students])
+    files = report.write_feedback(tmp_path, book, {})
+    written = sorted(p.name for p in (tmp_path / "feedback").glob("*.md"))
+    assert written == sorted(f"{f}.md" for f in files.values()) and len(written) == 3
+    assert (tmp_path / "feedback" / "index.csv").read_text().count("\n") == 4
+
+
+def test_look_alike_names_are_flagged():
+    flags = collect.name_flags(["alice", "alice\u200b", "al\u200fice", "\u0430lice", "bob", "Иван", "\u0412ob",
+                                "José", "Jose\u0301"])
+    assert set(flags) == {"alice", "alice\u200b", "al\u200fice", "\u0430lice", "bob", "\u0412ob", "José", "Jose\u0301"}
+    assert "Иван" not in flags  # a name in one script that looks like no other name is not suspicious
+    assert "mixes Cyrillic and Latin letters" in flags["\u0430lice"] and "looks like 'alice'" in flags["\u0430lice"]
+    assert "U+200B zero width space" in flags["alice\u200b"]
+    assert "looks like 'Jose\u0301'" in flags["José"]  # composed and decomposed accents look the same
+
+
+@pytest.mark.parametrize("refusal", [SyntaxError, ValueError])
+def test_the_grader_survives_code_python_refuses_to_parse(monkeypatch, refusal):
+    """A NUL byte: SyntaxError on 3.11.4+, ValueError on 3.11.0-3.11.3 ('grader error' 0/6 before)."""
+    from facecourse.grading import worker
+
+    assert worker._imports(["import os\0", "import numpy as np"]) == ({"numpy"}, {"np": ("numpy", None)})
+    real = worker.ast.parse
+    monkeypatch.setattr(worker.ast, "parse", lambda src, *a, **k: (_ for _ in ()).throw(refusal("null bytes"))
+                        if "\0" in src else real(src, *a, **k))
+    assert worker._imports(["import os\0", "import numpy as np"]) == ({"numpy"}, {"np": ("numpy", None)})
+    assert worker._bound("x = 1\0") == set() and worker._loads("x\0") == set()
+
+
+def test_the_grader_parses_no_large_student_cell(monkeypatch):
+    """ast.parse costs ~640 bytes per character of code: a 5.7 MB cell made the worker reach 3.7 GB."""
+    from facecourse.grading import worker
+
+    parsed = []
+    real = worker.ast.parse
+    monkeypatch.setattr(worker.ast, "parse", lambda src, *a, **k: parsed.append(len(src)) or real(src, *a, **k))
+    worker._imports(["x = [" + "1, " * 1_900_000 + "]", "import json"] + ["y = 1\n" * 3000] * 20)
+    assert max(parsed) <= worker.MAX_PARSED_CELL and sum(parsed) <= worker.MAX_PARSED_TOTAL

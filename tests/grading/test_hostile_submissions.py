@@ -18,8 +18,14 @@ import csv
 import hashlib
 import json
 import os
+import shutil
+import socket
 import stat
 import struct
+import subprocess
+import sys
+import tempfile
+import threading
 import time
 import zipfile
 import zlib
@@ -32,6 +38,7 @@ from markdown_it import MarkdownIt
 from facecourse import grading
 from facecourse.authoring.exercises import assign
 from facecourse.grading import sandbox
+from facecourse.grading.collect import visible
 
 A = "H1_hostile"
 HIDDEN_MARK = "triple(-70707)"  # appears only in a hidden test
@@ -178,17 +185,119 @@ def _attacks(solutions: Path, subs: Path, out: Path) -> dict[str, str]:
             f"        os.execvp('sleep', ['sleep', '{DAEMON_MARK}'])\n"
             "    os._exit(0)\n"
             "try:\n    hog = bytearray(6 * 2 ** 30)\n    escaped.append('allocated 6 GiB')\n    del hog\n"
-            "except MemoryError:\n    pass\n"),
+            "except MemoryError:\n    pass\n"
+            # the kernel's socket folder: a link to a host socket the grader would then connect to
+            "for k in range(1, 6):\n    try:\n        os.unlink(f'/run/kernel/k-{k}')\n"
+            f"        os.symlink({str(subs.parent / 'host.sock')!r}, f'/run/kernel/k-{{k}}')\n"
+            "        escaped.append('replaced a kernel socket')\n    except OSError:\n        pass\n"),
     }
 
 
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
+# The class is graded on both of the sandbox's paths: as root (a uid per sandbox) and as an ordinary
+# user (bubblewrap's user namespace), the latter in a cgroup root delegates to a throwaway uid.
+PATHS = ["root", "unprivileged"] if os.geteuid() == 0 else ["unprivileged"]
+THROWAWAY_UID = 62000 + os.getpid() % 1000
+GRADE = """
+import json, sys
+from facecourse import grading
+subs, out, solutions = sys.argv[1:4]
+book = grading.grade_folder(subs, out, workers=2, cell_timeout=10, total_timeout=120, test_timeout=3,
+                            solutions=solutions)
+print(json.dumps(book.to_dict("records")))
+"""
+
+
+def _grade_as_throwaway_uid(root: Path, subs: Path, out: Path, solutions: Path):
+    """grade_folder run by an unprivileged uid (in a cgroup delegated to it): the gradebook."""
+    import pandas as pd
+
+    from facecourse.grading import cgroups
+
+    for p in [root, *root.rglob("*")]:
+        os.chown(p, THROWAWAY_UID, THROWAWAY_UID, follow_symlinks=False)
+    home = root / "home"
+    home.mkdir()
+    os.chown(home, THROWAWAY_UID, THROWAWAY_UID)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "JPY_"))}
+    env.update(HOME=str(home), TMPDIR=str(home), PYTHONDONTWRITEBYTECODE="1")
+    argv = ["setpriv", f"--reuid={THROWAWAY_UID}", f"--regid={THROWAWAY_UID}", "--clear-groups", "--",
+            sys.executable, "-c", GRADE, str(subs), str(out), str(solutions)]
+    group = cgroups.backend().delegate(THROWAWAY_UID, 24 * 2 ** 30, 4096, float(os.cpu_count() or 1))
+    try:
+        proc = subprocess.run(group.enter(argv) if group else argv, cwd=home, env=env, capture_output=True,
+                              text=True, timeout=1200)
+    finally:
+        if group is not None:
+            group.remove()
+        shutil.rmtree(home, ignore_errors=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return pd.DataFrame(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+class _WorkerMemory(threading.Thread):
+    """The largest peak resident memory (VmHWM) of any grading worker seen while the class is graded."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak, self.stopped = 0, threading.Event()
+
+    def run(self):
+        while not self.stopped.is_set():
+            for d in Path("/proc").glob("[0-9]*"):
+                try:
+                    if b"facecourse.grading.worker" in (d / "cmdline").read_bytes():
+                        for line in (d / "status").read_text().splitlines():
+                            if line.startswith("VmHWM:"):
+                                self.peak = max(self.peak, int(line.split()[1]) * 1024)
+                except (OSError, ValueError):
+                    pass
+            self.stopped.wait(0.1)
+
+
+LONG_NAME = "!" + "\U0001d400" * 61  # 245 bytes: a legal folder name that sorts first
+LOOKALIKES = ["alice\u200b", "al\u200fice", "\u0430lice"]  # zero-width space, right-to-left mark, Cyrillic a
+HOG = ("import os\nfor _ in range(80):\n    if os.fork() == 0:\n        os.setsid()\n        while True:\n"
+       "            pass\n")
+MEMORY = ("import os, time\nfor d in ('/tmp', '.', '/dev/shm'):\n    for k in range(40):\n        try:\n"
+          "            open(f'{d}/fill{k}', 'wb').write(b'1' * 2 ** 25)\n        except OSError:\n            break\n"
+          "kids = []\nfor _ in range(3):\n    pid = os.fork()\n    if pid == 0:\n        held = []\n        try:\n"
+          "            while len(held) < 40:\n                held.append(b'1' * 2 ** 26)\n        except MemoryError:\n"
+          "            pass\n        time.sleep(5)\n        os._exit(0)\n    kids.append(pid)\n"
+          "for pid in kids:\n    os.waitpid(pid, 0)\n")
+
+
+def _sandbox_attacks(exercise: dict) -> dict[str, dict]:
+    """Issue 21's attacks on the sandbox as a whole, the trusted side and names: file -> notebook.
+
+    Every one of them answers right (honest work plus an attack, or an honest student with an odd
+    name), except the CPU hog, which answers nothing: the expected gradebook is then exact.
+    """
+    honest = lambda extra=(): _fill(exercise, RIGHT, extra=list(extra))  # noqa: E731
+    return {
+        # 80 spinning processes, each in its own session, while the others are graded; then it waits
+        "aaa-hog__hw.ipynb": _fill(exercise, {}, extra=[HOG, "import time\ntime.sleep(8)", "time.sleep(8)",
+                                                        "time.sleep(8)"]),
+        "mem__hw.ipynb": honest([MEMORY]),  # three 2.5 GiB processes and every in-memory folder filled
+        "printer__hw.ipynb": honest(["for _ in range(6):\n    print('x' * 400_000_000)"]),  # worker was 1.7 GB
+        "parser__hw.ipynb": honest(["x = [" + "1, " * 1_900_000 + "]"]),  # a 5.7 MB cell: worker was 3.7 GB
+        "nul__hw.ipynb": honest(["x = 1\0"]),  # 'grader error' 0/6 on Python 3.11.2
+        # right for the shown case, loops for the hidden one: its feedback must say "time limit"
+        "slowpoke__hw.ipynb": _fill(exercise, {**RIGHT, "q1": "def triple(x):\n    while x == 0.5:\n        pass\n"
+                                                              "    return 3 * x"}),
+        f"{LONG_NAME}/hw.ipynb": honest(),  # ENAMETOOLONG stopped every feedback file
+        **{f"{n}/hw.ipynb": honest() for n in LOOKALIKES},  # three rows showed as 'alice'
+    }
+
+
+@pytest.fixture(scope="module", params=PATHS)
+def hostile(request):
     if sandbox.problem() is not None:
         if SANDBOX_REQUIRED:
             pytest.fail(f"FACECOURSE_REQUIRE_SANDBOX=1 but the sandbox cannot start: {sandbox.problem()}")
         pytest.skip(f"no sandbox here: {sandbox.problem()}")
-    root = tmp_path_factory.mktemp("hostile")
+    root = Path(tempfile.mkdtemp(prefix="facecourse-hostile-"))  # not pytest's: a throwaway uid must enter it
+    request.addfinalizer(lambda: shutil.rmtree(root, ignore_errors=True))
+    os.chmod(root, 0o755)
     solutions = _solutions(root / "private" / "solutions")
     exercise, _ = assign(solutions / f"{A}.ipynb", root / "assign", run_tests=False)
     assert "3 * x" not in json.dumps(exercise) and "BASE * 14" not in json.dumps(exercise)  # a blank exercise
@@ -244,6 +353,13 @@ def hostile(tmp_path_factory):
         zf.writestr("../../escape.ipynb", json.dumps(_fill(exercise, RIGHT)))
         zf.writestr("/abs.ipynb", json.dumps(_fill(exercise, RIGHT)))
         zf.writestr("slip/readme.md", "hello")
+    for rel, nb in _sandbox_attacks(exercise).items():  # issue 21: the sandbox as a whole, names
+        put(rel, nb)
+    listener = socket.socket(socket.AF_UNIX)  # a host socket the kernel tries to make the grader use
+    listener.bind(str(root / "host.sock"))
+    listener.listen(5)
+    listener.setblocking(False)
+    os.chmod(root / "host.sock", 0o777)
 
     def snapshot() -> dict:
         state = {}
@@ -256,13 +372,34 @@ def hostile(tmp_path_factory):
         return state
 
     before = snapshot()
+    memory = _WorkerMemory()
+    memory.start()
     t0 = time.monotonic()
-    book = grading.grade_folder(subs, out, workers=2, cell_timeout=10, total_timeout=120, test_timeout=3,
-                                solutions=solutions)
+    if request.param == "root":
+        book = grading.grade_folder(subs, out, workers=2, cell_timeout=10, total_timeout=120, test_timeout=3,
+                                    solutions=solutions)
+    else:
+        book = _grade_as_throwaway_uid(root, subs, out, solutions) if os.geteuid() == 0 else \
+            grading.grade_folder(subs, out, workers=2, cell_timeout=10, total_timeout=120, test_timeout=3,
+                                 solutions=solutions)
     seconds = time.monotonic() - t0
-    print(f"\nhostile folder graded in {seconds:.1f} s\n{book.to_string()}")
+    memory.stopped.set()
+    memory.join()
+    try:
+        listener.accept()
+        connected = True
+    except BlockingIOError:
+        connected = False
+    listener.close()
+    print(f"\n{request.param}: hostile folder graded in {seconds:.1f} s, worker peak {memory.peak / 2 ** 20:.0f} MB"
+          f"\n{book.to_string()}")
     return {"book": book, "out": out, "subs": subs, "before": before, "after": snapshot(), "seconds": seconds,
-            "root": root}
+            "root": root, "worker_peak": memory.peak, "connected": connected, "path": request.param}
+
+
+# students whose notebook is graded (as shown in the gradebook)
+GRADED = ["alice", FORMULA, "mallory", "truthy", "eve", "ann\\nsmith", "tab\\tname", "aaa-hog", "mem", "printer",
+          "parser", "nul", "slowpoke", LONG_NAME, *[visible(n) for n in LOOKALIKES]]
 
 
 def _rows(book) -> list[tuple]:
@@ -299,10 +436,18 @@ def _expected() -> list[tuple]:
         _skipped("badcell", "badcell__hw.ipynb", malformed + "cell 2 (markdown) has a source that is not text"),
         _skipped("badjson", "badjson__hw.ipynb", "unreadable notebook (not valid JSON)"),
         _skipped("unknown", "unknown__hw.ipynb", "unknown assignment \"=cmd|' /C calc'!A0\""),
-        _skipped("ann\\nsmith", "ann\\nsmith__hw.ipynb", "student name contains control characters (newline, tab, "
-                 "escape...): not graded; rename the file"),
-        _skipped("tab\\tname", "tab\\tname__hw.ipynb", "student name contains control characters (newline, tab, "
-                 "escape...): not graded; rename the file"),
+        # names with control characters are graded (shown with escapes, flagged): before, 'not graded'
+        *_auto("ann\\nsmith", (1, 1, 1), "ann\\nsmith__hw.ipynb"),
+        *_auto("tab\\tname", (1, 1, 1), "tab\\tname__hw.ipynb"),
+        # issue 21: the CPU hog answers nothing; everyone else answers right and loses nothing
+        *_auto("aaa-hog", (0, 0, 0), "aaa-hog__hw.ipynb"),
+        *_auto("mem", (1, 1, 1), "mem__hw.ipynb"),
+        *_auto("printer", (1, 1, 1), "printer__hw.ipynb"),
+        *_auto("parser", (1, 1, 1), "parser__hw.ipynb"),
+        *_auto("nul", (1, 1, 1), "nul__hw.ipynb"),
+        *_auto("slowpoke", (0.5, 1, 1), "slowpoke__hw.ipynb", ("partial", "passed", "passed")),
+        *_auto(LONG_NAME, (1, 1, 1), f"{LONG_NAME}/hw.ipynb"),
+        *[row for n in LOOKALIKES for row in _auto(visible(n), (1, 1, 1), f"{visible(n)}/hw.ipynb")],
         _skipped("+SUM(1,2)", "+SUM(1,2)__notes.txt", "not a notebook or zip (.txt): ignored"),
         _skipped("@cmd", "@cmd__notes.txt", "not a notebook or zip (.txt): ignored"),
         _skipped("-2+3", "-2+3__notes.txt", "not a notebook or zip (.txt): ignored"),
@@ -330,7 +475,29 @@ def test_the_gradebook_is_exact(hostile):
     expected = _expected()
     assert [r for r in got if r not in expected] == [] and [r for r in expected if r not in got] == []
     assert got == expected
-    assert hostile["seconds"] < 480  # 5 kernels on 2 workers; a stalled run would hit the 120 s limits
+    assert hostile["seconds"] < 480  # 15 kernels on 2 workers; a stalled run would hit the 120 s limits
+
+
+@needs_sandbox
+def test_the_trusted_side_stays_small_and_connects_only_to_its_kernels(hostile):
+    """Six 400 MB prints and a 5.7 MB cell cost the grading worker nothing (before: 1.7 GB and 3.7 GB);
+    a kernel that replaces its sockets with links to a host socket gets no connection."""
+    assert 0 < hostile["worker_peak"] < 400 * 2 ** 20, hostile["worker_peak"]
+    assert hostile["connected"] is False
+
+
+@needs_sandbox
+def test_look_alike_names_are_flagged_and_shown_apart(hostile):
+    book = hostile["book"]
+    flags = {r.student: r.flag for r in book.itertuples(index=False)}
+    flagged = {s for s, f in flags.items() if f}
+    shown = {visible(n) for n in LOOKALIKES}
+    assert flagged == {"alice", *shown, LONG_NAME, "ann\\nsmith", "tab\\tname"}, flagged
+    assert all(flags[s].startswith("possible impersonation: the name ") for s in flagged)
+    assert "mixes Cyrillic and Latin letters" in flags["\u0430lice"]
+    assert "U+200B zero width space" in flags["alice\\u200b"] and "U+200F right-to-left mark" in flags["al\\u200fice"]
+    assert "looks like 'alice\\\\u200b'" in flags["alice"]  # the original is flagged too, naming its look-alikes
+    assert len({visible(n) for n in ["alice", *LOOKALIKES]}) == 4  # four rows, four names shown
 
 
 @needs_sandbox
@@ -386,8 +553,8 @@ def test_manual_sheet_names_read_back_exactly(hostile, tmp_path):
     from facecourse.grading import report
 
     rows = report.read_scores(sheet)
-    assert set(rows) == {"alice", FORMULA, "mallory", "truthy", "eve"}
-    assert text.count("\n") == 6
+    assert set(rows) == set(GRADED)
+    assert text.count("\n") == len(GRADED) + 1
 
 
 def _tokens(path: Path):
@@ -402,7 +569,7 @@ def _headings(tokens, level: str) -> list[str]:
 def test_written_answers_cannot_forge_another_students_section(hostile):
     answers = hostile["out"] / "manual" / A / "q4_answers.md"
     tokens = _tokens(answers)
-    names = sorted(["alice", FORMULA, "mallory", "truthy", "eve"])
+    names = sorted(GRADED)
     rendered = [MarkdownIt("commonmark").renderInline(h) for h in _headings(tokens, "h2")]
     from html import unescape
 
@@ -434,6 +601,9 @@ def test_feedback_files_are_distinct_and_clean(hostile):
         assert not [t for t in tokens if t.type in ("html_block", "html_inline")], f.name
         assert "The grader blocked" not in f.read_text(encoding="utf-8")
     assert "Automatic score so far: 2 / 3" in (folder / index["eve"]).read_text(encoding="utf-8")
+    slow = (folder / index["slowpoke"]).read_text(encoding="utf-8")
+    assert "stopped at its time limit (it ran for more than 3 s of CPU time)" in slow, slow  # not "in general"
+    assert "check your answer in general" not in slow
     assert "Automatic score so far: 3 / 3" in (folder / index["alice"]).read_text(encoding="utf-8")
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from facecourse import grading
-from facecourse.grading import sandbox
+from facecourse.grading import cgroups, sandbox
 
 A = "00_warmup"
 REQUIRED = os.environ.get("FACECOURSE_REQUIRE_SANDBOX") == "1"
@@ -72,12 +72,14 @@ if escapes:
 GRADER = """
 import json, os, sys
 from facecourse import grading
-from facecourse.grading import sandbox
+from facecourse.grading import cgroups, sandbox
 subs, out = sys.argv[1], sys.argv[2]
 assert os.geteuid() != 0
+from facecourse.grading import cgroups
 path = '--unshare-user' in sandbox.command(['true'], sandbox.Limits(), {}, None, 3)
 book = grading.grade_folder(subs, out, assignment=sys.argv[3], workers=2)
 print(json.dumps({"euid": os.geteuid(), "problem": sandbox.problem(), "user_namespace_path": path,
+                  "cgroup": cgroups.backend().kind,
                   "rows": book[["student", "question", "points", "status"]].to_dict("records")}))
 """
 
@@ -163,9 +165,16 @@ def graded_both_ways():
             os.chown(p, THROWAWAY_UID, THROWAWAY_UID)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "JPY_"))}
         env.update(HOME=str(top / "home"), TMPDIR=str(top / "home"), PYTHONDONTWRITEBYTECODE="1")
-        proc = subprocess.run(["setpriv", f"--reuid={THROWAWAY_UID}", f"--regid={THROWAWAY_UID}", "--clear-groups",
-                               "--", sys.executable, "-c", GRADER, str(subs), str(top / "out"), A],
-                              cwd=top / "home", env=env, capture_output=True, text=True, timeout=600)
+        argv = ["setpriv", f"--reuid={THROWAWAY_UID}", f"--regid={THROWAWAY_UID}", "--clear-groups",
+                "--", sys.executable, "-c", GRADER, str(subs), str(top / "out"), A]
+        # in a cgroup delegated to that uid, as systemd gives one to a user: the same limits as root's
+        group = cgroups.backend().delegate(THROWAWAY_UID, 24 * 2 ** 30, 4096, float(os.cpu_count() or 1))
+        try:
+            proc = subprocess.run(group.enter(argv) if group else argv, cwd=top / "home", env=env,
+                                  capture_output=True, text=True, timeout=600)
+        finally:
+            if group is not None:
+                group.remove()
         assert proc.returncode == 0, proc.stderr[-3000:]
         unprivileged = json.loads(proc.stdout.strip().splitlines()[-1])
         left = _uid_processes(THROWAWAY_UID)
@@ -189,6 +198,7 @@ def graded_both_ways():
 def test_an_unprivileged_grader_uses_the_user_namespace_path(graded_both_ways):
     u = graded_both_ways["unprivileged"]
     assert u["euid"] != 0 and u["problem"] is None and u["user_namespace_path"] is True
+    assert u["cgroup"] == cgroups.backend().kind  # its sandboxes bounded as root's are
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ SOLUTIONS = grading.solution_notebooks()
 # Assignments whose submissions take longest to grade (measured with benchmarks/grading.py: the crawl
 # of the sandbox site waits out its Crawl-delay, C4 embeds photos). They are queued first so that no
 # long submission starts last while the other worker idles; a stale list only costs time, never a check.
-SLOW_FIRST = ("A4_provenance_consent", "A3_careless_vs_polite", "C4_harms_policy", "B2_landmarks_alignment")
+SLOW_FIRST = ("D1_capstone_face_search", "A4_provenance_consent", "A3_careless_vs_polite", "C4_harms_policy", "B2_landmarks_alignment")
 # Submissions graded at once. Part of a slow submission is waiting (crawl delays, Retry-After), so
 # three kernels keep two cores busy; each kernel stays well under 1 GB.
 WORKERS = 3

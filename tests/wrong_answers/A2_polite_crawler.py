@@ -160,3 +160,58 @@ not_fetched = (small_table["decision"] == "not fetched: crawl stopped").sum()
 ''',
     },
 }
+
+_FETCH = '''
+def fetch_politely(site_url, paths, user_agent):
+    session = requests.Session()
+    session.headers["User-Agent"] = user_agent
+    last = [0.0]
+    delay = [0.0]
+
+    def get(url):
+        for attempt in range(4):
+            wait = last[0] + delay[0] - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            response = session.get(url, timeout=10)
+            last[0] = time.monotonic()
+            if response.status_code != 429 or attempt == @RETRIES@:
+                return response
+            @WAIT@
+        return response
+
+    robots = Protego.parse(@ROBOTS_GET@.text)
+    delay[0] = @DELAY@
+    statuses = {}
+    for path in paths:
+        if @CHECK@ and not robots.can_fetch(site_url + path, user_agent):
+            statuses[path] = None
+            continue
+        statuses[path] = get(site_url + path).status_code
+    return statuses
+'''
+
+_GOOD = {"@RETRIES@": "3", "@WAIT@": 'time.sleep(wait_seconds(response.headers.get("Retry-After"), now=time.time()))',
+         "@ROBOTS_GET@": 'get(site_url + "/robots.txt")', "@DELAY@": "robots.crawl_delay(user_agent) or 0.0",
+         "@CHECK@": "True"}
+
+
+def _fetch(**changes):
+    text = _FETCH
+    for key, value in {**_GOOD, **{f"@{k.upper()}@": v for k, v in changes.items()}}.items():
+        text = text.replace(key, value)
+    return text
+
+
+WRONG["q5"] = {
+    "never asks robots.txt": _fetch(check="False"),
+    "ignores Crawl-delay": _fetch(delay="0.0"),
+    "retries a 429 at once": _fetch(wait="pass"),
+    "gives up after a 429": _fetch(retries="0"),
+    "float(Retry-After): HTTP dates crash": _fetch(wait='time.sleep(float(response.headers.get("Retry-After")))'),
+    "robots.txt fetched without the user agent (requests.get)": _fetch(robots_get='requests.get(site_url + "/robots.txt")'),
+}
+RIGHT["q5"] = {
+    "Retry-After read with the course's crawler.retry_after_seconds": _fetch(
+        wait='time.sleep(crawler.retry_after_seconds(response.headers, default=1.0))'),
+}

@@ -1,0 +1,120 @@
+"""The hostile class graded on a dask ``LocalCluster`` (2 worker processes): the local run's exact outputs.
+
+The class, its private solutions and its local run come from ``tests/grading/test_hostile_submissions.py``
+(its ``hostile`` fixture, run again in this module). The same folder is then graded with
+``scheduler=`` a LocalCluster's address, and every output file must be byte for byte the local
+run's: gradebook, feedback, manual sheets. Also: nothing lands outside the output folder, no
+sandboxed process survives, and the autograder (hidden tests) is nowhere in the workers' scratch
+folders or the system's temporary folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "grading"))
+import test_hostile_submissions as hostile_class  # noqa: E402
+from test_hostile_submissions import hostile  # noqa: E402,F401 - the fixture: the class and its local run
+
+from facecourse import grading  # noqa: E402
+
+pytestmark = [pytest.mark.slow, hostile_class.needs_sandbox]
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _tree(root: Path, skip: tuple[Path, ...]) -> dict[str, tuple[int, int]]:
+    """Every path under ``root`` outside ``skip``: (mode, size)."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if any(p == s or s in p.parents for s in skip):
+            continue
+        st = p.lstat()
+        out[str(p.relative_to(root))] = (st.st_mode, st.st_size)
+    return out
+
+
+@pytest.fixture(scope="module")
+def on_cluster(hostile, tmp_path_factory):
+    from distributed import LocalCluster
+
+    root = hostile["root"]
+    scratch = tmp_path_factory.mktemp("dask-scratch")
+    worker_tmp = tmp_path_factory.mktemp("worker-tmp")  # the workers' TMPDIR: whatever they write goes here
+    before = _tree(root, (hostile["out"], root / "out-cluster"))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0", memory_limit=0,
+                      local_directory=str(scratch), silence_logs=logging.ERROR,
+                      env={"TMPDIR": str(worker_tmp)}) as cluster:
+        t0 = time.monotonic()
+        book = grading.grade_folder(hostile["subs"], root / "out-cluster", cell_timeout=10, total_timeout=120,
+                                    test_timeout=3, solutions=root / "private" / "solutions",
+                                    scheduler=cluster.scheduler_address)
+        seconds = time.monotonic() - t0
+        workers = len(cluster.scheduler.workers)
+    print(f"\nhostile folder graded on a 2-worker LocalCluster in {seconds:.1f} s "
+          f"(locally in {hostile['seconds']:.1f} s)")
+    return {"book": book, "out": root / "out-cluster", "seconds": seconds, "scratch": scratch, "workers": workers,
+            "before": before, "after": _tree(root, (hostile["out"], root / "out-cluster")),
+            "worker_tmp": worker_tmp}
+
+
+def test_the_cluster_writes_the_local_runs_exact_outputs(hostile, on_cluster):
+    assert on_cluster["workers"] == 2
+    assert hostile_class._rows(on_cluster["book"]) == hostile_class._expected()
+    assert on_cluster["book"].equals(hostile["book"])
+    local, remote = _files(hostile["out"]), _files(on_cluster["out"])
+    assert sorted(remote) == sorted(local)
+    assert [name for name in local if local[name] != remote[name]] == []  # gradebook, feedback, manual sheets
+
+
+def test_each_submission_is_in_the_gradebook_exactly_once(on_cluster):
+    book = on_cluster["book"]
+    graded = book[book["question"] != ""]
+    assert not graded.duplicated(["student", "assignment", "question", "file"]).any()
+    assert graded.groupby(["student", "file"]).size().eq(4).all()  # q1..q4 for every graded file
+
+
+def test_nothing_outside_the_output_folder_and_no_survivor(hostile, on_cluster):
+    assert on_cluster["after"] == on_cluster["before"]
+    out = on_cluster["out"]
+    assert sorted(p.name for p in out.iterdir()) == ["feedback", "gradebook.csv", "manual"]
+    for target in (Path("/tmp") / hostile_class.TOKEN, Path(f"/tmp/{hostile_class.TOKEN}.ctypes"),
+                   hostile["subs"] / hostile_class.TOKEN, out / hostile_class.TOKEN):
+        assert not target.exists(), target
+    survivors = []
+    for d in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (d / "cmdline").read_bytes()
+        except OSError:
+            continue
+        mine = cmdline.startswith(sys.executable.encode() + b"\0")  # not another checkout's grader
+        if hostile_class.DAEMON_MARK.encode() in cmdline or (mine and b"facecourse.grading.worker" in cmdline):
+            survivors.append(d.name)
+    assert survivors == []
+
+
+def test_the_hidden_tests_are_never_written_on_a_worker(hostile, on_cluster):
+    """The autograder travels in the tasks: no worker wrote it (raw or base64) to its scratch or temporary folder."""
+    zip_bytes, _ = grading.autograder_for(hostile_class.A, hostile["root"] / "private" / "solutions")
+    raw = zip_bytes[40:120]
+    encoded = base64.b64encode(zip_bytes).decode()[60:140].encode()
+    leaks, seen = [], 0
+    for place in (on_cluster["scratch"], on_cluster["worker_tmp"]):
+        for p in place.rglob("*"):
+            seen += p.is_file()
+            try:
+                data = p.read_bytes() if p.is_file() and not p.is_symlink() else b""
+            except OSError:
+                continue
+            if raw in data or encoded in data or hostile_class.HIDDEN_MARK.encode() in data:
+                leaks.append(str(p))
+    assert leaks == []
+    assert seen > 0  # the workers did use these folders (dask's lock and scratch files)
