@@ -3,8 +3,14 @@
     python benchmarks/cloak_study.py                 # the whole study (about an hour of CPU; 2 workers)
     python benchmarks/cloak_study.py --users 2 --defender-people 2 --out /tmp/smoke   # a smoke run
 
-Lesson B8 computes a small part of this live (6 users); this script computes the whole table once
-and writes, under ``benchmarks/results/``:
+The committed results are a smaller run, all the shared machine had time for (2026-12-06):
+
+    python benchmarks/cloak_study.py --users 6 --defender-people 6 \
+        --defended targeted:8:0,untargeted:8:0,robust:8:0,targeted:8:11
+
+(the cloaks of 6 users and 6 defender's people took 1266 s at load 10-90; the 4 defenders, two at
+a time, 396 s with ``--reuse``). Lesson B8 computes a part of this live (the same 6 users); this
+script computes the whole table once and writes, under ``benchmarks/results/``:
 
 * ``cloak_study.csv``: one row per user, cloak and way of judging it (the distance from the
   upload to the nearest probe, whether a face was found, whether it matched, seconds, PSNR,
@@ -159,6 +165,53 @@ def clean_errors(d: np.ndarray, people: np.ndarray, threshold: float) -> dict:
     return {"FMR": float((dist[~same] <= threshold).mean()), "FNMR": float((dist[same] > threshold).mean())}
 
 
+_CTX: dict = {}
+
+
+def _defend(spec) -> tuple[list[dict], list[dict]]:
+    """One adaptive defender (cloak, budget, first stage retrained): its rows and its defence records."""
+    name, budget, start = spec
+    c = _CTX
+    net = dlibnet.load()
+    held, extra, done, users = c["held"], c["extra"], c["done"], c["users"]
+    rows, defence = [], []
+    mine = [r for r in held if r["cloak"] == name and r["budget"] == budget]
+    tracemalloc.start()
+    tuned = cloak.fine_tune(net, np.stack([r["clean"] for r in mine]), np.stack([r["cloaked"] for r in mine]),
+                            extra, start=start)
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    t_cal = cloak.threshold_at(tuned.net, c["calib_chips"], c["calib_people"], c["fmr_target"])
+    t_users = cloak.threshold_at(tuned.net, c["user_clean"], c["user_people"], c["before"]["FMR"])
+    d_users = tuned.net.descriptors(c["user_clean"])
+    label = f"adaptive defender, stages {start}-15"
+    for threshold, suffix in ((cloak.THRESHOLD, "at 0.6"), (t_cal, "at equal FMR, own photos"),
+                              (t_users, "at equal FMR, users' photos")):
+        pos = 0
+        for p, (_, chips, clean) in zip(users, done):
+            n = 1 + len(clean["probes"])
+            probes = d_users[pos + 1:pos + n]
+            pos += n
+            cloaked_chip = chips.get((name, budget))
+            e = None if cloaked_chip is None else tuned.net.descriptors(cloaked_chip)[0]
+            for kind, vec in ((name, e), ("none", d_users[pos - n])):
+                m = cloak.match(vec, probes)
+                m["matched"] = bool(m["face_found"] and m["distance"] <= threshold)
+                rows.append({"person": p, "cloak": kind, "budget": budget if kind != "none" else 0,
+                             "judged": f"{label}, {suffix}" + ("" if kind != "none" else f" (vs {name})"),
+                             **m, "threshold": threshold})
+        err = clean_errors(d_users, c["user_people"], threshold)
+        defence.append({"cloak": name, "budget": budget, "stages": f"{start}-15", "judged": suffix,
+                        "threshold": threshold, "pairs": tuned.pairs, "extra clean": len(extra),
+                        "epochs": len(tuned.losses), "seconds": tuned.seconds, "peak MB": peak,
+                        "loss first epoch": tuned.losses[0], "loss last epoch": tuned.losses[-1],
+                        "FMR before": c["before"]["FMR"], "FNMR before": c["before"]["FNMR"],
+                        "FMR after": err["FMR"], "FNMR after": err["FNMR"]})
+    print(f"defender {name} {budget}/255 from stage {start}: {tuned.seconds:.0f} s, peak {peak:.0f} MB, "
+          f"threshold at equal FMR {t_cal:.3f}", flush=True)
+    return rows, defence
+
+
 def one_photo_chips() -> np.ndarray:
     """Real-pipeline chips of the 80 one-photo teaching people (the defender's extra clean photos)."""
     chips = [cloak.dlib_chip(data.require("lfw", paths[0])) for p, paths in cloak._teaching_people().items()
@@ -172,6 +225,8 @@ def main(argv=None) -> int:
     ap.add_argument("--defender-people", type=int, default=20)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--defended", default=None,
+                    help="only these defenders, as cloak:budget:start,... (e.g. targeted:8:0,robust:8:0)")
     ap.add_argument("--reuse", action="store_true",
                     help="reuse the cloaks of an earlier run with the same people (build/cloak_study.pkl): "
                          "re-runs only the defenders and the tables")
@@ -195,7 +250,8 @@ def main(argv=None) -> int:
             held = [r for part in workers.map(_holder_job, [(p, pool) for p in holders]) for r in part]
             print(f"defender's cloaks done after {time.perf_counter() - started:.0f} s", flush=True)
         CACHE.parent.mkdir(parents=True, exist_ok=True)
-        CACHE.write_bytes(pickle.dumps({"key": key, "done": done, "held": held}))
+        CACHE.write_bytes(pickle.dumps({"key": key, "done": done, "held": held,
+                                        "seconds": round(time.perf_counter() - started)}))
     rows = [r for user, _, _ in done for r in user]
     net = dlibnet.load()
     extra = one_photo_chips()
@@ -210,42 +266,17 @@ def main(argv=None) -> int:
     d_orig_calib = net.descriptors(calib_chips)
     fmr_target = clean_errors(d_orig_calib, calib_people, cloak.THRESHOLD)["FMR"]
     before = clean_errors(net.descriptors(user_clean), user_people, cloak.THRESHOLD)
+    global _CTX
+    _CTX = {"held": held, "extra": extra, "calib_chips": calib_chips, "calib_people": calib_people,
+            "user_clean": user_clean, "user_people": user_people, "fmr_target": fmr_target, "before": before,
+            "done": done, "users": users}
+    defended = [d for d in DEFENDED if a.defended is None or f"{d[0]}:{d[1]}:{d[2]}" in a.defended.split(",")]
+    with ProcessPoolExecutor(a.workers) as workers:      # forked: each defender sees _CTX
+        results = list(workers.map(_defend, defended))
     defence = []
-    for name, budget, start in DEFENDED:
-        mine = [r for r in held if r["cloak"] == name and r["budget"] == budget]
-        tracemalloc.start()
-        tuned = cloak.fine_tune(net, np.stack([r["clean"] for r in mine]), np.stack([r["cloaked"] for r in mine]),
-                                extra, start=start)
-        peak = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
-        t_cal = cloak.threshold_at(tuned.net, calib_chips, calib_people, fmr_target)
-        t_users = cloak.threshold_at(tuned.net, user_clean, user_people, before["FMR"])
-        d_users = tuned.net.descriptors(user_clean)
-        label = f"adaptive defender, stages {start}-15"
-        for threshold, suffix in ((cloak.THRESHOLD, "at 0.6"), (t_cal, "at equal FMR, own photos"),
-                                  (t_users, "at equal FMR, users' photos")):
-            pos = 0
-            for p, (_, chips, clean) in zip(users, done):
-                n = 1 + len(clean["probes"])
-                probes = d_users[pos + 1:pos + n]
-                pos += n
-                cloaked_chip = chips.get((name, budget))
-                e = None if cloaked_chip is None else tuned.net.descriptors(cloaked_chip)[0]
-                for kind, vec in ((name, e), ("none", d_users[pos - n])):
-                    m = cloak.match(vec, probes)
-                    m["matched"] = bool(m["face_found"] and m["distance"] <= threshold)
-                    rows.append({"person": p, "cloak": kind, "budget": budget if kind != "none" else 0,
-                                 "judged": f"{label}, {suffix}" + ("" if kind != "none" else f" (vs {name})"),
-                                 **m, "threshold": threshold})
-            err = clean_errors(d_users, user_people, threshold)
-            defence.append({"cloak": name, "budget": budget, "stages": f"{start}-15", "judged": suffix,
-                            "threshold": threshold, "pairs": tuned.pairs, "extra clean": len(extra),
-                            "epochs": len(tuned.losses), "seconds": tuned.seconds, "peak MB": peak,
-                            "loss first epoch": tuned.losses[0], "loss last epoch": tuned.losses[-1],
-                            "FMR before": before["FMR"], "FNMR before": before["FNMR"],
-                            "FMR after": err["FMR"], "FNMR after": err["FNMR"]})
-        print(f"defender {name} {budget}/255 from stage {start}: {tuned.seconds:.0f} s, peak {peak:.0f} MB, "
-              f"threshold at equal FMR {t_cal:.3f}", flush=True)
+    for more_rows, more_defence in results:
+        rows += more_rows
+        defence += more_defence
     df, defence = pd.DataFrame(rows), pd.DataFrame(defence)
     df.to_csv(a.out / "cloak_study.csv", index=False, float_format="%.6f")
     defence.to_csv(a.out / "cloak_defender.csv", index=False, float_format="%.6f")
@@ -253,7 +284,9 @@ def main(argv=None) -> int:
     header = (f"Run {datetime.datetime.now():%Y-%m-%d %H:%M}, {platform.machine()} with {os.cpu_count()} cores (shared), "
               f"load average {' '.join(f'{x:.1f}' for x in load0)} before and "
               f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} after; numpy {np.__version__}; {a.workers} workers, "
-              f"one BLAS thread each; {len(users)} users, {len(holders)} defender's people; total {total:.0f} s.")
+              f"one BLAS thread each; {len(users)} users, {len(holders)} defender's people; total {total:.0f} s"
+              + (f" (the cloaks reused from an earlier run, {CACHE.relative_to(CACHE.parent.parent)}: "
+                 f"{cached.get('seconds', 'unknown')} s)" if cached is not None and cached["key"] == key else "") + ".")
     summary = cloak.summary_markdown(df, defence)
     (a.out / "cloak_study.md").write_text(header + "\n\n" + summary + "\n")
     print(header + "\n\n" + summary)

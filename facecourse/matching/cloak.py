@@ -497,7 +497,7 @@ def summary_markdown(df, defence) -> str:
         cells = [f"{row[j]:.0%}" if pd.notna(row.get(j)) else "" for j in judged]
         lines.append(f"| {c} | {b}/255 | {costs} | " + " | ".join(cells) + " |")
     if len(defence):
-        lines += ["", "Adaptive defenders: retrained on the photos of its own 20 people cloaked with the same public tool "
+        lines += ["", "Adaptive defenders: retrained on the photos of its own people cloaked with the same public tool "
                   "(plus the one-photo people as clean photos), then judging the users' uploads and probes with the new "
                   "network: at 0.6; at the threshold where its false match rate on its own clean photos equals the "
                   "original network's at 0.6; and at the threshold where its false match rate on the users' clean photos "
