@@ -27,6 +27,18 @@ from facecourse import grading  # noqa: E402
 pytestmark = [pytest.mark.slow, hostile_class.needs_sandbox]
 
 
+# Submissions whose own run depends on the machine's state at that moment, not on where it is graded: the CPU hog
+# (which of its forks and sleeps meet the process or time limit first), the printer (whether six 400 MB prints
+# meet the sandbox's memory limit: seen both ways in CI) and the memory filler. Their scores are exact in both
+# runs; the list of errors their notebook raised while it ran may differ, so their feedback is compared without it.
+RESOURCE_BOUND = ("feedback/aaa-hog.md", "feedback/printer.md", "feedback/mem.md")
+ERRORS = b"\n```text\nErrors while running your notebook"
+
+
+def _without_run_errors(content: bytes) -> bytes:
+    return content.split(ERRORS, 1)[0].rstrip()
+
+
 def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -72,7 +84,15 @@ def test_the_cluster_writes_the_local_runs_exact_outputs(hostile, on_cluster):
     assert on_cluster["book"].equals(hostile["book"])
     local, remote = _files(hostile["out"]), _files(on_cluster["out"])
     assert sorted(remote) == sorted(local)
-    assert [name for name in local if local[name] != remote[name]] == []  # gradebook, feedback, manual sheets
+    assert set(RESOURCE_BOUND) <= set(local)
+    # The cluster grades as root. The unprivileged local run may run another Python build where the interpreter
+    # lives in a folder only root reads (pyenv under /root: its libpython is not found and the system's is
+    # loaded; measured: 3.11.2 instead of 3.11.7, so a NUL byte in a cell raises ValueError instead of
+    # SyntaxError). The errors a notebook raised are then compared only between runs by the same user.
+    loose = set(local) if hostile["path"] != "root" else set(RESOURCE_BOUND)
+    differ = [name for name in local if local[name] != remote[name]
+              and (name not in loose or _without_run_errors(local[name]) != _without_run_errors(remote[name]))]
+    assert differ == []  # gradebook, feedback, manual sheets
 
 
 def test_each_submission_is_in_the_gradebook_exactly_once(on_cluster):
