@@ -4,7 +4,8 @@
 
 Each notebook runs in its own ``pytest --nbval-lax`` process; the peak resident memory of that
 process tree (pytest plus the notebook's kernel) is sampled every 50 ms with psutil. Limits: a
-lesson must stay under 90 s and every notebook under 1 GB (Binder gives 1-2 GB).
+lesson must stay under 90 s (the cloaking lab, B8, under 180 s: issue 26 gives it 3 minutes) and
+every notebook under 1 GB (Binder gives 1-2 GB).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT_SECONDS = 90
+#: lessons allowed longer, with the issue that says so
+LONGER = {"lessons/B8_cloaking.ipynb": 180}  # issue 26: the cloaking lab runs in under 3 minutes
 LIMIT_BYTES = 1 << 30
 
 
@@ -51,7 +54,7 @@ def main(argv: list[str]) -> int:
     ok = True
     for r in rows:
         within = r["passed"] and r["peak_mb"] * 2**20 < LIMIT_BYTES and (
-            not r["notebook"].startswith("lessons/") or r["seconds"] < LIMIT_SECONDS)
+            not r["notebook"].startswith("lessons/") or r["seconds"] < LONGER.get(r["notebook"], LIMIT_SECONDS))
         ok &= within
         print(f"| `{r['notebook']}` | {r['seconds']:.1f} | {r['peak_mb']:.0f} | {r['kernel_peak_mb']:.0f} | "
               f"{'yes' if within else 'NO: ' + r['tail']} |")

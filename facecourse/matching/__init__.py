@@ -7,7 +7,9 @@
 * :mod:`~facecourse.matching.metrics`: FMR/FNMR, DET, EER, LFW View 2, scale arithmetic;
 * :mod:`~facecourse.matching.gallery`: 1:N search with provenance and erasure;
 * :mod:`~facecourse.matching.identification`: 1:N experiments on LFW and the search explorer;
-* :mod:`~facecourse.matching.charts`: the track's altair charts.
+* :mod:`~facecourse.matching.charts`: the track's altair charts;
+* :mod:`~facecourse.matching.dlibnet`: dlib's face recognition network read into numpy, with
+  derivatives (for the cloaking lesson).
 """
 
 #: The distance at or below which two face embeddings are called "same person": dlib's
