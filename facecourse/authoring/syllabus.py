@@ -100,7 +100,7 @@ MODULE = (
     Session(1, "What a crawler takes, and what it must keep", ("A3", "A4"), "Scraping ethics"),
     Session(1, "From a photo to a face vector", ("B1", "B2", "B3")),
     Session(1, "Verification and search, measured", ("B4", "B5")),
-    Session(2, "Error rates at billions of faces", ("B6", "B7"), "Face matching"),
+    Session(2, "Error rates at billions of faces, and cloaks against them", ("B6", "B7", "B8"), "Face matching"),
     Session(2, "The timeline and what leaked", ("C1", "C2")),
     Session(2, "The flaw, the harms and the law", ("C3", "C4"), "The breach"),
     Session(2, "The capstone: build it, then defend it", ("D1",), "The capstone"),
