@@ -47,6 +47,7 @@ import itertools
 import json
 import os
 import pickle
+import re
 import secrets
 import shutil
 import signal
@@ -454,6 +455,12 @@ class Exercise:
     #: given names that are paths into the folder where a notebook keeps its files (D1's ``folder``,
     #: ``key_file``): the checks get the kernel's values, which name the same files here (.scratch)
     kernel_paths: set[str] = field(default_factory=set)
+    #: given names whose value depends on when the cell ran, not only on the code (a crawl's access log:
+    #: how many requests a crawler that never waits sends within the site's rate window depends on the
+    #: machine's load), named in a provided cell by a comment ``# graded on the student's run: a, b``.
+    #: The checks get the kernel's values: the student's answers are computed from them, and the grader's
+    #: own run of the cell, at another moment, can differ (A3's logs did under load, costing honest points)
+    own_run: set[str] = field(default_factory=set)
 
     @classmethod
     def from_job(cls, job: dict, run_given: bool = True) -> "Exercise":
@@ -475,6 +482,7 @@ class Exercise:
         ns.setdefault("__name__", "__main__")
         sink = io.StringIO()
         for k, src in early:
+            self.own_run.update(own_run_names(src))
             before = dict(ns)
             try:
                 with redirect_stdout(sink), redirect_stderr(sink):
@@ -521,7 +529,24 @@ class Exercise:
 
     def is_given(self, name: str) -> bool:
         return (name in self.given and name not in self.answers and name not in self.unbound
-                and name not in self.kernel_paths)
+                and name not in self.kernel_paths and name not in self.own_run)
+
+    def from_kernel(self, name: str) -> bool:
+        """Whether a check reads ``name`` from the student's kernel although a provided cell binds it."""
+        return name in self.kernel_paths or name in self.own_run
+
+
+#: the comment that names a provided cell's names whose values the checks take from the student's run
+OWN_RUN = re.compile(r"^\s*# graded on the student's run:\s*(.+)$", re.M)
+
+
+def own_run_names(src: str) -> set[str]:
+    """The names a provided cell declares as the student's own run (see ``Exercise.own_run``).
+
+    >>> sorted(own_run_names("log = site.access_log()  \\n# graded on the student's run: log, crawl\\n"))
+    ['crawl', 'log']
+    """
+    return {n.strip() for m in OWN_RUN.finditer(src) for n in m.group(1).split(",") if n.strip().isidentifier()}
 
 
 def _python(src: str) -> str:
