@@ -49,6 +49,7 @@ MAX_JSON_ITEMS = 2_000_000  # JSON values in one notebook (outputs included): js
 MAX_ANSWER_CHARS = 100_000  # characters of one written answer copied into the manual-scoring sheets
 MAX_DEPTH = 8  # folder nesting inside the submissions folder
 PLACEHOLDER = "_Type your answer here, replacing this text._"
+BEGIN_QUESTION = "<!-- BEGIN QUESTION -->"
 END_QUESTION = "<!-- END QUESTION -->"
 
 # characters shown as escapes wherever a name or a status is written: C0/C1 controls, and (checked
@@ -306,24 +307,37 @@ def written_answers(nb: dict, manual: list[Question]) -> dict[str, str]:
 
     The k-th ``<!-- END QUESTION -->`` marker closes the k-th manual question; its answer is every
     markdown cell before that marker (and after the previous one) that is an answer cell (tagged
-    ``otter_answer_cell``) or a cell the student added after it. Unanswered: ``"(no answer)"``.
+    ``otter_answer_cell``) or a cell the student added after it. A written question answered in code
+    (D1's datasheet, a pandas Series the student builds) shows its answer cell's code and the text
+    output the submitted notebook holds for it. Unanswered: ``"(no answer)"``.
     """
     blocks: list[list[str]] = []
     current: list[str] = []
     started = False
+    inside = False  # after a manual question's BEGIN marker (a locked cell), before its END
     for cell in nb.get("cells", []):
+        meta = cell.get("metadata", {})
+        if cell.get("cell_type") == "code":
+            if inside and "otter_answer_cell" in meta.get("tags", []):
+                code = _plain(cell.get("source", "")).strip()
+                if code and code != PLACEHOLDER_CODE:
+                    current.append(_code_answer(code, cell.get("outputs", [])))
+            continue
         if cell.get("cell_type") != "markdown":
             continue
         src = _text(cell.get("source", ""))
-        meta = cell.get("metadata", {})
-        if END_QUESTION in src and meta.get("editable") is False:
+        locked = meta.get("editable") is False
+        if END_QUESTION in src and locked:
             blocks.append(current)
             current, started = [], False
+            inside = BEGIN_QUESTION in src.split(END_QUESTION)[-1]  # a cell that ends one question and begins the next
         elif "otter_answer_cell" in meta.get("tags", []):
             current.append(src.strip())
             started = True
-        elif started and meta.get("editable") is not False and "<!-- BEGIN QUESTION -->" not in src:
+        elif started and meta.get("editable") is not False and BEGIN_QUESTION not in src:
             current.append(src.strip())  # a markdown cell the student added below the answer cell
+        elif BEGIN_QUESTION in src and locked:
+            inside = True
     answers = {}
     for k, q in enumerate(manual):
         block = blocks[k] if k < len(blocks) else []
@@ -334,6 +348,32 @@ def written_answers(nb: dict, manual: list[Question]) -> dict[str, str]:
             text = "(answer not found: the notebook's question markers were removed)"
         answers[q.name] = text or "(no answer)"
     return answers
+
+
+#: an untouched code answer cell
+PLACEHOLDER_CODE = "..."
+
+
+def _plain(src) -> str:
+    """A notebook text field as a string (a list of strings joined); anything else, as nothing."""
+    if isinstance(src, list):
+        return "".join(x for x in src if isinstance(x, str))
+    return src if isinstance(src, str) else ""
+
+
+def _code_answer(code: str, outputs: list) -> str:
+    """A code answer for the instructor: the code, then the text it showed when the student ran it."""
+    shown = []
+    for out in outputs if isinstance(outputs, list) else []:
+        if not isinstance(out, dict):
+            continue
+        if out.get("output_type") == "stream":
+            shown.append(_plain(out.get("text", "")))
+        elif out.get("output_type") in ("execute_result", "display_data"):
+            data = out.get("data", {})
+            shown.append(_plain(data.get("text/plain", "")) if isinstance(data, dict) else "")
+    text = "\n".join(t.rstrip("\n") for t in shown if t).strip()
+    return f"(code)\n{code}" + (f"\n\n(what it showed when the student ran it)\n{text}" if text else "")
 
 
 def zip_directory(zip_file) -> tuple[int, int]:

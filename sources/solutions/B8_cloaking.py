@@ -229,9 +229,11 @@ def test_q2_3(cloak_photo, photo, loss_and_gradient):
 
 # %%
 def test_q2_4(cloak_photo, photo, loss_and_gradient):
+    from functools import partial
     import numpy as np
     from facecourse.matching import cloak
-    views = [lambda im: cloak.jpeg(im, 70), lambda im: np.roll(im, 1, axis=1)]
+    # partial, not lambda: the grader sends these to your function by value, and a lambda cannot travel
+    views = [partial(cloak.jpeg, quality=70), partial(np.roll, shift=1, axis=1)]
     robust = cloak_photo(photo, transforms=views, steps=3)
     assert robust is not None, "Not answered yet: cloak_photo returns nothing."
     plain = cloak_photo(photo, steps=3)

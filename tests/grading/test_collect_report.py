@@ -72,6 +72,28 @@ def test_b3_written_answer_is_collected():
     assert manual and collect.written_answers(nb, manual) == {manual[0].name: "FMR falls, FNMR rises."}
 
 
+def test_a_written_question_answered_in_code_shows_its_code_and_output():
+    """D1 q8 (a datasheet built as a pandas Series) is graded by hand; its answer is a code cell, which the
+    manual sheet showed as "(no answer)". Code answer cells of the automatically graded questions
+    around it stay out of the written answers."""
+    stem = "D1_capstone_face_search"
+    manual = [q for q in grading.questions(stem) if q.manual]
+    nb = json.loads((grading.EXERCISES / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    assert collect.written_answers(nb, manual) == {q.name: "(no answer)" for q in manual}
+    cells = nb["cells"]
+    begin = next(i for i, c in enumerate(cells) if "Question 8" in "".join(c["source"]))
+    answer = next(c for c in cells[begin:] if c["cell_type"] == "code")
+    assert "otter_answer_cell" in answer["metadata"]["tags"]
+    answer["source"] = "datasheet = pd.Series({'motivation': 'a course exercise'})\ndatasheet"
+    answer["outputs"] = [{"output_type": "execute_result", "execution_count": 1, "metadata": {},
+                          "data": {"text/plain": ["motivation    a course exercise\n", "dtype: object"]}},
+                         {"output_type": "stream", "name": "stdout", "text": {"not": "text"}}]  # ignored
+    got = collect.written_answers(nb, manual)
+    assert got["q8"] == ("(code)\ndatasheet = pd.Series({'motivation': 'a course exercise'})\ndatasheet\n\n"
+                         "(what it showed when the student ran it)\nmotivation    a course exercise\ndtype: object")
+    assert got["q5"] == got["q9"] == "(no answer)"
+
+
 @pytest.mark.parametrize("cell, written", [
     ("=1+1", "'=1+1"), ("+SUM(1,2)", "'+SUM(1,2)"), ("-2+3", "'-2+3"), ("@cmd", "'@cmd"), ("\tx", "\\tx"),
     ("\rx", "\\rx"), ("'quoted", "''quoted"), ("alice", "alice"), ("a\nb", "a\\nb"), (2.0, 2.0),
