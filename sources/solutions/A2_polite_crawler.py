@@ -357,12 +357,26 @@ def test_q3_hidden_1(stopped_reason, decision_counts, not_fetched, small_table):
 # # BEGIN SOLUTION
 
 # %% [markdown]
-# An honest User-Agent lets the site apply the robots.txt group meant for that crawler, recognise
+# **Model answer.** An honest User-Agent lets the site apply the robots.txt group meant for that crawler, recognise
 # its traffic in logs, limit or block it, and contact whoever runs it. robots.txt works by name:
 # a crawler that calls itself a browser escapes the rules addressed to it, and a crawler that
 # changes names (or addresses) defeats per-client rate limits, because every request looks like a
 # new visitor. The site can then only defend itself with blunt measures that hurt real users too.
 # Honesty is what makes the cooperative rules enforceable at all.
+#
+# **Rubric (2 points).**
+# * 1 point: what an honest name lets the site do: apply the robots.txt group written for that
+#   crawler, see its traffic in the access log, rate-limit or block it, and reach its operator.
+# * 1 point: why a disguise defeats the rules: robots.txt and per-client limits work by name (and
+#   address), so a crawler posing as a browser escapes the rules meant for it, and one that changes
+#   names looks like many new visitors; the site is left with blunt defences that hurt real users.
+#
+# **Common weak answers.**
+# * "The User-Agent is required by HTTP, so crawlers must send one": 0 of 2 points (says nothing of
+#   what the site does with it).
+# * Explains robots.txt groups but not why a disguise makes rate limits useless: 1 of 2 points.
+# * "A disguised crawler is illegal" and nothing more: 0 of 2 points (the lesson's point is that the
+#   rules are cooperative, and only work when crawlers are honest).
 
 # %% [raw]
 # # END SOLUTION

@@ -1101,10 +1101,17 @@ def test_q4_hidden_1(evaluate, threshold, results):
 # hundreds of thousands of false candidates per search (B6), and nothing about how error rates differ
 # between groups of people, or about probe photos from CCTV rather than press cameras.
 #
-# **Rubric (2 points).** 1 point: compares both rates with B4's, with the numbers of pairs and people
-# behind each, and draws the right conclusion about uncertainty (few pairs, wide interval, an FMR of 0
-# is not 0). 1 point: names at least one thing not measured that matters for policing (FMR at gallery
-# scale / base rates, demographic differentials, probe quality), with a reason.
+# **Rubric (2 points).**
+# * 1 point: compares both rates with B4's, with the numbers of pairs and people behind each, and
+#   draws the right conclusion about uncertainty (few pairs, wide interval, an FMR of 0 is not 0).
+# * 1 point: names at least one thing not measured that matters for policing (FMR at gallery scale /
+#   base rates, demographic differentials, probe quality), with a reason.
+#
+# **Common weak answers.**
+# * "My FMR is lower than LFW's, so my system is better": loses the first point (a few hundred pairs
+#   of seven people cannot show that).
+# * Compares the numbers well but names nothing left unmeasured: 1 of 2 points.
+# * Only restates the two rates: 0 of 2 points.
 
 # %% [raw]
 # # END SOLUTION
@@ -1610,10 +1617,20 @@ def test_q7_hidden_1(build_index, erase, load_index, search, is_erased, crawl, U
 
 # %%
 # BEGIN SOLUTION
-# Rubric (2 points). 1 point: every section is present and its numbers are computed from the ledger and
-# faces table (not typed), including the faces not kept and why, and the skipped URLs by reason. 1 point:
-# consent and licences are stated honestly (public is not consent; most photos are not licensed for reuse)
-# and the uses it must not be put to are named.
+# **Model answer.** The Series below: every section computed from ledger.csv and faces.csv (photos,
+# faces found and kept, people, the faces not kept by reason, the URLs skipped by reason, licences),
+# consent stated as not asked, the erasure requests honoured, and the uses it must not be put to.
+#
+# **Rubric (2 points).**
+# * 1 point: every section is present and its numbers are computed from the ledger and faces table
+#   (not typed), including the faces not kept and why, and the skipped URLs by reason.
+# * 1 point: consent and licences are stated honestly (public is not consent; most photos are not
+#   licensed for reuse) and the uses it must not be put to are named.
+#
+# **Common weak answers.**
+# * Numbers typed by hand (right today, wrong after the next crawl or erasure): loses the first point.
+# * "Consent: the photos were public": loses the second point.
+# * Only motivation and composition, nothing on collection, consent or erasure: 0 of 2 points.
 _final = pd.read_csv(folder / "ledger.csv")
 _faces_now = pd.read_csv(folder / "faces.csv")
 _photos_now = _final[(_final["kind"] == "photo") & (_final["decision"] == "kept")]
@@ -1680,17 +1697,23 @@ datasheet.to_frame("answer")
 # an identification, a warrant or judicial approval per search, a log open to oversight, and a gallery
 # built only from lawfully held images (custody photos), not scraped ones.
 #
-# **Rubric (4 points; the instructor reads the memo, not only the keywords).**
-# * 1 point, a clear answer: yes, no or "only if", with the reason in the first lines.
-# * 1 point, grounded in numbers: uses the student's own FMR/FNMR with the size of the sample behind
+# **Rubric (4 points).** The instructor reads the memo, not only the keywords.
+# * 1 point: a clear answer: yes, no or "only if", with the reason in the first lines.
+# * 1 point: grounded in numbers: uses the student's own FMR/FNMR with the size of the sample behind
 #   them, and scales a false match rate to billions (B6), with base rates (most searched people are not
 #   in the gallery).
-# * 1 point, who is harmed: names who bears false matches (innocent people who look alike, groups with
+# * 1 point: who is harmed: names who bears false matches (innocent people who look alike, groups with
 #   higher error rates, people searched most) and what a false match costs them.
-# * 1 point, conditions and limits: what consent, opt-out and erasure can and cannot do at this scale,
+# * 1 point: conditions and limits: what consent, opt-out and erasure can and cannot do at this scale,
 #   and at least two concrete conditions (law, audit, threshold, oversight, lawful gallery, security of
 #   the logs after the breach).
 # A memo over 400 words or without any number loses half a point.
+#
+# **Common weak answers.**
+# * "Yes, it is 99% accurate" (LFW's verification accuracy quoted for 1:N search at 3 billion faces):
+#   0 of 4 points for the numbers and the harms.
+# * A well-argued "no" with no number of the student's own: loses the second point.
+# * Lists conditions (a warrant, an audit) without saying who bears the errors: 3 of 4 points.
 
 # %% [raw]
 # # END SOLUTION
