@@ -600,6 +600,22 @@ def _exactly(conn: socket.socket, n: int) -> bytes:
     return b"".join(chunks)
 
 
+def _reachable(path: str) -> str:
+    """``path``, or the same socket named through ``/proc/self/fd`` when it is too long for a Unix socket
+    address (108 bytes: an output folder deep in a home or a test's temporary folder). The folder's
+    descriptor stays open for the life of the process."""
+    if len(os.fsencode(path)) < 100:
+        return path
+    folder, name = os.path.split(path)
+    fd = _FOLDERS.get(folder)
+    if fd is None:
+        fd = _FOLDERS[folder] = os.open(folder, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    return f"/proc/self/fd/{fd}/{name}"
+
+
+_FOLDERS: dict[str, int] = {}
+
+
 def serve(sock_path: str) -> int:
     """The warm process (``python -m facecourse.grading.trusted SOCKET``): the exercise on stdin as JSON."""
     _die_with_parent()
@@ -620,7 +636,7 @@ def serve(sock_path: str) -> int:
     from .worker import Runner  # noqa: F401
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(sock_path)
+    listener.bind(_reachable(sock_path))
     listener.listen(64)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     if threading.active_count() > 1:  # a given cell left a thread running: forking copies none of them
@@ -697,7 +713,7 @@ class Warm:
         pid = None
         try:
             conn.settimeout(60)
-            conn.connect(self.sock)
+            conn.connect(_reachable(self.sock))
             pid = _receive(conn)["pid"]
             _send(conn, job)
             conn.settimeout(timeout)
