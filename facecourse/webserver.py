@@ -128,6 +128,8 @@ class LoopbackServer:
     """
 
     live: "weakref.WeakSet[LoopbackServer]" = weakref.WeakSet()
+    #: servers started in this process so far (the grader notes which provided cells ran one)
+    started = 0
 
     def __init__(self, app: App, port: int = 0):
         if not callable(app):
@@ -161,6 +163,7 @@ class LoopbackServer:
                                         name=f"facecourse-server-{self.port}", daemon=True)
         self._thread.start()
         LoopbackServer.live.add(self)
+        LoopbackServer.started += 1
         return self
 
     def stop(self) -> None:

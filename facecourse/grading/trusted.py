@@ -451,9 +451,10 @@ class Exercise:
     #: the course sites the given cells started (D1's ``site``): stopped once the given cells have run,
     #: served again by each submission's grading process (:meth:`serve_sites`) on an address of its own
     sites: list = field(default_factory=list)
-    #: given names that are paths into the folder where a notebook keeps its files (D1's ``folder``,
-    #: ``key_file``): the checks get the kernel's values, which name the same files here (.scratch)
-    kernel_paths: set[str] = field(default_factory=set)
+    #: given names whose values the checks take from the kernel: paths into the folder where a notebook
+    #: keeps its files (D1's ``folder``, ``key_file``: the same files here, .scratch), and values a provided
+    #: cell computed while it ran a site (A3's crawl logs: how many 429s a crawl meets depends on timing)
+    from_kernel: set[str] = field(default_factory=set)
 
     @classmethod
     def from_job(cls, job: dict, run_given: bool = True) -> "Exercise":
@@ -473,9 +474,13 @@ class Exercise:
 
         ns = self.given
         ns.setdefault("__name__", "__main__")
+        from ..webserver import LoopbackServer, ServedApp
+
         sink = io.StringIO()
+        timed: set[str] = set()
         for k, src in early:
             before = dict(ns)
+            started = LoopbackServer.started
             try:
                 with redirect_stdout(sink), redirect_stderr(sink):
                     exec(compile(_python(src), f"<given cell {k + 1}>", "exec"), ns)
@@ -485,14 +490,17 @@ class Exercise:
                                   f"{type(exc).__name__}: {str(exc)[:200]}")
             sink.seek(0)
             sink.truncate()
+            if LoopbackServer.started != started:  # the cell ran a site: what it computed depends on when
+                timed |= {n for n in _bound(src) if n in ns and not isinstance(
+                    ns[n], (type(sys), type, ServedApp)) and not callable(ns[n])}
         from pathlib import PurePath
 
         from ..paths import local_dir
         from .sites import given_sites
 
         local = str(local_dir())
-        self.kernel_paths = {n for n, v in ns.items() if isinstance(v, (str, PurePath)) and not n.startswith("__")
-                             and (str(v) == local or str(v).startswith(local + os.sep))}
+        self.from_kernel = {n for n, v in ns.items() if isinstance(v, (str, PurePath)) and not n.startswith("__")
+                             and (str(v) == local or str(v).startswith(local + os.sep))} | timed
         self.sites = given_sites(ns)
         for site in self.sites:  # no server thread survives a fork: each grading process serves its own
             site.stop()
@@ -521,7 +529,7 @@ class Exercise:
 
     def is_given(self, name: str) -> bool:
         return (name in self.given and name not in self.answers and name not in self.unbound
-                and name not in self.kernel_paths)
+                and name not in self.from_kernel)
 
 
 def _python(src: str) -> str:
