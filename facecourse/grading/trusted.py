@@ -452,15 +452,13 @@ class Exercise:
     #: the course sites the given cells started (D1's ``site``): stopped once the given cells have run,
     #: served again by each submission's grading process (:meth:`serve_sites`) on an address of its own
     sites: list = field(default_factory=list)
-    #: given names that are paths into the folder where a notebook keeps its files (D1's ``folder``,
-    #: ``key_file``): the checks get the kernel's values, which name the same files here (.scratch)
-    kernel_paths: set[str] = field(default_factory=set)
-    #: given names whose value depends on when the cell ran, not only on the code (a crawl's access log:
-    #: how many requests a crawler that never waits sends within the site's rate window depends on the
-    #: machine's load), named in a provided cell by a comment ``# graded on the student's run: a, b``.
-    #: The checks get the kernel's values: the student's answers are computed from them, and the grader's
-    #: own run of the cell, at another moment, can differ (A3's logs did under load, costing honest points)
-    own_run: set[str] = field(default_factory=set)
+    #: given names whose values the checks take from the kernel: paths into the folder where a notebook
+    #: keeps its files (D1's ``folder``, ``key_file``: the same files here, .scratch), and values whose
+    #: provided cell declares them the student's run with a comment ``# graded on the student's run: a, b``
+    #: (A3's crawls: how many requests a crawler that never waits sends within the site's rate window
+    #: depends on the machine's load, so the grader's own run, at another moment, can differ: A3's
+    #: reference lost points on q4 under load). Declared by name, so that no other given value leaves the grader.
+    from_kernel: set[str] = field(default_factory=set)
 
     @classmethod
     def from_job(cls, job: dict, run_given: bool = True) -> "Exercise":
@@ -481,8 +479,9 @@ class Exercise:
         ns = self.given
         ns.setdefault("__name__", "__main__")
         sink = io.StringIO()
+        declared: set[str] = set()
         for k, src in early:
-            self.own_run.update(own_run_names(src))
+            declared |= own_run_names(src)
             before = dict(ns)
             try:
                 with redirect_stdout(sink), redirect_stderr(sink):
@@ -499,8 +498,8 @@ class Exercise:
         from .sites import given_sites
 
         local = str(local_dir())
-        self.kernel_paths = {n for n, v in ns.items() if isinstance(v, (str, PurePath)) and not n.startswith("__")
-                             and (str(v) == local or str(v).startswith(local + os.sep))}
+        self.from_kernel = {n for n, v in ns.items() if isinstance(v, (str, PurePath)) and not n.startswith("__")
+                             and (str(v) == local or str(v).startswith(local + os.sep))} | declared
         self.sites = given_sites(ns)
         for site in self.sites:  # no server thread survives a fork: each grading process serves its own
             site.stop()
@@ -529,11 +528,7 @@ class Exercise:
 
     def is_given(self, name: str) -> bool:
         return (name in self.given and name not in self.answers and name not in self.unbound
-                and name not in self.kernel_paths and name not in self.own_run)
-
-    def from_kernel(self, name: str) -> bool:
-        """Whether a check reads ``name`` from the student's kernel although a provided cell binds it."""
-        return name in self.kernel_paths or name in self.own_run
+                and name not in self.from_kernel)
 
 
 #: the comment that names a provided cell's names whose values the checks take from the student's run
@@ -541,7 +536,7 @@ OWN_RUN = re.compile(r"^\s*# graded on the student's run:\s*(.+)$", re.M)
 
 
 def own_run_names(src: str) -> set[str]:
-    """The names a provided cell declares as the student's own run (see ``Exercise.own_run``).
+    """The names a provided cell declares as the student's own run (see ``Exercise.from_kernel``).
 
     >>> sorted(own_run_names("log = site.access_log()  \\n# graded on the student's run: log, crawl\\n"))
     ['crawl', 'log']
@@ -625,6 +620,22 @@ def _exactly(conn: socket.socket, n: int) -> bytes:
     return b"".join(chunks)
 
 
+def _reachable(path: str) -> str:
+    """``path``, or the same socket named through ``/proc/self/fd`` when it is too long for a Unix socket
+    address (108 bytes: an output folder deep in a home or a test's temporary folder). The folder's
+    descriptor stays open for the life of the process."""
+    if len(os.fsencode(path)) < 100:
+        return path
+    folder, name = os.path.split(path)
+    fd = _FOLDERS.get(folder)
+    if fd is None:
+        fd = _FOLDERS[folder] = os.open(folder, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    return f"/proc/self/fd/{fd}/{name}"
+
+
+_FOLDERS: dict[str, int] = {}
+
+
 def serve(sock_path: str) -> int:
     """The warm process (``python -m facecourse.grading.trusted SOCKET``): the exercise on stdin as JSON."""
     _die_with_parent()
@@ -645,7 +656,7 @@ def serve(sock_path: str) -> int:
     from .worker import Runner  # noqa: F401
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(sock_path)
+    listener.bind(_reachable(sock_path))
     listener.listen(64)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     if threading.active_count() > 1:  # a given cell left a thread running: forking copies none of them
@@ -722,7 +733,7 @@ class Warm:
         pid = None
         try:
             conn.settimeout(60)
-            conn.connect(self.sock)
+            conn.connect(_reachable(self.sock))
             pid = _receive(conn)["pid"]
             _send(conn, job)
             conn.settimeout(timeout)

@@ -515,7 +515,7 @@ class Runner:
         for k, src, names in ex.late:
             reads = sorted(_loads(src))
             ns = {"__name__": "__main__"}
-            fetch = [n for n in reads if (n in ex.answers or ex.from_kernel(n)) and n not in self.late_values]
+            fetch = [n for n in reads if (n in ex.answers or n in ex.from_kernel) and n not in self.late_values]
             try:
                 self.session.start_case(self.job["cell_timeout"])
                 fetched = self.session.fetch(fetch)
