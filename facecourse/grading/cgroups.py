@@ -109,7 +109,9 @@ def _alive(pid: int) -> bool:
 
 
 def _remove_stale(parent: Path) -> None:
-    """Remove empty groups that earlier graders (killed with SIGKILL) left under ``parent``."""
+    """Remove the groups that earlier graders (killed with SIGKILL) left under ``parent``, with whatever
+    their sandboxes left running in them (measured: a sandbox's PID-namespace init, orphaned when a
+    cluster worker was killed mid-submission, slept on for an hour in its group)."""
     try:
         entries = list(parent.iterdir())
     except OSError:
@@ -121,10 +123,34 @@ def _remove_stale(parent: Path) -> None:
             except ValueError:
                 continue
             if pid != os.getpid() and not _alive(pid):
-                try:
-                    d.rmdir()
-                except OSError:
-                    pass
+                _kill_all(d)
+                for _ in range(50):
+                    try:
+                        d.rmdir()
+                        break
+                    except FileNotFoundError:
+                        break
+                    except OSError:
+                        time.sleep(0.02)
+
+
+def _kill_all(group: Path) -> None:
+    """SIGKILL every process listed in one group folder (``cgroup.kill`` where the kernel has it)."""
+    if (group / "cgroup.kill").exists():
+        try:
+            _write(group / "cgroup.kill", 1)
+            return
+        except OSError:
+            pass
+    try:
+        pids = [int(x) for x in _read(group / "cgroup.procs").split()]
+    except (OSError, ValueError):
+        return
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 @dataclass

@@ -431,6 +431,25 @@ def test_cgroup_v2_groups_get_the_limits(tmp_path, monkeypatch):
     assert isinstance(missing, str)  # no controllers file: the fallback, with the reason
 
 
+def test_a_dead_graders_group_is_removed_with_what_it_left_running(tmp_path):
+    """A cluster worker killed mid-submission left its sandbox's PID-namespace init sleeping in the
+    sandbox's group for an hour (measured); the next grader kills what a dead grader's group holds."""
+    import subprocess
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a pid that no longer runs: the grader that made the group
+    left = subprocess.Popen(["sleep", "600"])
+    group = tmp_path / f"facecourse-{dead.pid}-1-abc"
+    group.mkdir()
+    (group / "cgroup.procs").write_text(f"{left.pid}\n")
+    mine = tmp_path / f"facecourse-{os.getpid()}-1-def"  # this grader's own: left alone
+    mine.mkdir()
+    (mine / "cgroup.procs").write_text(f"{os.getpid()}\n")
+    cgroups._remove_stale(tmp_path)
+    assert left.wait(timeout=10) == -9  # SIGKILL
+    assert mine.is_dir()
+
+
 def test_the_fallback_is_stated():
     b = cgroups.Backend("none", cgroups.FALLBACK.format(why="test"))
     assert b.group("x", GiB, 10, 1.0) is None
