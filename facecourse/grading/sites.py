@@ -34,111 +34,18 @@ submission's site; the grader's site renders photos for it, so a flood costs the
 exercise's provided cells run first in the grader (D1's ``site.announce_erasure()`` happens before the
 crawl there): a provided cell must not depend on when it runs.
 
-:class:`UnixSiteServer` (a course web app on a Unix socket) is the same bridge's server side for a
-process that owns the socket folder; the grader relays to loopback servers instead, and
-``tests/grading/test_site_bridge.py`` tests both pieces with a bubblewrap sandbox of its own.
+``tests/grading/test_site_bridge.py`` tests a :class:`Relay` with a bubblewrap sandbox of its own,
+against a course web app served on a Unix socket as the grading process's end.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-import socketserver
 import threading
 from pathlib import Path
 
-from ..webserver import App, _handler
-
-#: requests one submission may send to one trusted site before it answers 503 (a polite crawl of a
-#: capstone site sends about 150)
-REQUEST_BUDGET = 5_000
-#: connections a trusted site serves at once
-MAX_CONNECTIONS = 16
-
-
-class _UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    daemon_threads = True
-    allow_reuse_address = False
-
-
-class UnixSiteServer:
-    """Serve ``app`` (a callable taking a ``webserver.Request``, e.g. ``SandboxSite()._app``) on the Unix
-    socket ``path``, with at most ``max_connections`` at once and ``budget`` requests in all (then 503).
-
-    The socket is created with mode 0666 so that a sandboxed uid may connect; its folder should belong to
-    the grader and not be writable by anyone else. ``requests_served`` counts the requests answered.
-
-    >>> with UnixSiteServer(site._app, "/tmp/sites/18001.sock"):       # doctest: +SKIP
-    ...     ...                                                         # a Relay on the other side
-    """
-
-    def __init__(self, app: App, path: str | os.PathLike, max_connections: int = MAX_CONNECTIONS,
-                 budget: int = REQUEST_BUDGET):
-        self.path = Path(path)
-        self.budget = budget
-        self.requests_served = 0
-        self._slots = threading.BoundedSemaphore(max_connections)
-        self._count_lock = threading.Lock()
-        base = _handler(app)
-        server = self
-
-        class Handler(base):
-            disable_nagle_algorithm = False  # TCP_NODELAY does not apply to a Unix socket (setsockopt fails)
-
-            def setup(self):
-                super().setup()
-                self.client_address = ("127.0.0.1", 0)  # it came through the loopback relay in the sandbox
-
-            def handle(self):
-                if not server._slots.acquire(blocking=False):
-                    self.close_connection = True
-                    return
-                try:
-                    super().handle()
-                finally:
-                    server._slots.release()
-
-            def _serve(self):
-                with server._count_lock:
-                    server.requests_served += 1
-                    over = server.requests_served > server.budget
-                if over:
-                    self.send_error(503, "request budget for this submission used up")
-                    return
-                base._serve(self)
-
-            do_GET = do_POST = do_HEAD = do_DELETE = do_PUT = _serve
-
-        self._handler = Handler
-        self._httpd: _UnixHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> "UnixSiteServer":
-        if self._httpd:
-            return self
-        if self.path.exists() or self.path.is_symlink():
-            raise FileExistsError(f"{self.path} exists: each trusted site needs a socket path of its own")
-        self._httpd = _UnixHTTPServer(str(self.path), self._handler)
-        os.chmod(self.path, 0o666)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"facecourse-unix-site-{self.path.name}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if not self._httpd:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-        self._httpd = self._thread = None
-        self.path.unlink(missing_ok=True)
-
-    def __enter__(self) -> "UnixSiteServer":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+from ..webserver import App
 
 
 class Relay:

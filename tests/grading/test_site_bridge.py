@@ -4,21 +4,117 @@ the grader's process, reached through a relay on 127.0.0.1 from a sandbox that h
 from __future__ import annotations
 
 import json
+import os
 import socket
+import socketserver
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+from pathlib import Path
 
 import pytest
 import requests
 
 from facecourse import data
 from facecourse.grading import sites
+from facecourse.webserver import App, _handler
 from facecourse.scraping import sandbox
 
 UA = "bridge-test/1.0"
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+#: requests one submission may send to one trusted site before it answers 503 (a polite crawl of a
+#: capstone site sends about 150)
+REQUEST_BUDGET = 5_000
+#: connections a trusted site serves at once
+MAX_CONNECTIONS = 16
+
+
+class _UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+    allow_reuse_address = False
+
+
+class UnixSiteServer:
+    """The grading process's end of a bridge, for these tests: serve ``app`` (a callable taking a ``webserver.Request``, e.g. ``SandboxSite()._app``) on the Unix
+    socket ``path``, with at most ``max_connections`` at once and ``budget`` requests in all (then 503).
+
+    The socket is created with mode 0666 so that a sandboxed uid may connect; its folder should belong to
+    the grader and not be writable by anyone else. ``requests_served`` counts the requests answered.
+
+    """
+
+    def __init__(self, app: App, path: str | os.PathLike, max_connections: int = MAX_CONNECTIONS,
+                 budget: int = REQUEST_BUDGET):
+        self.path = Path(path)
+        self.budget = budget
+        self.requests_served = 0
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._count_lock = threading.Lock()
+        base = _handler(app)
+        server = self
+
+        class Handler(base):
+            disable_nagle_algorithm = False  # TCP_NODELAY does not apply to a Unix socket (setsockopt fails)
+
+            def setup(self):
+                super().setup()
+                self.client_address = ("127.0.0.1", 0)  # it came through the loopback relay in the sandbox
+
+            def handle(self):
+                if not server._slots.acquire(blocking=False):
+                    self.close_connection = True
+                    return
+                try:
+                    super().handle()
+                finally:
+                    server._slots.release()
+
+            def _serve(self):
+                with server._count_lock:
+                    server.requests_served += 1
+                    over = server.requests_served > server.budget
+                if over:
+                    self.send_error(503, "request budget for this submission used up")
+                    return
+                base._serve(self)
+
+            do_GET = do_POST = do_HEAD = do_DELETE = do_PUT = _serve
+
+        self._handler = Handler
+        self._httpd: _UnixHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> "UnixSiteServer":
+        if self._httpd:
+            return self
+        if self.path.exists() or self.path.is_symlink():
+            raise FileExistsError(f"{self.path} exists: each trusted site needs a socket path of its own")
+        self._httpd = _UnixHTTPServer(str(self.path), self._handler)
+        os.chmod(self.path, 0o666)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"facecourse-unix-site-{self.path.name}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if not self._httpd:
+            return
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+        self._httpd = self._thread = None
+        self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> "UnixSiteServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -34,7 +130,7 @@ def _free_port() -> int:
 
 def test_a_relay_carries_requests_to_a_site_on_a_unix_socket_and_its_log_keeps_them(tmp_path):
     site = sandbox.capstone_site("A")
-    with sites.UnixSiteServer(site._app, tmp_path / "18001.sock") as server, \
+    with UnixSiteServer(site._app, tmp_path / "18001.sock") as server, \
             sites.Relay(_free_port(), tmp_path / "18001.sock") as relay:
         http = requests.Session()
         http.headers["User-Agent"] = UA
@@ -60,14 +156,14 @@ def test_a_relay_refuses_while_no_site_listens_and_a_server_keeps_to_its_budget(
         with pytest.raises(requests.ConnectionError):
             requests.get(relay.url + "/", timeout=5)
     site = sandbox.capstone_site("B")
-    with sites.UnixSiteServer(site._app, tmp_path / "b.sock", budget=3), \
+    with UnixSiteServer(site._app, tmp_path / "b.sock", budget=3), \
             sites.Relay(_free_port(), tmp_path / "b.sock") as relay:
         statuses = [requests.get(relay.url + "/terms", timeout=10, headers={"User-Agent": UA}).status_code
                     for _ in range(5)]
     assert statuses == [200, 200, 200, 503, 503] and len(site.access_log()) == 3
     with pytest.raises(FileExistsError):
         (tmp_path / "taken.sock").write_text("")
-        sites.UnixSiteServer(site._app, tmp_path / "taken.sock").start()
+        UnixSiteServer(site._app, tmp_path / "taken.sock").start()
 
 
 @pytest.mark.slow
@@ -113,7 +209,7 @@ def test_a_sandboxed_process_without_network_reaches_the_trusted_site_and_nothin
                 "--unshare-pid", "--die-with-parent"]
                + ([] if as_root else ["--unshare-user", "--uid", "65534", "--gid", "65534"])
                + user + [sys.executable, "-c", inside])
-    with sites.UnixSiteServer(site._app, folder / "18001.sock"):
+    with UnixSiteServer(site._app, folder / "18001.sock"):
         done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-600:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
