@@ -1,7 +1,7 @@
 """The hostile class graded on a dask ``LocalCluster`` (2 worker processes): the local run's exact outputs.
 
 The class, its private solutions and its local run come from ``tests/grading/test_hostile_submissions.py``
-(its ``hostile`` fixture, run again in this module). The same folder is then graded with
+(``grade_the_class``, run again in this module as the same user as the cluster's workers). The same folder is then graded with
 ``scheduler=`` a LocalCluster's address, and every output file must be byte for byte the local
 run's: gradebook, feedback, manual sheets. Also: nothing lands outside the output folder, no
 sandboxed process survives, and the autograder (hidden tests) is nowhere in the workers' scratch
@@ -20,7 +20,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "grading"))
 import test_hostile_submissions as hostile_class  # noqa: E402
-from test_hostile_submissions import hostile  # noqa: E402,F401 - the fixture: the class and its local run
 
 from facecourse import grading  # noqa: E402
 
@@ -55,6 +54,14 @@ def _tree(root: Path, skip: tuple[Path, ...]) -> dict[str, tuple[int, int]]:
 
 
 @pytest.fixture(scope="module")
+def hostile(request):
+    """The class graded locally as the cluster grades it: as root when this is root (the workers are this
+    machine's processes), else as this user. (An unprivileged local run on a host whose Python lives under
+    /root loads another libpython and words some errors differently: measured 3.11.2 vs 3.11.7.)"""
+    return hostile_class.grade_the_class(hostile_class.PATHS[0], request.addfinalizer)
+
+
+@pytest.fixture(scope="module")
 def on_cluster(hostile, tmp_path_factory):
     from distributed import LocalCluster
 
@@ -85,13 +92,8 @@ def test_the_cluster_writes_the_local_runs_exact_outputs(hostile, on_cluster):
     local, remote = _files(hostile["out"]), _files(on_cluster["out"])
     assert sorted(remote) == sorted(local)
     assert set(RESOURCE_BOUND) <= set(local)
-    # The cluster grades as root. The unprivileged local run may run another Python build where the interpreter
-    # lives in a folder only root reads (pyenv under /root: its libpython is not found and the system's is
-    # loaded; measured: 3.11.2 instead of 3.11.7, so a NUL byte in a cell raises ValueError instead of
-    # SyntaxError). The errors a notebook raised are then compared only between runs by the same user.
-    loose = set(local) if hostile["path"] != "root" else set(RESOURCE_BOUND)
     differ = [name for name in local if local[name] != remote[name]
-              and (name not in loose or _without_run_errors(local[name]) != _without_run_errors(remote[name]))]
+              and (name not in RESOURCE_BOUND or _without_run_errors(local[name]) != _without_run_errors(remote[name]))]
     assert differ == []  # gradebook, feedback, manual sheets
 
 

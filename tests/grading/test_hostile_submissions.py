@@ -346,7 +346,9 @@ class _WorkerMemory(threading.Thread):
         while not self.stopped.is_set():
             for d in Path("/proc").glob("[0-9]*"):
                 try:
-                    if b"facecourse.grading.worker" in (d / "cmdline").read_bytes() and _descends_from(int(d.name), me):
+                    cmdline = (d / "cmdline").read_bytes()
+                    if any(m in cmdline for m in (b"facecourse.grading.worker", b"facecourse.grading.trusted")) \
+                            and _descends_from(int(d.name), me):
                         for line in (d / "status").read_text().splitlines():
                             if line.startswith("VmHWM:"):
                                 self.peak = max(self.peak, int(line.split()[1]) * 1024)
@@ -392,12 +394,18 @@ def _sandbox_attacks(exercise: dict) -> dict[str, dict]:
 
 @pytest.fixture(scope="module", params=PATHS)
 def hostile(request):
+    return grade_the_class(request.param, request.addfinalizer)
+
+
+def grade_the_class(path: str, finalizer) -> dict:
+    """Make the class, its private solutions and the blank exercise, and grade it on ``path`` ("root": this
+    process; "unprivileged": a throwaway uid in a delegated cgroup); ``finalizer`` removes it afterwards."""
     if sandbox.problem() is not None:
         if SANDBOX_REQUIRED:
             pytest.fail(f"FACECOURSE_REQUIRE_SANDBOX=1 but the sandbox cannot start: {sandbox.problem()}")
         pytest.skip(f"no sandbox here: {sandbox.problem()}")
     root = Path(tempfile.mkdtemp(prefix="facecourse-hostile-"))  # not pytest's: a throwaway uid must enter it
-    request.addfinalizer(lambda: shutil.rmtree(root, ignore_errors=True))
+    finalizer(lambda: shutil.rmtree(root, ignore_errors=True))
     os.chmod(root, 0o755)
     solutions = _solutions(root / "private" / "solutions")
     exercise, _ = assign(solutions / f"{A}.ipynb", root / "assign", run_tests=False)
@@ -478,7 +486,7 @@ def hostile(request):
     memory = _WorkerMemory()
     memory.start()
     t0 = time.monotonic()
-    if request.param == "root":
+    if path == "root":
         book = grading.grade_folder(subs, out, workers=2, cell_timeout=10, total_timeout=120, test_timeout=3,
                                     solutions=solutions)
     else:
@@ -494,10 +502,10 @@ def hostile(request):
     except BlockingIOError:
         connected = False
     listener.close()
-    print(f"\n{request.param}: hostile folder graded in {seconds:.1f} s, worker peak {memory.peak / 2 ** 20:.0f} MB"
+    print(f"\n{path}: hostile folder graded in {seconds:.1f} s, worker peak {memory.peak / 2 ** 20:.0f} MB"
           f"\n{book.to_string()}")
     return {"book": book, "out": out, "subs": subs, "before": before, "after": snapshot(), "seconds": seconds,
-            "root": root, "worker_peak": memory.peak, "connected": connected, "path": request.param}
+            "root": root, "worker_peak": memory.peak, "connected": connected, "path": path}
 
 
 # students whose notebook is graded (as shown in the gradebook)
