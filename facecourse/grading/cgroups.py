@@ -124,33 +124,44 @@ def _remove_stale(parent: Path) -> None:
                 continue
             if pid != os.getpid() and not _alive(pid):
                 _kill_all(d)
-                for _ in range(50):
-                    try:
-                        d.rmdir()
-                        break
-                    except FileNotFoundError:
-                        break
-                    except OSError:
-                        time.sleep(0.02)
+                _rmdir(d, tries=50)
 
 
-def _kill_all(group: Path) -> None:
-    """SIGKILL every process listed in one group folder (``cgroup.kill`` where the kernel has it)."""
+def _kill_all(group: Path, seconds: float = 2.0) -> None:
+    """SIGKILL every process of one group folder: ``cgroup.kill`` where the kernel has it, else the pids
+    in ``cgroup.procs``, again until none is left (``seconds`` at most)."""
     if (group / "cgroup.kill").exists():
         try:
             _write(group / "cgroup.kill", 1)
             return
         except OSError:
             pass
-    try:
-        pids = [int(x) for x in _read(group / "cgroup.procs").split()]
-    except (OSError, ValueError):
-        return
-    for pid in pids:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
         try:
-            os.kill(pid, signal.SIGKILL)
+            pids = [int(x) for x in _read(group / "cgroup.procs").split()]
+        except (OSError, ValueError):
+            return
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.02)
+
+
+def _rmdir(d: Path, tries: int = 100) -> None:
+    """Remove an emptied group folder, retrying while the kernel reaps its last processes."""
+    for _ in range(tries):
+        try:
+            d.rmdir()
+            return
+        except FileNotFoundError:
+            return
         except OSError:
-            pass
+            time.sleep(0.02)
 
 
 @dataclass
@@ -204,40 +215,13 @@ class Group:
 
     def kill(self) -> None:
         """SIGKILL every process of the group (v2: ``cgroup.kill``; v1: until none is left, 2 s at most)."""
-        if self.kind == "v2":
-            try:
-                _write(self._file("", "cgroup.kill"), 1)
-                return
-            except OSError:
-                pass
-        end = time.monotonic() + 2.0
-        while time.monotonic() < end:
-            f = self._file("", "cgroup.procs") if self.kind == "v2" else self._file("pids", "cgroup.procs")
-            try:
-                pids = [int(x) for x in _read(f).split()]
-            except (OSError, ValueError):
-                return
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            time.sleep(0.02)
+        _kill_all(self.dirs[""] if self.kind == "v2" else self.dirs["pids"])
 
     def remove(self) -> None:
         """Kill what is left and remove the group's folders (retrying while the kernel reaps them)."""
         self.kill()
         for d in self.dirs.values():
-            for _ in range(100):
-                try:
-                    d.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.02)
+            _rmdir(d)
 
 
 @dataclass
