@@ -357,10 +357,8 @@ def test_q5_3(fines_bars):
 
 # %%
 def test_q5_4(fines_bars):
-    from facecourse.charts import spec_summary  # reads the chart's Vega-Lite spec (chart.to_dict())
-    _s = spec_summary(fines_bars, "fines_bars")
-    assert _s["title"] and _s["description"], \
-        "the chart needs a title and a description (alt text): .properties(title=..., description=...)"
+    from facecourse.charts import spec_summary, expect_titled  # reads the chart's Vega-Lite spec (chart.to_dict())
+    expect_titled(spec_summary(fines_bars, "fines_bars"), "fines_bars")
 
 # %%
 def test_q5_5(fines_bars, fines):
@@ -374,6 +372,18 @@ def test_q5_5(fines_bars, fines):
     assert _got == sorted(zip(_want["country"], _want["currency"], _want["amount"].astype(float),
                               _want["amount_eur"].astype(float).round(2))), \
         "each fine must keep its own amount, currency and amount_eur, as in fines: do not change or relabel them"
+
+# %%
+def test_q5_6(fines_bars, fines):
+    from facecourse.charts import spec_summary, drawn_rows, expect_bars_from_zero, expect_domain_shows_all
+    _s = spec_summary(fines_bars, "fines_bars")
+    expect_bars_from_zero(_s, "x", "fines_bars")
+    expect_domain_shows_all(_s, "x", "fines_bars")
+    _drawn = sorted(round(float(r["amount_eur"]), 2) for r in drawn_rows(_s, "fines_bars"))
+    _want = sorted(fines.loc[fines["kind"] == "fine", "amount_eur"].astype(float).round(2))
+    assert _drawn == _want, \
+        (f"fines_bars draws {len(_drawn)} bars; every one of the {len(_want)} fines must be drawn (a transform_filter "
+         "or a pandas filter that leaves a fine out hides a decision)")
 
 # %%
 """ # BEGIN TEST CONFIG

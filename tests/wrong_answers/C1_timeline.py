@@ -133,6 +133,29 @@ fines_bars = alt.Chart(fines[fines["kind"] == "fine"]).mark_bar().encode(
     x="amount_eur:Q", y="country:N", tooltip=["fined:N", "amount:Q", "currency:N", "source_url:N"]
 ).properties(title="Fines", description="One bar per fine.")
 ''',
+        "a log scale on the bar lengths (a fine ten times larger looks a little longer)": '''
+fines_bars = alt.Chart(fines[fines["kind"] == "fine"]).mark_bar().encode(
+    x=alt.X("amount_eur:Q", scale=alt.Scale(type="log")), y="country:N", color="currency:N",
+    tooltip=["fined:N", "amount:Q", "currency:N", "source_url:N"]
+).properties(title="Fines in euros", description="One bar per fine decision, in euros.")
+''',
+        "zero=False: the axis starts near the smallest fine": '''
+fines_bars = alt.Chart(fines[fines["kind"] == "fine"]).mark_bar().encode(
+    x=alt.X("amount_eur:Q", scale=alt.Scale(zero=False)), y="country:N", color="currency:N",
+    tooltip=["fined:N", "amount:Q", "currency:N", "source_url:N"]
+).properties(title="Fines in euros", description="One bar per fine decision, in euros.")
+''',
+        "an altair filter that drops the fine imposed on the Swedish police": '''
+fines_bars = alt.Chart(fines[fines["kind"] == "fine"]).mark_bar().encode(
+    x="amount_eur:Q", y="country:N", color="currency:N", tooltip=["fined:N", "amount:Q", "currency:N", "source_url:N"]
+).transform_filter(alt.datum.jurisdiction != "SE").properties(
+    title="Fines in euros", description="One bar per fine decision, in euros.")
+''',
+        "a placeholder title": '''
+fines_bars = alt.Chart(fines[fines["kind"] == "fine"]).mark_bar().encode(
+    x="amount_eur:Q", y="country:N", color="currency:N", tooltip=["fined:N", "amount:Q", "currency:N", "source_url:N"]
+).properties(title="Title", description="One bar per fine decision, in euros.")
+''',
         "tooltip without the source": '''
 fines_bars = alt.Chart(fines[fines["kind"] == "fine"]).mark_bar().encode(
     x="amount_eur:Q", y="country:N", color="currency:N", tooltip=["country:N", "fined:N", "amount:Q", "currency:N"]
