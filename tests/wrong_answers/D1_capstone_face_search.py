@@ -232,12 +232,13 @@ _curve = pd.DataFrame({"threshold": _grid,
 _curve = _curve[(_curve["fmr"] > 0) & (_curve["fnmr"] > 0)]
 det = alt.Chart(_curve).mark_line().encode(
     x=alt.X("fmr:Q", scale=alt.Scale(type=@SCALE@)), y=alt.Y("fnmr:Q", scale=alt.Scale(type=@SCALE@)),
-    tooltip=["threshold:Q", "fmr:Q", "fnmr:Q"]).properties(title="DET", description="a DET curve")
+    tooltip=["threshold:Q", "fmr:Q", "fnmr:Q"]).properties(title=@TITLE@, description="a DET curve")@EXTRA@
 '''
 
 
-def _det(mask="np.isin(identities, test_people)", scale='"log"'):
-    return _DET.replace("@MASK@", mask).replace("@SCALE@", scale)
+def _det(mask="np.isin(identities, test_people)", scale='"log"', title='"DET"', extra=""):
+    return (_DET.replace("@MASK@", mask).replace("@SCALE@", scale).replace("@TITLE@", title)
+            .replace("@EXTRA@", extra))
 
 
 _SEARCH = '''
@@ -419,6 +420,8 @@ def find_faces(image):
         "pairs a face with itself (i <= j)": _evaluate(k="0"),
         "DET on linear axes": _det(scale='"linear"'),
         "DET from every person's pairs, not the held-out ones": _det(mask="np.ones(len(identities), bool)"),
+        "an altair filter that draws only half the curve": _det(extra=".transform_filter(alt.datum.threshold < 0.6)"),
+        "a placeholder title": _det(title='"TODO"'),
     },
     "q6": {
         "squared distances (no square root)": _search(distance="squared[0]"),
