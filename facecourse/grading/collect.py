@@ -317,8 +317,11 @@ def written_answers(nb: dict, manual: list[Question]) -> dict[str, str]:
     inside = False  # after a manual question's BEGIN marker (a locked cell), before its END
     for cell in nb.get("cells", []):
         meta = cell.get("metadata", {})
+        meta = meta if isinstance(meta, dict) else {}
+        tags = meta.get("tags", [])
+        tags = tags if isinstance(tags, list) else []
         if cell.get("cell_type") == "code":
-            if inside and "otter_answer_cell" in meta.get("tags", []):
+            if inside and "otter_answer_cell" in tags:
                 code = _plain(cell.get("source", "")).strip()
                 if code and code != PLACEHOLDER_CODE:
                     current.append(_code_answer(code, cell.get("outputs", [])))
@@ -331,7 +334,7 @@ def written_answers(nb: dict, manual: list[Question]) -> dict[str, str]:
             blocks.append(current)
             current, started = [], False
             inside = BEGIN_QUESTION in src.split(END_QUESTION)[-1]  # a cell that ends one question and begins the next
-        elif "otter_answer_cell" in meta.get("tags", []):
+        elif "otter_answer_cell" in tags:
             current.append(src.strip())
             started = True
         elif started and meta.get("editable") is not False and BEGIN_QUESTION not in src:
@@ -362,7 +365,8 @@ def _plain(src) -> str:
 
 
 def _code_answer(code: str, outputs: list) -> str:
-    """A code answer for the instructor: the code, then the text it showed when the student ran it."""
+    """A code answer for the instructor: the code, then the text output saved with it in the submitted
+    notebook (what the student's run showed, unless the file was edited by hand)."""
     shown = []
     for out in outputs if isinstance(outputs, list) else []:
         if not isinstance(out, dict):
@@ -373,7 +377,7 @@ def _code_answer(code: str, outputs: list) -> str:
             data = out.get("data", {})
             shown.append(_plain(data.get("text/plain", "")) if isinstance(data, dict) else "")
     text = "\n".join(t.rstrip("\n") for t in shown if t).strip()
-    return f"(code)\n{code}" + (f"\n\n(what it showed when the student ran it)\n{text}" if text else "")
+    return f"(code)\n{code}" + (f"\n\n(its output, as saved in the submitted notebook)\n{text}" if text else "")
 
 
 def zip_directory(zip_file) -> tuple[int, int]:

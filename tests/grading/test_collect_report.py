@@ -90,7 +90,7 @@ def test_a_written_question_answered_in_code_shows_its_code_and_output():
                          {"output_type": "stream", "name": "stdout", "text": {"not": "text"}}]  # ignored
     got = collect.written_answers(nb, manual)
     assert got["q8"] == ("(code)\ndatasheet = pd.Series({'motivation': 'a course exercise'})\ndatasheet\n\n"
-                         "(what it showed when the student ran it)\nmotivation    a course exercise\ndtype: object")
+                         "(its output, as saved in the submitted notebook)\nmotivation    a course exercise\ndtype: object")
     assert got["q5"] == got["q9"] == "(no answer)"
 
 
