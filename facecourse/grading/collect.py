@@ -208,19 +208,8 @@ def _open_file(path: Path, limit: int):
 
 def _read_file(path: Path, limit: int) -> bytes:
     """The bytes of a regular file, read without following a symbolic link and at most ``limit``."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        raise Malformed(f"unreadable file ({exc.strerror})") from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise Malformed("not a regular file: ignored")
-        if st.st_size > limit:
-            raise Malformed(f"file larger than {limit // (1024 * 1024)} MB: refused")
-        return _read_capped(fd, limit)
-    finally:
-        os.close(fd)
+    with _open_file(path, limit) as fh:
+        return _read_capped(fh.fileno(), limit)
 
 
 def _text(src) -> str:
