@@ -252,13 +252,28 @@ def local_path(entry: Entry, root: Path | None = None) -> Path:
 # ----------------------------------------------------------------------------- manifests
 
 
+_MANIFEST_CACHE: dict[tuple, tuple[Entry, ...]] = {}
+
+
 def load_manifest(dataset: str, manifest_dir: Path | None = None) -> list[Entry]:
-    """Read ``<manifest_dir>/<dataset>.csv`` (columns path, sha256, bytes, url)."""
+    """Read ``<manifest_dir>/<dataset>.csv`` (columns path, sha256, bytes, url).
+
+    The parsed entries are kept until the file changes (its size or modification time), so the
+    sites, subsets and checks that ask again do not parse LFW's 13,000 rows each time.
+    """
     mfile = Path(manifest_dir or MANIFEST_DIR) / f"{dataset}.csv"
     if not mfile.is_file():
         raise ManifestError(
             f"no manifest for dataset {dataset!r} at {mfile}. Known datasets: {', '.join(DATASETS)}"
         )
+    st = mfile.stat()
+    stamp = (str(mfile.resolve()), dataset, st.st_mtime_ns, st.st_size)
+    if stamp not in _MANIFEST_CACHE:
+        _MANIFEST_CACHE[stamp] = tuple(_parse_manifest(dataset, mfile))
+    return list(_MANIFEST_CACHE[stamp])
+
+
+def _parse_manifest(dataset: str, mfile: Path) -> list[Entry]:
     entries = []
     with open(mfile, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)

@@ -234,6 +234,21 @@ def test_malformed_manifest_rows_are_reported_with_line(tmp_path):
         data.load_manifest("nonexistent", manifest_dir=tmp_path)
 
 
+def test_a_manifest_is_parsed_once_until_it_changes(tmp_path, monkeypatch):
+    parsed = []
+    parse = data._parse_manifest
+    monkeypatch.setattr(data, "_parse_manifest", lambda *a: parsed.append(a) or parse(*a))
+    row = {"path": "a.jpg", "sha256": "0" * 64, "bytes": 1, "url": ""}
+    _write_manifest(tmp_path, [row])
+    first = data.load_manifest("evil", manifest_dir=tmp_path)
+    first.clear()  # a caller's list is its own: the cache is not changed through it
+    again = data.load_manifest("evil", manifest_dir=tmp_path)
+    assert [e.path for e in again] == ["a.jpg"] and len(parsed) == 1
+    _write_manifest(tmp_path, [row, {**row, "path": "b.jpg"}])
+    assert [e.path for e in data.load_manifest("evil", manifest_dir=tmp_path)] == ["a.jpg", "b.jpg"]
+    assert len(parsed) == 2
+
+
 def test_course_manifests_are_complete_and_safe():
     lfw = data.load_manifest("lfw")
     images = [e for e in lfw if e.path.startswith("images/")]
