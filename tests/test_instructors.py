@@ -15,9 +15,11 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def _prose() -> str:
-    """The guide without its generated plan."""
+    """The guide without its generated tables (the plan and the trial run)."""
     head, _, rest = GUIDE.partition(syllabus.PLAN_BEGIN)
-    return head + rest.partition(syllabus.PLAN_END)[2]
+    text = head + rest.partition(syllabus.PLAN_END)[2]
+    head, _, rest = text.partition(syllabus.TRIAL_BEGIN)
+    return head + rest.partition(syllabus.TRIAL_END)[2]
 
 
 def test_the_readme_links_the_guide():
@@ -80,3 +82,23 @@ def test_every_course_command_in_the_guide_is_accepted_by_the_cli():
         argv = [a.replace("<assignment>", "B4_verification") for a in argv]
         _, extra = cli.build_parser().parse_known_args(argv)
         assert extra == [], f"the guide shows `{' '.join(argv)}`, which the CLI does not accept"
+
+
+def test_every_exercise_states_the_time_of_its_trial_run():
+    """Each exercise header's estimated time is its trial run's (``facecourse/authoring/trial_run.csv``)."""
+    stated = {nb.path.stem: nb.minutes for nb in syllabus.notebooks("exercises")}
+    assert syllabus.trial_minutes() == stated, \
+        "an exercise header's estimated time differs from its trial run (INSTRUCTORS.md, 'How long the exercises take')"
+    header = syllabus._header_text(ROOT / "exercises" / "B3_embeddings.ipynb")
+    assert "trial run" in header and "INSTRUCTORS.md" in header
+
+
+def test_the_trial_run_covers_every_question_of_every_exercise_once():
+    from facecourse import grading
+
+    rows = syllabus.trial_run()
+    for stem in sorted({r["exercise"] for r in rows} | {nb.path.stem for nb in syllabus.notebooks("exercises")}):
+        recorded = [r["question"] for r in rows if r["exercise"] == stem]
+        assert sorted(recorded) == sorted(q.name for q in grading.questions(stem)), stem
+    assert all(r["minutes_estimate"] > 0 for r in rows)
+

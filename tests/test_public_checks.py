@@ -17,6 +17,10 @@ each ``grader.check("qN")`` cell it
    namespace;
 3. for each right answer in another form: the check must pass.
 
+After the last cell, each of ``AT_END`` (code a student may run at the end of the notebook, with the
+questions whose checks must still pass after it, e.g. the capstone's tables read again after the erasure)
+is executed and those checks run, the namespace restored after each.
+
 A second walk runs the exercise notebook as generated (nothing answered): every auto-graded
 question's check must say only "qN is not answered yet: ...", in one line.
 
@@ -61,6 +65,16 @@ def load_answers(assignment: str) -> tuple[dict, dict]:
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return getattr(mod, "WRONG", {}), getattr(mod, "RIGHT", {})
+
+
+def load_at_end(assignment: str) -> dict:
+    path = WRONG_DIR / f"{assignment}.py"
+    if not path.is_file():
+        return {}
+    spec = importlib.util.spec_from_file_location(f"at_end_{assignment}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return getattr(mod, "AT_END", {})
 
 
 def exercise_cells(assignment: str, answered: bool) -> list[tuple[str, str | None]]:
@@ -161,10 +175,11 @@ def _result(lines: list[str]) -> list:
 
 def walk(assignment: str, answered: bool, tries: dict | None = None) -> dict:
     """Run the exercise in a kernel in exercises/; at each check cell, the check (and ``tries``)."""
-    result = {"questions": {}, "setup_error": None}
+    result = {"questions": {}, "setup_error": None, "at_end": {}}
     kernel = Kernel(EXERCISES)
     try:
         kernel.run(_TRY)
+        call = "__fc_try({!r}, {!r}, {})"
         for code, question in exercise_cells(assignment, answered):
             if question is None:
                 status, _ = kernel.run(code)
@@ -172,13 +187,15 @@ def walk(assignment: str, answered: bool, tries: dict | None = None) -> dict:
                     result["setup_error"] = f"the exercise failed while running: {status}"
                     return result
                 continue
-            call = "__fc_try({!r}, {!r}, {})"
             q = {"correct": _result(kernel.run(call.format(None, question, MUTANT_SECONDS))[1]),
                  "wrong": {}, "right": {}}
             for kind in ("wrong", "right"):
                 for label, answer in (tries or {}).get(kind, {}).get(question, {}).items():
                     q[kind][label] = _result(kernel.run(call.format(answer, question, MUTANT_SECONDS))[1])
             result["questions"][question] = q
+        for label, (answer, questions) in (tries or {}).get("at_end", {}).items():
+            result["at_end"][label] = {question: _result(kernel.run(call.format(answer, question, MUTANT_SECONDS))[1])
+                                       for question in questions}
     finally:
         kernel.close()
     return result
@@ -187,7 +204,7 @@ def walk(assignment: str, answered: bool, tries: dict | None = None) -> dict:
 @lru_cache(maxsize=None)
 def outcomes(assignment: str) -> dict:
     wrong, right = load_answers(assignment)
-    return walk(assignment, True, {"wrong": wrong, "right": right})
+    return walk(assignment, True, {"wrong": wrong, "right": right, "at_end": load_at_end(assignment)})
 
 
 def plain(sentence: str) -> str | None:
@@ -239,6 +256,10 @@ def test_public_checks_pass_the_solution_and_fail_every_wrong_answer(assignment)
         for label, r in q["right"].items():
             if r[0] != "checked" or any(kind != "passed" for kind, _ in r[1]):
                 problems.append(f"{name}: a right answer in another form is REJECTED ({label}): {r[1:]}")
+    for label, checked in res["at_end"].items():
+        for name, r in checked.items():
+            if r[0] != "checked" or any(kind != "passed" for kind, _ in r[1]):
+                problems.append(f"{name}: its check fails after '{label}' at the end of the notebook: {r[1:]}")
     unknown = (set(wrong) | set(right)) - set(res["questions"])
     for name in sorted(unknown):
         problems.append(f"{name}: wrong_answers lists a question the exercise does not check (or a manual one)")

@@ -146,17 +146,86 @@ def module_plan() -> str:
     return "\n".join(rows)
 
 
+# --- How long the exercises take: the trial run -------------------------------------------------
+
+#: One row per question of every exercise, from a trial run (2026-12-06): testers who had done each
+#: exercise's prerequisites worked through it from the lesson and the exercise alone, and recorded the
+#: lines of code they wrote (``lines_new``) or adapted from a lesson (``lines_adapted``), the words of
+#: their written answers, the checks that failed before passing, their look-ups in the lesson, the
+#: cells' run time, and their estimate of the minutes a student needs (``minutes_estimate``).
+TRIAL_RUN = Path(__file__).with_name("trial_run.csv")
+ROUND_TO = 5  # minutes: a stated time is a multiple of this
+
+
+def trial_run() -> list[dict]:
+    """The trial run's rows (see :data:`TRIAL_RUN`), numbers as ints. Example::
+
+        sum(r["minutes_estimate"] for r in trial_run() if r["exercise"] == "B3_embeddings")
+    """
+    import csv
+
+    with open(TRIAL_RUN, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    counts = ("lines_new", "lines_adapted", "words_written", "checks_failed", "lesson_lookups", "run_seconds",
+              "minutes_estimate")
+    return [{k: (int(v) if k in counts else v) for k, v in r.items()} for r in rows]
+
+
+def trial_minutes() -> dict[str, int]:
+    """Each exercise's estimated time from the trial run: its questions' minutes summed, to the nearest 5.
+    The ``**Estimated time.**`` of every exercise header states this number (a test compares them)."""
+    total: dict[str, int] = {}
+    for r in trial_run():
+        total[r["exercise"]] = total.get(r["exercise"], 0) + r["minutes_estimate"]
+    return {k: int(ROUND_TO * ((v + ROUND_TO / 2) // ROUND_TO)) for k, v in total.items()}
+
+
+def trial_table() -> str:
+    """The trial run per exercise, as a markdown table (INSTRUCTORS.md)."""
+    rows = ["| exercise | questions | lines of code written (new + adapted from a lesson) | words written | "
+            "checks failed before passing | lesson look-ups | tester's minutes | stated time |",
+            "|---|---|---|---|---|---|---|---|"]
+    by: dict[str, list[dict]] = {}
+    for r in trial_run():
+        by.setdefault(r["exercise"], []).append(r)
+    stated = trial_minutes()
+    rows = [f"The stated time is the questions' minutes summed, rounded to the nearest {ROUND_TO}.", ""] + rows
+    for ex, rs in sorted(by.items()):
+        def total(k):
+            return sum(r[k] for r in rs)
+        rows.append(f"| `{ex}` | {len(rs)} | {total('lines_new')} + {total('lines_adapted')} | "
+                    f"{total('words_written')} | {total('checks_failed')} | {total('lesson_lookups')} | "
+                    f"{total('minutes_estimate')} | {stated[ex]} min |")
+    for ex, rs in sorted(by.items()):
+        if ex.startswith("D"):  # the capstone, question by question (its header sends students here)
+            rows += ["", f"`{ex}`, question by question:", "",
+                     "| question | lines of code (new + adapted) | words written | checks failed | tester's minutes |",
+                     "|---|---|---|---|---|"]
+            rows += [f"| {r['question']} | {r['lines_new']} + {r['lines_adapted']} | {r['words_written']} | "
+                     f"{r['checks_failed']} | {r['minutes_estimate']} |" for r in rs]
+    return "\n".join(rows)
+
+
+TRIAL_BEGIN, TRIAL_END = "<!-- BEGIN TRIAL RUN (python -m facecourse.authoring.syllabus --write) -->", \
+    "<!-- END TRIAL RUN -->"
+
+
 PLAN_BEGIN, PLAN_END = "<!-- BEGIN MODULE PLAN (python -m facecourse.authoring.syllabus --write) -->", \
     "<!-- END MODULE PLAN -->"
 
 
-def with_plan(text: str) -> str:
-    """``text`` (INSTRUCTORS.md) with the table between its plan markers replaced by :func:`module_plan`."""
-    head, found, rest = text.partition(PLAN_BEGIN)
-    _, found_end, tail = rest.partition(PLAN_END)
+def _between(text: str, begin: str, end: str, table: str) -> str:
+    head, found, rest = text.partition(begin)
+    _, found_end, tail = rest.partition(end)
     if not (found and found_end):
-        raise ValueError(f"the plan markers {PLAN_BEGIN!r} ... {PLAN_END!r} are missing")
-    return f"{head}{PLAN_BEGIN}\n{module_plan()}\n{PLAN_END}{tail}"
+        raise ValueError(f"the markers {begin!r} ... {end!r} are missing")
+    return f"{head}{begin}\n{table}\n{end}{tail}"
+
+
+def with_plan(text: str) -> str:
+    """``text`` (INSTRUCTORS.md) with the tables between its markers replaced by :func:`module_plan` and
+    :func:`trial_table`."""
+    return _between(_between(text, PLAN_BEGIN, PLAN_END, module_plan()), TRIAL_BEGIN, TRIAL_END, trial_table())
 
 
 if __name__ == "__main__":  # python -m facecourse.authoring.syllabus --write: refresh INSTRUCTORS.md's plan
@@ -165,6 +234,6 @@ if __name__ == "__main__":  # python -m facecourse.authoring.syllabus --write: r
     guide = ROOT / "INSTRUCTORS.md"
     if "--write" in sys.argv[1:]:
         guide.write_text(with_plan(guide.read_text(encoding="utf-8")), encoding="utf-8")
-        print(f"[facecourse] {guide.name}: module plan written")
+        print(f"[facecourse] {guide.name}: module plan and trial run written")
     else:
         print(module_plan())

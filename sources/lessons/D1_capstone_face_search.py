@@ -524,6 +524,47 @@ pd.Series({"hex digits stored per request": len((folder / "erasures.txt").read_t
 # %% [markdown]
 # Your crawler then asks `is_erased` about each page's subject, and fetches none of their photos, even
 # though the site still shows them.
+#
+# ## A photo of your own: `widgets.FileUpload`
+#
+# Lesson B5's search tool chose its probe from a menu. A real tool also takes a photo the user brings.
+# `widgets.FileUpload` is a button that opens the browser's file chooser; once a file is chosen, its
+# `value` is a tuple with one dict per file, with the keys `name`, `type`, `size`, `last_modified` and
+# `content`: the file's bytes, as a `memoryview` (ipywidgets 8). `bytes(...)` turns them into bytes Pillow
+# can open, and `observe(..., names="value")` runs a function each time a file arrives. Below, the value
+# is set by code, as if someone had chosen a file (a photo from the site stands in for theirs), so you can
+# see what your function receives:
+
+# %%
+import datetime
+
+import ipywidgets as widgets
+
+upload = widgets.FileUpload(accept="image/*", multiple=False, description="your photo")
+said = widgets.HTML("<p>No photo yet.</p>")
+
+
+def on_upload(change):
+    if not upload.value:                                   # cleared: nothing to look at
+        return
+    item = upload.value[0]                                 # the one file (multiple=False)
+    photo = ImageOps.exif_transpose(Image.open(io.BytesIO(bytes(item["content"])))).convert("RGB")
+    found = face_recognition.face_locations(np.asarray(photo))
+    said.value = (f"<p>{item['name']} ({item['type']}, {item['size']:,} bytes): {photo.width} x {photo.height} "
+                  f"pixels, {len(found)} face(s) found.</p>")
+
+
+upload.observe(on_upload, names="value")
+theirs = session.get(site.url + pair["path"], timeout=10).content
+upload.value = ({"name": "my-photo.jpg", "type": "image/jpeg", "size": len(theirs), "content": memoryview(theirs),
+                 "last_modified": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)},)
+Markdown(said.value)
+
+# %% [markdown]
+# The photo came with two faces: a search tool must say which it searched with (question 6 asks for the
+# largest). It also came with no name: the tool cannot check an uploaded photo against the opt-out
+# registry by name the way it can for a probe from the menu, and should say so beside its results. In the
+# notebook, `widgets.VBox([upload, said])` shows the button and the answer together.
 
 # %%
 site.stop()
@@ -540,4 +581,5 @@ site.stop()
 # * Save a faces table, `.npy` descriptors and FAISS indexes with ids (`IndexIDMap2`, `add_with_ids`,
 #   `write_index`); load them in a fresh process; erase by `remove_ids` or by rebuilding (HNSW).
 # * Split people, not pairs, to fit a threshold; a small evaluation's error rates move a lot with the split.
+# * `widgets.FileUpload`: its `value` holds one dict per file; `bytes(value[0]["content"])` is the photo.
 # * Exercise: `exercises/D1_capstone_face_search.ipynb`.

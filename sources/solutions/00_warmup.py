@@ -24,7 +24,7 @@
 #
 # **Prerequisites.** `lessons/00_start_here.ipynb`; basic Python (functions, lists).
 #
-# **Estimated time.** 25 minutes.
+# **Estimated time.** 25 minutes (from a trial run: see `INSTRUCTORS.md`).
 #
 # **How feedback works.** After each answer, run the `grader.check(...)` cell below it. It runs the
 # *public* tests at once and tells you what failed. Your instructor grades with further *hidden*

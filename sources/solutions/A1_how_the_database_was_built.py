@@ -19,7 +19,7 @@
 #
 # **Prerequisites.** `lessons/A1_how_the_database_was_built.ipynb`.
 #
-# **Estimated time.** 25 minutes.
+# **Estimated time.** 25 minutes (from a trial run: see `INSTRUCTORS.md`).
 
 # %%
 import pandas as pd

@@ -21,7 +21,7 @@
 #
 # **Prerequisites.** `lessons/A2_polite_crawler.ipynb`.
 #
-# **Estimated time.** 55 minutes.
+# **Estimated time.** 55 minutes (from a trial run: see `INSTRUCTORS.md`).
 
 # %%
 import time

@@ -19,7 +19,7 @@
 #
 # **Prerequisites.** `lessons/A3_careless_vs_polite.ipynb`.
 #
-# **Estimated time.** 40 minutes.
+# **Estimated time.** 40 minutes (from a trial run: see `INSTRUCTORS.md`).
 
 # %%
 import altair as alt
@@ -396,9 +396,9 @@ def test_q4_hidden_1(status_counts, status_chart, polite_log, careless_log):
 # %% [markdown]
 # ## Question 5 (written): the people in the difference
 #
-# Pick one of the three settings (members-only, noindex, opted-out). In four to six sentences,
-# say what the person with that setting expected, what the careless crawl did to them, and why
-# the harm is greater for a face than for, say, a username.
+# Pick one of the three settings (members only, which the data calls `login`; noindex; opted-out).
+# In four to six sentences, say what the person with that setting expected, what the careless crawl
+# did to them, and why the harm is greater for a face than for, say, a username.
 
 # %% [raw]
 # # BEGIN QUESTION

@@ -19,7 +19,7 @@
 #
 # **Prerequisites.** `lessons/A4_provenance_consent.ipynb`.
 #
-# **Estimated time.** 45 minutes.
+# **Estimated time.** 50 minutes (from a trial run: see `INSTRUCTORS.md`).
 
 # %%
 import copy

@@ -19,7 +19,7 @@
 #
 # **Prerequisites.** `lessons/B1_detection.ipynb`.
 #
-# **Estimated time.** 25 minutes.
+# **Estimated time.** 20 minutes (from a trial run: see `INSTRUCTORS.md`).
 
 # %%
 import warnings

@@ -18,7 +18,7 @@
 #
 # **Prerequisites.** `lessons/B2_landmarks_alignment.ipynb`.
 #
-# **Estimated time.** 30 minutes.
+# **Estimated time.** 25 minutes (from a trial run: see `INSTRUCTORS.md`).
 
 # %%
 import warnings
@@ -122,7 +122,8 @@ def test_q1_hidden_1(eye_centres):
 # `face_recognition.face_landmarks` and returns its roll in **degrees**: the angle of the line from
 # the image-left eye centre to the image-right eye centre, `np.degrees(np.arctan2(dy, dx))` with
 # image coordinates (y grows downwards). If the image has no face, or more than one, raise
-# `ValueError` (the roll of "the face" is then undefined).
+# `ValueError` (the roll of "the face" is then undefined). Careful: the lesson's `roll_degrees(points)`
+# took the 68 landmark points; this one takes the image and finds the landmarks itself.
 #
 # Try it on `photo`, on `tilted`, on `pair` and on `blank`.
 

@@ -19,7 +19,7 @@
 #
 # **Prerequisites.** `lessons/B3_embeddings.ipynb`.
 #
-# **Estimated time.** 35 minutes.
+# **Estimated time.** 25 minutes (from a trial run: see `INSTRUCTORS.md`).
 
 # %%
 import warnings

@@ -20,7 +20,7 @@
 #
 # **Prerequisites.** `lessons/B4_verification.ipynb`.
 #
-# **Estimated time.** 40 minutes.
+# **Estimated time.** 40 minutes (from a trial run: see `INSTRUCTORS.md`).
 
 # %%
 import altair as alt

@@ -21,7 +21,7 @@
 #
 # **Prerequisites.** `lessons/B6_scale_base_rates.ipynb`.
 #
-# **Estimated time.** 40 minutes.
+# **Estimated time.** 40 minutes (from a trial run: see `INSTRUCTORS.md`).
 
 # %%
 import math
@@ -188,8 +188,8 @@ def test_q2_hidden_1(fmr_30b, fmr_for):
 # To see even one false match at a rate `fmr` you need, on average, 1/fmr impostor comparisons;
 # to estimate it with roughly 10% precision you need about 100 observed false matches. Write
 # `pairs_needed(fmr, errors=100)` returning the number of impostor pairs needed (a float), and
-# store in `lfw_ratio` how many times more impostor pairs than LFW View 2's 3,000 that takes for
-# `fmr_30b`.
+# store in `lfw_ratio` the number of impostor pairs needed to measure `fmr_30b` (with the default 100
+# errors) divided by LFW View 2's 3,000 impostor pairs: how many LFWs it would take.
 
 # %% [raw]
 # # BEGIN QUESTION

@@ -21,7 +21,7 @@
 #
 # **Prerequisites.** `lessons/B7_approximate_search.ipynb`.
 #
-# **Estimated time.** 30 minutes.
+# **Estimated time.** 30 minutes (from a trial run: see `INSTRUCTORS.md`).
 #
 # The gallery below is **simulated** as in the lesson (`index.simulate_gallery`: fitted to LFW's
 # identity centres and to the way real LFW photos of one person differ, and checked against real

@@ -21,7 +21,7 @@
 #
 # **Prerequisites.** `lessons/B8_cloaking.ipynb`.
 #
-# **Estimated time.** 40 minutes.
+# **Estimated time.** 35 minutes (from a trial run: see `INSTRUCTORS.md`).
 #
 # The given cell loads the numpy copy of dlib's network and one user of the lesson's study, David
 # Nalbandian: `photo` is the photo he posts (uint8, 150 x 150), `probe_descriptors` the real

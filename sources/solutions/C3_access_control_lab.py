@@ -20,7 +20,7 @@
 #
 # **Prerequisites.** `lessons/C3_access_control_lab.ipynb`.
 #
-# **Estimated time.** 35 minutes.
+# **Estimated time.** 30 minutes (from a trial run: see `INSTRUCTORS.md`).
 #
 # The portal serves **SYNTHETIC** data on 127.0.0.1 only.
 
@@ -165,8 +165,9 @@ def test_q2_1(my_policy):
     _U = portal.User
     assert my_policy(_U("ann", "SYN-0005", "customer"), "SYN-0005") is True, \
         "a customer must be allowed to read their own organisation"
-    assert my_policy(_U("ann", "SYN-0005", "customer"), "SYN-0006") is False, \
-        "a customer must NOT read another organisation"
+    _got = my_policy(_U("ann", "SYN-0005", "customer"), "SYN-0006")
+    assert _got is False, \
+        f"a customer must NOT read another organisation: my_policy should return False (a Python bool), got {_got!r}"
 
 # %%
 def test_q2_2(my_policy):
@@ -178,17 +179,19 @@ def test_q2_2(my_policy):
 def test_q2_3(my_policy):
     from facecourse.breach import portal
     _U = portal.User
-    assert my_policy(_U("sid", "SYN-0005", "suspended"), "SYN-0005") is False, \
-        "a suspended account must not read anything, not even its own organisation"
-    assert my_policy(_U("sid", "SYN-0005", "suspended"), "SYN-0006") is False, "a suspended account must not read anything"
+    for _org in ("SYN-0005", "SYN-0006"):
+        _got = my_policy(_U("sid", "SYN-0005", "suspended"), _org)
+        assert _got is False, \
+            f"a suspended account must not read anything, not even its own organisation: my_policy should return False (a Python bool) for {_org}, got {_got!r}"
 
 # %%
 def test_q2_4(my_policy):
     from facecourse.breach import portal
     _U = portal.User
     for _role in ("admin", "Staff", "", "customer "):
-        assert my_policy(_U("x", "SYN-0005", _role), "SYN-0005") is False, \
-            f"an unknown role ({_role!r}) must be refused: fail closed"
+        _got = my_policy(_U("x", "SYN-0005", _role), "SYN-0005")
+        assert _got is False, \
+            f"an unknown role ({_role!r}) must be refused (fail closed): my_policy should return False (a Python bool), got {_got!r}"
     try:
         _none = my_policy(None, "SYN-0005")
     except Exception as _e:

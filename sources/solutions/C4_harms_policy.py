@@ -20,7 +20,7 @@
 #
 # **Prerequisites.** `lessons/C4_harms_policy.ipynb`.
 #
-# **Estimated time.** 25 minutes.
+# **Estimated time.** 25 minutes (from a trial run: see `INSTRUCTORS.md`).
 
 # %%
 import hashlib
@@ -43,7 +43,8 @@ fines = facts.fines()
 # `"knn_examples/train/biden/biden2.jpg"`, through `data.example_path` and `faces.embed_single`).
 # Store their Euclidean distance in `biden_distance` (a number) and whether they match at the 0.6
 # threshold (a distance **at most** 0.6 is a match) in `still_matches` (True or False; a NumPy bool
-# is fine). Keep the two embeddings as `a` and `b`: question 2 uses them.
+# is fine). Keep the two embeddings, the arrays of 128 numbers (each face's `.embedding`), as `a` and
+# `b`: question 2 uses them.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -88,6 +89,13 @@ def test_q1_2(still_matches, biden_distance):
     assert isinstance(still_matches, (bool, np.bool_)), "still_matches must be True or False"
     assert still_matches == (biden_distance <= 0.6), \
         "still_matches must say whether the distance is at most 0.6 (a match), not the opposite"
+
+# %%
+def test_q1_3(a, b):
+    import numpy as np
+    for _name, _v in (("a", a), ("b", b)):
+        assert isinstance(_v, np.ndarray) and _v.shape == (128,), \
+            f"{_name} should be the embedding itself, an array of 128 numbers (the face's .embedding), got {type(_v).__name__}: question 2 hashes it."
 
 # %%
 """ # BEGIN TEST CONFIG

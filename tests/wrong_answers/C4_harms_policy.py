@@ -5,6 +5,12 @@ _BIDEN2 = 'data.example_path("knn_examples/train/biden/biden2.jpg")'
 
 WRONG = {
     "q1": {
+        "keeps the Face objects as a and b, not their embeddings": f'''
+a = faces.embed_single({_BIDEN})
+b = faces.embed_single({_BIDEN2})
+biden_distance = float(np.linalg.norm(a.embedding - b.embedding))
+still_matches = biden_distance <= 0.6
+''',
         "the same photo embedded twice": f'''
 a = faces.embed_single({_BIDEN}).embedding
 b = faces.embed_single({_BIDEN}).embedding
