@@ -120,7 +120,9 @@ def test_q1_hidden_1(page_permissions):
 # `Retry-After` is either a number of seconds (`"120"`) or an HTTP date
 # (`"Wed, 21 Oct 2026 07:28:00 GMT"`). Write `wait_seconds(value, now, default=1.0)` returning the
 # seconds to wait as a float: the number itself, or the date minus `now` (a Unix timestamp; never
-# negative), or `default` when `value` is None or unreadable. Hint: `parsedate_to_datetime`.
+# negative), or `default` when `value` is None or unreadable. Hint: try `float(value)` first; if that
+# raises `ValueError`, try `parsedate_to_datetime(value)`, which raises `TypeError` or `ValueError` on
+# text that is no date.
 
 # %% [raw]
 # # BEGIN QUESTION
