@@ -57,24 +57,23 @@ def _src(cell: dict) -> str:
     return "".join(s) if isinstance(s, list) else s
 
 
-def load_answers(assignment: str) -> tuple[dict, dict]:
+def _answers_module(assignment: str):
     path = WRONG_DIR / f"{assignment}.py"
     if not path.is_file():
-        return {}, {}
+        return None
     spec = importlib.util.spec_from_file_location(f"wrong_answers_{assignment}", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    return mod
+
+
+def load_answers(assignment: str) -> tuple[dict, dict]:
+    mod = _answers_module(assignment)
     return getattr(mod, "WRONG", {}), getattr(mod, "RIGHT", {})
 
 
 def load_at_end(assignment: str) -> dict:
-    path = WRONG_DIR / f"{assignment}.py"
-    if not path.is_file():
-        return {}
-    spec = importlib.util.spec_from_file_location(f"at_end_{assignment}", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return getattr(mod, "AT_END", {})
+    return getattr(_answers_module(assignment), "AT_END", {})
 
 
 def exercise_cells(assignment: str, answered: bool) -> list[tuple[str, str | None]]:
