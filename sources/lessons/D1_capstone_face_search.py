@@ -24,7 +24,7 @@
 # **Prerequisites.** Tracks A and B: lessons A1-A4 (robots.txt, the polite crawler, provenance, keyed
 # erasure) and B1-B7 (detection, descriptors, thresholds, FMR/FNMR, search, FAISS).
 #
-# **Estimated time.** 40 minutes (then about three and a half hours for the exercise).
+# **Estimated time.** 40 minutes (then the exercise: see its own estimated time, several sittings).
 
 # %% [markdown]
 # ## The brief

@@ -167,7 +167,7 @@ def test_q2_1(my_policy):
         "a customer must be allowed to read their own organisation"
     _got = my_policy(_U("ann", "SYN-0005", "customer"), "SYN-0006")
     assert _got is False, \
-        f"a customer must NOT read another organisation: my_policy should return False (a Python bool), got {_got!r}"
+        f"a customer must NOT read another organisation: my_policy should give False (a Python bool), got {_got!r}"
 
 # %%
 def test_q2_2(my_policy):
@@ -182,7 +182,7 @@ def test_q2_3(my_policy):
     for _org in ("SYN-0005", "SYN-0006"):
         _got = my_policy(_U("sid", "SYN-0005", "suspended"), _org)
         assert _got is False, \
-            f"a suspended account must not read anything, not even its own organisation: my_policy should return False (a Python bool) for {_org}, got {_got!r}"
+            f"a suspended account must not read anything, not even its own organisation: my_policy should give False (a Python bool) for {_org}, got {_got!r}"
 
 # %%
 def test_q2_4(my_policy):
@@ -191,7 +191,7 @@ def test_q2_4(my_policy):
     for _role in ("admin", "Staff", "", "customer "):
         _got = my_policy(_U("x", "SYN-0005", _role), "SYN-0005")
         assert _got is False, \
-            f"an unknown role ({_role!r}) must be refused (fail closed): my_policy should return False (a Python bool), got {_got!r}"
+            f"an unknown role ({_role!r}) must be refused (fail closed): my_policy should give False (a Python bool), got {_got!r}"
     try:
         _none = my_policy(None, "SYN-0005")
     except Exception as _e:

@@ -242,8 +242,12 @@ def test_the_course_crawlers_under_the_capstone_audit(tmp_path):
     with sandbox.capstone_site("B") as site:
         crawler.polite_crawler(site.url, folder=tmp_path / "polite").crawl()
         polite = site.audit(crawler.POLITE_UA)
+        sent = int(site.access_log()["user_agent"].eq(crawler.POLITE_UA).sum())
         site.clear_log()
         crawler.careless_crawler(site.url, folder=tmp_path / "careless").crawl()
         careless = pd.concat([site.audit(ua) for ua in crawler.CARELESS_UAS])
-    assert polite.empty, polite
+    # "too soon" compares arrival times, which a busy machine squeezes (a request that reached the site
+    # late makes the next one look early): judged as a share, as site.audit's docstring says
+    assert polite[polite["rule"] != "too soon"].empty, polite
+    assert sent >= 20 and (polite["rule"] == "too soon").sum() <= 0.05 * sent, polite
     assert {"disallowed", "log-in", "too soon"} <= set(careless["rule"])
