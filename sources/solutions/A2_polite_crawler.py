@@ -117,12 +117,12 @@ def test_q1_hidden_1(page_permissions):
 # %% [markdown]
 # ## Question 2: how long to wait?
 #
-# `Retry-After` is either a number of seconds (`"120"`) or an HTTP date
-# (`"Wed, 21 Oct 2026 07:28:00 GMT"`). Write `wait_seconds(value, now, default=1.0)` returning the
-# seconds to wait as a float: the number itself, or the date minus `now` (a Unix timestamp; never
-# negative), or `default` when `value` is None or unreadable. Hint: try `float(value)` first; if that
-# raises `ValueError`, try `parsedate_to_datetime(value)`, which raises `TypeError` or `ValueError` on
-# text that is no date.
+# `Retry-After` is either a number of seconds, digits only (`"120"`: RFC 9110 allows no sign and no
+# fraction, so `"-5"` is unreadable), or an HTTP date (`"Wed, 21 Oct 2026 07:28:00 GMT"`). Write
+# `wait_seconds(value, now, default=1.0)` returning the seconds to wait as a float: the number itself,
+# or the date minus `now` (a Unix timestamp; never negative), or `default` when `value` is None or
+# unreadable. Hint: test `value.strip().isdigit()` first; otherwise try `parsedate_to_datetime(value)`,
+# which raises `TypeError` or `ValueError` on text that is no date.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -203,6 +203,14 @@ def test_q2_5(wait_seconds):
     except Exception as _e:
         raise AssertionError(f"wait_seconds raised {type(_e).__name__} for an unreadable value; return `default` instead.")
     assert _w == 4.0, "An unreadable value should give `default`."
+
+# %%
+def test_q2_6(wait_seconds):
+    try:
+        _w = wait_seconds("-5", now=1_700_000_000, default=4.0)
+    except Exception as _e:
+        raise AssertionError(f"wait_seconds raised {type(_e).__name__} for '-5'; a number with a sign is unreadable: return `default`.")
+    assert _w == 4.0, f"'-5' is not a valid Retry-After (digits only): return `default` (4.0 here), got {_w!r}."
 
 # %%
 """ # BEGIN TEST CONFIG

@@ -274,8 +274,9 @@ def test_q3_hidden_1(gallery_labels, D, probe_labels, rank1, hit_rate):
     ref1 = np.mean(gallery_labels[np.argmin(D, axis=1)] == probe_labels)
     assert abs(rank1 - ref1) < 1e-9
     D3 = np.array([[0.7, 0.2, 0.4], [0.1, 0.9, 0.3], [0.6, 0.5, 0.8]])
-    assert hit_rate(D3, ["a", "b", "a"], ["a", "b", "c"], 3) == 1.0
-    assert abs(hit_rate(D3, ["a", "b", "a"], ["a", "b", "c"], 2) - 1 / 3) < 1e-9
+    _p3, _g3 = np.array(["a", "b", "a"]), np.array(["a", "b", "c"])  # NumPy arrays of names, as the question says
+    assert hit_rate(D3, _p3, _g3, 3) == 1.0
+    assert abs(hit_rate(D3, _p3, _g3, 2) - 1 / 3) < 1e-9
 
 # %% [raw]
 # # END TESTS

@@ -242,7 +242,7 @@ def test_q2_hidden_1(recall_at_10, settings, ivf, probes, truth, chosen_nprobe, 
     for _p in settings:
         ivf.nprobe = _p
         ref_recalls[_p] = float(np.mean((ivf.search(probes, 10)[1] == truth[:, None]).any(axis=1)))
-    assert recall_at_10([[1] * 10, [2] * 10], [1, 3]) == 0.5
+    assert recall_at_10(np.array([[1] * 10, [2] * 10]), np.array([1, 3])) == 0.5
     assert chosen_nprobe == min(p for p in settings if ref_recalls[p] >= target)
 
 # %% [raw]

@@ -1331,6 +1331,7 @@ hidden: true
 """ # END TEST CONFIG
 def test_q6_hidden_1(build_index, search, threshold, k_slider, probe_menu, probes, results_view):
     from pathlib import Path
+    import re
     import tempfile
     import numpy as np
     from facecourse.scraping import sandbox as _sandbox
@@ -1356,7 +1357,7 @@ def test_q6_hidden_1(build_index, search, threshold, k_slider, probe_menu, probe
     assert _empty.empty and list(_empty.columns)[:6] == ["rank", "face_id", "identity", "distance", "url", "licence"]
     k_slider.value = 2
     probe_menu.value = probes[probes["setting"] == "public"]["file"].iloc[1]
-    assert results_view.value.count("/photos/") <= 2
+    assert len(set(re.findall(r"/photos/[^\s'\"<>]+", results_view.value))) <= 2  # a link may show its URL twice
     k_slider.value = 5
 
 # %% [raw]
@@ -1384,6 +1385,9 @@ def test_q6_hidden_1(build_index, search, threshold, k_slider, probe_menu, probe
 #
 # Then read the site's erasure requests (`/privacy/erasure-requests.json`, with your `USER_AGENT`) and
 # erase every person it lists. (Graders also crawl again afterwards: your `crawl` must then skip them.)
+# Graders also call `build_index`, `search` and `erase` on collections they made themselves, whose ledger
+# has exactly the columns question 1 requires: extra columns your crawler adds are yours to use, but
+# these functions must work without them.
 #
 # **Leave your earlier answers as they are.** The names `ledger`, `faces`, `embeddings`, `identities`,
 # `results`, `threshold` and `det` are your answers to questions 1 to 4, graded at the end of the notebook:

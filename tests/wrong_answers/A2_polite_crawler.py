@@ -44,6 +44,19 @@ def page_permissions(html):
 ''',
     },
     "q2": {
+        "float() first, then the date (a signed number comes back as a wait)": '''
+def wait_seconds(value, now, default=1.0):
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - now)
+    except (TypeError, ValueError):
+        return default
+''',
         "float() of everything (dates crash)": '''
 def wait_seconds(value, now, default=1.0):
     if value is None:
