@@ -218,8 +218,9 @@ def test_q3_hidden_1(growth, years):
 # ## Question 4: who acted, and when (a pivot table)
 #
 # Build `regulator_years`: a pivot table of the timeline's **regulator** events (`event_type`
-# equal to `"regulator"`), with one row per `jurisdiction` code, one column per `year`, and the
-# number of events in each cell (0, not NaN, where there were none).
+# equal to `"regulator"`), with one row per `jurisdiction` code as written (a joint action such as
+# `GB;AU` keeps its own row), one column per `year`, and the number of events in each cell (0, not
+# NaN, where there were none).
 #
 # *Hint:* `DataFrame.pivot_table(index=..., columns=..., values=..., aggfunc="count", fill_value=0)`.
 

@@ -103,7 +103,8 @@ print(site.url, "|", len(probes), "probe photos")
 #   with at least the columns `url`, `time` (ISO, UTC), `kind` (`"page"` or `"photo"`), `decision`
 #   (a photo you keep has exactly `"kept"`), `status`, `subject` (the name on the page), `licence`
 #   (the page's `<meta name="license">`), `sha256` (of a kept photo's bytes) and `file` (where you saved
-#   it); and save it as `folder/ledger.csv`.
+#   it); and save it as `folder/ledger.csv`. Reading `robots.txt` and the registry needs no ledger
+#   row (a row of kind `"page"` for them does no harm).
 #
 # The cell below it crawls the site once, on an empty log, and keeps the ledger in `ledger`. The checks read **the site's access log** (`site.audit(USER_AGENT)`
 # lists every rule your crawler broke there) and your ledger.
