@@ -1,5 +1,19 @@
 """Wrong answers a weak student would give in exercise B4; each must fail its public check."""
 
+# Question 4's wrong answers: one plain student's DET chart with one part changed
+_DET_DATA = 'det[(det["fmr"] > 0) & (det["fnmr"] > 0)]'
+_DET_AXES = 'x=alt.X("fmr:Q", scale=alt.Scale(type="log")), y=alt.Y("fnmr:Q", scale=alt.Scale(type="log"))'
+_DET_PROPS = '.properties(title="DET curve of LFW View 2", description="FNMR against FMR on log axes, falling from left to right.")'
+
+
+def _det_plot(data=_DET_DATA, mark="mark_line()", axes=_DET_AXES, tooltip='["threshold:Q"]', after=_DET_PROPS) -> str:
+    return f"""
+det_plot = alt.Chart({data}).{mark}.encode(
+    {axes},
+    tooltip={tooltip}){after}
+"""
+
+
 WRONG = {
     "q1": {
         "reversed threshold: same person if distance >= t": '''
@@ -127,45 +141,17 @@ view2_mean = 0.9938
 ''',
     },
     "q4": {
-        "true accept rate (1 - FNMR) on the y axis": '''
-det_plot = alt.Chart(det[(det["fmr"] > 0) & (det["fnmr"] > 0)].assign(fnmr=lambda d: 1 - d["fnmr"])).mark_line().encode(
-    x=alt.X("fmr:Q", scale=alt.Scale(type="log")), y=alt.Y("fnmr:Q", scale=alt.Scale(type="log")),
-    tooltip=["threshold:Q"]).properties(title="DET curve of LFW View 2", description="FNMR against FMR on log axes, falling from left to right.")
-''',
-        "drops most of the curve (only FMR above 1%)": '''
-det_plot = alt.Chart(det[(det["fmr"] > 0.01) & (det["fnmr"] > 0)]).mark_line().encode(
-    x=alt.X("fmr:Q", scale=alt.Scale(type="log")), y=alt.Y("fnmr:Q", scale=alt.Scale(type="log")),
-    tooltip=["threshold:Q"]).properties(title="DET curve of LFW View 2", description="FNMR against FMR on log axes, falling from left to right.")
-''',
-        "points instead of a line": '''
-det_plot = alt.Chart(det[(det["fmr"] > 0) & (det["fnmr"] > 0)]).mark_point().encode(
-    x=alt.X("fmr:Q", scale=alt.Scale(type="log")), y=alt.Y("fnmr:Q", scale=alt.Scale(type="log")),
-    tooltip=["threshold:Q"]).properties(title="DET curve of LFW View 2", description="FNMR against FMR on log axes, falling from left to right.")
-''',
+        "true accept rate (1 - FNMR) on the y axis": _det_plot(data=_DET_DATA + '.assign(fnmr=lambda d: 1 - d["fnmr"])'),
+        "drops most of the curve (only FMR above 1%)": _det_plot(data='det[(det["fmr"] > 0.01) & (det["fnmr"] > 0)]'),
+        "points instead of a line": _det_plot(mark="mark_point()"),
         "linear axes (no log scale)": '''
 det_plot = alt.Chart(det[(det["fmr"] > 0) & (det["fnmr"] > 0)]).mark_line().encode(
     x="fmr:Q", y="fnmr:Q", tooltip=["threshold:Q"]).properties(title="DET curve of LFW View 2", description="FNMR against FMR on log axes, falling from left to right.")
 ''',
-        "axes swapped": '''
-det_plot = alt.Chart(det[(det["fmr"] > 0) & (det["fnmr"] > 0)]).mark_line().encode(
-    x=alt.X("fnmr:Q", scale=alt.Scale(type="log")), y=alt.Y("fmr:Q", scale=alt.Scale(type="log")),
-    tooltip=["threshold:Q"]).properties(title="DET curve of LFW View 2", description="FNMR against FMR on log axes, falling from left to right.")
-''',
-        "rates typed as nominal categories": '''
-det_plot = alt.Chart(det[(det["fmr"] > 0) & (det["fnmr"] > 0)]).mark_line().encode(
-    x=alt.X("fmr:N", scale=alt.Scale(type="log")), y=alt.Y("fnmr:N", scale=alt.Scale(type="log")),
-    tooltip=["threshold:Q"]).properties(title="DET curve of LFW View 2", description="FNMR against FMR on log axes, falling from left to right.")
-''',
-        "no title and no description (no alt text)": '''
-det_plot = alt.Chart(det[(det["fmr"] > 0) & (det["fnmr"] > 0)]).mark_line().encode(
-    x=alt.X("fmr:Q", scale=alt.Scale(type="log")), y=alt.Y("fnmr:Q", scale=alt.Scale(type="log")),
-    tooltip=["threshold:Q"])
-''',
-        "zero rates kept on a log axis": '''
-det_plot = alt.Chart(det).mark_line().encode(
-    x=alt.X("fmr:Q", scale=alt.Scale(type="log")), y=alt.Y("fnmr:Q", scale=alt.Scale(type="log")),
-    tooltip=["threshold:Q"]).properties(title="DET curve of LFW View 2", description="FNMR against FMR on log axes, falling from left to right.")
-''',
+        "axes swapped": _det_plot(axes='x=alt.X("fnmr:Q", scale=alt.Scale(type="log")), y=alt.Y("fmr:Q", scale=alt.Scale(type="log"))'),
+        "rates typed as nominal categories": _det_plot(axes='x=alt.X("fmr:N", scale=alt.Scale(type="log")), y=alt.Y("fnmr:N", scale=alt.Scale(type="log"))'),
+        "no title and no description (no alt text)": _det_plot(after=""),
+        "zero rates kept on a log axis": _det_plot(data="det"),
         "no tooltip": '''
 det_plot = alt.Chart(det[(det["fmr"] > 0) & (det["fnmr"] > 0)]).mark_line().encode(
     x=alt.X("fmr:Q", scale=alt.Scale(type="log")), y=alt.Y("fnmr:Q", scale=alt.Scale(type="log"))
@@ -179,27 +165,15 @@ det_plot = alt.Chart(det[(det["fmr"] > 0) & (det["fnmr"] > 0)]).mark_line().enco
     x=alt.X("fmr:Q", scale=alt.Scale(type="log")), y=alt.Y("fnmr:Q", scale=alt.Scale(type="log")),
     tooltip=["threshold:Q"]).properties(title="DET curve of LFW View 2", description="FNMR against FMR on log axes, falling from left to right.")
 ''',
-        "transform_filter drops half the curve": '''
-det_plot = alt.Chart(det).mark_line().encode(
-    x=alt.X("fmr:Q", scale=alt.Scale(type="log")), y=alt.Y("fnmr:Q", scale=alt.Scale(type="log")),
-    tooltip=["threshold:Q"]).transform_filter("datum.fmr > 0.001 && datum.fnmr > 0").properties(title="DET curve of LFW View 2", description="FNMR against FMR on log axes, falling from left to right.")
-''',
+        "transform_filter drops half the curve": _det_plot(data="det", after='.transform_filter("datum.fmr > 0.001 && datum.fnmr > 0")' + _DET_PROPS),
         "x domain clamped to the interesting part": '''
 det_plot = alt.Chart(det[(det["fmr"] > 0) & (det["fnmr"] > 0)]).mark_line().encode(
     x=alt.X("fmr:Q", scale=alt.Scale(type="log", domain=[0.001, 0.1], clamp=True)),
     y=alt.Y("fnmr:Q", scale=alt.Scale(type="log")),
     tooltip=["threshold:Q"]).properties(title="DET curve of LFW View 2", description="FNMR against FMR on log axes, falling from left to right.")
 ''',
-        "placeholder title and description": '''
-det_plot = alt.Chart(det[(det["fmr"] > 0) & (det["fnmr"] > 0)]).mark_line().encode(
-    x=alt.X("fmr:Q", scale=alt.Scale(type="log")), y=alt.Y("fnmr:Q", scale=alt.Scale(type="log")),
-    tooltip=["threshold:Q"]).properties(title="Title", description="TODO")
-''',
-        "tooltip names a column det does not have": '''
-det_plot = alt.Chart(det[(det["fmr"] > 0) & (det["fnmr"] > 0)]).mark_line().encode(
-    x=alt.X("fmr:Q", scale=alt.Scale(type="log")), y=alt.Y("fnmr:Q", scale=alt.Scale(type="log")),
-    tooltip=["fmr:Q", "fnmr:Q", "thresholds:Q"]).properties(title="DET curve of LFW View 2", description="FNMR against FMR on log axes, falling from left to right.")
-''',
+        "placeholder title and description": _det_plot(after='.properties(title="Title", description="TODO")'),
+        "tooltip names a column det does not have": _det_plot(tooltip='["fmr:Q", "fnmr:Q", "thresholds:Q"]'),
         "only the zero FMR rows dropped": '''
 det_plot = alt.Chart(det).transform_filter(alt.datum.fmr > 0).mark_line().encode(
     x=alt.X("fmr:Q", scale=alt.Scale(type="log")), y=alt.Y("fnmr:Q", scale=alt.Scale(type="log")),

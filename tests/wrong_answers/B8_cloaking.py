@@ -1,5 +1,22 @@
 """Wrong answers a weak student would give in exercise B8; each must fail its public check."""
 
+# Question 2's wrong answers: one plain student's cloak_photo with its loop body (or budget, or result) changed
+_GRAD = "np.mean([loss_and_gradient(x, t)[1] for t in transforms], axis=0) if transforms else loss_and_gradient(x)[1]"
+
+
+def _cloak_photo(loop: str, eps: str = "8 / 255", result: str = "cloak.as_uint8(x)") -> str:
+    return f"""
+EPS = {eps}
+
+def cloak_photo(photo, transforms=(), steps=10, step=2 / 255):
+    x0 = photo / 255
+    x = x0.copy()
+    for _ in range(steps):
+{loop}
+    return {result}
+"""
+
+
 WRONG = {
     "q1": {
         "no projection: only the step": '''
@@ -31,85 +48,23 @@ def pgd_step(x, x0, grad, step, eps):
 ''',
     },
     "q2": {
-        "budget 8 instead of 8/255": '''
-EPS = 8
-
-def cloak_photo(photo, transforms=(), steps=10, step=2 / 255):
-    x0 = photo / 255
-    x = x0.copy()
-    for _ in range(steps):
-        if transforms:
+        "budget 8 instead of 8/255": _cloak_photo("""        if transforms:
             grad = np.mean([loss_and_gradient(x, t)[1] for t in transforms], axis=0)
         else:
             grad = loss_and_gradient(x)[1]
-        x = pgd_step(x, x0, grad, step, EPS)
-    return cloak.as_uint8(x)
-''',
-        "no projection: the budget is never applied": '''
-EPS = 8 / 255
-
-def cloak_photo(photo, transforms=(), steps=10, step=2 / 255):
-    x0 = photo / 255
-    x = x0.copy()
-    for _ in range(steps):
-        grad = np.mean([loss_and_gradient(x, t)[1] for t in transforms], axis=0) if transforms else loss_and_gradient(x)[1]
-        x = np.clip(x - step * np.sign(grad), 0, 1)
-    return cloak.as_uint8(x)
-''',
-        "sign reversed: moves up the gradient": '''
-EPS = 8 / 255
-
-def cloak_photo(photo, transforms=(), steps=10, step=2 / 255):
-    x0 = photo / 255
-    x = x0.copy()
-    for _ in range(steps):
-        grad = np.mean([loss_and_gradient(x, t)[1] for t in transforms], axis=0) if transforms else loss_and_gradient(x)[1]
-        x = np.clip(np.clip(x + step * np.sign(grad), x0 - EPS, x0 + EPS), 0, 1)
-    return cloak.as_uint8(x)
-''',
-        "no transformation averaging: the transforms are ignored": '''
-EPS = 8 / 255
-
-def cloak_photo(photo, transforms=(), steps=10, step=2 / 255):
-    x0 = photo / 255
-    x = x0.copy()
-    for _ in range(steps):
-        x = pgd_step(x, x0, loss_and_gradient(x)[1], step, EPS)
-    return cloak.as_uint8(x)
-''',
-        "only the last transformation's gradient": '''
-EPS = 8 / 255
-
-def cloak_photo(photo, transforms=(), steps=10, step=2 / 255):
-    x0 = photo / 255
-    x = x0.copy()
-    for _ in range(steps):
-        grad = loss_and_gradient(x, transforms[-1])[1] if transforms else loss_and_gradient(x)[1]
-        x = pgd_step(x, x0, grad, step, EPS)
-    return cloak.as_uint8(x)
-''',
-        "one step per transformation instead of one averaged step": '''
-EPS = 8 / 255
-
-def cloak_photo(photo, transforms=(), steps=10, step=2 / 255):
-    x0 = photo / 255
-    x = x0.copy()
-    for _ in range(steps):
-        for t in (transforms or [None]):
-            x = pgd_step(x, x0, loss_and_gradient(x, t)[1], step, EPS)
-    return cloak.as_uint8(x)
-''',
-        "returns floats in [0, 1] instead of a uint8 photo": '''
-EPS = 8 / 255
-
-def cloak_photo(photo, transforms=(), steps=10, step=2 / 255):
-    x0 = photo / 255
-    x = x0.copy()
-    for _ in range(steps):
-        grad = np.mean([loss_and_gradient(x, t)[1] for t in transforms], axis=0) if transforms else loss_and_gradient(x)[1]
-        x = pgd_step(x, x0, grad, step, EPS)
-    return x
-''',
+        x = pgd_step(x, x0, grad, step, EPS)""", eps="8"),
+        "no projection: the budget is never applied": _cloak_photo(f"""        grad = {_GRAD}
+        x = np.clip(x - step * np.sign(grad), 0, 1)"""),
+        "sign reversed: moves up the gradient": _cloak_photo(f"""        grad = {_GRAD}
+        x = np.clip(np.clip(x + step * np.sign(grad), x0 - EPS, x0 + EPS), 0, 1)"""),
+        "no transformation averaging: the transforms are ignored": _cloak_photo(
+            "        x = pgd_step(x, x0, loss_and_gradient(x)[1], step, EPS)"),
+        "only the last transformation's gradient": _cloak_photo("""        grad = loss_and_gradient(x, transforms[-1])[1] if transforms else loss_and_gradient(x)[1]
+        x = pgd_step(x, x0, grad, step, EPS)"""),
+        "one step per transformation instead of one averaged step": _cloak_photo("""        for t in (transforms or [None]):
+            x = pgd_step(x, x0, loss_and_gradient(x, t)[1], step, EPS)"""),
+        "returns floats in [0, 1] instead of a uint8 photo": _cloak_photo(f"""        grad = {_GRAD}
+        x = pgd_step(x, x0, grad, step, EPS)""", result="x"),
     },
     "q3": {
         "judged on the numpy copy through the original photo's alignment": '''
