@@ -20,6 +20,11 @@ letters_2020 = int(((events["year"] == 2020) & events["event_type"].str.startswi
 ''',
     },
     "q2": {
+        "the euro amounts (amount_eur) instead of each currency's own": '''
+_d = fines[fines["kind"] == "fine"]
+largest_by_currency = _d.groupby("currency")["amount_eur"].max().to_dict()
+largest_eur_country = _d.loc[_d[_d["currency"] == "EUR"]["amount"].idxmax(), "country"]
+''',
         "no filter on kind: the provisional GBP 17m counts as a fine": '''
 largest_by_currency = fines.groupby("currency")["amount"].max().to_dict()
 largest_eur_country = "Netherlands"
@@ -98,6 +103,11 @@ regulator_years = events[events["event_type"] == "regulator"].pivot_table(
 ''',
     },
     "q5": {
+        "every row of fines charted, not only the decided fines": '''
+fines_bars = alt.Chart(fines).mark_bar().encode(
+    x="amount_eur:Q", y="country:N", color="currency:N", tooltip=["fined:N", "amount:Q", "currency:N", "source_url:N"]
+).properties(title="Fines decided over Clearview, in euros", description="One bar per fine, in euros.")
+''',
         "the raw mixed-currency amount on x (kronor, pounds and euros on one axis)": '''
 fines_bars = alt.Chart(fines[fines["kind"] == "fine"]).mark_bar().encode(
     x="amount:Q", y="country:N", color="currency:N", tooltip=["fined:N", "amount:Q", "currency:N", "source_url:N"]

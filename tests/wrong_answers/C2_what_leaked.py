@@ -96,6 +96,17 @@ trial_share_by_sector = plan_pivot["trial"] / plan_pivot["paid"]
 ''',
     },
     "q5": {
+        "options in the data's order, not sorted": '''
+def build_explorer(df):
+    picker = widgets.Dropdown(options=list(df["sector"].unique()))
+    total = widgets.Label()
+    def show(change=None):
+        n = int(df.loc[df["sector"] == picker.value, "searches"].sum())
+        total.value = f"{picker.value}: {n:,} searches (SYNTHETIC)"
+    picker.observe(show, names="value")
+    show()
+    return picker, total
+''',
         "no observe: the label is set once and never updates": '''
 def build_explorer(df):
     picker = widgets.Dropdown(options=sorted(df["sector"].unique()))

@@ -46,6 +46,18 @@ with portal.Portal(policy=portal.authenticated_only, clients=clients) as _v:
 ''',
     },
     "q2": {
+        "None, not False, for a suspended account": '''
+def my_policy(user, org_id):
+    if user is None:
+        return False
+    if user.role == "suspended":
+        return None
+    if user.role == "staff":
+        return True
+    if user.role == "customer":
+        return user.org_id == org_id
+    return False
+''',
         "refuses everything (return False)": '''
 def my_policy(user, org_id):
     return False
