@@ -43,11 +43,13 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import requests
+from bs4 import BeautifulSoup
 from IPython.display import Markdown
 from protego import Protego
 
 from facecourse.scraping import sandbox
 
+pd.set_option("display.max_colwidth", None)   # show every table's text in full (sources, rules, sentences)
 
 milestones = pd.DataFrame([
     ("1 Collect", "crawl(start_url, folder)", "a polite crawler; a provenance ledger on disk", 8),
@@ -117,6 +119,22 @@ pd.Series({"protego: may we fetch it?": robots.can_fetch(tagged, UA),
           name=tagged.removeprefix(site.url))
 
 # %% [markdown]
+# What a crawler reads on each page, here on a profile: the licence in the head (`<meta name="license">`), the
+# person in the `<article>`'s `data-subject` attribute, the photos as `<img class="photo">`, and links to
+# follow (a robots meta tag, on a page that has one, sits in the head too). The home page's head links to the
+# opt-out registry with `<link rel="opt-out-registry">`:
+
+# %%
+page = BeautifulSoup(session.get(site.url + "/people/jack-straw", timeout=10).text, "html.parser")
+home = BeautifulSoup(session.get(site.url + "/", timeout=10).text, "html.parser")
+print(page.head)
+print(str(page.find("article"))[:420], "...")
+pd.Series({"licence": page.find("meta", attrs={"name": "license"})["content"],
+           "subject": page.find(attrs={"data-subject": True})["data-subject"],
+           "photos": [img["src"] for img in page.find_all("img", class_="photo")][:3],
+           "registry link (home page)": home.find("link", rel="opt-out-registry")["href"]}, name="read from the HTML")
+
+# %% [markdown]
 # People opt out at any time. Photobook's opt-out registry says how long a copy of it stays valid, in
 # the standard HTTP way: a `Cache-Control: max-age=N` header (N seconds). A crawler that read it once at
 # the start would go on collecting someone who opted out a minute later. So: remember when you read it,
@@ -129,7 +147,7 @@ cache_control = registry.headers["Cache-Control"]
 max_age = float(cache_control.split("max-age=")[1].split(",")[0])
 read_at = time.monotonic()
 print(cache_control, "->", max_age, "seconds;", len(registry.json()["paths"]), "paths listed now")
-print(registry.json()["description"])
+registry.json()                         # a description, and "paths": the pages and photos not to request
 
 
 def stale(read_at, max_age):
@@ -269,8 +287,6 @@ rules.to_frame()
 # is, keep none rather than guess.
 
 # %%
-from bs4 import BeautifulSoup
-
 page = BeautifulSoup(session.get(site.url + f"/people/{pair['slug']}", timeout=10).text, "html.parser")
 others = [img["src"] for img in page.find_all("img", class_="photo") if img["src"] != pair["path"]][:4]
 alone = []
@@ -570,6 +586,65 @@ Markdown(said.value)
 site.stop()
 
 # %% [markdown]
+# ## Figures your written answers will cite
+#
+# Questions 5 and 9 ask you to set your own error rates beside figures from earlier lessons: LFW's at the
+# 0.6 threshold (B4), what a false match rate becomes in a gallery of billions (B6), and what the breach
+# exposed (C2). Here they are in one table, computed again from the same data, each with where it comes
+# from, so that your written answers cite them rather than look for them:
+
+# %%
+from facecourse import data
+from facecourse.breach import facts
+from facecourse.matching import metrics
+
+view2 = precomputed.pair_distances(table, emb, data.read_pairs())      # LFW View 2, as in lesson B4
+lfw_impostor = view2.loc[~view2["same"], "distance"].to_numpy()
+lfw_genuine = view2.loc[view2["same"], "distance"].to_numpy()
+lfw_fmr, lfw_fnmr = float(np.mean(lfw_impostor <= 0.6)), float(np.mean(lfw_genuine > 0.6))
+claims = facts.database_size().set_index("date")
+gallery_2020, gallery_2023 = claims.loc["2020-01-18"], claims.loc["2023-03-28"]   # B6's first and last claims
+leak = facts.figures().drop_duplicates("metric").set_index("metric")
+
+
+def cited(metric):
+    """Where a breach figure comes from: its source, and the secondary source that quotes it, if any."""
+    row = leak.loc[metric]
+    quoted = f", as quoted by {row['secondary_name']}" if isinstance(row["secondary_name"], str) else ""
+    return f"{row['source_name']}, {row['as_of']}{quoted}"
+
+
+to_cite = pd.DataFrame([
+    ("LFW View 2 FMR at 0.6", f"{lfw_fmr:.2%} ({int(np.sum(lfw_impostor <= 0.6))} of {lfw_impostor.size:,} impostor pairs)",
+     "lesson B4", "LFW View 2 pairs, the course's descriptors"),
+    ("LFW View 2 FNMR at 0.6", f"{lfw_fnmr:.2%} ({int(np.sum(lfw_genuine > 0.6))} of {lfw_genuine.size:,} genuine pairs)",
+     "lesson B4", "LFW View 2 pairs, the course's descriptors"),
+    ("false candidates per search, 3 billion images, at LFW's FMR at 0.6",
+     f"{metrics.expected_false_candidates(lfw_fmr, gallery_2020['images']):,.0f}", "lesson B6",
+     f"{gallery_2020['images'] / 1e9:g} billion images: {gallery_2020['source_name']}, {gallery_2020['when']:%B %Y}"),
+    ("... at an FMR of 1 in a million", f"{metrics.expected_false_candidates(1e-6, gallery_2020['images']):,.0f}",
+     "lesson B6", "the same gallery"),
+    (f"false candidates per search, {gallery_2023['images'] / 1e9:g} billion images, FMR 1 in a million",
+     f"{metrics.expected_false_candidates(1e-6, gallery_2023['images']):,.0f}", "lesson B6",
+     f"{gallery_2023['source_name']}, {gallery_2023['when']:%B %Y}"),
+    ("organisations with accounts, on the leaked client list", f"{leak.loc['leak_entities', 'value']:,.0f}", "lesson C2",
+     cited('leak_entities')),
+    ("searches they had run", f"about {leak.loc['leak_searches', 'value']:,.0f}", "lesson C2",
+     cited('leak_searches')),
+    ("countries with a client", f"{leak.loc['leak_countries', 'value']:,.0f}", "lesson C2",
+     cited('leak_countries')),
+], columns=["figure", "value", "taught in", "source"])
+to_cite
+
+# %%
+Markdown(f"Read the rows together: an FMR of {lfw_fmr:.2%}, small on LFW's {view2.shape[0]:,} chosen pairs, means about "
+         f"{metrics.expected_false_candidates(lfw_fmr, gallery_2020['images']) / 1e6:,.0f} million strangers' photos "
+         f"within 0.6 of any probe once the gallery holds {gallery_2020['images'] / 1e9:g} billion images; even one in a "
+         f"million leaves {metrics.expected_false_candidates(1e-6, gallery_2020['images']):,.0f}. And the leaked client list "
+         f"named {leak.loc['leak_entities', 'value']:,.0f} organisations whose people had accounts. Your own figures (question 4) rest on far "
+         "fewer pairs than LFW's: question 5 asks what that does to them.")
+
+# %% [markdown]
 # ## Summary
 #
 # * The capstone: from a polite crawl to a memo; graded from the site's own log and by
@@ -582,4 +657,6 @@ site.stop()
 #   `write_index`); load them in a fresh process; erase by `remove_ids` or by rebuilding (HNSW).
 # * Split people, not pairs, to fit a threshold; a small evaluation's error rates move a lot with the split.
 # * `widgets.FileUpload`: its `value` holds one dict per file; `bytes(value[0]["content"])` is the photo.
+# * The figures questions 5 and 9 cite (LFW at 0.6, false candidates at gallery scale, the breach) are in
+#   `to_cite`, each with its lesson and source.
 # * Exercise: `exercises/D1_capstone_face_search.ipynb`.

@@ -27,7 +27,7 @@
 #
 # **Estimated time.** 315 minutes (from a trial run: see `INSTRUCTORS.md`, which gives each question's
 # share; plan three or four sittings: the crawler of question 1 takes longest; your crawl takes about 15
-# seconds to run and your index build about 20).
+# seconds to run and your index build about 10).
 #
 # **The rules of this notebook.** Use `requests`, `protego`, BeautifulSoup, Pillow, `face_recognition`,
 # `faiss`, `numpy`, `pandas`, `altair` and `ipywidgets`. The only `facecourse` names you may use are
@@ -70,6 +70,7 @@ from facecourse.scraping import sandbox
 from facecourse.scraping.crawler import default_folder
 
 faiss.omp_set_num_threads(1)      # one thread: the same index on every machine
+pd.set_option("display.max_colwidth", None)   # tables show their sentences in full
 
 site = sandbox.capstone_site("A").start()  # the site you collect from, served on 127.0.0.1
 probes = site.held_out_photos()            # photos of its people that it does NOT show: search with these
@@ -106,6 +107,25 @@ print(site.url, "|", len(probes), "probe photos")
 #   it); and save it as `folder/ledger.csv`. Reading `robots.txt` and the registry needs no ledger
 #   row (a row of kind `"page"` for them does no harm).
 #
+# **Given, in the cell below:** `ledger_row(url, kind, decision, **more)` makes one ledger row (the time
+# included), `same_site_links(page_url, soup)` lists a page's links on the same site, and
+# `save_ledger(rows, folder)` turns your rows into the ledger DataFrame and saves it. The rest is yours.
+# **Start from what you wrote in exercise A2**: your `page_permissions` (A2 question 1) reads the robots
+# meta tag, your `wait_seconds` (question 2) reads `Retry-After`, and the `get` inside your
+# `fetch_politely` (question 5) already waits the crawl delay and asks again after a `429`. Copy them into
+# the cell below and build on them. Lesson D1 shows a profile page's HTML and the registry's JSON. A plan
+# that works:
+#
+# 1. a `requests.Session` sending `USER_AGENT`; robots.txt read through your polite `get` and parsed with
+#    `Protego`; its `Crawl-delay` (`crawl_delay` gives None when there is none);
+# 2. a queue of URLs to visit (`collections.deque`, starting with `start_url`) and a set of the URLs already
+#    queued, so nothing is fetched twice;
+# 3. for each page: may you fetch it (robots.txt, registry)? `get` it; the first time, find the registry's
+#    link and read the registry; the robots meta tag; the `data-subject` and the licence; a ledger row; then
+#    each photo (may you? fetch once, hash, save, a row); then queue its `same_site_links`;
+# 4. at the end: read the registry once more, delete the photos of anyone it lists now (and say so in their
+#    rows), and return what `save_ledger(rows, folder)` gives.
+#
 # The cell below it crawls the site once, on an empty log, and keeps the ledger in `ledger`. The checks read **the site's access log** (`site.audit(USER_AGENT)`
 # lists every rule your crawler broke there) and your ledger.
 
@@ -118,6 +138,33 @@ print(site.url, "|", len(probes), "probe photos")
 # # BEGIN SOLUTION
 
 # %%
+# Given: the plumbing of a ledger and of following links (lessons A2 and A4 did the same by hand).
+LEDGER_COLUMNS = ["url", "time", "kind", "decision", "status", "subject", "licence", "sha256", "file"]
+
+
+def ledger_row(url, kind, decision, **more):
+    """One ledger row, a dict: the URL, the time now (ISO, UTC), its kind ("page" or "photo"), your decision,
+    and any other columns as keywords, e.g. ``ledger_row(url, "photo", "kept", status=200, sha256=digest)``."""
+    return {"url": url, "time": pd.Timestamp.now(tz="UTC").isoformat(), "kind": kind, "decision": decision, **more}
+
+
+def same_site_links(page_url, soup):
+    """The absolute URLs of a page's links (``<a href>``) on the same site, without #fragments, each once, in
+    page order, e.g. ``same_site_links(site.url + "/", soup)``."""
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(page_url))
+    links = (urljoin(page_url, a["href"]).split("#")[0] for a in soup.find_all("a", href=True))
+    return [link for link in dict.fromkeys(links) if link.startswith(origin + "/")]
+
+
+def save_ledger(rows, folder):
+    """The ledger rows (dicts) as a DataFrame with the columns LEDGER_COLUMNS, saved as folder/ledger.csv;
+    returns the DataFrame, e.g. ``ledger = save_ledger(rows, folder)``."""
+    ledger = pd.DataFrame(rows, columns=LEDGER_COLUMNS)
+    ledger.to_csv(Path(folder) / "ledger.csv", index=False)
+    return ledger
+
+
+# Yours:
 USER_AGENT = "capstone-crawler/1.0 (a facecourse student's project; sandbox only)"  # SOLUTION
 # BEGIN SOLUTION
 MAX_RETRIES = 3
@@ -184,20 +231,15 @@ def crawl(start_url, folder):
     (folder / "photos").mkdir(parents=True, exist_ok=True)
     polite = PoliteSession(start_url)
     rows = []
-
-    def note(url, kind, decision, **more):
-        rows.append({"url": url, "time": pd.Timestamp.now(tz="UTC").isoformat(), "kind": kind,
-                     "decision": decision, **more})
-
     queue, seen = deque([start_url]), {start_url}
     while queue:
         url = queue.popleft()
         if not polite.may_fetch(url):
-            note(url, "page", "skipped: robots.txt or the opt-out registry")
+            rows.append(ledger_row(url, "page", "skipped: robots.txt or the opt-out registry"))
             continue
         response = polite.get(url)
         if response.status_code != 200 or "text/html" not in response.headers.get("Content-Type", ""):
-            note(url, "page", f"not read: HTTP {response.status_code}", status=response.status_code)
+            rows.append(ledger_row(url, "page", f"not read: HTTP {response.status_code}", status=response.status_code))
             continue
         soup = BeautifulSoup(response.text, "html.parser")
         registry = soup.find("link", rel="opt-out-registry")
@@ -206,16 +248,16 @@ def crawl(start_url, folder):
             polite.read_registry(force=True)
         meta = " ".join(m.get("content", "") for m in soup.find_all("meta", attrs={"name": "robots"})).lower()
         if "noindex" in meta or "none" in meta:
-            note(url, "page", "not kept: noindex", status=200)
+            rows.append(ledger_row(url, "page", "not kept: noindex", status=200))
             continue
         article = soup.find(attrs={"data-subject": True})
         subject = article["data-subject"] if article else None
         if subject and is_erased(folder, subject):
-            note("(withheld: erasure request)", "page", "skipped: erasure request")
+            rows.append(ledger_row("(withheld: erasure request)", "page", "skipped: erasure request"))
             continue
         licence = soup.find("meta", attrs={"name": "license"})
         licence = licence["content"] if licence else None
-        note(url, "page", "read", status=200, subject=subject, licence=licence)
+        rows.append(ledger_row(url, "page", "read", status=200, subject=subject, licence=licence))
         if subject and "noimageindex" not in meta:
             for img in soup.find_all("img", class_="photo"):
                 photo_url = urljoin(url, img["src"])
@@ -223,33 +265,30 @@ def crawl(start_url, folder):
                     continue
                 seen.add(photo_url)
                 if not polite.may_fetch(photo_url):
-                    note(photo_url, "photo", "skipped: robots.txt or the opt-out registry", subject=subject)
+                    rows.append(ledger_row(photo_url, "photo", "skipped: robots.txt or the opt-out registry",
+                                           subject=subject))
                     continue
                 got = polite.get(photo_url)
                 if got.status_code != 200:
-                    note(photo_url, "photo", f"not kept: HTTP {got.status_code}", status=got.status_code)
+                    rows.append(ledger_row(photo_url, "photo", f"not kept: HTTP {got.status_code}",
+                                           status=got.status_code))
                     continue
                 digest = hashlib.sha256(got.content).hexdigest()
                 file = folder / "photos" / f"{digest}.jpg"
                 file.write_bytes(got.content)
-                note(photo_url, "photo", "kept", status=200, subject=subject, licence=licence, sha256=digest,
-                     file=str(file))
-        for a in soup.find_all("a", href=True):
-            link = urljoin(url, a["href"]).split("#")[0]
-            if link.startswith(polite.origin + "/") and link not in seen:
+                rows.append(ledger_row(photo_url, "photo", "kept", status=200, subject=subject, licence=licence,
+                                       sha256=digest, file=str(file)))
+        for link in same_site_links(url, soup):
+            if link not in seen:
                 seen.add(link)
                 queue.append(link)
     polite.read_registry(force=True)  # who opted out while we crawled?
-    ledger = pd.DataFrame(rows, columns=["url", "time", "kind", "decision", "status", "subject", "licence",
-                                         "sha256", "file"])
-    late = ledger["url"].map(lambda u: urlsplit(str(u)).path in polite.optouts) & (ledger["decision"] == "kept")
-    for file in ledger.loc[late, "file"]:
-        Path(file).unlink(missing_ok=True)
-    ledger.loc[late, ["url", "subject", "sha256", "file"]] = ["(withheld: opted out during the crawl)", None, None,
-                                                              None]
-    ledger.loc[late, "decision"] = "deleted: opted out during the crawl"
-    ledger.to_csv(folder / "ledger.csv", index=False)
-    return ledger
+    for row in rows:
+        if row["decision"] == "kept" and urlsplit(row["url"]).path in polite.optouts:
+            Path(row["file"]).unlink(missing_ok=True)
+            row.update(url="(withheld: opted out during the crawl)", decision="deleted: opted out during the crawl",
+                       subject=None, sha256=None, file=None)
+    return save_ledger(rows, folder)
     # END SOLUTION
 
 
@@ -271,9 +310,9 @@ ledger.groupby(["kind", "decision"]).size()
 # # BEGIN TESTS
 
 # %%
-def test_q1_1(USER_AGENT, ledger, is_erased, crawl):
+def test_q1_1(USER_AGENT, ledger, crawl):
     from facecourse.checks import answered
-    answered("q1", USER_AGENT=USER_AGENT, ledger=ledger, is_erased=is_erased, crawl=crawl)
+    answered("q1", USER_AGENT=USER_AGENT, ledger=ledger, crawl=crawl)
     assert USER_AGENT is not ... and ledger is not None, \
         "q1 is not answered yet: replace the ... in the cells above (USER_AGENT, crawl, then ledger = crawl(site.url, folder))."
 
@@ -825,11 +864,13 @@ def test_q3_hidden_1(build_index, load_index):
     from facecourse.scraping import sandbox as _sandbox
     _b = _sandbox.capstone_site("B")
     _tmp = Path(tempfile.mkdtemp()) / "built-b"
-    _ref = _b.reference_collection(_tmp)
+    _t = _b.photo_table().set_index("path")
+    _hard = set(_t.loc[_t["kind"].isin(["with-other", "exif-rotated", "large"]), "slug"])   # and one single photo:
+    _single = list(_b.profiles().query("setting == 'public' and photos == 1")["slug"])[:1]
+    _ref = _b.reference_collection(_tmp, slugs=sorted(_hard) + _single)   # a smaller collection builds faster
     _faces = build_index(_tmp)
     assert set(_ref["url"]) <= set(_faces["url"])
     assert _faces.groupby("url")["kept"].sum().max() == 1
-    _t = _b.photo_table().set_index("path")
     for _path, _row in _t[_t["kind"] == "with-other"].iterrows():
         _mine = _faces[_faces["url"].map(lambda u: urlsplit(str(u)).path) == _path]
         _k = _mine[_mine["kept"]]
@@ -1096,9 +1137,10 @@ def test_q4_hidden_1(evaluate, threshold, results):
 # %% [markdown]
 # ## Question 5 (written): your figures beside LFW's
 #
-# In one paragraph (five to eight sentences): compare your FMR and FNMR with those lesson B4 measured on
-# LFW View 2 at 0.6. How many pairs and people are yours based on, and what does that do to how sure
-# you can be? What did you NOT measure that a police force would need to know (think of B6)?
+# In one paragraph (five to eight sentences, about 150-250 words): compare your FMR and FNMR with those lesson B4 measured on
+# LFW View 2 at 0.6 (lesson D1's table `to_cite` gives them, with their pair counts). How many pairs and
+# people are yours based on, and what does that do to how sure you can be? What did you NOT measure that a
+# police force would need to know (think of B6)?
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -1149,17 +1191,19 @@ def test_q4_hidden_1(evaluate, threshold, results):
 # within your `threshold`** (`distance <= threshold`): none at all is a valid answer. When the probe
 # shows several faces, search with the largest; with none, return an empty table with those columns.
 #
-# Then build the tool, as lesson B5 did by hand:
+# Then make the tool work. Its controls are given (lesson B5 built the same by hand): `probe_menu`, a
+# `widgets.Dropdown` whose `value` is the file of a row of `probes`; `upload`, a `widgets.FileUpload`;
+# `k_slider`, the number of candidates; `results_view`, a `widgets.HTML`; and `tool`, a `widgets.VBox` of
+# them, each already wired with `observe` to the two functions you write:
 #
-# * `probe_menu`: a `widgets.Dropdown` whose options are `(label, file)` pairs, one per row of `probes`
-#   (so its `value` is a file path);
-# * `upload`: a `widgets.FileUpload` (accept images) to search with a photo of your own;
-# * `k_slider`: a `widgets.IntSlider` from 1 to 10, starting at 5;
-# * `results_view`: a `widgets.HTML` showing the candidates (identity, distance, source URL and licence), or a
-#   sentence when there is none;
-# * **a refusal**: when the chosen probe is of someone who has opted out (their page is in the site's
-#   opt-out registry **now**: ask the site), `results_view` says they opted out and shows no candidate;
-# * each control wired with `observe`, and `tool`, a `widgets.VBox` holding them.
+# * `on_probe(change=None)`: sets `results_view.value` to the candidates for the menu's photo (identity,
+#   distance, source URL and licence: `DataFrame.to_html` does it), or a sentence when there is none; and
+#   **a refusal** instead when that person has opted out (their page is in the site's opt-out registry
+#   **now**: ask the site): a sentence saying they opted out, and no candidate;
+# * `on_upload(change=None)`: the same for a photo of your own (lesson D1 shows what `upload.value` holds).
+#
+# The tool's requests to the site keep your crawler's rules (your `USER_AGENT`, the crawl delay, the
+# registry's `max-age`): reuse what you wrote for question 1.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -1191,57 +1235,57 @@ def search(folder, probe, k=5):
     # END SOLUTION
 
 
-probe_menu = upload = k_slider = results_view = tool = None  # your answers replace these
+# Given: the tool's controls, as lesson B5 built them; you write what they do.
+probe_menu = widgets.Dropdown(options=[(f"{r.name} ({Path(r.file).stem})", r.file) for r in probes.itertuples()],
+                              description="probe")
+upload = widgets.FileUpload(accept="image/*", multiple=False, description="your photo")
+k_slider = widgets.IntSlider(value=5, min=1, max=10, description="k")
+results_view = widgets.HTML()
+tool = widgets.VBox([probe_menu, upload, k_slider, results_view])
+
 # BEGIN SOLUTION
-registry = {"read": None, "max_age": 0.0, "paths": set()}
+tool_session = PoliteSession(site.url)       # the crawler's rules for the tool's own requests too
+tool_session.registry_url = site.url + "/privacy/opt-out.json"
 
 
 def opted_out_now(slug):
     """Is this person's page in the site's opt-out registry? (read again once the copy is too old)"""
-    if registry["read"] is None or time.monotonic() - registry["read"] >= registry["max_age"]:
-        response = requests.get(site.url + "/privacy/opt-out.json", headers={"User-Agent": USER_AGENT}, timeout=10)
-        cache = response.headers.get("Cache-Control", "")
-        registry.update(read=time.monotonic(), paths=set(response.json()["paths"]),
-                        max_age=float(cache.split("max-age=")[1]) if "max-age=" in cache else 0.0)
-    return f"/people/{slug}" in registry["paths"]
+    tool_session.read_registry()
+    return f"/people/{slug}" in tool_session.optouts
 
 
 def show(table):
     if table.empty:
         return f"<p>No candidate within the threshold ({threshold:.3f}): nobody in the collection is close enough.</p>"
     return table.assign(distance=table["distance"].round(3)).to_html(index=False, escape=True)
-
-
-probe_menu = widgets.Dropdown(options=[(f"{r.name} ({Path(r.file).stem})", r.file) for r in probes.itertuples()],
-                              description="probe")
-upload = widgets.FileUpload(accept="image/*", multiple=False, description="your photo")
-k_slider = widgets.IntSlider(value=5, min=1, max=10, description="k")
-results_view = widgets.HTML()
+# END SOLUTION
 
 
 def on_probe(change=None):
+    # BEGIN SOLUTION
     row = probes[probes["file"] == probe_menu.value].iloc[0]
     if opted_out_now(row["slug"]):
         results_view.value = (f"<p><b>Refused.</b> {row['name']} opted out of collection: this tool does not search "
-                         "for people who opted out.</p>")
+                              "for people who opted out.</p>")
         return
     results_view.value = show(search(folder, probe_menu.value, k_slider.value))
+    # END SOLUTION
 
 
 def on_upload(change=None):
+    # BEGIN SOLUTION
     if upload.value:
         image = load_photo(bytes(upload.value[0]["content"]))
         results_view.value = ("<p>An uploaded photo cannot be checked against the opt-out registry by name.</p>"
-                         + show(search(folder, image, k_slider.value)))
+                              + show(search(folder, image, k_slider.value)))
+    # END SOLUTION
 
 
 probe_menu.observe(on_probe, names="value")
 k_slider.observe(on_probe, names="value")
 upload.observe(on_upload, names="value")
 on_probe()
-tool = widgets.VBox([probe_menu, upload, k_slider, results_view])
 tool
-# END SOLUTION
 
 # %% [raw]
 # # END SOLUTION
@@ -1250,12 +1294,12 @@ tool
 # # BEGIN TESTS
 
 # %%
-def test_q6_1(search, tool, probe_menu, k_slider, results_view, probes, site, folder):
+def test_q6_1(search, on_probe, on_upload, probes, site, folder):
     from facecourse.checks import answered
-    answered("q6", search=search, tool=tool, probe_menu=probe_menu, k_slider=k_slider, results_view=results_view)
+    answered("q6", search=search, on_probe=on_probe, on_upload=on_upload)
     _who = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0]) & ~probes["slug"].eq(site.config.erasure_slug)].iloc[0]
-    assert search(folder, _who["file"], k=5) is not None and tool is not None, \
-        "q6 is not answered yet: write search, then build the tool (probe_menu, upload, k_slider, results_view, tool)."
+    assert search(folder, _who["file"], k=5) is not None, \
+        "q6 is not answered yet: write search (it returns a DataFrame), then on_probe and on_upload."
 
 # %%
 def test_q6_2(probes, site, search, folder):
@@ -1286,11 +1330,11 @@ def test_q6_3(probes, site, search, folder, load_index):
 # %%
 def test_q6_4(search, folder, probes, threshold):
     import pandas as pd
-    _r = pd.concat([search(folder, f, k=10) for f in probes["file"][:12]])
+    _each = [search(folder, f, k=10) for f in probes["file"][:12]]
+    _r = pd.concat(_each)
     assert (_r["distance"] <= threshold + 1e-9).all(), \
         f"search returned a face at distance {_r['distance'].max():.3f}, above your threshold {threshold:.3f}: return only faces within it, even if that is none."
-    for _f in probes["file"][:6]:
-        _one = search(folder, _f, k=10)
+    for _f, _one in zip(probes["file"][:6], _each):
         assert list(_one["distance"]) == sorted(_one["distance"]) and list(_one["rank"]) == list(range(1, len(_one) + 1)), \
             "Candidates should be nearest first, ranked 1, 2, 3..."
         assert len(search(folder, _f, k=1)) <= 1, "search(..., k=1) should return at most one candidate."
@@ -1327,6 +1371,18 @@ def test_q6_7(probes, probe_menu, results_view, site):
     probe_menu.value = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0])]["file"].iloc[0]
 
 # %%
+def test_q6_8(probes, site, upload, search, folder, k_slider, results_view):
+    import datetime
+    from pathlib import Path
+    _who = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0]) & ~probes["slug"].eq(site.config.erasure_slug)].iloc[-1]
+    _bytes = Path(_who["file"]).read_bytes()
+    upload.value = ({"name": "my-photo.jpg", "type": "image/jpeg", "size": len(_bytes), "content": _bytes,
+                     "last_modified": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)},)
+    _top = search(folder, _who["file"], k=k_slider.value)
+    assert len(_top) and _top["url"].iloc[0] in results_view.value, \
+        f"After a photo of {_who['name']} is uploaded (upload.value set as lesson D1 shows), results_view should show its candidates with their source URLs: write on_upload (bytes(upload.value[0]['content']) is the photo)."
+
+# %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
@@ -1338,7 +1394,7 @@ def test_q6_hidden_1(build_index, search, threshold, k_slider, probe_menu, probe
     from facecourse.scraping import sandbox as _sandbox
     _b = _sandbox.capstone_site("B")
     _tmp = Path(tempfile.mkdtemp()) / "search-b"
-    _some = list(_b.profiles().query("setting == 'public' and photos > 1")["slug"])[:3]
+    _some = list(_b.profiles().query("setting == 'public' and photos > 1")["slug"])[:2]
     _b.reference_collection(_tmp, slugs=_some)
     build_index(_tmp)
     _held = _b.held_out_photos()
@@ -1346,8 +1402,8 @@ def test_q6_hidden_1(build_index, search, threshold, k_slider, probe_menu, probe
     _pub = _held[_held["setting"] == "public"]
     _hits = 0
     for _row in _pub.itertuples():
-        _r = search(_tmp, _row.file, k=3)
-        assert (_r["distance"] <= threshold + 1e-9).all() and len(_r) <= 3
+        _r = search(_tmp, _row.file, k=8)   # more than their own photos: the others' must stay out
+        assert (_r["distance"] <= threshold + 1e-9).all() and len(_r) <= 8
         _hits += bool(len(_r)) and _r["identity"].iloc[0] == _row.name
     assert _hits >= 0.7 * len(_pub)
     for _row in _held[_held["setting"] != "public"].itertuples():
@@ -1590,7 +1646,7 @@ def test_q7_hidden_1(build_index, erase, load_index, search, is_erased, crawl, U
     _tmp = Path(tempfile.mkdtemp()) / "erase-b"
     with _sandbox.capstone_site("B") as _b:
         _others = list(_b.profiles().query("setting == 'public' and photos > 1")["slug"])
-        _b.reference_collection(_tmp, slugs=[_b.config.erasure_slug] + [s for s in _others if s != _b.config.erasure_slug][:2])
+        _b.reference_collection(_tmp, slugs=[_b.config.erasure_slug] + [s for s in _others if s != _b.config.erasure_slug][:1])
         build_index(_tmp)
         _req = _b.announce_erasure()
         _name, _slug = _req["name"], _req["page"].rsplit("/", 1)[-1]
@@ -1643,6 +1699,11 @@ def test_q7_hidden_1(build_index, erase, load_index, search, is_erased, crawl, U
 # motivation, composition (photos, faces, people; faces not kept and why), collection process (rules
 # obeyed, what was skipped and why, with counts), consent and licences (counts per licence), erasure
 # (how, and how many requests honoured), and uses it must not be put to. Show it as a table.
+#
+# The cell below gives the shape: fill in its eight sections (`motivation`, `composition`, `faces_not_kept`,
+# `collection`, `consent`, `licences`, `erasure`, `must_not`), each a sentence; counts go into the sentence
+# with an f-string, and a whole `value_counts()` with `"; ".join(f"{k}: {v}" for k, v in counts.items())`
+# (e.g. the kept photos' licences).
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -1654,6 +1715,8 @@ def test_q7_hidden_1(build_index, erase, load_index, search, is_erased, crawl, U
 # # BEGIN SOLUTION
 
 # %%
+# one sentence per section, its counts computed from the tables (an f-string, or "; ".join(...) of a value_counts)
+motivation = composition = faces_not_kept = collection = consent = licences = erasure = must_not = ...
 # BEGIN SOLUTION
 # **Model answer.** The Series below: every section computed from ledger.csv and faces.csv (photos,
 # faces found and kept, people, the faces not kept by reason, the URLs skipped by reason, licences),
@@ -1672,23 +1735,24 @@ def test_q7_hidden_1(build_index, erase, load_index, search, is_erased, crawl, U
 _final = pd.read_csv(folder / "ledger.csv")
 _faces_now = pd.read_csv(folder / "faces.csv")
 _photos_now = _final[(_final["kind"] == "photo") & (_final["decision"] == "kept")]
-datasheet = pd.Series({
-    "motivation": "a course capstone: learn how a face search is built and where it fails; never used on real people",
-    "composition": f"{len(_photos_now)} photos, {int(_faces_now['kept'].sum())} faces kept of {len(_faces_now)} found, "
-                   f"{_faces_now.loc[_faces_now['kept'], 'subject'].nunique()} people (public figures from LFW, on a "
-                   "sandbox site)",
-    "faces not kept": "; ".join(f"{k}: {v}" for k, v in _faces_now.loc[~_faces_now["kept"], "reason"].str[:40]
-                                .value_counts().items()),
-    "collection": "polite crawl: robots.txt and its delay, Retry-After, no log-in, noindex and opt-outs honoured; "
-                  + "; ".join(f"{k}: {v}" for k, v in _final.loc[~_final["decision"].isin(["kept", "read"]), "decision"]
-                              .value_counts().items()),
-    "consent": "none asked: public pages are not consent to face search",
-    "licences": "; ".join(f"{k}: {v}" for k, v in _photos_now["licence"].value_counts().items()),
-    "erasure": f"erase(): ledger, files, faces, vectors, both indexes; {len(erased)} request(s) honoured; keyed record",
-    "must not be used for": "identifying anyone, policing, or any decision about a person",
-})
-datasheet.to_frame("answer")
+motivation = "a course capstone: learn how a face search is built and where it fails; never used on real people"
+composition = (f"{len(_photos_now)} photos, {int(_faces_now['kept'].sum())} faces kept of {len(_faces_now)} found, "
+               f"{_faces_now.loc[_faces_now['kept'], 'subject'].nunique()} people (public figures from LFW, on a "
+               "sandbox site)")
+faces_not_kept = "; ".join(f"{k}: {v}" for k, v in _faces_now.loc[~_faces_now["kept"], "reason"].str[:40]
+                           .value_counts().items())
+collection = ("polite crawl: robots.txt and its delay, Retry-After, no log-in, noindex and opt-outs honoured; "
+              + "; ".join(f"{k}: {v}" for k, v in _final.loc[~_final["decision"].isin(["kept", "read"]), "decision"]
+                          .value_counts().items()))
+consent = "none asked: public pages are not consent to face search"
+licences = "; ".join(f"{k}: {v}" for k, v in _photos_now["licence"].value_counts().items())
+erasure = f"erase(): ledger, files, faces, vectors, both indexes; {len(erased)} request(s) honoured; keyed record"
+must_not = "identifying anyone, policing, or any decision about a person"
 # END SOLUTION
+datasheet = pd.Series({"motivation": motivation, "composition": composition, "faces not kept": faces_not_kept,
+                       "collection": collection, "consent": consent, "licences": licences, "erasure": erasure,
+                       "must not be used for": must_not})
+datasheet.to_frame("answer")
 
 # %% [raw]
 # # END SOLUTION
@@ -1701,7 +1765,8 @@ datasheet.to_frame("answer")
 #
 # Write a memo of about 300 words (250-350) to a police chief who asks: **would you let my force use this
 # system? What would it get wrong, for whom, at 3 billion faces?** Use your own numbers (your FMR and
-# FNMR and how many pairs they rest on) and the course's (B6: false candidates at scale; C: the breach).
+# FNMR and how many pairs they rest on) and the course's (B6: false candidates at scale; C: the breach;
+# lesson D1's table `to_cite` gathers them, with their sources).
 # Your instructor grades it with a rubric (see the lesson's brief): a clear answer, grounded in numbers,
 # the people who bear the errors, what consent and erasure could and could not do, and what would have
 # to be true before such a system could be used at all.
