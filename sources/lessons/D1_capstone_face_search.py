@@ -446,7 +446,10 @@ def fit_at_fmr(distances, same, target=0.01):
     candidates = (values[:-1] + values[1:]) / 2
     impostor = np.sort(distances[~same])
     fmr = np.searchsorted(impostor, candidates, side="right") / impostor.size
-    return float(candidates[fmr <= target].max())
+    allowed = candidates[fmr <= target]
+    if allowed.size == 0:
+        raise ValueError(f"no threshold keeps the FMR at or below {target} on these pairs: fit on more impostor pairs")
+    return float(allowed.max())
 
 
 test_people = list(np.random.default_rng(0).choice(people, 7, replace=False))

@@ -25,7 +25,7 @@
 # **Prerequisites.** `lessons/D1_capstone_face_search.ipynb` (read its brief first), and tracks A and B
 # (lessons A1-A4, B1-B7).
 #
-# **Estimated time.** 315 minutes (from a trial run: see `INSTRUCTORS.md`, which gives each question's
+# **Estimated time.** 330 minutes (from a trial run: see `INSTRUCTORS.md`, which gives each question's
 # share; plan three or four sittings: the crawler of question 1 takes longest; your crawl takes about 15
 # seconds to run and your index build about 10).
 #
@@ -1353,7 +1353,8 @@ def test_q6_5(search, folder, probes):
 def test_q6_6(probes, site, probe_menu, search, folder, k_slider, results_view):
     import ipywidgets as widgets
     _public = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0]) & ~probes["slug"].eq(site.config.erasure_slug)].iloc[0]
-    probe_menu.value = _public["file"]
+    probe_menu.value = probes.loc[probes["file"] != _public["file"], "file"].iloc[0]   # a change first, so that the
+    probe_menu.value = _public["file"]                                                # next one is a change on every run
     _top = search(folder, _public["file"], k=k_slider.value)
     assert isinstance(results_view, widgets.HTML) and _top["url"].iloc[0] in results_view.value and str(_top["licence"].iloc[0]) in results_view.value, \
         f"After probe_menu.value = a photo of {_public['name']}, results_view should show the candidates with their source URL and licence (set results_view.value in a function connected with observe)."
@@ -1376,6 +1377,7 @@ def test_q6_8(probes, site, upload, search, folder, k_slider, results_view):
     from pathlib import Path
     _who = probes[probes["setting"].eq("public") & ~probes["slug"].eq(site.config.midway_optout[0]) & ~probes["slug"].eq(site.config.erasure_slug)].iloc[-1]
     _bytes = Path(_who["file"]).read_bytes()
+    upload.value = ()   # cleared first, so that the photo below is a change even when this check runs again
     upload.value = ({"name": "my-photo.jpg", "type": "image/jpeg", "size": len(_bytes), "content": _bytes,
                      "last_modified": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)},)
     _top = search(folder, _who["file"], k=k_slider.value)
@@ -1440,8 +1442,9 @@ def test_q6_hidden_1(build_index, search, threshold, k_slider, probe_menu, probe
 #   to `folder/erasures.txt`. Return a dict of what was removed (e.g. `{"ledger rows": 7, "photo files": 6,
 #   "faces": 6}`). The face ids of the others stay as they were (they are the indexes' ids).
 #
-# Then read the site's erasure requests (`/privacy/erasure-requests.json`, with your `USER_AGENT`) and
-# erase every person it lists. (Graders also crawl again afterwards: your `crawl` must then skip them.)
+# Then read the site's erasure requests (`/privacy/erasure-requests.json`, with your `USER_AGENT` and the
+# crawl delay; its JSON's `"requests"` is a list with one dict per request, with the keys `id`, `name`,
+# `page` and `received`) and erase every person it lists. (Graders also crawl again afterwards: your `crawl` must then skip them.)
 # Graders also call `build_index`, `search` and `erase` on collections they made themselves, whose ledger
 # has exactly the columns question 1 requires: extra columns your crawler adds are yours to use, but
 # these functions must work without them.
