@@ -77,6 +77,33 @@ KERNEL_LAUNCHER = ("import os, sys\nsys.path[0] = os.getcwd()\nsys.modules['debu
                    "from ipykernel import kernelapp\nkernelapp.launch_new_instance()")
 
 
+def verified_msg(get, timeout: float) -> dict:
+    """The next message from a kernel channel's ``get`` (``get_iopub_msg``, ``get_shell_msg``) that passes
+    its HMAC signature check, waiting ``timeout`` s at most; raises ``queue.Empty`` when none came.
+
+    A message that fails the check is dropped, never read: it is forged, replayed, or garbled (processes a
+    submission forks share the kernel's sockets: 80 of them, spinning, garbled D1's iopub messages and
+    made jupyter_client raise ``ValueError: Invalid Signature``, which ended the grading of every
+    question). Dropping it gives the kernel nothing: a reply the grader waits for must be signed.
+
+    >>> import queue
+    >>> def noisy(timeout):
+    ...     raise ValueError("Invalid Signature")
+    >>> try:
+    ...     verified_msg(noisy, 0.0)
+    ... except queue.Empty:
+    ...     print("nothing verified")
+    nothing verified
+    """
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            return get(timeout=max(0.0, end - time.monotonic()))
+        except ValueError:  # jupyter_client: "Invalid Signature", "Duplicate Signature", unparsable frames
+            if time.monotonic() >= end:
+                raise queue.Empty from None
+
+
 class SandboxUnavailable(RuntimeError):
     """The sandbox cannot start on this machine; the message says what to install or which flag to pass."""
 
@@ -624,13 +651,13 @@ class Kernel:
             while time.monotonic() < retry and not (replied and published):
                 if not replied:
                     try:
-                        msg = kc.get_shell_msg(timeout=0.01)
+                        msg = verified_msg(kc.get_shell_msg, 0.01)
                         replied = (msg.get("parent_header", {}).get("msg_id") == msg_id
                                    and msg["msg_type"] == "kernel_info_reply")
                     except queue.Empty:
                         pass
                 try:
-                    msg = kc.get_iopub_msg(timeout=0.01)
+                    msg = verified_msg(kc.get_iopub_msg, 0.01)
                     published = published or msg.get("parent_header", {}).get("msg_id") == msg_id
                 except queue.Empty:
                     pass

@@ -41,6 +41,7 @@ import sys
 import time
 
 from ..checks import CaseResult, CaseTimeout, QuestionResult, run_case
+from .sandbox import verified_msg
 
 MAX_RESTARTS = 3
 PROBE_TIMEOUT = 10.0  # seconds a kernel may take to answer the grader's probe after a student's cell
@@ -332,7 +333,7 @@ class Runner:
             if self._read_iopub(msg_id, replies, budget, 0.0):
                 idle_at = idle_at or now
             try:
-                msg = kc.get_shell_msg(timeout=0.05)
+                msg = verified_msg(kc.get_shell_msg, 0.05)
             except queue.Empty:
                 continue
             if msg.get("parent_header", {}).get("msg_id") == msg_id and msg["msg_type"] == "execute_reply":
@@ -354,7 +355,7 @@ class Runner:
         kc = self.kernel.client
         for i in range(500):
             try:
-                msg = kc.get_iopub_msg(timeout=timeout if i == 0 else 0)
+                msg = verified_msg(kc.get_iopub_msg, timeout if i == 0 else 0)
             except queue.Empty:
                 return False
             if msg.get("parent_header", {}).get("msg_id") != msg_id:

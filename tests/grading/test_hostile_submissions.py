@@ -10,7 +10,8 @@ results, reading the hidden tests, a daemon, processes via ctypes, a 6 GiB alloc
 answer), and every attack of issue 21 that earned points while tests ran in the student's kernel
 (``ISSUE21``: `exec` rebound, a proxy of an always-true float, `mock.ANY`, `builtins.abs` re-patched
 from a thread, a finalizer and the answer itself, a function that zeroes the array it is given,
-`numpy.allclose` patched, the grader's agent swapped, a fake `do_execute`), each with the exact score
+`numpy.allclose` patched, the grader's agent swapped, a fake `do_execute`, messages signed with another
+key on the kernel's iopub socket), each with the exact score
 its honest parts deserve. One ``grade_folder`` call, sandboxed, two workers; then the exact
 gradebook, the cleanliness of every output file and that nothing appeared outside the output folder.
 """
@@ -173,6 +174,16 @@ ISSUE21 = {
                                     "    if '.op(' in code:\n        _forged()\n"
                                     "    return {'status': 'ok', 'execution_count': 1, 'user_expressions': {}, 'payload': []}\n"
                                     "kernel.do_execute = _fake\n"]),
+    # messages signed with another key on the kernel's iopub socket, a burst and then a thread that keeps
+    # sending them while the tests run (forked processes garbling the socket did the same to the capstone:
+    # jupyter_client raised "Invalid Signature" and every question became a grader error); right answers
+    "garbler": ({"q1": RIGHT["q1"], "q2": RIGHT["q2"], "q3": RIGHT["q3"]}, [
+        "import threading, time\nfrom jupyter_client.session import Session\n"
+        "_k = get_ipython().kernel\n_bad = Session(key=b'not-the-kernels-key', signature_scheme='hmac-sha256')\n"
+        "def _noise():\n    _bad.send(_k.iopub_socket, 'stream', {'name': 'stdout', 'text': 'noise'})\n"
+        "def _keep():\n    while True:\n        _noise()\n        time.sleep(0.02)\n"
+        "for _ in range(50):\n    _noise()\n"
+        "threading.Thread(target=_keep, daemon=True).start()\n"]),
 }
 
 
@@ -553,6 +564,7 @@ def _expected() -> list[tuple]:
         *_auto("allclose", (1, 1, 0.6667), "allclose__hw.ipynb", ("passed", "passed", "partial")),
         *_auto("harness", (0, 0, 0), "harness__hw.ipynb"),
         *_auto("fakeexec", (0, 0, 0), "fakeexec__hw.ipynb"),
+        *_auto("garbler", (1, 1, 1), "garbler__hw.ipynb"),
         _skipped("empty", "empty__hw.ipynb", malformed + "the file is a JSON list, not a notebook"),
         _skipped("listname", "listname__hw.ipynb", malformed + "the assignment name is a JSON list, not text"),
         _skipped("badcell", "badcell__hw.ipynb", malformed + "cell 2 (markdown) has a source that is not text"),
