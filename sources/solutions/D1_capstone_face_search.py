@@ -640,9 +640,9 @@ def test_q2_hidden_1(load_photo, find_faces, MAX_SIDE):
 # ## Question 3 (Build): every face found, the subject's kept, saved so it can be loaded again
 #
 # Write `build_index(folder)`. It reads `folder/ledger.csv`, and for every photo the ledger kept:
-# loads it (`load_photo`; a photo that is not an image gets a row saying so, and the build goes on),
-# finds every face (`find_faces`), and decides which face to keep, **at most one per photo: the
-# subject's** (the person the page is about). A photo with one face: keep it. With several: keep the
+# loads it from the path in its `file` column (`load_photo`; a photo that is not an image gets a row
+# saying so, and the build goes on), finds every face (`find_faces`), and decides which face to keep,
+# **at most one per photo: the subject's** (the person the page is about). A photo with one face: keep it. With several: keep the
 # face nearest (Euclidean) to the mean descriptor of the subject's photos that have one face, if it is
 # within 0.6 of it; otherwise keep none. Never keep anyone else's face: they did not publish this page.
 #
