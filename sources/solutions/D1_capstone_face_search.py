@@ -642,9 +642,10 @@ def test_q2_hidden_1(load_photo, find_faces, MAX_SIDE):
 # Write `build_index(folder)`. It reads `folder/ledger.csv`, and for every photo the ledger kept:
 # loads it from the path in its `file` column (`load_photo`; a photo that is not an image gets a row
 # saying so, and the build goes on), finds every face (`find_faces`), and decides which face to keep,
-# **at most one per photo: the subject's** (the person the page is about). A photo with one face: keep it. With several: keep the
-# face nearest (Euclidean) to the mean descriptor of the subject's photos that have one face, if it is
-# within 0.6 of it; otherwise keep none. Never keep anyone else's face: they did not publish this page.
+# **at most one per photo: the subject's** (the person the page is about). A photo with one face: keep
+# it. With several: keep the face nearest (Euclidean) to the mean descriptor of the subject's photos that
+# have one face, if it is within 0.6 of it; otherwise keep none. Never keep anyone else's face: they did
+# not publish this page.
 #
 # It writes, all in `folder`:
 #
@@ -1137,10 +1138,10 @@ def test_q4_hidden_1(evaluate, threshold, results):
 # %% [markdown]
 # ## Question 5 (written): your figures beside LFW's
 #
-# In one paragraph (five to eight sentences, about 150-250 words): compare your FMR and FNMR with those lesson B4 measured on
-# LFW View 2 at 0.6 (lesson D1's table `to_cite` gives them, with their pair counts). How many pairs and
-# people are yours based on, and what does that do to how sure you can be? What did you NOT measure that a
-# police force would need to know (think of B6)?
+# In one paragraph (five to eight sentences, about 150-250 words): compare your FMR and FNMR with those
+# lesson B4 measured on LFW View 2 at 0.6 (lesson D1's table `to_cite` gives them, with their pair
+# counts). How many pairs and people are yours based on, and what does that do to how sure you can be?
+# What did you NOT measure that a police force would need to know (think of B6)?
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -1444,7 +1445,8 @@ def test_q6_hidden_1(build_index, search, threshold, k_slider, probe_menu, probe
 #
 # Then read the site's erasure requests (`/privacy/erasure-requests.json`, with your `USER_AGENT` and the
 # crawl delay; its JSON's `"requests"` is a list with one dict per request, with the keys `id`, `name`,
-# `page` and `received`) and erase every person it lists. (Graders also crawl again afterwards: your `crawl` must then skip them.)
+# `page` and `received`) and erase every person it lists. (Graders also crawl again afterwards: your
+# `crawl` must then skip them.)
 # Graders also call `build_index`, `search` and `erase` on collections they made themselves, whose ledger
 # has exactly the columns question 1 requires: extra columns your crawler adds are yours to use, but
 # these functions must work without them.
