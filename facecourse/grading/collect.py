@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..authoring.exercises import ExerciseError, Question, questions, solution_notebooks
+from ..authoring.exercises import EXERCISES, ExerciseError, Question, questions, solution_notebooks
 
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024  # one notebook (plots included) is a few MB at most
 MAX_ZIP_BYTES = 200 * 1024 * 1024  # the zip file itself
@@ -291,14 +291,16 @@ def parse_notebook(data: bytes) -> tuple[dict, str | None]:
     return nb, name
 
 
-def written_answers(nb: dict, manual: list[Question]) -> dict[str, str]:
+def written_answers(nb: dict, manual: list[Question], given: frozenset[str] = frozenset()) -> dict[str, str]:
     """Each manual question's written answer, by question name.
 
     The k-th ``<!-- END QUESTION -->`` marker closes the k-th manual question; its answer is every
     markdown cell before that marker (and after the previous one) that is an answer cell (tagged
     ``otter_answer_cell``) or a cell the student added after it. A written question answered in code
     (D1's datasheet, a pandas Series the student builds) shows its answer cell's code and the text
-    output the submitted notebook holds for it. Unanswered: ``"(no answer)"``.
+    output the submitted notebook holds for it, unless that code is ``...`` or one of ``given`` (the
+    blank exercise's own code in such a cell, :func:`given_code`: a skeleton to fill in). Unanswered:
+    ``"(no answer)"``.
     """
     blocks: list[list[str]] = []
     current: list[str] = []
@@ -312,7 +314,7 @@ def written_answers(nb: dict, manual: list[Question]) -> dict[str, str]:
         if cell.get("cell_type") == "code":
             if inside and "otter_answer_cell" in tags:
                 code = _plain(cell.get("source", "")).strip()
-                if code and code != PLACEHOLDER_CODE:
+                if code and code != PLACEHOLDER_CODE and code not in given:
                     current.append(_code_answer(code, cell.get("outputs", [])))
             continue
         if cell.get("cell_type") != "markdown":
@@ -344,6 +346,22 @@ def written_answers(nb: dict, manual: list[Question]) -> dict[str, str]:
 
 #: an untouched code answer cell
 PLACEHOLDER_CODE = "..."
+
+
+def given_code(assignment: str) -> frozenset[str]:
+    """The code of the blank exercise's answer cells (stripped), so that an untouched skeleton (D1's datasheet
+    gives its sections to fill in) reads as no answer; empty for an assignment without a blank exercise.
+
+    >>> any("datasheet = pd.Series" in code for code in given_code("D1_capstone_face_search"))  # doctest: +SKIP
+    True
+    """
+    path = EXERCISES / f"{assignment}.ipynb"
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return frozenset()
+    return frozenset(_plain(c.get("source", "")).strip() for c in cells
+                     if c.get("cell_type") == "code" and "otter_answer_cell" in c.get("metadata", {}).get("tags", []))
 
 
 def _plain(src) -> str:
@@ -409,6 +427,7 @@ class _Collector:
         self.copies = staging / "submissions"
         self.copies.mkdir(parents=True, exist_ok=True)
         self._manual: dict[str, list[Question]] = {}
+        self._given: dict[str, frozenset[str]] = {}
 
     def add(self, student: str, label: str, status: str | None = None, mtime: float = 0.0) -> Submission:
         problem = _student_problem(student)
@@ -557,7 +576,8 @@ class _Collector:
         sub.notebook = copy
         if name not in self._manual:
             self._manual[name] = [q for q in self.questions_of(name) if q.manual]
-        sub.manual_answers = written_answers(nb, self._manual[name])
+            self._given[name] = given_code(name)
+        sub.manual_answers = written_answers(nb, self._manual[name], self._given[name])
 
 
 def collect_submissions(folder: Path, staging: Path, assignment: str | None = None,

@@ -238,6 +238,7 @@ class Crawler:
         try:
             r = self.session.request(method, url, stream=True, allow_redirects=False, timeout=10, **kw)
         except requests.RequestException as exc:
+            self._last_request = time.monotonic()
             return _Fetched(url, None, note=f"request failed: {type(exc).__name__}")
         body, note = bytearray(), ""
         try:
@@ -250,6 +251,9 @@ class Crawler:
             note = f"body not read: {type(exc).__name__}"
         finally:
             r.close()
+            # the delay counts from the end of this exchange, not its start: then the next request reaches
+            # the site at least the delay after this one did, however long a busy machine held either
+            self._last_request = time.monotonic()
         self._bytes += len(body)
         return _Fetched(url, r.status_code, r.headers.get("Content-Type", ""), bytes(body), note, dict(r.headers))
 

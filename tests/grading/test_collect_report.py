@@ -79,7 +79,9 @@ def test_a_written_question_answered_in_code_shows_its_code_and_output():
     stem = "D1_capstone_face_search"
     manual = [q for q in grading.questions(stem) if q.manual]
     nb = json.loads((grading.EXERCISES / f"{stem}.ipynb").read_text(encoding="utf-8"))
-    assert collect.written_answers(nb, manual) == {q.name: "(no answer)" for q in manual}
+    given = collect.given_code(stem)     # the datasheet's skeleton (its sections to fill in) is no answer
+    assert given and collect.written_answers(nb, manual, given) == {q.name: "(no answer)" for q in manual}
+    assert "(code)" in collect.written_answers(nb, manual)["q8"]   # without it, the skeleton would read as one
     cells = nb["cells"]
     begin = next(i for i, c in enumerate(cells) if "Question 8" in "".join(c["source"]))
     answer = next(c for c in cells[begin:] if c["cell_type"] == "code")
@@ -88,7 +90,7 @@ def test_a_written_question_answered_in_code_shows_its_code_and_output():
     answer["outputs"] = [{"output_type": "execute_result", "execution_count": 1, "metadata": {},
                           "data": {"text/plain": ["motivation    a course exercise\n", "dtype: object"]}},
                          {"output_type": "stream", "name": "stdout", "text": {"not": "text"}}]  # ignored
-    got = collect.written_answers(nb, manual)
+    got = collect.written_answers(nb, manual, given)
     assert got["q8"] == ("(code)\ndatasheet = pd.Series({'motivation': 'a course exercise'})\ndatasheet\n\n"
                          "(its output, as saved in the submitted notebook)\nmotivation    a course exercise\ndtype: object")
     assert got["q5"] == got["q9"] == "(no answer)"
