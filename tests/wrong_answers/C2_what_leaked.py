@@ -1,5 +1,26 @@
 """Wrong answers a weak student would give in exercise C2; each must fail its public check."""
 
+
+_EXPLORER = '''
+def build_explorer(df):
+    picker = widgets.Dropdown(options=@OPTIONS@)
+    total = widgets.Label()
+    def show(change=None):
+        n = @COUNT@
+        total.value = @TEXT@
+    picker.observe(show, names="value")
+    show()
+    return picker, total
+'''
+
+
+def _explorer(options='sorted(df["sector"].unique())',
+              count='int(df.loc[df["sector"] == picker.value, "searches"].sum())',
+              text='f"{picker.value}: {n:,} searches (SYNTHETIC)"'):
+    """q5's wrong answers: one plain student's explorer with one part changed."""
+    return _EXPLORER.replace("@OPTIONS@", options).replace("@COUNT@", count).replace("@TEXT@", text)
+
+
 WRONG = {
     "q1": {
         "share of organisations on trial, not of searches": '''
@@ -96,17 +117,7 @@ trial_share_by_sector = plan_pivot["trial"] / plan_pivot["paid"]
 ''',
     },
     "q5": {
-        "options in the data's order, not sorted": '''
-def build_explorer(df):
-    picker = widgets.Dropdown(options=list(df["sector"].unique()))
-    total = widgets.Label()
-    def show(change=None):
-        n = int(df.loc[df["sector"] == picker.value, "searches"].sum())
-        total.value = f"{picker.value}: {n:,} searches (SYNTHETIC)"
-    picker.observe(show, names="value")
-    show()
-    return picker, total
-''',
+        "options in the data's order, not sorted": _explorer(options='list(df["sector"].unique())'),
         "no observe: the label is set once and never updates": '''
 def build_explorer(df):
     picker = widgets.Dropdown(options=sorted(df["sector"].unique()))
@@ -114,28 +125,10 @@ def build_explorer(df):
     total = widgets.Label(value=f"{picker.value}: {n:,} searches (SYNTHETIC)")
     return picker, total
 ''',
-        "uses the global synthetic list instead of df": '''
-def build_explorer(df):
-    picker = widgets.Dropdown(options=sorted(synthetic["sector"].unique()))
-    total = widgets.Label()
-    def show(change=None):
-        n = int(synthetic.loc[synthetic["sector"] == picker.value, "searches"].sum())
-        total.value = f"{picker.value}: {n:,} searches (SYNTHETIC)"
-    picker.observe(show, names="value")
-    show()
-    return picker, total
-''',
-        "counts organisations instead of searches": '''
-def build_explorer(df):
-    picker = widgets.Dropdown(options=sorted(df["sector"].unique()))
-    total = widgets.Label()
-    def show(change=None):
-        n = int((df["sector"] == picker.value).sum())
-        total.value = f"{picker.value}: {n:,} searches (SYNTHETIC)"
-    picker.observe(show, names="value")
-    show()
-    return picker, total
-''',
+        "uses the global synthetic list instead of df": _explorer(
+            options='sorted(synthetic["sector"].unique())',
+            count='int(synthetic.loc[synthetic["sector"] == picker.value, "searches"].sum())'),
+        "counts organisations instead of searches": _explorer(count='int((df["sector"] == picker.value).sum())'),
         "label not filled until the first change": '''
 def build_explorer(df):
     picker = widgets.Dropdown(options=sorted(df["sector"].unique()))
@@ -146,28 +139,8 @@ def build_explorer(df):
     picker.observe(show, names="value")
     return picker, total
 ''',
-        "no SYNTHETIC label and no thousands separator": '''
-def build_explorer(df):
-    picker = widgets.Dropdown(options=sorted(df["sector"].unique()))
-    total = widgets.Label()
-    def show(change=None):
-        n = int(df.loc[df["sector"] == picker.value, "searches"].sum())
-        total.value = f"{picker.value}: {n} searches"
-    picker.observe(show, names="value")
-    show()
-    return picker, total
-''',
-        "options in the order they appear, with repeats": '''
-def build_explorer(df):
-    picker = widgets.Dropdown(options=list(df["sector"]))
-    total = widgets.Label()
-    def show(change=None):
-        n = int(df.loc[df["sector"] == picker.value, "searches"].sum())
-        total.value = f"{picker.value}: {n:,} searches (SYNTHETIC)"
-    picker.observe(show, names="value")
-    show()
-    return picker, total
-''',
+        "no SYNTHETIC label and no thousands separator": _explorer(text='f"{picker.value}: {n} searches"'),
+        "options in the order they appear, with repeats": _explorer(options='list(df["sector"])'),
     },
 }
 
