@@ -429,6 +429,16 @@ def find_faces(image):
         "refusal from the settings table, not the registry now": _TOOL.replace(
             "@REFUSE@", 'row["setting"] == "opted-out"'),
         "no refusal at all": _TOOL.replace("@REFUSE@", "False"),
+        "on_upload copied from on_probe: searches the menu's photo, not the uploaded one": (
+            _TOOL.replace("@REFUSE@", 'opted_out_now(row["slug"])') + '''
+def on_upload(change=None):
+    if upload.value:
+        table = search(folder, probe_menu.value, k_slider.value)
+        results_view.value = table.to_html(index=False) if len(table) else "<p>No candidate.</p>"
+
+
+upload.observe(on_upload, names="value")
+'''),
     },
     "q7": {
         "a plain SHA-256 of the name (no key)": _erase(digest='hashlib.sha256(normal.encode("utf-8")).hexdigest()'),
@@ -465,6 +475,20 @@ def load_photo(source):
     },
     "q4": {
         "best accuracy on the fitting pairs (lesson B4's rule)": _evaluate(),
+    },
+    "q6": {
+        "another student's tool: one HTML string per candidate, the upload read with Image.open": (
+            _TOOL.replace("@REFUSE@", 'opted_out_now(row["slug"])') + '''
+def on_upload(change=None):
+    if upload.value:
+        photo = np.asarray(Image.open(io.BytesIO(bytes(upload.value[0]["content"]))).convert("RGB"))
+        table = search(folder, photo, k_slider.value)
+        results_view.value = "".join(f"<p>{r.identity} {r.distance:.3f} {r.url} {r.licence}</p>"
+                                     for r in table.itertuples()) or "<p>No candidate.</p>"
+
+
+upload.observe(on_upload, names="value")
+'''),
     },
 }
 
