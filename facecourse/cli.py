@@ -266,7 +266,7 @@ def cmd_grade(args, extra=()) -> int:
             print(f"[facecourse] sandbox limits: {cgroups.backend().note}", file=sys.stderr, flush=True)
         book = grading.grade_folder(args.submissions, args.out, assignment=args.assignment, workers=args.workers,
                                     cell_timeout=args.cell_timeout, total_timeout=args.timeout,
-                                    test_timeout=args.test_timeout, sandbox=not args.no_sandbox,
+                                    test_timeout=args.test_timeout, cell_cpu=args.cell_cpu, sandbox=not args.no_sandbox,
                                     solutions=args.solutions, scheduler=args.scheduler)
     except grading.GradingError as exc:
         print(f"[facecourse] {exc}", file=sys.stderr)
@@ -580,6 +580,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=900.0, help="seconds one submission may take (default 900)")
     p.add_argument("--test-timeout", type=float, default=None,
                    help="seconds one test case may run (default: the cell timeout, at most 30)")
+    p.add_argument("--cell-cpu", type=float, default=None,
+                   help="CPU seconds one cell may compute (default: the cell timeout, at most 30)")
     p.add_argument("--solutions", metavar="FOLDER",
                    help="your PRIVATE solutions folder (<assignment>.ipynb with hidden tests); default: the "
                         "repository's solutions/, whose hidden tests are public")

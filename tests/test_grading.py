@@ -363,6 +363,20 @@ def test_a_looping_answer_costs_only_its_question_and_no_process_survives(tiny_s
 
 
 @needs_sandbox
+def test_a_cell_that_computes_is_stopped_at_its_cpu_limit_and_one_that_waits_at_its_own_time(tiny_solutions, tmp_path):
+    spin = "import time\nt = time.process_time()\nwhile time.process_time() - t < 8:\n    pass"
+    wait = "import time\ntime.sleep(4)"
+    t0 = time.monotonic()
+    outcome = _grade(_notebook(RIGHT["q1"], spin, wait, RIGHT["q2"], RIGHT["q3"]), tiny_solutions, tmp_path, "cpu",
+                     cell_timeout=6.0, cell_cpu=2.0)
+    assert _points(outcome) == {"q1": 1.0, "q2": 1.0, "q3": 1.0}, outcome.feedback
+    said = " ".join(outcome.feedback)
+    assert "more than 2 s of CPU time" in said, said      # the spinning cell: its CPU limit, not its 6 s
+    assert "waited more than" not in said, said             # the 4 s sleep is within the cell's own time
+    assert time.monotonic() - t0 < 60
+
+
+@needs_sandbox
 def test_a_crash_costs_only_what_depends_on_it(tiny_solutions, tmp_path):
     crash_cell = "import sys\nsys.setrecursionlimit(10 ** 7)\ndef f(n):\n    return f(n + 1)\nf(0)"
     crash_in_test = "import os, signal\ndef total(xs):\n    os.kill(os.getpid(), signal.SIGKILL)"

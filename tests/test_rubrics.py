@@ -52,7 +52,7 @@ def solution_texts(path: Path) -> dict[str, str]:
             inside = head == "# BEGIN SOLUTION" or (inside and head != "# END SOLUTION")
         elif inside and name and cell["cell_type"] == "markdown":
             out[name] += head + "\n\n"
-        elif inside and name and cell["cell_type"] == "code":  # a written question answered in code (D1 q8):
+        elif inside and name and cell["cell_type"] == "code":  # a written question answered in code (D1 q7):
             comments = [line[2:] if line.startswith("# ") else line[1:] for line in head.splitlines()
                         if line.startswith("#") and line.strip() not in ("# BEGIN SOLUTION", "# END SOLUTION")]
             out[name] += "\n".join(comments) + "\n\n"  # its model answer and rubric are the code's comments

@@ -193,13 +193,13 @@ def _checked_rows(sub: Submission, outcome, qs: list[Question]) -> list[dict]:
 def grade_folder(folder: str | Path, out: str | Path, assignment: str | None = None, workers: int | None = None,
                  cell_timeout: float = 60.0, total_timeout: float = 900.0, sandbox: bool = True,
                  solutions: str | Path | None = None, test_timeout: float | None = None,
-                 scheduler: str | None = None) -> "pd.DataFrame":
+                 scheduler: str | None = None, cell_cpu: float | None = None) -> "pd.DataFrame":
     """Grade every submission in ``folder``; write ``out/gradebook.csv``, feedback and manual sheets.
 
     Parameters: ``folder`` the submissions (one sub-folder per student, ``<student>__<x>.ipynb`` or
     zips); ``out`` the output folder (must not be inside ``folder``); ``assignment`` grade only this
     one; ``workers`` submissions graded at once (default: all cores); ``cell_timeout``,
-    ``total_timeout`` and ``test_timeout`` seconds (see :func:`.run._grade_one`); ``sandbox`` run each
+    ``total_timeout``, ``test_timeout`` and ``cell_cpu`` seconds (see :func:`.run._grade_one`); ``sandbox`` run each
     kernel in bubblewrap (False: students' code runs with your rights); ``solutions`` the
     instructor's private solutions folder (default: the repository's, whose hidden tests are public);
     ``scheduler`` a dask.distributed scheduler address (``tcp://HOST:8786``): each submission's notebook
@@ -249,7 +249,7 @@ def grade_folder(folder: str | Path, out: str | Path, assignment: str | None = N
             root.mkdir(parents=True)
             try:
                 return _grade_one(sub, root, [], cell_timeout, total_timeout, sandbox=sandbox, solutions=sol_dir,
-                                  test_timeout=test_timeout, run=remote and remote.run)
+                                  test_timeout=test_timeout, run=remote and remote.run, cell_cpu=cell_cpu)
             except Exception as exc:  # noqa: BLE001 - one submission never stops the class
                 failed = Outcome(sub)
                 why = f"grader error: {type(exc).__name__}: {exc}"[:300]

@@ -20,7 +20,7 @@ Design (issues 13 and 21): three kinds of process, two sides of a boundary.
 Interface for :func:`facecourse.grading.grade_folder` (collect/report side)::
 
     _grade_one(sub, work_root, private, cell_timeout, total_timeout,
-               sandbox=True, solutions=None, test_timeout=None) -> Outcome
+               sandbox=True, solutions=None, test_timeout=None, cell_cpu=None) -> Outcome
 
 * ``sandbox`` (default True): run the kernel in bubblewrap (:mod:`.sandbox`). Call
   ``require_sandbox(sandbox)`` ONCE before grading: it raises ``ExerciseError`` with what to install
@@ -34,6 +34,9 @@ Interface for :func:`facecourse.grading.grade_folder` (collect/report side)::
   to build the autograder once before the parallel part.
 * ``test_timeout``: seconds the student's code may run within one test case (default
   ``min(cell_timeout, 30)``).
+* ``cell_cpu``: CPU seconds one cell may use (default ``min(cell_timeout, 30)``): a cell may wait
+  (a crawl's delays, a slow site) up to ``cell_timeout`` but compute only this long, so a loop stops
+  sooner while a polite crawl keeps its time.
 * ``work_root`` and ``private`` are no longer used: nothing of the run touches the disk (the
   kernel's folder is a tmpfs inside the sandbox; the job and results travel through sockets).
   ``stop_warm()`` ends the warm processes (``grade_folder`` does at its end).
@@ -183,7 +186,8 @@ atexit.register(stop_warm)
 
 def _grade_one(sub: Submission, work_root: Path | None = None, private: list[str] | None = None,
                cell_timeout: float = 60.0, total_timeout: float = 900.0, sandbox: bool = True,
-               solutions: str | Path | None = None, test_timeout: float | None = None, run=None) -> Outcome:
+               solutions: str | Path | None = None, test_timeout: float | None = None, run=None,
+               cell_cpu: float | None = None) -> Outcome:
     """Grade one collected submission; one row per question of its assignment.
 
     ``run`` replaces :func:`_run_worker` (same signature): the cluster's runner
@@ -197,6 +201,7 @@ def _grade_one(sub: Submission, work_root: Path | None = None, private: list[str
     else:
         job = {"notebook_b64": base64.b64encode(Path(sub.notebook).read_bytes()).decode(),
                "notebook_name": f"{sub.assignment}.ipynb", "cell_timeout": float(cell_timeout),
+               "cell_cpu": float(cell_cpu or min(cell_timeout, 30.0)),
                "test_timeout": float(test_timeout or min(cell_timeout, 30.0)), "total_timeout": float(total_timeout),
                "sandbox": bool(sandbox), "label": label_of(sub), "limits": {"cpu_seconds": int(total_timeout) + 60}}
         job.update(exercise_job(sub.assignment, solutions))  # self-contained: a cluster worker needs it all

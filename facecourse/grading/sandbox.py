@@ -468,8 +468,9 @@ class Clock:
 class Stopwatch:
     """A time limit that counts the sandbox's own time, so a busy machine costs no honest point.
 
-    ``over()`` says why the limit is reached, or None: ``"cpu"`` once the sandbox has used ``limit``
-    seconds of CPU since the start (its own work, whatever the load), ``"wall"`` once ``limit`` seconds
+    ``over()`` says why the limit is reached, or None: ``"cpu"`` once the sandbox has used ``cpu_limit``
+    seconds of CPU since the start (its own work, whatever the load; ``limit`` unless a smaller
+    ``cpu_limit`` is given, as for a notebook's cells), ``"wall"`` once ``limit`` seconds
     of wall clock have passed that were not spent waiting for a CPU (sleeping, waiting for input or a
     lock: time the student's code chose to wait). Time the sandbox was ready to run but got no CPU
     while using less than its share of the cores (another sandbox, another program on the machine)
@@ -479,8 +480,9 @@ class Stopwatch:
 
     POLL = 0.25  # seconds between readings of the sandbox's counters
 
-    def __init__(self, clock: Clock | None, limit: float):
+    def __init__(self, clock: Clock | None, limit: float, cpu_limit: float | None = None):
         self.clock, self.limit = clock, limit
+        self.cpu_limit = limit if cpu_limit is None else min(cpu_limit, limit)
         self.t0 = self._t = time.monotonic()
         self.cpu0 = clock.cpu() if clock else 0.0
         self.delay0 = clock.delays() if clock else {}
@@ -501,7 +503,7 @@ class Stopwatch:
 
     def over(self) -> str | None:
         self._read()
-        if self._cpu > self.limit:
+        if self._cpu > self.cpu_limit:
             return "cpu"
         own = time.monotonic() - self.t0 - self._starved
         if own > self.limit:

@@ -9,8 +9,8 @@ student's kernel can write, and no student cell is parsed here.
 Order:
 
 1. start the sandboxed kernel and put the grader's agent into it (:mod:`.agent`);
-2. run the student's code cells one by one, each with ``cell_timeout`` (interrupt, then kill and
-   restart if the kernel ignores the interrupt); the student's own ``grader.check`` cells and
+2. run the student's code cells one by one, each with ``cell_timeout`` of its own time, of which at
+   most ``cell_cpu`` computing (interrupt, then kill and restart if the kernel ignores the interrupt); the student's own ``grader.check`` cells and
    otter's init cell are skipped (every test runs once, at the end). After each cell a probe
    checks that the kernel still answers: a cell that replaced IPython's execution is noticed in
    seconds and skipped like a crash. After the notebook's last answer or ``grader.check`` cell the
@@ -293,13 +293,14 @@ class Runner:
                 return (f"timeout:{why}" if interrupted_at is not None else "ok"), replies
 
     def execute(self, code: str, timeout: float, replies: list | None = None,
-                interrupt: bool = True) -> tuple[str, str]:
+                interrupt: bool = True, cpu_limit: float | None = None) -> tuple[str, str]:
         """Run ``code``; return (status, 'Ename: message'). Status: ok, error, timeout. KernelGone if it died.
 
         ``replies`` receives the agent's ``display_data`` replies to this request. A kernel that reports
         the request finished (status idle) but sends no reply within ``IDLE_GRACE`` s has had its
         execution machinery replaced: KernelGone at once instead of waiting for a time limit.
-        ``interrupt=False``: at ``timeout`` give up at once (KernelGone), no interrupt.
+        ``interrupt=False``: at ``timeout`` give up at once (KernelGone), no interrupt. ``cpu_limit``: CPU
+        seconds the code may use, if fewer than ``timeout`` (a cell may wait longer than it may compute).
         """
         from .sandbox import Stopwatch
 
@@ -307,7 +308,7 @@ class Runner:
         msg_id = kc.execute(code, silent=False, store_history=False, allow_stdin=False)
         # the limit counts the sandbox's own time (CPU, or waiting it chose), never time it waited for
         # a CPU; the submission's deadline moves by that waiting time too
-        watch = Stopwatch(self.kernel.clock, timeout)
+        watch = Stopwatch(self.kernel.clock, timeout, cpu_limit)
         excused = self.excused
         interrupted_at = idle_at = None
         reply, why = None, None
@@ -324,7 +325,7 @@ class Runner:
                 self.kernel.interrupt()
                 interrupted_at = now
             if interrupted_at is not None and now > interrupted_at + 5:
-                raise KernelGone(f"{time_limit(why, timeout)} and ignored the interrupt")
+                raise KernelGone(f"{time_limit(why, watch.cpu_limit if why == 'cpu' else timeout)} and ignored the interrupt")
             if now > self.deadline + self.excused + 5:
                 raise KernelGone("the submission's total time ran out")
             if idle_at is not None and now > idle_at + IDLE_GRACE:
@@ -342,7 +343,7 @@ class Runner:
         if idle_at is None:
             self._drain_iopub(msg_id, replies, budget)
         if interrupted_at is not None:
-            return "timeout", time_limit(why, timeout)
+            return "timeout", time_limit(why, watch.cpu_limit if why == "cpu" else timeout)
         if reply.get("status") == "ok":
             return "ok", ""
         return "error", f"{str(reply.get('ename', 'Error'))[:100]}: {str(reply.get('evalue', ''))[:ERROR_CHARS]}"
@@ -420,7 +421,7 @@ class Runner:
         def step(i: int) -> None:
             src, is_check = cells[i]
             if not is_check and i not in skip:
-                status, err = self.execute(src, self.job["cell_timeout"])
+                status, err = self.execute(src, self.job["cell_timeout"], cpu_limit=self.job.get("cell_cpu"))
                 self.probe()
                 if status == "timeout":
                     skip.add(i)
@@ -441,7 +442,7 @@ class Runner:
             for j in range(upto):
                 src, is_check = cells[j]
                 if not is_check and j not in skip:
-                    self.execute(src, self.job["cell_timeout"])
+                    self.execute(src, self.job["cell_timeout"], cpu_limit=self.job.get("cell_cpu"))
                 if j == checkpoint:
                     self._agent_op("checkpoint")
             if settle:

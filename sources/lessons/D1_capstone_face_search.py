@@ -32,8 +32,9 @@
 # You will build, in `exercises/D1_capstone_face_search.ipynb`, a small face search of your own, with
 # `requests`, `protego`, BeautifulSoup, Pillow, `face_recognition`, `faiss`, `numpy`, `pandas`, `altair`
 # and `ipywidgets` only. The course gives you a site to collect from (a second sandbox social network,
-# "Photobook"), photos of its people that it does not show (to search with), and a folder. Everything
-# else is yours:
+# "Photobook"), photos of its people that it does not show (to search with), and a folder. The exercise
+# also gives back what you already wrote in track A: the polite `get` of exercise A2 (question 5) as
+# `PoliteClient`, which waits the delay you give it and follows `Retry-After`. Everything else is yours:
 
 # %%
 import time
@@ -56,11 +57,10 @@ milestones = pd.DataFrame([
     ("2 Build", "load_photo(source), find_faces(image)", "photos upright and small enough; every face", 3),
     ("3 Build", "build_index(folder), load_index(folder)", "the subject's face kept; FAISS exact + approximate, saved", 5),
     ("4 Evaluate", "evaluate(embeddings, identities, test_people)", "a threshold without leakage; FMR, FNMR, DET", 4),
-    ("5 Evaluate", "(written)", "your figures beside LFW's (B4)", 2),
-    ("6 Search", "search(folder, probe, k), the tool", "nothing above the threshold; refusal for opt-outs", 4),
-    ("7 Erase", "erase(folder, name), is_erased(folder, name)", "gone from everywhere; a keyed record", 4),
-    ("8 Defend", "(written) datasheet", "what the collection is, computed from the ledger", 2),
-    ("9 Defend", "(written) memo, about 300 words", "would you let a police force use this?", 4),
+    ("5 Search", "search(folder, probe, k), the tool", "nothing above the threshold; refusal for opt-outs", 4),
+    ("6 Erase", "erase(folder, name), is_erased(folder, name)", "gone from everywhere; a keyed record", 4),
+    ("7 Defend", "(written) datasheet", "what the collection is, computed from the ledger", 2),
+    ("8 Defend", "(written) memo, about 300 words", "would you let a police force use this? your figures beside LFW's (B4)", 6),
 ], columns=["question", "you write", "what it must do", "points"])
 milestones
 
@@ -86,10 +86,11 @@ Markdown(f"{len(milestones)} questions, {milestones['points'].sum()} points: "
 pd.Series(sandbox.SandboxSite.AUDIT_RULES, name="a request is a fault when it is...").to_frame()
 
 # %% [markdown]
-# **The memo's rubric** (question 9, 4 points; the instructor reads the memo, not keywords): a clear
-# answer (yes, no, or "only if") with its reason first; grounded in numbers (your own FMR and FNMR with
-# the size of the sample behind them, and a false match rate scaled to billions with base rates, as in
-# B6); who bears the errors (lookalikes, groups with higher error rates, the people searched most) and
+# **The memo's rubric** (question 8, 6 points; the instructor reads the memo, not keywords): a clear
+# answer (yes, no, or "only if") with its reason first; a paragraph with your FMR and FNMR beside B4's
+# LFW figures, with the pairs and people behind each; what that does to how sure you can be (few pairs, a
+# wide interval, an FMR of 0 is not 0) and what you did not measure that policing needs; grounded in
+# numbers (a false match rate scaled to billions with base rates, as in B6); who bears the errors (lookalikes, groups with higher error rates, the people searched most) and
 # what a false match costs them; what consent, opt-out and erasure can and cannot do at that scale, and
 # at least two concrete conditions before any use (law, audit, threshold, oversight, a lawful gallery,
 # security of the search logs after the breach). Over 400 words, or without a number, loses half a point.
@@ -149,7 +150,11 @@ read_at = time.monotonic()
 print(cache_control, "->", max_age, "seconds;", len(registry.json()["paths"]), "paths listed now")
 registry.json()                         # a description, and "paths": the pages and photos not to request
 
+# %% [markdown]
+# The registry lists **paths** (not URLs): each opted-out person's page and each of their photos. To know
+# whether a URL is listed, compare its path (`urlsplit(url).path`). A copy goes stale:
 
+# %%
 def stale(read_at, max_age):
     """True once a copy read at ``read_at`` (time.monotonic()) is older than ``max_age`` seconds."""
     return time.monotonic() - read_at >= max_age
@@ -580,7 +585,7 @@ upload.value = ({"name": "my-photo.jpg", "type": "image/jpeg", "size": len(their
 Markdown(said.value)
 
 # %% [markdown]
-# The photo came with two faces: a search tool must say which it searched with (question 6 asks for the
+# The photo came with two faces: a search tool must say which it searched with (question 5 asks for the
 # largest). It also came with no name: the tool cannot check an uploaded photo against the opt-out
 # registry by name the way it can for a probe from the menu, and should say so beside its results. In the
 # notebook, `widgets.VBox([upload, said])` shows the button and the answer together.
@@ -591,7 +596,7 @@ site.stop()
 # %% [markdown]
 # ## Figures your written answers will cite
 #
-# Questions 5 and 9 ask you to set your own error rates beside figures from earlier lessons: LFW's at the
+# Question 8 (the memo) asks you to set your own error rates (question 4) beside figures from earlier lessons: LFW's at the
 # 0.6 threshold (B4), what a false match rate becomes in a gallery of billions (B6), and what the breach
 # exposed (C2). Here they are in one table, computed again from the same data, each with where it comes
 # from, so that your written answers cite them rather than look for them:
@@ -645,7 +650,7 @@ Markdown(f"Read the rows together: an FMR of {lfw_fmr:.2%}, small on LFW's {view
          f"within 0.6 of any probe once the gallery holds {gallery_2020['images'] / 1e9:g} billion images; even one in a "
          f"million leaves {metrics.expected_false_candidates(1e-6, gallery_2020['images']):,.0f}. And the leaked client list "
          f"named {leak.loc['leak_entities', 'value']:,.0f} organisations whose people had accounts. Your own figures (question 4) rest on far "
-         "fewer pairs than LFW's: question 5 asks what that does to them.")
+         "fewer pairs than LFW's: the memo (question 8) asks what that does to them.")
 
 # %% [markdown]
 # ## Summary
@@ -660,6 +665,6 @@ Markdown(f"Read the rows together: an FMR of {lfw_fmr:.2%}, small on LFW's {view
 #   `write_index`); load them in a fresh process; erase by `remove_ids` or by rebuilding (HNSW).
 # * Split people, not pairs, to fit a threshold; a small evaluation's error rates move a lot with the split.
 # * `widgets.FileUpload`: its `value` holds one dict per file; `bytes(value[0]["content"])` is the photo.
-# * The figures questions 5 and 9 cite (LFW at 0.6, false candidates at gallery scale, the breach) are in
+# * The figures the memo (question 8) cites (LFW at 0.6, false candidates at gallery scale, the breach) are in
 #   `to_cite`, each with its lesson and source.
 # * Exercise: `exercises/D1_capstone_face_search.ipynb`.

@@ -73,7 +73,7 @@ def test_b3_written_answer_is_collected():
 
 
 def test_a_written_question_answered_in_code_shows_its_code_and_output():
-    """D1 q8 (a datasheet built as a pandas Series) is graded by hand; its answer is a code cell, which the
+    """D1 q7 (a datasheet built as a pandas Series) is graded by hand; its answer is a code cell, which the
     manual sheet showed as "(no answer)". Code answer cells of the automatically graded questions
     around it stay out of the written answers."""
     stem = "D1_capstone_face_search"
@@ -81,9 +81,9 @@ def test_a_written_question_answered_in_code_shows_its_code_and_output():
     nb = json.loads((grading.EXERCISES / f"{stem}.ipynb").read_text(encoding="utf-8"))
     given = collect.given_code(stem)     # the datasheet's skeleton (its sections to fill in) is no answer
     assert given and collect.written_answers(nb, manual, given) == {q.name: "(no answer)" for q in manual}
-    assert "(code)" in collect.written_answers(nb, manual)["q8"]   # without it, the skeleton would read as one
+    assert "(code)" in collect.written_answers(nb, manual)["q7"]   # without it, the skeleton would read as one
     cells = nb["cells"]
-    begin = next(i for i, c in enumerate(cells) if "Question 8" in "".join(c["source"]))
+    begin = next(i for i, c in enumerate(cells) if "Question 7" in "".join(c["source"]))
     answer = next(c for c in cells[begin:] if c["cell_type"] == "code")
     assert "otter_answer_cell" in answer["metadata"]["tags"]
     answer["source"] = "datasheet = pd.Series({'motivation': 'a course exercise'})\ndatasheet"
@@ -91,9 +91,9 @@ def test_a_written_question_answered_in_code_shows_its_code_and_output():
                           "data": {"text/plain": ["motivation    a course exercise\n", "dtype: object"]}},
                          {"output_type": "stream", "name": "stdout", "text": {"not": "text"}}]  # ignored
     got = collect.written_answers(nb, manual, given)
-    assert got["q8"] == ("(code)\ndatasheet = pd.Series({'motivation': 'a course exercise'})\ndatasheet\n\n"
+    assert got["q7"] == ("(code)\ndatasheet = pd.Series({'motivation': 'a course exercise'})\ndatasheet\n\n"
                          "(its output, as saved in the submitted notebook)\nmotivation    a course exercise\ndtype: object")
-    assert got["q5"] == got["q9"] == "(no answer)"
+    assert got["q8"] == "(no answer)"
 
 
 @pytest.mark.parametrize("cell, written", [

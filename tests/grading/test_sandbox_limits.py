@@ -407,6 +407,25 @@ def test_a_time_limit_counts_the_sandboxs_own_time(monkeypatch, case, wall, cpu,
         assert watch.starved() == pytest.approx(98.0)  # moves the submission's deadline too
 
 
+@pytest.mark.parametrize("case, wall, cpu, expected", [
+    # a cell that loops: stopped at its CPU limit (20 s), long before its 60 s of own time
+    ("looping cell", 20.5, 20.4, "cpu"),
+    # a polite crawl: 50 s of waiting out delays and 3 s of CPU: not stopped
+    ("crawling cell", 50.0, 3.0, None),
+    # waiting longer than the cell's own time: stopped, and said so
+    ("sleeping cell", 61.0, 0.1, "wall"),
+])
+def test_a_cell_may_wait_longer_than_it_may_compute(monkeypatch, case, wall, cpu, expected):
+    now = [1000.0]
+    monkeypatch.setattr(sandbox.time, "monotonic", lambda: now[0])
+    clock = _ScriptedClock()
+    watch = sandbox.Stopwatch(clock, 60.0, cpu_limit=20.0)
+    now[0] += wall
+    clock.cpu_now, clock.waits = cpu, {"1/task/1": 0.0}
+    assert watch.over() == expected, case
+    assert sandbox.Stopwatch(clock, 10.0, cpu_limit=20.0).cpu_limit == 10.0  # never more CPU than time
+
+
 def test_cgroup_v2_groups_get_the_limits(tmp_path, monkeypatch):
     """The v2 branch, on a stand-in folder (this host's controllers are on v1): which files get what."""
     base = tmp_path / "cg"

@@ -423,7 +423,7 @@ def find_faces(image):
         "an altair filter that draws only half the curve": _det(extra=".transform_filter(alt.datum.threshold < 0.6)"),
         "a placeholder title": _det(title='"TODO"'),
     },
-    "q6": {
+    "q5": {
         "squared distances (no square root)": _search(distance="squared[0]"),
         "no threshold: always k candidates": _search(within="distance >= 0"),
         "refusal from the settings table, not the registry now": _TOOL.replace(
@@ -440,7 +440,7 @@ def on_upload(change=None):
 upload.observe(on_upload, names="value")
 '''),
     },
-    "q7": {
+    "q6": {
         "a plain SHA-256 of the name (no key)": _erase(digest='hashlib.sha256(normal.encode("utf-8")).hexdigest()'),
         "erases from the ledger and the index but leaves the photo files": _erase(files="False"),
         "erases the rows, files and faces.csv, but not the vectors and indexes": _erase(index="False"),
@@ -476,7 +476,7 @@ def load_photo(source):
     "q4": {
         "best accuracy on the fitting pairs (lesson B4's rule)": _evaluate(),
     },
-    "q6": {
+    "q5": {
         "another student's tool: one HTML string per candidate, the upload read with Image.open": (
             _TOOL.replace("@REFUSE@", 'opted_out_now(row["slug"])') + '''
 def on_upload(change=None):
@@ -494,7 +494,7 @@ upload.observe(on_upload, names="value")
 
 # Code a student may run at the end of the notebook, with the questions whose checks must still pass after it
 AT_END = {
-    "nothing: question 6's checks run a second time, as grader.check_all() runs them after grader.check": ("", ["q6"]),
+    "nothing: question 5's checks run a second time, as grader.check_all() runs them after grader.check": ("", ["q5"]),
     "the ledger and faces table read again after the erasure, under the answers' own names": ('''
 ledger = pd.read_csv(folder / "ledger.csv")
 faces, _exact, _approx = load_index(folder)
