@@ -340,9 +340,23 @@ def _erase(key="key_file", normal='" ".join(str(name).lower().split())',
                            .replace("@FILES@", files).replace("@INDEX@", index))
 
 
+def _given_client(set_delay=True):
+    """A crawler built on the given PoliteClient (exercise A2's get) instead of its own get."""
+    text = _crawler()
+    start = text.index('    http = requests.Session()')
+    end = text.index('    registry = {"paths": set()')
+    client = ('    origin = start_url.rstrip("/")\n'
+              '    client = PoliteClient(USER_AGENT)\n'
+              '    get = client.get\n'
+              '    robots = Protego.parse(get(origin + "/robots.txt").text)\n'
+              + ('    client.delay = robots.crawl_delay(USER_AGENT) or 0.0\n' if set_delay else ''))
+    return text[:start] + client + text[end:]
+
+
 WRONG = {
     "q1": {
         "ignores Crawl-delay": _crawler(delay="0.0"),
+        "uses the given PoliteClient but never sets its delay": _given_client(set_delay=False),
         "reads the opt-out registry once, at the start": _crawler(reread="False", final="False"),
         "retries a 429 at once (ignores Retry-After)": _crawler(retry="pass"),
         "its own robots check: only /members/ and /login": _crawler(
@@ -457,6 +471,7 @@ RIGHT = {
     "q1": {
         "another student's crawler: one function, the registry at a fixed path, opt-outs dropped from the ledger":
             _crawler(),
+        "the same crawler on the given PoliteClient, its delay set from robots.txt": _given_client(),
     },
     "q2": {
         "resizes by hand with Image.resize and rounded proportions": '''
