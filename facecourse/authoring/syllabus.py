@@ -155,6 +155,11 @@ def module_plan() -> str:
 #: cells' run time, and their estimate of the minutes a student needs (``minutes_estimate``).
 TRIAL_RUN = Path(__file__).with_name("trial_run.csv")
 ROUND_TO = 5  # minutes: a stated time is a multiple of this
+#: the capstone's sittings: the parts a student does at one sitting, by question (INSTRUCTORS.md gives each its
+#: minutes from the trial run; the exercise's header sends students to them)
+SITTINGS = {"D1_capstone_face_search": (("collect", ("q1", "q2")),
+                                        ("build, evaluate and search", ("q3", "q4", "q5")),
+                                        ("erase and defend", ("q6", "q7", "q8")))}
 
 
 def trial_run() -> list[dict]:
@@ -203,6 +208,15 @@ def trial_table() -> str:
                      "|---|---|---|---|---|"]
             rows += [f"| {r['question']} | {r['lines_new']} + {r['lines_adapted']} | {r['words_written']} | "
                      f"{r['checks_failed']} | {r['minutes_estimate']} |" for r in rs]
+            if ex in SITTINGS:
+                minutes = {r["question"]: r["minutes_estimate"] for r in rs}
+                planned = [q for _, qs in SITTINGS[ex] for q in qs]
+                if sorted(planned) != sorted(minutes):
+                    raise ValueError(f"SITTINGS[{ex!r}] plans {planned}, but the trial run has {sorted(minutes)}")
+                rows += ["", "Plan it over sittings, in this order:", "",
+                         "| sitting | questions | tester's minutes |", "|---|---|---|"]
+                rows += [f"| {n}. {what} | {', '.join(qs)} | {sum(minutes[q] for q in qs)} |"
+                         for n, (what, qs) in enumerate(SITTINGS[ex], 1)]
     return "\n".join(rows)
 
 

@@ -15,7 +15,8 @@ Nothing in Track A touches a real website. The sandbox imitates what a scraper m
 
 Other sites for the capstone (lesson D1) come from the same class with a ``SiteConfig``:
 ``capstone_site("A")`` is the site students crawl, ``capstone_site("B")`` another with other people
-and settings (the graders' unseen site). They add what a real collection meets: photos turned by an
+and settings (the graders' site; graders draw its crawl delay and other rules afresh each run, so a
+crawler must read them). They add what a real collection meets: photos turned by an
 EXIF tag, very large photos, photos of two people, a photo that is not an image, a person who opts
 out while a crawl runs (the registry says how long a copy of it may be used: ``Cache-Control:
 max-age``), wildcard rules in robots.txt, ``Retry-After`` as an HTTP date, and erasure requests
@@ -786,11 +787,49 @@ def _teaching_people() -> tuple[dict[str, list[str]], list[str], list[str]]:
     return by_person, many, single
 
 
-def capstone_profiles(variant: str = "A") -> tuple[list[Profile], SiteConfig]:
+#: the rules a grader's draw chooses among (``capstone_site(variant, rules=...)``): each honest crawler passes
+#: under every one; a crawler that types one site's numbers instead of reading them fails under most
+RULE_DRAWS = {"crawl_delay": (0.12, 0.14, 0.16, 0.18), "retry_after": (1, 2), "registry_max_age": (1, 2),
+              "midway_shift": (-3, -2, -1, 0, 1, 2, 3)}
+#: the environment variable that fixes the graders' draw (an integer), to grade a submission again the same way
+RULES_SEED_VARIABLE = "FACECOURSE_CAPSTONE_RULES"
+
+
+def drawn_rules(seed: int | None = None) -> int:
+    """The seed of a draw of capstone rules: ``seed`` if given, else ``$FACECOURSE_CAPSTONE_RULES`` if set (to
+    repeat a grading run), else a fresh random one (what graders use, so no submission can know the rules).
+
+    >>> drawn_rules(7)
+    7
+    """
+    if seed is not None:
+        return int(seed)
+    fixed = os.environ.get(RULES_SEED_VARIABLE, "").strip()
+    if fixed:
+        try:
+            return int(fixed)
+        except ValueError:
+            raise ValueError(f"{RULES_SEED_VARIABLE} should be an integer (a seed), not {fixed!r}") from None
+    return random.SystemRandom().randrange(2**32)
+
+
+def capstone_people() -> list[str]:
+    """Every person (LFW's spelling, ``First_Last``) on any capstone site, sorted: what a lesson leaves out when
+    it needs other people.
+
+    >>> "Jack_Straw" in capstone_people()                          # doctest: +SKIP
+    True
+    """
+    return sorted({p.name.replace(" ", "_") for v in CAPSTONE_VARIANTS for p in capstone_profiles(v)[0]})
+
+
+def capstone_profiles(variant: str = "A", rules: int | None = None) -> tuple[list[Profile], SiteConfig]:
     """The people and rules of a capstone site (``"A"``: the one students crawl; ``"B"``: another, with other
     people and settings). Nobody is on two sites: the people are drawn (seeded, the same every run) from the LFW
-    teaching people the first site does not show. Returns ``(profiles, config)``; raises ``ValueError`` for
-    an unknown variant.
+    teaching people the first site does not show. With ``rules`` (a seed, see ``drawn_rules``) the site's crawl
+    delay, ``Retry-After``, registry ``max-age`` and the moment of its mid-crawl opt-out are drawn from
+    ``RULE_DRAWS`` instead of its fixed ones: graders use it, so that a crawler must read the rules, not know
+    them. Returns ``(profiles, config)``; raises ``ValueError`` for an unknown variant.
 
     >>> profiles, config = capstone_profiles("A")                  # doctest: +SKIP
     >>> len(profiles), config.crawl_delay                          # doctest: +SKIP
@@ -829,13 +868,20 @@ def capstone_profiles(variant: str = "A") -> tuple[list[Profile], SiteConfig]:
                                 licence=LICENCES[(j + 1) % len(LICENCES)], photos=(by_person[person][0],)))
     profiles.sort(key=lambda p: p.name)
     midway_person, after = v["midway"]
-    config = SiteConfig(**{**v["config"].__dict__, "midway_optout": (slug(chosen[midway_person]), after),
+    drawn = {}
+    if rules is not None:
+        draw = random.Random(f"facecourse capstone rules {int(rules)}")
+        drawn = {k: draw.choice(RULE_DRAWS[k]) for k in ("crawl_delay", "retry_after", "registry_max_age")}
+        after += draw.choice(RULE_DRAWS["midway_shift"])
+    config = SiteConfig(**{**v["config"].__dict__, **drawn, "midway_optout": (slug(chosen[midway_person]), after),
                            "erasure_slug": slug(chosen[v["erasure"]])})
     return profiles, config
 
 
-def capstone_site(variant: str = "A") -> SandboxSite:
-    """A capstone site, not started: ``with capstone_site("A") as site:`` or ``capstone_site("A").start()``.
+def capstone_site(variant: str = "A", rules: int | None = None) -> SandboxSite:
+    """A capstone site, not started: ``with capstone_site("A") as site:`` or ``capstone_site("A").start()``;
+    ``rules``: a seed that draws its rules (``capstone_profiles``), as the graders' ``capstone_site("B",
+    rules=drawn_rules())`` does.
 
     Site A (the one students crawl) and site B (graders use it: other people, settings and rules) each add
     to the first site's cases: EXIF-rotated, very large and two-person photos (``photo_table()``), a person who
@@ -849,5 +895,5 @@ def capstone_site(variant: str = "A") -> SandboxSite:
     ...     site.photo_table()["kind"].value_counts()["with-other"]
     2
     """
-    profiles, config = capstone_profiles(variant)
+    profiles, config = capstone_profiles(variant, rules)
     return SandboxSite(profiles, config)

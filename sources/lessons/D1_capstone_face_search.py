@@ -72,8 +72,8 @@ Markdown(f"{len(milestones)} questions, {milestones['points'].sum()} points: "
 # %% [markdown]
 # **How it is graded.** Each question has public checks: run `grader.check("q1")` and you get one
 # sentence per problem, at once. Your instructor's grader then runs hidden tests that **call your
-# functions on inputs you have not seen**: a third site, "Circles", with other people, a longer crawl
-# delay, a busy first page that answers `Retry-After` with a date, someone who opts out while you crawl,
+# functions on inputs you have not seen**: a third site, "Circles", with other people, a crawl delay and a
+# registry `max-age` drawn afresh each time it grades, a busy first page that answers `Retry-After` with a date, someone who opts out while you crawl,
 # a photo of two people with the subject on the other side, photos turned by EXIF tags; a collection
 # built without your crawler (so a crawler bug does not cost you the index questions twice); an erasure,
 # then a second crawl. So write functions that work for **any** site of this kind, not for Photobook.
@@ -164,7 +164,9 @@ stale(read_at, max_age)
 
 # %% [markdown]
 # `time.monotonic()` is the clock for measuring intervals: unlike `time.time()`, it never jumps when the
-# computer's clock is set. The site also announces **erasure requests**, people who ask that everything
+# computer's clock is set. The exercise gives these steps back as `OptOutRegistry`: it reads the registry
+# through your polite client, answers `registry.lists(url)` from its copy, reads it again once the copy is
+# stale, and `registry.read()` reads it at once (at the end of a crawl). The site also announces **erasure requests**, people who ask that everything
 # collected about them be deleted, at `/privacy/erasure-requests.json` (empty until one arrives; in the
 # exercise, one will).
 #
@@ -432,7 +434,7 @@ pd.Series({"faces left in approx.faiss": reloaded.ntotal, "files still naming th
 # each (none of them on the capstone's sites):
 
 # %%
-on_sites = {n.replace(" ", "_") for v in "AB" for n in sandbox.capstone_site(v).profiles()["name"]}
+on_sites = set(sandbox.capstone_people())     # everyone on a capstone site
 pool = sorted(set(table["person"].value_counts().loc[lambda c: c >= 6].index) - on_sites)
 people = list(np.random.default_rng(3).choice(pool, 14, replace=False))
 group = table[table["person"].isin(people)].groupby("person").head(6)

@@ -25,9 +25,9 @@
 # **Prerequisites.** `lessons/D1_capstone_face_search.ipynb` (read its brief first), and tracks A and B
 # (lessons A1-A4, B1-B7).
 #
-# **Estimated time.** 355 minutes (from a trial run: see `INSTRUCTORS.md`, which gives each question's
-# share; plan three or four sittings: the crawler of question 1 takes longest; your crawl takes about 10
-# seconds to run and your index build about 7).
+# **Estimated time.** 340 minutes (from a trial run: see `INSTRUCTORS.md`, which gives each question's
+# share). Plan three sittings: collect (questions 1 and 2), then build, evaluate and search (3 to 5), then
+# erase and defend (6 to 8). Your crawl takes about 10 seconds to run and your index build about 7.
 #
 # **The rules of this notebook.** Use `requests`, `protego`, BeautifulSoup, Pillow, `face_recognition`,
 # `faiss`, `numpy`, `pandas`, `altair` and `ipywidgets`. The only `facecourse` names you may use are
@@ -92,28 +92,33 @@ print(site.url, "|", len(probes), "probe photos")
 #   on `429` wait as long as `Retry-After` says, then try again (three times at most): the given
 #   `PoliteClient` does both for every request you send through it, once you set its `delay`;
 # * read the opt-out registry (the home page links to it: `<link rel="opt-out-registry">`) and never
-#   request a page or photo it lists. **People opt out at any time**: the registry's
-#   `Cache-Control: max-age` says how many seconds your copy stays valid; read it again when that has
-#   passed, and once more at the end, and delete the photos you kept of anyone it lists by then;
+#   request a page or photo it lists. **People opt out at any time**: ask it before every request (the
+#   given `OptOutRegistry` reads it again when its `Cache-Control: max-age` has run out), read it once more
+#   at the end, and delete the photos you kept of anyone it lists by then;
 # * keep nothing from a page whose robots meta tag says `noindex` (or `noimageindex`): do not fetch
 #   its photos;
 # * fetch each photo once, save its bytes as `folder/photos/<sha256>.jpg`;
 # * skip the photos of anyone `is_erased(folder, name)` says asked to be erased (the name is the
 #   page's `data-subject`; you write the real `is_erased` in question 6);
-# * return the **ledger**, a pandas DataFrame with one row per URL it considered (fetched or skipped),
+# * return the **ledger**, a pandas DataFrame with a row for each page you read and each photo you kept,
 #   with at least the columns `url`, `time` (ISO, UTC), `kind` (`"page"` or `"photo"`), `decision`
 #   (a photo you keep has exactly `"kept"`), `status`, `subject` (the name on the page), `licence`
 #   (the page's `<meta name="license">`), `sha256` (of a kept photo's bytes) and `file` (where you saved
-#   it); and save it as `folder/ledger.csv`. Reading `robots.txt` and the registry needs no ledger
-#   row (a row of kind `"page"` for them does no harm); a link to something that is not an HTML page
-#   (the JSON files) gets a row saying it was not read.
+#   it); and save it as `folder/ledger.csv`. Rows for what you skipped, with the reason as the
+#   `decision`, are welcome (your datasheet counts them), and so is nothing at all for `robots.txt` and
+#   the registry. The home page also links to `robots.txt` and the JSON files (the registry, the erasure
+#   requests): they are not pages to read, so skip them (or give them a row saying so). Follow the links of
+#   every page you may read (this site uses no `nofollow`); a page's licence does not stop you collecting
+#   here (the datasheet says what you kept under each).
 #
 # **Given, in the cell below:** `PoliteClient(USER_AGENT)`, the polite `get` you wrote in exercise A2
 # (question 5): `client.get(url)` sends your `USER_AGENT`, waits `client.delay` seconds after the previous
 # request (**you** set `client.delay` from robots.txt's Crawl-delay) and follows `429`/`Retry-After`; it
 # reads no robots.txt and no registry (that is yours). Also given: `ledger_row(url, kind, decision, **more)`
 # makes one ledger row (the time included), `same_site_links(page_url, soup)` lists a page's links on the
-# same site, and `save_ledger(rows, folder)` turns your rows into the ledger DataFrame and saves it. Your
+# same site, `save_ledger(rows, folder)` turns your rows into the ledger DataFrame and saves it, and
+# `OptOutRegistry(client, registry_url)` reads the registry the way lesson D1 did by hand: `registry.lists(url)`
+# answers from a copy it reads again once `max-age` has passed, `registry.read()` reads it again now. Your
 # `page_permissions` from A2 (question 1) reads the robots meta tag: copy it in if you like. Lesson D1 shows
 # a profile page's HTML and the registry's JSON. A plan that works:
 #
@@ -121,11 +126,12 @@ print(site.url, "|", len(probes), "probe photos")
 #    `client.delay` set from its `Crawl-delay` (`crawl_delay` gives None when there is none);
 # 2. a queue of URLs to visit (`collections.deque`, starting with `start_url`) and a set of the URLs already
 #    queued, so nothing is fetched twice;
-# 3. for each page: may you fetch it (robots.txt, registry)? `get` it; the first time, find the registry's
-#    link and read the registry; the robots meta tag; the `data-subject` and the licence; a ledger row; then
-#    each photo (may you? fetch once, hash, save, a row); then queue its `same_site_links`;
-# 4. at the end: read the registry once more, delete the photos of anyone it lists now (and say so in their
-#    rows), and return what `save_ledger(rows, folder)` gives.
+# 3. for each page: may you fetch it (`can_fetch`, and `registry.lists` once you have the registry)? `get` it;
+#    on the first page, find the registry's link and make your `OptOutRegistry`; the robots meta tag; the
+#    `data-subject` and the licence; a ledger row; then each photo (may you? fetch once, hash, save, a row);
+#    then queue its `same_site_links`;
+# 4. at the end: `registry.read()`, delete the photos of anyone it lists now and drop their rows (or keep rows
+#    that name neither the person nor the URL), and return what `save_ledger(rows, folder)` gives.
 #
 # The cell below it crawls the site once, on an empty log, and keeps the ledger in `ledger`. The checks read **the site's access log** (`site.audit(USER_AGENT)`
 # lists every rule your crawler broke there) and your ledger.
@@ -139,8 +145,8 @@ print(site.url, "|", len(probes), "probe photos")
 # # BEGIN SOLUTION
 
 # %%
-# Given: the polite get of exercise A2, and the plumbing of a ledger and of following links (lessons A2 and A4
-# did the same by hand).
+# Given: the polite get of exercise A2, the registry reader lesson D1 wrote by hand, and the plumbing of a ledger
+# and of following links (lessons A2 and A4 did the same by hand).
 LEDGER_COLUMNS = ["url", "time", "kind", "decision", "status", "subject", "licence", "sha256", "file"]
 
 
@@ -185,10 +191,11 @@ class PoliteClient:
     """The polite ``get`` you wrote in exercise A2 (question 5), as the course wrote it.
 
     ``client.get(url)`` sends ``user_agent`` as the User-Agent, first waits until ``client.delay`` seconds have
-    passed since the end of the previous request (set ``client.delay`` yourself, from robots.txt's
-    Crawl-delay), and on a ``429`` waits as ``Retry-After`` says and asks again, three times at most; it
-    returns the last response. It follows no redirect (a ``3xx`` comes back as it is: a page not read). It
-    does **not** read robots.txt or the opt-out registry: asking before each request is your crawler's job.
+    passed since the end of the previous request sent as that User-Agent (by this client or another one: to a
+    site they are one crawler; set ``client.delay`` yourself, from robots.txt's Crawl-delay), and on a ``429``
+    waits as ``Retry-After`` says and asks again, three times at most; it returns the last response. It follows
+    no redirect (a ``3xx`` comes back as it is: a page not read; this site needs none). It does **not** read
+    robots.txt or the opt-out registry: asking before each request is your crawler's job.
 
     >>> client = PoliteClient("capstone-crawler/1.0 (a student)")
     >>> client.delay = 0.1
@@ -196,79 +203,96 @@ class PoliteClient:
     200
     """
 
+    _last_sent = {}  # the end of the last request of each User-Agent, shared by every client
+
     def __init__(self, user_agent):
         self.http = requests.Session()
-        self.http.headers["User-Agent"] = user_agent
-        self.delay, self._last = 0.0, 0.0
+        self.http.headers["User-Agent"] = self.user_agent = user_agent
+        self.delay = 0.0
 
     def get(self, url):
         for attempt in range(4):
-            wait = self._last + self.delay - time.monotonic()
+            wait = PoliteClient._last_sent.get(self.user_agent, 0.0) + self.delay - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
             response = self.http.get(url, timeout=10, allow_redirects=False)
-            self._last = time.monotonic()
+            PoliteClient._last_sent[self.user_agent] = time.monotonic()
             if response.status_code != 429 or attempt == 3:
                 return response
             time.sleep(retry_wait(response.headers.get("Retry-After")))
         return response
 
 
+class OptOutRegistry:
+    """A site's opt-out registry, read through your ``PoliteClient`` and kept fresh, as lesson D1 read it by hand.
+
+    ``OptOutRegistry(client, url)`` reads the registry at ``url`` (a JSON file whose ``"paths"`` lists the pages
+    and photos not to request) at once. ``registry.lists(url)`` says whether the registry lists that URL's path,
+    after reading it again if its ``Cache-Control: max-age`` has run out since the last read;
+    ``registry.read()`` reads it again now (at the end of a crawl: who opted out meanwhile?). ``registry.paths``
+    is the set of paths listed so far (a path once listed stays listed). Every read goes through ``client``:
+    your ``USER_AGENT``, the crawl delay and ``Retry-After``.
+
+    >>> client = PoliteClient("capstone-crawler/1.0 (a student)")
+    >>> registry = OptOutRegistry(client, site.url + "/privacy/opt-out.json")
+    >>> registry.lists(site.url + "/people/nobody-by-this-name")
+    False
+    """
+
+    def __init__(self, client, url):
+        self.client, self.url = client, url
+        self.paths, self.max_age, self._read_at = set(), 3600.0, None
+        self.read()
+
+    def read(self):
+        response = self.client.get(self.url)
+        self._read_at = time.monotonic()
+        if response.status_code != 200:
+            raise RuntimeError(f"the opt-out registry at {self.url} answered HTTP {response.status_code}: without it "
+                               "no photo may be collected; check the URL (the home page's <link rel=\"opt-out-registry\">).")
+        self.paths |= set(response.json().get("paths", []))
+        cache = response.headers.get("Cache-Control", "")
+        if "max-age=" in cache:
+            self.max_age = float(cache.split("max-age=")[1].split(",")[0])
+
+    def lists(self, url):
+        if time.monotonic() - self._read_at >= self.max_age:
+            self.read()
+        return urlsplit(url).path in self.paths
+
+
 # Yours:
 USER_AGENT = "capstone-crawler/1.0 (a facecourse student's project; sandbox only)"  # SOLUTION
-# BEGIN SOLUTION
-class PoliteSession:
-    """One site, politely: robots.txt and its delay, and an opt-out registry kept fresh."""
-
-    def __init__(self, start_url):
-        parts = urlsplit(start_url)
-        self.origin = f"{parts.scheme}://{parts.netloc}"
-        self.client = PoliteClient(USER_AGENT)
-        self.robots = Protego.parse(self.fetch(self.origin + "/robots.txt").text)
-        self.client.delay = self.robots.crawl_delay(USER_AGENT) or 0.0
-        self.registry_url, self.optouts, self.read_at, self.max_age = None, set(), None, 0.0
-
-    def fetch(self, url):
-        return self.client.get(url)
-
-    def read_registry(self, force=False):
-        if self.registry_url is None:
-            return
-        if force or self.read_at is None or time.monotonic() - self.read_at >= self.max_age:
-            response = self.fetch(self.registry_url)
-            self.read_at = time.monotonic()
-            if response.status_code == 200:
-                self.optouts |= set(response.json().get("paths", []))
-                cache = response.headers.get("Cache-Control", "")
-                self.max_age = float(cache.split("max-age=")[1].split(",")[0]) if "max-age=" in cache else 3600.0
-
-    def may_fetch(self, url):
-        self.read_registry()
-        return self.robots.can_fetch(url, USER_AGENT) and urlsplit(url).path not in self.optouts
-# END SOLUTION
 
 
 def crawl(start_url, folder):
     # BEGIN SOLUTION
     folder = Path(folder)
     (folder / "photos").mkdir(parents=True, exist_ok=True)
-    polite = PoliteSession(start_url)
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(start_url))
+    client = PoliteClient(user_agent=USER_AGENT)
+    robots = Protego.parse(client.get(origin + "/robots.txt").text)
+    client.delay = robots.crawl_delay(USER_AGENT) or 0.0
+    optouts = None  # read from the link on the first page, before any photo
+
+    def may_fetch(url):
+        return robots.can_fetch(url, USER_AGENT) and not (optouts and optouts.lists(url))
+
     rows = []
     queue, seen = deque([start_url]), {start_url}
     while queue:
         url = queue.popleft()
-        if not polite.may_fetch(url):
+        if not may_fetch(url):
             rows.append(ledger_row(url, "page", "skipped: robots.txt or the opt-out registry"))
             continue
-        response = polite.fetch(url)
+        response = client.get(url)
         if response.status_code != 200 or "text/html" not in response.headers.get("Content-Type", ""):
             rows.append(ledger_row(url, "page", f"not read: HTTP {response.status_code}", status=response.status_code))
             continue
         soup = BeautifulSoup(response.text, "html.parser")
-        registry = soup.find("link", rel="opt-out-registry")
-        if registry and polite.registry_url is None:
-            polite.registry_url = urljoin(url, registry["href"])
-            polite.read_registry(force=True)
+        link = soup.find("link", rel="opt-out-registry")
+        if link and optouts is None:
+            optouts = OptOutRegistry(client, urljoin(url, link["href"]))
         meta = " ".join(m.get("content", "") for m in soup.find_all("meta", attrs={"name": "robots"})).lower()
         if "noindex" in meta or "none" in meta:
             rows.append(ledger_row(url, "page", "not kept: noindex", status=200))
@@ -287,11 +311,11 @@ def crawl(start_url, folder):
                 if photo_url in seen:
                     continue
                 seen.add(photo_url)
-                if not polite.may_fetch(photo_url):
+                if not may_fetch(photo_url):
                     rows.append(ledger_row(photo_url, "photo", "skipped: robots.txt or the opt-out registry",
                                            subject=subject))
                     continue
-                got = polite.fetch(photo_url)
+                got = client.get(photo_url)
                 if got.status_code != 200:
                     rows.append(ledger_row(photo_url, "photo", f"not kept: HTTP {got.status_code}",
                                            status=got.status_code))
@@ -305,9 +329,10 @@ def crawl(start_url, folder):
             if link not in seen:
                 seen.add(link)
                 queue.append(link)
-    polite.read_registry(force=True)  # who opted out while we crawled?
+    if optouts:
+        optouts.read()  # who opted out while we crawled?
     for row in rows:
-        if row["decision"] == "kept" and urlsplit(row["url"]).path in polite.optouts:
+        if row["decision"] == "kept" and optouts and optouts.lists(row["url"]):
             Path(row["file"]).unlink(missing_ok=True)
             row.update(url="(withheld: opted out during the crawl)", decision="deleted: opted out during the crawl",
                        subject=None, sha256=None, file=None)
@@ -459,7 +484,7 @@ def test_q1_hidden_1(crawl, USER_AGENT):
     from urllib.parse import urlsplit
     from facecourse.scraping import sandbox as _sandbox
     _tmp = Path(tempfile.mkdtemp()) / "collection-b"
-    with _sandbox.capstone_site("B") as _b:
+    with _sandbox.capstone_site("B", rules=_sandbox.drawn_rules()) as _b:   # its delay and other rules drawn afresh
         _ledger = crawl(_b.url, _tmp)
         _found = _b.audit(USER_AGENT)
         _log = _b.access_log()
@@ -667,15 +692,17 @@ def test_q2_hidden_1(load_photo, find_faces, MAX_SIDE):
 # saying so, and the build goes on), finds every face (`find_faces`), and decides which face to keep,
 # **at most one per photo: the subject's** (the person the page is about). A photo with one face: keep
 # it. With several: keep the face nearest (Euclidean) to the mean descriptor of the subject's photos that
-# have one face, if it is within 0.6 of it; otherwise keep none. Never keep anyone else's face: they did
-# not publish this page.
+# have one face, if it is within 0.6 of it; otherwise (or when the subject has no photo with one face) keep
+# none. Never keep anyone else's face: they did not publish this page.
 #
 # It writes, all in `folder`:
 #
 # * `faces.csv`: one row per face found (kept or not), and one row for each photo where none was found or
 #   that is not an image (kept False, the reason in `reason`), columns `face_id` (0, 1, 2, ... in row order),
 #   `url` and `sha256` (they join the ledger), `subject`, `licence`, `top`, `right`, `bottom`, `left`
-#   (the box), `kept` (True/False) and `reason` (why kept or not);
+#   (the box, in the pixels of the photo as `load_photo` gives it), `kept` (True/False) and `reason` (why kept
+#   or not: a short label such as `"no face found"`, the same for every such face, since your datasheet
+#   counts them);
 # * `embeddings.npy`: the kept faces' descriptors, `float32`, one row per kept face in `face_id` order;
 # * `exact.faiss`: an exact index (`faiss.IndexIDMap2` around `faiss.IndexFlatL2(128)`) of the kept
 #   faces with their `face_id`s as ids (`add_with_ids`), and `approx.faiss`: an approximate index of
@@ -683,6 +710,12 @@ def test_q2_hidden_1(load_photo, find_faces, MAX_SIDE):
 #
 # and returns the faces table. Write `load_index(folder)` returning `(faces, exact, approx)` read from
 # those files only (graders call it on a copy of your folder). The cell below builds your index.
+#
+# A plan that works: (1) one pass over the kept photos: load each, find every face, a row per face (with its
+# descriptor kept aside in a list) and a row per photo with none; (2) each subject's reference: the mean
+# descriptor of their photos that show one face; (3) for each photo with several faces, keep the face nearest
+# its subject's reference if it is within `SAME_PERSON`; (4) number the rows as `face_id` and save everything
+# (a `save_indexes` helper that question 6's `erase` can call again is worth writing).
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -923,7 +956,10 @@ def test_q3_hidden_1(build_index, load_index):
 # Write `evaluate(embeddings, identities, test_people)`. `embeddings` is an `(n, 128)` array, `identities`
 # the `n` names, `test_people` the names held out for testing. Make every pair of different faces
 # (`i < j`) **among the people not in `test_people`** and fit a threshold on those pairs only (say
-# which rule you use in a comment: best accuracy, or an FMR target, as in lesson D1); then make every
+# which rule you use in a comment: best accuracy, or an FMR target, as in lesson D1; graders call `evaluate`
+# on other faces, so when no candidate meets an FMR target take the smallest rather than raise, as lesson D1's
+# `fit_at_fmr` does not); people with one face are among the fitting people (their pairs are impostor
+# pairs); then make every
 # pair among the faces of `test_people` and measure, at that threshold, the **FMR** (share of impostor
 # pairs with distance `<=` threshold) and the **FNMR** (share of genuine pairs with distance `>`
 # threshold). Return a dict with `threshold`, `fmr`, `fnmr`, `genuine` and `impostor` (the numbers of
@@ -1180,9 +1216,9 @@ def test_q4_hidden_1(evaluate, threshold, results):
 #   **now**: ask the site): a sentence saying they opted out, and no candidate;
 # * `on_upload(change=None)`: the same for a photo of your own (lesson D1 shows what `upload.value` holds).
 #
-# The tool's requests to the site keep your crawler's rules (your `USER_AGENT`, the crawl delay, the
-# registry's `max-age`): reuse what you wrote for question 1 (if your registry code lives inside `crawl`,
-# move it into a function or class that both can use).
+# The tool's requests to the site keep your crawler's rules: make it its own `PoliteClient(USER_AGENT)` with
+# the crawl delay, and its own `OptOutRegistry` of the site's registry (`site.url + "/privacy/opt-out.json"`),
+# and ask `registry.lists(...)` with the person's page URL (`site.url + "/people/" + slug`).
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -1223,14 +1259,14 @@ results_view = widgets.HTML()
 tool = widgets.VBox([probe_menu, upload, k_slider, results_view])
 
 # BEGIN SOLUTION
-tool_session = PoliteSession(site.url)       # the crawler's rules for the tool's own requests too
-tool_session.registry_url = site.url + "/privacy/opt-out.json"
+tool_client = PoliteClient(USER_AGENT)       # the crawler's rules for the tool's own requests too
+tool_client.delay = Protego.parse(tool_client.get(site.url + "/robots.txt").text).crawl_delay(USER_AGENT) or 0.0
+tool_registry = OptOutRegistry(tool_client, site.url + "/privacy/opt-out.json")
 
 
 def opted_out_now(slug):
-    """Is this person's page in the site's opt-out registry? (read again once the copy is too old)"""
-    tool_session.read_registry()
-    return f"/people/{slug}" in tool_session.optouts
+    """Is this person's page in the site's opt-out registry now? (read again once the copy is too old)"""
+    return tool_registry.lists(f"{site.url}/people/{slug}")
 
 
 def show(table):
@@ -1425,7 +1461,7 @@ def test_q5_hidden_1(build_index, search, threshold, k_slider, probe_menu, probe
 # Then read the site's erasure requests (`/privacy/erasure-requests.json`, with your `USER_AGENT` and the
 # crawl delay; its JSON's `"requests"` is a list with one dict per request, with the keys `id`, `name`,
 # `page` and `received`) and erase every person it lists. (Graders also crawl again afterwards: your
-# `crawl` must then skip them.)
+# `crawl` must then skip them: they crawl a fresh copy of a site into your folder.)
 # Graders also call `build_index`, `search` and `erase` on collections they made themselves, whose ledger
 # has exactly the columns question 1 requires: extra columns your crawler adds are yours to use, but
 # these functions must work without them.

@@ -67,6 +67,57 @@ def test_capstone_sites_are_the_same_every_time():
     assert one.config == two.config
 
 
+def test_graders_draw_the_rules_afresh_and_a_seed_repeats_a_draw(monkeypatch):
+    fixed = sandbox.capstone_site("B").config
+    drawn = [sandbox.capstone_profiles("B", rules=seed)[1] for seed in range(40)]
+    for config in drawn:
+        assert config.crawl_delay in sandbox.RULE_DRAWS["crawl_delay"]
+        assert config.retry_after in sandbox.RULE_DRAWS["retry_after"]
+        assert config.registry_max_age in sandbox.RULE_DRAWS["registry_max_age"]
+        assert config.midway_optout[0] == fixed.midway_optout[0]
+        assert config.midway_optout[1] - fixed.midway_optout[1] in sandbox.RULE_DRAWS["midway_shift"]
+        # what is not drawn stays: the people, the busy page, the date form of Retry-After, the erasure
+        assert (config.busy_page, config.retry_after_date, config.erasure_slug) == (
+            fixed.busy_page, fixed.retry_after_date, fixed.erasure_slug)
+    assert len({c.crawl_delay for c in drawn}) == len(sandbox.RULE_DRAWS["crawl_delay"])
+    assert len({c.midway_optout[1] for c in drawn}) >= 5
+    assert sandbox.capstone_profiles("B", rules=7)[1] == sandbox.capstone_profiles("B", rules=7)[1]
+    assert sandbox.capstone_site("B", rules=7).profiles().equals(sandbox.capstone_site("B").profiles())
+    monkeypatch.delenv(sandbox.RULES_SEED_VARIABLE, raising=False)
+    assert len({sandbox.drawn_rules() for _ in range(5)}) > 1          # graders: a fresh draw each run
+    monkeypatch.setenv(sandbox.RULES_SEED_VARIABLE, "31")
+    assert sandbox.drawn_rules() == 31 and sandbox.drawn_rules(5) == 5   # an instructor repeats a grading run
+    monkeypatch.setenv(sandbox.RULES_SEED_VARIABLE, "thirty-one")
+    with pytest.raises(ValueError, match="should be an integer"):
+        sandbox.drawn_rules()
+
+
+def test_a_polite_crawler_passes_the_graders_site_at_the_extremes_of_the_draw(tmp_path):
+    """The longest delay with the earliest and the latest mid-crawl opt-out: the course's crawler, which reads
+    every rule, leaves a clean log (D1's public-check walk runs the reference under a random draw too)."""
+    from facecourse.scraping import crawler
+    extremes = {}
+    for seed in range(200):
+        config = sandbox.capstone_profiles("B", rules=seed)[1]
+        shift = config.midway_optout[1] - sandbox.capstone_site("B").config.midway_optout[1]
+        if config.crawl_delay == max(sandbox.RULE_DRAWS["crawl_delay"]) and abs(shift) == 3:
+            extremes.setdefault(shift, seed)
+    assert set(extremes) == {-3, 3}
+    for shift, seed in extremes.items():
+        with sandbox.capstone_site("B", rules=seed) as site:
+            result = crawler.polite_crawler(site.url, folder=tmp_path / str(seed)).crawl()
+            found, events = site.audit(crawler.POLITE_UA), site.events()
+        assert result.stopped is None and found.empty, (shift, list(found["rule"]))
+        assert list(events["event"]) == ["opted out"]
+
+
+def test_capstone_people_lists_everyone_on_either_capstone_site():
+    people = set(sandbox.capstone_people())
+    for variant in "AB":
+        assert {n.replace(" ", "_") for n in sandbox.capstone_site(variant).profiles()["name"]} <= people
+    assert not people & {n.replace(" ", "_") for n in sandbox.SandboxSite().profiles()["name"]}
+
+
 def _upright_lfw(rel):
     return np.asarray(Image.open(data.require("lfw", rel)).convert("RGB"), dtype=float)
 

@@ -353,10 +353,31 @@ def _given_client(set_delay=True):
     return text[:start] + client + text[end:]
 
 
+def _given_registry(frozen=False):
+    """That crawler with the given OptOutRegistry instead of its own registry code; ``frozen``: it copies the
+    registry's paths once, at the start, and asks only that copy afterwards."""
+    text = _given_client()
+    start = text.index('    registry = {"paths": set()')
+    end = text.index('    rows, queue, seen = ')
+    listed = ("urlsplit(url).path in frozen" if frozen else "optouts.lists(url)")
+    text = (text[:start]
+            + '    optouts = OptOutRegistry(client, origin + "/privacy/opt-out.json")\n'
+            + '    frozen = set(optouts.paths)\n\n'
+            + '    def allowed(url):\n'
+            + f'        return robots.can_fetch(url, USER_AGENT) and not {listed}\n\n'
+            + text[end:])
+    final = ('        read_registry(force=True)\n'
+             '        late = ledger["url"].map(lambda u: urlsplit(u).path in registry["paths"])\n')
+    assert final in text
+    return text.replace(final, ('        late = ledger["url"].map(lambda u: urlsplit(u).path in frozen)\n' if frozen else
+                                '        optouts.read()\n        late = ledger["url"].map(optouts.lists)\n'))
+
+
 WRONG = {
     "q1": {
         "ignores Crawl-delay": _crawler(delay="0.0"),
         "uses the given PoliteClient but never sets its delay": _given_client(set_delay=False),
+        "copies the given OptOutRegistry's paths once, at the start, and asks only that copy": _given_registry(frozen=True),
         "reads the opt-out registry once, at the start": _crawler(reread="False", final="False"),
         "retries a 429 at once (ignores Retry-After)": _crawler(retry="pass"),
         "its own robots check: only /members/ and /login": _crawler(
@@ -472,6 +493,8 @@ RIGHT = {
         "another student's crawler: one function, the registry at a fixed path, opt-outs dropped from the ledger":
             _crawler(),
         "the same crawler on the given PoliteClient, its delay set from robots.txt": _given_client(),
+        "the same crawler with the given OptOutRegistry, asked before every request and read again at the end":
+            _given_registry(),
     },
     "q2": {
         "resizes by hand with Image.resize and rounded proportions": '''
