@@ -73,8 +73,9 @@ Markdown(f"{len(milestones)} questions, {milestones['points'].sum()} points: "
 # **How it is graded.** Each question has public checks: run `grader.check("q1")` and you get one
 # sentence per problem, at once. Your instructor's grader then runs hidden tests that **call your
 # functions on inputs you have not seen**: a third site, "Circles", with other people, a crawl delay and a
-# registry `max-age` drawn afresh each time it grades, a busy first page that answers `Retry-After` with a date, someone who opts out while you crawl,
-# a photo of two people with the subject on the other side, photos turned by EXIF tags; a collection
+# registry `max-age` drawn afresh each time it grades, a busy first page that answers `Retry-After` with a
+# date, someone who opts out while you crawl, a photo of two people with the subject on the other side,
+# photos turned by EXIF tags; a collection
 # built without your crawler (so a crawler bug does not cost you the index questions twice); an erasure,
 # then a second crawl. So write functions that work for **any** site of this kind, not for Photobook.
 #
@@ -166,9 +167,9 @@ stale(read_at, max_age)
 # `time.monotonic()` is the clock for measuring intervals: unlike `time.time()`, it never jumps when the
 # computer's clock is set. The exercise gives these steps back as `OptOutRegistry`: it reads the registry
 # through your polite client, answers `registry.lists(url)` from its copy, reads it again once the copy is
-# stale, and `registry.read()` reads it at once (at the end of a crawl). The site also announces **erasure requests**, people who ask that everything
-# collected about them be deleted, at `/privacy/erasure-requests.json` (empty until one arrives; in the
-# exercise, one will).
+# stale, and `registry.read()` reads it at once (at the end of a crawl). The site also announces **erasure
+# requests**, people who ask that everything collected about them be deleted, at
+# `/privacy/erasure-requests.json` (empty until one arrives; in the exercise, one will).
 #
 # ## The site's verdict
 #
