@@ -93,12 +93,28 @@ def test_every_exercise_states_the_time_of_its_trial_run():
     assert "trial run" in header and "INSTRUCTORS.md" in header
 
 
-def test_the_trial_run_covers_every_question_of_every_exercise_once():
+def test_the_trial_run_covers_every_question_of_every_exercise_once_per_tester():
     from facecourse import grading
 
     rows = syllabus.trial_run()
     for stem in sorted({r["exercise"] for r in rows} | {nb.path.stem for nb in syllabus.notebooks("exercises")}):
-        recorded = [r["question"] for r in rows if r["exercise"] == stem]
-        assert sorted(recorded) == sorted(q.name for q in grading.questions(stem)), stem
+        testers = {r["tester"] for r in rows if r["exercise"] == stem}
+        assert testers, f"{stem} has no trial run"
+        for tester in testers:  # each tester of an exercise tried every question of it, once
+            recorded = [r["question"] for r in rows if r["exercise"] == stem and r["tester"] == tester]
+            assert sorted(recorded) == sorted(q.name for q in grading.questions(stem)), (stem, tester)
     assert all(r["minutes_estimate"] > 0 for r in rows)
 
+
+
+def test_the_stated_time_averages_the_testers_who_tried_one_version(monkeypatch):
+    def row(tester, question, minutes):
+        return {"tester": tester, "exercise": "X1_example", "question": question, "lines_new": 1, "lines_adapted": 0,
+                "words_written": 0, "checks_failed": 0, "lesson_lookups": 0, "run_seconds": 0,
+                "minutes_estimate": minutes, "notes": ""}
+    rows = [row("t1", "q1", 20), row("t1", "q2", 12), row("t2", "q1", 30), row("t2", "q2", 16)]
+    monkeypatch.setattr(syllabus, "trial_run", lambda: rows)
+    assert syllabus.trial_minutes() == {"X1_example": 40}        # (32 + 46) / 2 = 39, to the nearest 5
+    assert "| `X1_example` | 2 | 2 + 0 / 2 + 0 | 0 / 0 | 0 / 0 | 0 / 0 | 32 / 46 | 40 min |" in syllabus.trial_table()
+    monkeypatch.setattr(syllabus, "trial_run", lambda: rows[:2])
+    assert syllabus.trial_minutes() == {"X1_example": 30}        # one tester: 32, to the nearest 5

@@ -176,47 +176,76 @@ def trial_run() -> list[dict]:
     return [{k: (int(v) if k in counts else v) for k, v in r.items()} for r in rows]
 
 
-def trial_minutes() -> dict[str, int]:
-    """Each exercise's estimated time from the trial run: its questions' minutes summed, to the nearest 5.
-    The ``**Estimated time.**`` of every exercise header states this number (a test compares them)."""
-    total: dict[str, int] = {}
+def _by_exercise() -> dict[str, dict[str, list[dict]]]:
+    """The trial run's rows by exercise, then by tester (in the record's order)."""
+    by: dict[str, dict[str, list[dict]]] = {}
     for r in trial_run():
-        total[r["exercise"]] = total.get(r["exercise"], 0) + r["minutes_estimate"]
-    return {k: int(ROUND_TO * ((v + ROUND_TO / 2) // ROUND_TO)) for k, v in total.items()}
+        by.setdefault(r["exercise"], {}).setdefault(r["tester"], []).append(r)
+    return by
+
+
+def _rounded(minutes: float) -> int:
+    return int(ROUND_TO * ((minutes + ROUND_TO / 2) // ROUND_TO))
+
+
+def trial_minutes() -> dict[str, int]:
+    """Each exercise's estimated time from the trial run: its questions' minutes summed (averaged over the
+    testers when several tried the same version), to the nearest 5. The ``**Estimated time.**`` of every
+    exercise header states this number (a test compares them)."""
+    return {ex: _rounded(sum(sum(r["minutes_estimate"] for r in rs) for rs in testers.values()) / len(testers))
+            for ex, testers in _by_exercise().items()}
+
+
+def _lines(rs: list[dict]) -> str:
+    return f"{sum(r['lines_new'] for r in rs)} + {sum(r['lines_adapted'] for r in rs)}"
+
+
+def _each(testers: list[list[dict]], figure) -> str:
+    """``figure`` of each tester's rows, separated by " / "."""
+    return " / ".join(figure(rs) for rs in testers)
+
+
+def _sum(key: str):
+    return lambda rs: str(sum(r[key] for r in rs))
 
 
 def trial_table() -> str:
-    """The trial run per exercise, as a markdown table (INSTRUCTORS.md)."""
-    rows = ["| exercise | questions | lines of code written (new + adapted from a lesson) | words written | "
+    """The trial run per exercise, as a markdown table (INSTRUCTORS.md); where several testers tried the same
+    version, each tester's figures are given, separated by " / "."""
+    rows = [f"The stated time is the questions' minutes summed (averaged over the testers where there are "
+            f"several), rounded to the nearest {ROUND_TO}.", "",
+            "| exercise | questions | lines of code written (new + adapted from a lesson) | words written | "
             "checks failed before passing | lesson look-ups | tester's minutes | stated time |",
             "|---|---|---|---|---|---|---|---|"]
-    by: dict[str, list[dict]] = {}
-    for r in trial_run():
-        by.setdefault(r["exercise"], []).append(r)
     stated = trial_minutes()
-    rows = [f"The stated time is the questions' minutes summed, rounded to the nearest {ROUND_TO}.", ""] + rows
-    for ex, rs in sorted(by.items()):
-        def total(k):
-            return sum(r[k] for r in rs)
-        rows.append(f"| `{ex}` | {len(rs)} | {total('lines_new')} + {total('lines_adapted')} | "
-                    f"{total('words_written')} | {total('checks_failed')} | {total('lesson_lookups')} | "
-                    f"{total('minutes_estimate')} | {stated[ex]} min |")
-    for ex, rs in sorted(by.items()):
-        if ex.startswith("D"):  # the capstone, question by question (its header sends students here)
-            rows += ["", f"`{ex}`, question by question:", "",
-                     "| question | lines of code (new + adapted) | words written | checks failed | tester's minutes |",
-                     "|---|---|---|---|---|"]
-            rows += [f"| {r['question']} | {r['lines_new']} + {r['lines_adapted']} | {r['words_written']} | "
-                     f"{r['checks_failed']} | {r['minutes_estimate']} |" for r in rs]
-            if ex in SITTINGS:
-                minutes = {r["question"]: r["minutes_estimate"] for r in rs}
-                planned = [q for _, qs in SITTINGS[ex] for q in qs]
-                if sorted(planned) != sorted(minutes):
-                    raise ValueError(f"SITTINGS[{ex!r}] plans {planned}, but the trial run has {sorted(minutes)}")
-                rows += ["", "Plan it over sittings, in this order:", "",
-                         "| sitting | questions | tester's minutes |", "|---|---|---|"]
-                rows += [f"| {n}. {what} | {', '.join(qs)} | {sum(minutes[q] for q in qs)} |"
-                         for n, (what, qs) in enumerate(SITTINGS[ex], 1)]
+    by = _by_exercise()
+    for ex, testers in sorted(by.items()):
+        runs = list(testers.values())
+        rows.append(f"| `{ex}` | {len(runs[0])} | {_each(runs, _lines)} | {_each(runs, _sum('words_written'))} | "
+                    f"{_each(runs, _sum('checks_failed'))} | {_each(runs, _sum('lesson_lookups'))} | "
+                    f"{_each(runs, _sum('minutes_estimate'))} | {stated[ex]} min |")
+    for ex, testers in sorted(by.items()):
+        if not ex.startswith("D"):  # the capstone, question by question (its header sends students here)
+            continue
+        names = list(testers)
+        per_q = {r["question"]: [[next(x for x in testers[t] if x["question"] == r["question"])] for t in names]
+                 for r in testers[names[0]]}
+        who = f" (testers {' / '.join(names)})" if len(names) > 1 else ""
+        rows += ["", f"`{ex}`, question by question{who}:", "",
+                 "| question | lines of code (new + adapted) | words written | checks failed | tester's minutes |",
+                 "|---|---|---|---|---|"]
+        rows += [f"| {q} | {_each(runs, _lines)} | {_each(runs, _sum('words_written'))} | "
+                 f"{_each(runs, _sum('checks_failed'))} | {_each(runs, _sum('minutes_estimate'))} |"
+                 for q, runs in per_q.items()]
+        if ex in SITTINGS:
+            planned = [q for _, qs in SITTINGS[ex] for q in qs]
+            if sorted(planned) != sorted(per_q):
+                raise ValueError(f"SITTINGS[{ex!r}] plans {planned}, but the trial run has {sorted(per_q)}")
+            mean = {q: sum(run[0]["minutes_estimate"] for run in runs) / len(runs) for q, runs in per_q.items()}
+            rows += ["", "Plan it over sittings, in this order (the testers' minutes, averaged):", "",
+                     "| sitting | questions | tester's minutes |", "|---|---|---|"]
+            rows += [f"| {n}. {what} | {', '.join(qs)} | {round(sum(mean[q] for q in qs))} |"
+                     for n, (what, qs) in enumerate(SITTINGS[ex], 1)]
     return "\n".join(rows)
 
 

@@ -25,7 +25,7 @@
 # **Prerequisites.** `lessons/D1_capstone_face_search.ipynb` (read its brief first), and tracks A and B
 # (lessons A1-A4, B1-B7).
 #
-# **Estimated time.** 340 minutes (from a trial run: see `INSTRUCTORS.md`, which gives each question's
+# **Estimated time.** 360 minutes (from a trial run: see `INSTRUCTORS.md`, which gives each question's
 # share). Plan three sittings: collect (questions 1 and 2), then build, evaluate and search (3 to 5), then
 # erase and defend (6 to 8). Your crawl takes about 10 seconds to run and your index build about 7.
 #
@@ -107,9 +107,11 @@ print(site.url, "|", len(probes), "probe photos")
 #   it); and save it as `folder/ledger.csv`. Rows for what you skipped, with the reason as the
 #   `decision`, are welcome (your datasheet counts them), and so is nothing at all for `robots.txt` and
 #   the registry. The home page also links to `robots.txt` and the JSON files (the registry, the erasure
-#   requests): they are not pages to read, so skip them (or give them a row saying so). Follow the links of
-#   every page you may read (this site uses no `nofollow`); a page's licence does not stop you collecting
-#   here (the datasheet says what you kept under each).
+#   requests): they are not pages to read, so skip them (or give them a row saying so); photos you fetch
+#   from a page's `<img class="photo">` tags only, never by following a link. Follow the links of every page
+#   you may read, `noindex` pages included (this site uses no `nofollow`); a `noindex` page's own row says
+#   so in its `decision` (e.g. `"not kept: noindex"`). A page's licence does not stop you collecting here
+#   (the datasheet says what you kept under each).
 #
 # **Given, in the cell below:** `PoliteClient(USER_AGENT)`, the polite `get` you wrote in exercise A2
 # (question 5): `client.get(url)` sends your `USER_AGENT`, waits `client.delay` seconds after the previous
@@ -124,14 +126,16 @@ print(site.url, "|", len(probes), "probe photos")
 #
 # 1. `client = PoliteClient(USER_AGENT)`; robots.txt read with `client.get` and parsed with `Protego`;
 #    `client.delay` set from its `Crawl-delay` (`crawl_delay` gives None when there is none);
-# 2. a queue of URLs to visit (`collections.deque`, starting with `start_url`) and a set of the URLs already
-#    queued, so nothing is fetched twice;
+# 2. a queue of URLs to visit (`collections.deque`, starting with `start_url`, written with its `/` as
+#    `same_site_links` writes the home page: `site.url` has none) and a set of the URLs already queued, so
+#    nothing is fetched twice;
 # 3. for each page: may you fetch it (`can_fetch`, and `registry.lists` once you have the registry)? `get` it;
 #    on the first page, find the registry's link and make your `OptOutRegistry`; the robots meta tag; the
 #    `data-subject` and the licence; a ledger row; then each photo (may you? fetch once, hash, save, a row);
 #    then queue its `same_site_links`;
-# 4. at the end: `registry.read()`, delete the photos of anyone it lists now and drop their rows (or keep rows
-#    that name neither the person nor the URL), and return what `save_ledger(rows, folder)` gives.
+# 4. at the end: `registry.read()`, delete the photos of anyone it lists now and drop their rows (or write a
+#    note such as `"(withheld)"` in place of their URL and name), and return what `save_ledger(rows, folder)`
+#    gives.
 #
 # The cell below it crawls the site once, on an empty log, and keeps the ledger in `ledger`. The checks read **the site's access log** (`site.audit(USER_AGENT)`
 # lists every rule your crawler broke there) and your ledger.
@@ -279,7 +283,8 @@ def crawl(start_url, folder):
         return robots.can_fetch(url, USER_AGENT) and not (optouts and optouts.lists(url))
 
     rows = []
-    queue, seen = deque([start_url]), {start_url}
+    start = start_url if urlsplit(start_url).path else start_url + "/"   # the home page as links write it
+    queue, seen = deque([start]), {start}
     while queue:
         url = queue.popleft()
         if not may_fetch(url):
@@ -440,8 +445,13 @@ def test_q1_10(ledger, folder):
     assert isinstance(ledger, pd.DataFrame) and _required <= set(ledger.columns), \
         f"crawl should return the ledger as a DataFrame with at least the columns {sorted(_required)}; missing: {sorted(_required - set(getattr(ledger, 'columns', [])))}."
     _csv = Path(folder) / "ledger.csv"
-    assert _csv.is_file() and _required <= set(pd.read_csv(_csv).columns) and set(pd.read_csv(_csv)["url"]) <= set(ledger["url"]), \
-        "Save the ledger you return as folder/ledger.csv (DataFrame.to_csv(..., index=False))."
+    assert _csv.is_file() and _required <= set(pd.read_csv(_csv).columns), \
+        "Save the ledger you return as folder/ledger.csv (DataFrame.to_csv(..., index=False)), or return what save_ledger(rows, folder) gives."
+    _saved = pd.read_csv(_csv)["url"]
+    assert _saved.notna().all() and ledger["url"].astype(str).str.strip().ne("").all(), \
+        "Every ledger row needs a URL (an empty one is read back from ledger.csv as missing): drop a deleted photo's rows, or write a note such as '(withheld)' in place of its URL."
+    assert set(_saved) <= set(ledger["url"]), \
+        "folder/ledger.csv holds URLs the ledger you return does not: save the ledger you return (save_ledger(rows, folder) does both)."
 
 # %%
 def test_q1_11(site, ledger):
@@ -1036,8 +1046,8 @@ det = alt.Chart(curve).mark_line(point=True).encode(
 ).properties(title="DET curve of my collection's held-out people", width=420, height=300,
              description=f"DET curve on log-log axes from {results['genuine']} genuine and {results['impostor']} "
                          f"impostor pairs of {len(test_people)} held-out people: FNMR falls as FMR rises.")
-results, det
 # END SOLUTION
+display(results, det)  # your results, then your DET curve
 
 # %% [raw]
 # # END SOLUTION
@@ -1217,7 +1227,9 @@ def test_q4_hidden_1(evaluate, threshold, results):
 # * `on_upload(change=None)`: the same for a photo of your own (lesson D1 shows what `upload.value` holds).
 #
 # The tool's requests to the site keep your crawler's rules: make it its own `PoliteClient(USER_AGENT)` with
-# the crawl delay, and its own `OptOutRegistry` of the site's registry (`site.url + "/privacy/opt-out.json"`),
+# the crawl delay (read robots.txt again for it: `crawl` keeps its own to itself), and its own `OptOutRegistry`
+# of the site's registry (`site.url + "/privacy/opt-out.json"`; its copy is never older than `max-age`: that
+# is "now"),
 # and ask `registry.lists(...)` with the person's page URL (`site.url + "/people/" + slug`).
 
 # %% [raw]
@@ -1451,8 +1463,9 @@ def test_q5_hidden_1(build_index, search, threshold, k_slider, probe_menu, probe
 # * `is_erased(folder, name)`: True if `name_digest(name)` is in `folder/erasures.txt` (any case or
 #   spacing of the name); this replaces question 1's stand-in, so your next crawl skips them;
 # * `erase(folder, name)`: remove the person from **everything in `folder`**: their rows of
-#   `ledger.csv` (rows with their name, and rows of URLs under their page, which name them too: their page
-#   is the URL of the ledger's `"page"` row with their name as `subject`), their
+#   `ledger.csv` (rows with their name as `subject`, which are their page and photos, and rows whose URL
+#   begins with their page's URL, such as `/people/<slug>/tagged`, which name them too: their page is the
+#   URL of the ledger's `"page"` row with their name as `subject`), their
 #   photo files, their faces in `faces.csv`, `embeddings.npy` and **both indexes**
 #   (saved again), and any other file you made from them (a copy, a backup); then add `name_digest(name)`
 #   to `folder/erasures.txt`. Return a dict of what was removed (e.g. `{"ledger rows": 7, "photo files": 6,
@@ -1533,7 +1546,7 @@ def erase(folder, name):
     # END SOLUTION
 
 
-erased = None  # your answer replaces this: what erase returned, per person
+erased = None  # your answer replaces this: a dict of each erased person's name to what erase returned
 # BEGIN SOLUTION
 erasure_requests = requests.get(site.url + "/privacy/erasure-requests.json", headers={"User-Agent": USER_AGENT},
                                 timeout=10).json()["requests"]
@@ -1738,7 +1751,8 @@ def test_q6_hidden_1(build_index, erase, load_index, search, is_erased, crawl, U
 # Given: the counts of your collection as it is now (after the erasure), read from its files
 def collection_counts(folder):
     """Counts for the datasheet, read from ``folder/ledger.csv``, ``folder/faces.csv`` and ``folder/erasures.txt``
-    as they are now: a dict with ``"photos"``, ``"faces found"`` (rows with a box), ``"faces kept"``,
+    as they are now: a dict with ``"photos"`` (the ledger's kept photos, a file that is not an image
+    included), ``"faces found"`` (rows with a box), ``"faces kept"``,
     ``"people"``, ``"erasures"`` (numbers) and ``"faces not kept"`` (by reason), ``"skipped"`` (the ledger's
     URLs by decision, other than "read" and "kept") and ``"licences"`` (the kept photos by licence) as
     ``value_counts()`` tables, e.g. ``collection_counts(folder)["photos"]``."""
