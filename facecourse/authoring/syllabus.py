@@ -228,7 +228,8 @@ def trial_table() -> str:
         if not ex.startswith("D"):  # the capstone, question by question (its header sends students here)
             continue
         names = list(testers)
-        per_q = {r["question"]: [[next(x for x in testers[t] if x["question"] == r["question"])] for t in names]
+        # each question's row of each tester, as one-row runs so that _each and _sum format them as above
+        per_q = {r["question"]: [[x for x in testers[t] if x["question"] == r["question"]] for t in names]
                  for r in testers[names[0]]}
         who = f" (testers {' / '.join(names)})" if len(names) > 1 else ""
         rows += ["", f"`{ex}`, question by question{who}:", "",
@@ -241,7 +242,7 @@ def trial_table() -> str:
             planned = [q for _, qs in SITTINGS[ex] for q in qs]
             if sorted(planned) != sorted(per_q):
                 raise ValueError(f"SITTINGS[{ex!r}] plans {planned}, but the trial run has {sorted(per_q)}")
-            mean = {q: sum(run[0]["minutes_estimate"] for run in runs) / len(runs) for q, runs in per_q.items()}
+            mean = {q: sum(r["minutes_estimate"] for run in runs for r in run) / len(runs) for q, runs in per_q.items()}
             rows += ["", "Plan it over sittings, in this order (the testers' minutes, averaged):", "",
                      "| sitting | questions | tester's minutes |", "|---|---|---|"]
             rows += [f"| {n}. {what} | {', '.join(qs)} | {round(sum(mean[q] for q in qs))} |"

@@ -184,6 +184,10 @@ def stop_warm() -> None:
 atexit.register(stop_warm)
 
 
+#: seconds: the default of a test case's time and of a cell's CPU time, each capped at the cell timeout
+DEFAULT_CAP = 30.0
+
+
 def _grade_one(sub: Submission, work_root: Path | None = None, private: list[str] | None = None,
                cell_timeout: float = 60.0, total_timeout: float = 900.0, sandbox: bool = True,
                solutions: str | Path | None = None, test_timeout: float | None = None, run=None,
@@ -201,8 +205,8 @@ def _grade_one(sub: Submission, work_root: Path | None = None, private: list[str
     else:
         job = {"notebook_b64": base64.b64encode(Path(sub.notebook).read_bytes()).decode(),
                "notebook_name": f"{sub.assignment}.ipynb", "cell_timeout": float(cell_timeout),
-               "cell_cpu": float(cell_cpu or min(cell_timeout, 30.0)),
-               "test_timeout": float(test_timeout or min(cell_timeout, 30.0)), "total_timeout": float(total_timeout),
+               "cell_cpu": float(cell_cpu or min(cell_timeout, DEFAULT_CAP)),
+               "test_timeout": float(test_timeout or min(cell_timeout, DEFAULT_CAP)), "total_timeout": float(total_timeout),
                "sandbox": bool(sandbox), "label": label_of(sub), "limits": {"cpu_seconds": int(total_timeout) + 60}}
         job.update(exercise_job(sub.assignment, solutions))  # self-contained: a cluster worker needs it all
         status, results = (run or _run_worker)(job, total_timeout)
